@@ -1,0 +1,139 @@
+// vecforge's narrow facade over Faiss. JavaCPP's Parser reads the declarations below to
+// generate io.vecforge.faiss.NativeFaiss; the generated JNI code includes this header, so
+// the bodies compile into libjniNativeFaiss together with the static libfaiss.a.
+//
+// Ownership: a NativeIndex is created only by the static factories below and released
+// only by NativeIndex::destroy, which the Java owner (io.vecforge.faiss.FaissIndex)
+// calls exactly once. Faiss errors surface as C++ exceptions, which JavaCPP rethrows
+// in Java as RuntimeException carrying the Faiss message.
+#ifndef VECFORGE_FAISS_H
+#define VECFORGE_FAISS_H
+
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+#include <omp.h>
+#include <faiss/Index.h>
+#include <faiss/IndexIVF.h>
+#include <faiss/IVFlib.h>
+#include <faiss/clone_index.h>
+#include <faiss/index_factory.h>
+#include <faiss/index_io.h>
+#include <faiss/impl/io.h>
+
+extern "C" void openblas_set_num_threads(int num_threads);
+
+namespace vecforge {
+
+/** Serialized index bytes, owned natively until the Java side copies them out. */
+class NativeBytes {
+public:
+    long long size() const { return (long long)data_.size(); }
+    void copyTo(signed char* dst, long long offset, long long length) const {
+        if (offset < 0 || length < 0 || offset + length > (long long)data_.size()) {
+            throw std::out_of_range("NativeBytes.copyTo: range outside buffer");
+        }
+        std::memcpy(dst, data_.data() + offset, (size_t)length);
+    }
+    static void destroy(NativeBytes* bytes) { delete bytes; }
+
+private:
+    friend class NativeIndex;
+    std::vector<uint8_t> data_;
+};
+
+class NativeIndex {
+public:
+    static NativeIndex* create(int dimension, const char* factory, int metric) {
+        faiss::MetricType m = metric == 0 ? faiss::METRIC_INNER_PRODUCT : faiss::METRIC_L2;
+        return new NativeIndex(faiss::index_factory(dimension, factory, m));
+    }
+    static NativeIndex* readFile(const char* path) {
+        return new NativeIndex(faiss::read_index(path));
+    }
+    static NativeIndex* deserialize(const signed char* data, long long length) {
+        faiss::VectorIOReader reader;
+        reader.data.assign((const uint8_t*)data, (const uint8_t*)data + length);
+        return new NativeIndex(faiss::read_index(&reader));
+    }
+    static void destroy(NativeIndex* index) { delete index; }
+
+    NativeIndex* copy() const { return new NativeIndex(faiss::clone_index(index_)); }
+
+    int dimension() const { return (int)index_->d; }
+    long long ntotal() const { return (long long)index_->ntotal; }
+    bool isTrained() const { return index_->is_trained; }
+    /** Faiss MetricType: 0 = inner product, 1 = L2. */
+    int metricType() const { return (int)index_->metric_type; }
+    bool isIvf() const { return faiss::ivflib::try_extract_index_ivf(index_) != nullptr; }
+    long long nlist() const { return (long long)ivf()->nlist; }
+    long long nprobe() const { return (long long)ivf()->nprobe; }
+    void setNprobe(long long nprobe) { ivf()->nprobe = (size_t)nprobe; }
+
+    void train(long long n, const float* x) { index_->train((faiss::Index::idx_t)n, x); }
+    void add(long long n, const float* x) { index_->add((faiss::Index::idx_t)n, x); }
+    void addWithIds(long long n, const float* x, const long long* ids) {
+        index_->add_with_ids((faiss::Index::idx_t)n, x, (const faiss::Index::idx_t*)ids);
+    }
+    void search(long long n, const float* x, long long k, float* distances, long long* labels) const {
+        index_->search((faiss::Index::idx_t)n, x, (faiss::Index::idx_t)k, distances,
+                       (faiss::Index::idx_t*)labels);
+    }
+
+    /** Copies the ids of every inverted list, list by list, into out (ntotal entries). */
+    void copyIds(long long* out) const {
+        const faiss::IndexIVF* ivfIndex = ivf();
+        long long written = 0;
+        for (size_t list = 0; list < ivfIndex->nlist; list++) {
+            size_t n = ivfIndex->invlists->list_size(list);
+            if (n == 0) continue;
+            faiss::InvertedLists::ScopedIds ids(ivfIndex->invlists, list);
+            std::memcpy(out + written, ids.get(), n * sizeof(long long));
+            written += (long long)n;
+        }
+    }
+
+    void writeFile(const char* path) const { faiss::write_index(index_, path); }
+    NativeBytes* serialize() const {
+        faiss::VectorIOWriter writer;
+        faiss::write_index(index_, &writer);
+        NativeBytes* bytes = new NativeBytes();
+        bytes->data_.swap(writer.data);
+        return bytes;
+    }
+
+    /** OpenMP threads apply to the calling thread (a Spark task's thread); OpenBLAS's
+     *  pthread pool is process-wide. One BLAS thread keeps BLAS calls made inside Faiss's
+     *  OpenMP loops from oversubscribing the task's cores. */
+    static void setThreads(int ompThreads, int blasThreads) {
+        omp_set_num_threads(ompThreads);
+        openblas_set_num_threads(blasThreads);
+    }
+    static int ompMaxThreads() { return omp_get_max_threads(); }
+    static const char* faissVersion() {
+        static const std::string version = std::to_string(FAISS_VERSION_MAJOR) + "." +
+            std::to_string(FAISS_VERSION_MINOR) + "." + std::to_string(FAISS_VERSION_PATCH);
+        return version.c_str();
+    }
+
+    ~NativeIndex() { delete index_; }
+
+private:
+    explicit NativeIndex(faiss::Index* index) : index_(index) {}
+    NativeIndex(const NativeIndex&) = delete;
+    NativeIndex& operator=(const NativeIndex&) = delete;
+
+    faiss::IndexIVF* ivf() const {
+        faiss::IndexIVF* found = faiss::ivflib::try_extract_index_ivf(index_);
+        if (found == nullptr) throw std::invalid_argument("not an IVF index");
+        return found;
+    }
+
+    faiss::Index* index_;
+};
+
+} // namespace vecforge
+
+#endif

@@ -1,0 +1,193 @@
+package io.vecforge.faiss;
+
+import io.vecforge.faiss.NativeFaiss.NativeBytes;
+import io.vecforge.faiss.NativeFaiss.NativeIndex;
+import java.nio.file.Path;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Loader;
+
+/**
+ * A Faiss index in native memory, owned by exactly one instance of this class.
+ *
+ * <p>{@link #close()} frees the native index at once; nothing relies on garbage collection.
+ * Instances are not thread-safe. Faiss errors arrive as {@link RuntimeException}s carrying
+ * Faiss's own message.
+ */
+public final class FaissIndex implements AutoCloseable {
+    static {
+        Loader.load(NativeFaiss.class);
+    }
+
+    private NativeIndex peer;
+
+    private FaissIndex(NativeIndex peer) {
+        this.peer = peer;
+    }
+
+    /** Builds an empty index with Faiss's index_factory, e.g. "IVF1024,PQ32". */
+    public static FaissIndex create(int dimension, String factory, Metric metric) {
+        if (dimension <= 0) {
+            throw new IllegalArgumentException("dimension must be positive, got " + dimension);
+        }
+        try {
+            return new FaissIndex(NativeIndex.create(dimension, factory, metric.faissCode()));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(
+                    "Faiss cannot build index '" + factory + "' for dimension " + dimension + ": "
+                            + e.getMessage(), e);
+        }
+    }
+
+    public static FaissIndex read(Path file) {
+        return new FaissIndex(NativeIndex.readFile(file.toString()));
+    }
+
+    public static FaissIndex deserialize(byte[] bytes) {
+        return new FaissIndex(NativeIndex.deserialize(bytes, bytes.length));
+    }
+
+    public FaissIndex copy() {
+        return new FaissIndex(live().copy());
+    }
+
+    public int dimension() {
+        return live().dimension();
+    }
+
+    public long ntotal() {
+        return live().ntotal();
+    }
+
+    public boolean isTrained() {
+        return live().isTrained();
+    }
+
+    public Metric metric() {
+        return Metric.fromFaissCode(live().metricType());
+    }
+
+    public boolean isIvf() {
+        return live().isIvf();
+    }
+
+    public long nlist() {
+        return live().nlist();
+    }
+
+    public long nprobe() {
+        return live().nprobe();
+    }
+
+    public void setNprobe(long nprobe) {
+        if (nprobe <= 0) {
+            throw new IllegalArgumentException("nprobe must be positive, got " + nprobe);
+        }
+        live().setNprobe(nprobe);
+    }
+
+    /** Trains on n vectors held in native memory (n * dimension floats). */
+    public void train(FloatPointer vectors, long n) {
+        checkLength(vectors.capacity(), n);
+        live().train(n, vectors);
+    }
+
+    public void train(float[] vectors, int n) {
+        checkLength(vectors.length, n);
+        live().train(n, vectors);
+    }
+
+    public void add(float[] vectors, int n) {
+        checkLength(vectors.length, n);
+        live().add(n, vectors);
+    }
+
+    public void addWithIds(float[] vectors, long[] ids, int n) {
+        checkLength(vectors.length, n);
+        if (ids.length < n) {
+            throw new IllegalArgumentException("ids hold " + ids.length + " entries, need " + n);
+        }
+        live().addWithIds(n, vectors, ids);
+    }
+
+    public SearchResult search(float[] queries, int n, int k) {
+        checkLength(queries.length, n);
+        float[] distances = new float[n * k];
+        long[] labels = new long[n * k];
+        live().search(n, queries, k, distances, labels);
+        return new SearchResult(n, k, distances, labels);
+    }
+
+    /** The ids stored in an IVF index, inverted list by inverted list. */
+    public long[] ids() {
+        long total = ntotal();
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("index too large to list ids in one array: " + total);
+        }
+        long[] ids = new long[(int) total];
+        live().copyIds(ids);
+        return ids;
+    }
+
+    public void write(Path file) {
+        live().writeFile(file.toString());
+    }
+
+    public byte[] serialize() {
+        NativeBytes bytes = live().serialize();
+        try {
+            long size = bytes.size();
+            if (size > Integer.MAX_VALUE - 8) {
+                throw new IllegalStateException("index of " + size + " bytes does not fit a byte[]; write it to a file");
+            }
+            byte[] out = new byte[(int) size];
+            bytes.copyTo(out, 0, size);
+            return out;
+        } finally {
+            NativeBytes.destroy(bytes);
+        }
+    }
+
+    public boolean isClosed() {
+        return peer == null;
+    }
+
+    @Override
+    public void close() {
+        if (peer != null) {
+            NativeIndex.destroy(peer);
+            peer = null;
+        }
+    }
+
+    public static String faissVersion() {
+        return NativeIndex.faissVersion().getString();
+    }
+
+    /**
+     * Sets the OpenMP threads of the calling thread (Faiss's parallel loops) and the process-wide
+     * OpenBLAS threads. Call it at the start of every task, on the task's thread.
+     */
+    public static void setThreads(int openMpThreads, int blasThreads) {
+        NativeIndex.setThreads(Math.max(1, openMpThreads), Math.max(1, blasThreads));
+    }
+
+    public static int openMpMaxThreads() {
+        return NativeIndex.ompMaxThreads();
+    }
+
+    private NativeIndex live() {
+        if (peer == null) {
+            throw new IllegalStateException("index already closed");
+        }
+        return peer;
+    }
+
+    private void checkLength(long floats, long n) {
+        long needed = n * (long) live().dimension();
+        if (n < 0 || floats < needed) {
+            throw new IllegalArgumentException(
+                    "need " + needed + " floats for " + n + " vectors of dimension " + live().dimension()
+                            + ", got " + floats);
+        }
+    }
+}

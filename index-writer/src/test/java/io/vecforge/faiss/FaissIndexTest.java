@@ -1,0 +1,123 @@
+package io.vecforge.faiss;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vecforge.testing.TestVectors;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.bytedeco.javacpp.FloatPointer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FaissIndexTest {
+    private static final int D = 16;
+
+    @Test
+    void trainsAddsAndSearchesAnIvfPqIndex() {
+        float[] data = TestVectors.clustered(4000, D, 1);
+        long[] ids = new long[4000];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = 1_000_000L + i * 3L;
+        }
+        try (FaissIndex index = FaissIndex.create(D, "IVF16,PQ4np", Metric.L2)) {
+            assertFalse(index.isTrained());
+            assertEquals(D, index.dimension());
+            assertEquals(Metric.L2, index.metric());
+            assertTrue(index.isIvf());
+            assertEquals(16, index.nlist());
+            index.train(data, 4000);
+            assertTrue(index.isTrained());
+            index.addWithIds(data, ids, 4000);
+            assertEquals(4000, index.ntotal());
+            index.setNprobe(16);
+            assertEquals(16, index.nprobe());
+
+            SearchResult result = index.search(Arrays.copyOf(data, 10 * D), 10, 5);
+            int selfHits = 0;
+            for (int q = 0; q < 10; q++) {
+                for (int r = 0; r < 5; r++) {
+                    if (result.label(q, r) == ids[q]) {
+                        selfHits++;
+                    }
+                }
+            }
+            assertTrue(selfHits >= 8, "a stored vector should find itself, found " + selfHits + "/10");
+
+            long[] stored = index.ids();
+            Arrays.sort(stored);
+            assertArrayEquals(ids, stored);
+        }
+    }
+
+    @Test
+    void trainsFromNativeMemory() {
+        float[] data = TestVectors.clustered(2000, D, 2);
+        try (FaissIndex index = FaissIndex.create(D, "IVF8,Flat", Metric.INNER_PRODUCT);
+                FloatPointer vectors = new FloatPointer(data)) {
+            index.train(vectors, 2000);
+            assertTrue(index.isTrained());
+            assertEquals(Metric.INNER_PRODUCT, index.metric());
+        }
+    }
+
+    @Test
+    void roundTripsThroughBytesAndFiles(@TempDir Path dir) throws Exception {
+        float[] data = TestVectors.clustered(3000, D, 3);
+        try (FaissIndex index = FaissIndex.create(D, "IVF8,PQ4np", Metric.L2)) {
+            index.train(data, 3000);
+            index.add(data, 3000);
+            SearchResult expected = index.search(Arrays.copyOf(data, 5 * D), 5, 4);
+
+            byte[] bytes = index.serialize();
+            try (FaissIndex copy = FaissIndex.deserialize(bytes)) {
+                assertEquals(3000, copy.ntotal());
+                assertArrayEquals(expected.labels(), copy.search(Arrays.copyOf(data, 5 * D), 5, 4).labels());
+            }
+
+            Path file = dir.resolve("index.faiss");
+            index.write(file);
+            assertArrayEquals(bytes, Files.readAllBytes(file), "file and byte serialisation agree");
+            try (FaissIndex read = FaissIndex.read(file)) {
+                assertArrayEquals(expected.labels(), read.search(Arrays.copyOf(data, 5 * D), 5, 4).labels());
+            }
+            try (FaissIndex clone = index.copy()) {
+                assertEquals(3000, clone.ntotal());
+            }
+        }
+    }
+
+    @Test
+    void reportsFaissErrorsWithTheirMessage() {
+        IllegalArgumentException bad =
+                assertThrows(IllegalArgumentException.class, () -> FaissIndex.create(D, "IVF16,PQ5", Metric.L2));
+        assertTrue(bad.getMessage().contains("IVF16,PQ5"), bad.getMessage());
+        try (FaissIndex index = FaissIndex.create(D, "IVF16,PQ4", Metric.L2)) {
+            RuntimeException untrained =
+                    assertThrows(RuntimeException.class, () -> index.add(new float[D], 1));
+            assertTrue(untrained.getMessage().toLowerCase().contains("train"), untrained.getMessage());
+        }
+    }
+
+    @Test
+    void refusesUseAfterClose() {
+        FaissIndex index = FaissIndex.create(D, "Flat", Metric.L2);
+        index.close();
+        index.close();
+        assertTrue(index.isClosed());
+        assertThrows(IllegalStateException.class, index::ntotal);
+    }
+
+    @Test
+    void reportsVersionAndThreads() {
+        assertEquals("1.7.3", FaissIndex.faissVersion());
+        FaissIndex.setThreads(1, 1);
+        assertEquals(1, FaissIndex.openMpMaxThreads());
+        FaissIndex.setThreads(2, 1);
+        assertEquals(2, FaissIndex.openMpMaxThreads());
+    }
+}

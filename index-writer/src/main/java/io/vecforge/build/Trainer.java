@@ -1,0 +1,58 @@
+package io.vecforge.build;
+
+import io.vecforge.faiss.FaissIndex;
+import io.vecforge.faiss.Metric;
+import java.io.IOException;
+import org.bytedeco.javacpp.FloatPointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Trains an empty Faiss index on a training sample held in native memory, never in the JVM heap. */
+public final class Trainer {
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+
+    private Trainer() {}
+
+    /**
+     * @param sample the training rows, in a deterministic order; closed by the caller
+     * @param rows how many rows the sample holds (the native buffer is sized from it)
+     */
+    public static FaissIndex train(EmbeddingCursor sample, long rows, int dimension, String factory,
+            Metric metric) throws IOException {
+        FaissIndex index = FaissIndex.create(dimension, factory, metric);
+        try (FloatPointer vectors = new FloatPointer(rows * dimension)) {
+            long loaded = load(sample, vectors, rows, dimension);
+            vectors.position(0);
+            if (loaded != rows) {
+                throw new IllegalStateException("training sample holds " + loaded + " rows, expected " + rows);
+            }
+            LOG.info("training '{}' ({}) on {} x {} with {} OpenMP threads", factory, metric.configName(), rows,
+                    dimension, FaissIndex.openMpMaxThreads());
+            long start = System.nanoTime();
+            index.train(vectors, rows);
+            LOG.info("training done in {} ms", (System.nanoTime() - start) / 1_000_000);
+            return index;
+        } catch (IOException | RuntimeException e) {
+            index.close();
+            throw e;
+        }
+    }
+
+    private static long load(EmbeddingCursor sample, FloatPointer vectors, long rows, int dimension)
+            throws IOException {
+        long loaded = 0;
+        while (sample.next()) {
+            float[] vector = sample.vector();
+            if (vector.length != dimension) {
+                throw new InvalidRowException(sample.id(),
+                        "vector has " + vector.length + " components, expected " + dimension);
+            }
+            if (loaded == rows) {
+                return loaded + 1;
+            }
+            vectors.position(loaded * dimension).put(vector, 0, dimension);
+            loaded++;
+        }
+        return loaded;
+    }
+}

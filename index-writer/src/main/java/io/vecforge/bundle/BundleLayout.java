@@ -1,0 +1,51 @@
+package io.vecforge.bundle;
+
+import java.util.Locale;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Where things live under a publish root:
+ * <pre>
+ * root/index/LATEST                     name of the published version
+ * root/index/version/manifest.json
+ * root/index/version/shard-00000.faiss  one per shard
+ * root/index/version/trained.faiss      the trained, empty index
+ * root/index/version/holdout/…          validation queries and their exact neighbours
+ * root/index/version/_SUCCESS           written last: the version is complete
+ * root/index/version/_work/…            build scratch, deleted before _SUCCESS
+ * </pre>
+ */
+public final class BundleLayout {
+    public static final String LATEST = "LATEST";
+    public static final String SUCCESS = "_SUCCESS";
+    public static final String TRAINED_INDEX = "trained.faiss";
+    public static final String QUERIES = "holdout/queries.fvecs";
+    public static final String GROUND_TRUTH = "holdout/groundtruth.i64vecs";
+    public static final String WORK = "_work";
+
+    private final Path indexDir;
+
+    public BundleLayout(Path root, String indexName) {
+        if (!indexName.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+            throw new IllegalArgumentException("index name '" + indexName
+                    + "' must be letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+        this.indexDir = new Path(root, indexName);
+    }
+
+    public Path indexDir() {
+        return indexDir;
+    }
+
+    public Path latest() {
+        return new Path(indexDir, LATEST);
+    }
+
+    public Path versionDir(String version) {
+        return new Path(indexDir, version);
+    }
+
+    public static String shardFileName(int shard) {
+        return String.format(Locale.ROOT, "shard-%05d.faiss", shard);
+    }
+}

@@ -1,0 +1,135 @@
+package io.vecforge.bundle;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * manifest.json of a bundle version. The format is documented in docs/bundle-format.md;
+ * bump {@link #FORMAT_VERSION} on any incompatible change.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"formatVersion", "indexName", "version", "createdAt", "vecforgeVersion", "faissVersion",
+    "source", "vectors", "training", "sharding", "shards", "files", "validation", "timingsMillis"})
+public final class Manifest {
+    public static final int FORMAT_VERSION = 1;
+    public static final String FILE_NAME = "manifest.json";
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    public int formatVersion = FORMAT_VERSION;
+    public String indexName;
+    public String version;
+    public String createdAt;
+    public String vecforgeVersion;
+    public String faissVersion;
+    public Source source = new Source();
+    public Vectors vectors = new Vectors();
+    public Training training = new Training();
+    public Sharding sharding = new Sharding();
+    public List<Shard> shards = new ArrayList<>();
+    /** Every other file of the bundle: the trained empty index and the hold-out query set. */
+    public List<BundleFile> files = new ArrayList<>();
+    public Validation validation = new Validation();
+    public Map<String, Long> timingsMillis = new LinkedHashMap<>();
+
+    public static final class Source {
+        public String path;
+        public long acceptedRows;
+        public String idColumn;
+        public String vectorColumn;
+    }
+
+    public static final class Vectors {
+        public int dimension;
+        /** "l2" or "ip". */
+        public String metric;
+        /** The exact Faiss index_factory string. */
+        public String factory;
+    }
+
+    public static final class Training {
+        public long sampleRows;
+        public long seed;
+        public String trainedIndexFile;
+    }
+
+    public static final class Sharding {
+        public int shards;
+        /** How ids map to shards; see {@link ShardAssignment}. */
+        public String partitioner = ShardAssignment.NAME;
+    }
+
+    @JsonPropertyOrder({"shard", "file", "rows", "bytes", "crc32c", "minId", "maxId"})
+    public static final class Shard {
+        public int shard;
+        public String file;
+        public long rows;
+        public long bytes;
+        public String crc32c;
+        public Long minId;
+        public Long maxId;
+    }
+
+    @JsonPropertyOrder({"role", "file", "bytes", "crc32c"})
+    public static final class BundleFile {
+        public String role;
+        public String file;
+        public long bytes;
+        public String crc32c;
+
+        public BundleFile() {}
+
+        public BundleFile(String role, String file, FileDigest digest) {
+            this.role = role;
+            this.file = file;
+            this.bytes = digest.bytes();
+            this.crc32c = digest.crc32cHex();
+        }
+    }
+
+    public static final class Validation {
+        public String queriesFile;
+        public String groundTruthFile;
+        public int queries;
+        public int k;
+        public int nprobe;
+        public double minRecall;
+        /** recall@k measured before publication; null until validated. */
+        public Double recall;
+    }
+
+    public BundleFile file(String role) {
+        return files.stream().filter(f -> role.equals(f.role)).findFirst().orElse(null);
+    }
+
+    public long shardRows() {
+        return shards.stream().mapToLong(s -> s.rows).sum();
+    }
+
+    public byte[] toJson() {
+        try {
+            return JSON.writeValueAsBytes(this);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static Manifest fromJson(byte[] json) {
+        try {
+            return JSON.readValue(json, Manifest.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("manifest.json is not a valid manifest: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.vecforge.cli;
+
+import io.vecforge.jobs.BuildConfig;
+import io.vecforge.jobs.BuildFailedException;
+import io.vecforge.jobs.BuildJob;
+import io.vecforge.jobs.BuildResult;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "build", mixinStandardHelpOptions = true,
+        versionProvider = VecforgeCli.VersionProvider.class,
+        description = {"Builds, validates and publishes a new version of an index.",
+            "Runs on embedded Spark (local[*]) unless --master is given or it runs under spark-submit."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:published", "1:unexpected error", "2:bad config or usage",
+            "3:build failed; nothing published, LATEST unchanged"})
+final class BuildCommand implements Callable<Integer> {
+    @Option(names = {"-c", "--config"}, description = "Index config (properties; see conf/example-index.properties).")
+    Path config;
+
+    @Option(names = "--input", description = "Overrides input.path.")
+    String input;
+
+    @Option(names = "--output", description = "Overrides output.root.")
+    String output;
+
+    @Option(names = "--index", description = "Overrides index.name.")
+    String index;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Overrides any config key; repeatable.")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Option(names = "--master", description = "Spark master URL (default: local[*], or spark-submit's).")
+    String master;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> settings = new LinkedHashMap<>(overrides);
+        putIfGiven(settings, "input.path", input);
+        putIfGiven(settings, "output.root", output);
+        putIfGiven(settings, "index.name", index);
+        BuildConfig buildConfig = BuildConfig.load(config, settings);
+        try (SparkSession spark = EmbeddedSpark.session("vecforge build " + buildConfig.indexName(), master)) {
+            BuildResult result = new BuildJob(spark, buildConfig).run();
+            System.out.printf(Locale.ROOT, "published %s version %s: %,d rows in %d shards, recall@%d %.4f%n  %s%n",
+                    result.manifest().indexName, result.manifest().version, result.manifest().source.acceptedRows,
+                    result.manifest().shards.size(), result.manifest().validation.k,
+                    result.manifest().validation.recall, result.versionDir());
+            return 0;
+        } catch (BuildFailedException e) {
+            System.err.println("vecforge build: " + e.getMessage());
+            System.err.println("nothing was published; LATEST is unchanged");
+            return 3;
+        }
+    }
+
+    private static void putIfGiven(Map<String, String> settings, String key, String value) {
+        if (value != null) {
+            settings.put(key, value);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package io.vecforge.cli;
+
+import org.apache.spark.sql.SparkSession;
+
+/** The Spark session a command runs on: spark-submit's when there is one, else embedded local mode. */
+final class EmbeddedSpark {
+    private EmbeddedSpark() {}
+
+    static SparkSession session(String appName, String master) {
+        SparkSession.Builder builder = SparkSession.builder().appName(appName);
+        boolean submitted = System.getProperty("spark.master") != null;
+        if (master != null) {
+            builder.master(master);
+        } else if (!submitted) {
+            builder.master("local[*]");
+        }
+        if (!submitted) {
+            builder.config("spark.ui.enabled", "false")
+                    .config("spark.sql.shuffle.partitions", String.valueOf(
+                            Math.max(4, 2 * Runtime.getRuntime().availableProcessors())));
+        }
+        return builder.getOrCreate();
+    }
+}

@@ -1,0 +1,152 @@
+package io.vecforge.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vecforge.build.Neighbours;
+import io.vecforge.bundle.Manifest;
+import io.vecforge.data.EmbeddingParquetReader;
+import io.vecforge.data.Fvecs;
+import io.vecforge.faiss.FaissIndex;
+import io.vecforge.faiss.Metric;
+import io.vecforge.faiss.SearchResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "search", mixinStandardHelpOptions = true,
+        versionProvider = VecforgeCli.VersionProvider.class,
+        description = "k-NN search over every shard of a bundle, merged: a smoke test for a built index.")
+final class SearchCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "BUNDLE", description = "A version directory, or an index directory (LATEST is followed).")
+    String bundle;
+
+    @ArgGroup(multiplicity = "1")
+    Query query;
+
+    static final class Query {
+        @Option(names = "--vector", description = "Query vector, comma-separated.")
+        String vector;
+
+        @Option(names = "--id", description = "Use the vector stored under this id in the bundle's source input.")
+        Long id;
+
+        @Option(names = "--queries", description = "An .fvecs file of query vectors.")
+        Path queries;
+    }
+
+    @Option(names = "-k", defaultValue = "10", description = "Neighbours per query (default: ${DEFAULT-VALUE}).")
+    int k;
+
+    @Option(names = "--nprobe", description = "Inverted lists to visit (default: the manifest's validation nprobe).")
+    Integer nprobe;
+
+    @Option(names = "--json", description = "Print results as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        BundleLocation location = BundleLocation.resolve(bundle);
+        Manifest manifest = location.manifest();
+        int dimension = manifest.vectors.dimension;
+        float[] queries = queryVectors(manifest, dimension);
+        int n = queries.length / dimension;
+        int probes = nprobe != null ? nprobe : manifest.validation.nprobe;
+        Metric metric = Metric.fromConfig(manifest.vectors.metric);
+        Neighbours merged = new Neighbours(n, k, metric.smallerIsCloser());
+        FaissIndex.setThreads(Runtime.getRuntime().availableProcessors(), 1);
+        Path scratch = Files.createTempDirectory("vecforge-search-");
+        try {
+            for (Manifest.Shard shard : manifest.shards) {
+                Path local = scratch.resolve(shard.file);
+                location.storage().download(new org.apache.hadoop.fs.Path(location.versionDir(), shard.file), local);
+                try (FaissIndex index = FaissIndex.read(local)) {
+                    index.setNprobe(probes);
+                    SearchResult hits = index.search(queries, n, k);
+                    for (int q = 0; q < n; q++) {
+                        for (int r = 0; r < k; r++) {
+                            merged.offer(q, hits.label(q, r), hits.distance(q, r));
+                        }
+                    }
+                } finally {
+                    Files.deleteIfExists(local);
+                }
+            }
+        } finally {
+            Files.deleteIfExists(scratch);
+        }
+        print(merged, probes);
+        return 0;
+    }
+
+    private float[] queryVectors(Manifest manifest, int dimension) throws Exception {
+        float[] vectors;
+        if (query.queries != null) {
+            vectors = Fvecs.read(query.queries).vectors();
+        } else if (query.vector != null) {
+            String[] parts = query.vector.split(",");
+            vectors = new float[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                vectors[i] = Float.parseFloat(parts[i].trim());
+            }
+        } else {
+            vectors = vectorOfId(manifest, query.id);
+        }
+        if (vectors.length == 0 || vectors.length % dimension != 0) {
+            throw new IllegalArgumentException("query has " + vectors.length + " components; the bundle's dimension is "
+                    + dimension);
+        }
+        return vectors;
+    }
+
+    private static float[] vectorOfId(Manifest manifest, long id) throws Exception {
+        try (EmbeddingParquetReader reader = EmbeddingParquetReader.open(new Configuration(),
+                new org.apache.hadoop.fs.Path(manifest.source.path), "id", "vector")) {
+            while (reader.next()) {
+                if (reader.id() == id) {
+                    return reader.vector().clone();
+                }
+            }
+        }
+        throw new IllegalArgumentException("id " + id + " is not in the source " + manifest.source.path);
+    }
+
+    private void print(Neighbours merged, int probes) throws Exception {
+        if (json) {
+            List<Map<String, Object>> results = new ArrayList<>();
+            for (int q = 0; q < merged.queries(); q++) {
+                List<Long> ids = new ArrayList<>();
+                List<Float> distances = new ArrayList<>();
+                for (int r = 0; r < merged.k(); r++) {
+                    ids.add(merged.id(q, r));
+                    distances.add(merged.distance(q, r));
+                }
+                Map<String, Object> result = new LinkedHashMap<>();
+                result.put("ids", ids);
+                result.put("distances", distances);
+                results.add(result);
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("k", merged.k());
+            out.put("nprobe", probes);
+            out.put("results", results);
+            System.out.println(new ObjectMapper().writeValueAsString(out));
+            return;
+        }
+        for (int q = 0; q < merged.queries(); q++) {
+            StringBuilder line = new StringBuilder("query " + q + ":");
+            for (int r = 0; r < merged.k(); r++) {
+                line.append(String.format(Locale.ROOT, "  %d (%.4f)", merged.id(q, r), merged.distance(q, r)));
+            }
+            System.out.println(line);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.vecforge.cli;
+
+import io.vecforge.validate.BundleValidator;
+import io.vecforge.validate.ValidationReport;
+import java.nio.file.Files;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "validate", mixinStandardHelpOptions = true,
+        versionProvider = VecforgeCli.VersionProvider.class,
+        description = "Checks a bundle: files, CRC32C, row counts, shards loading in Faiss, unique ids, recall.",
+        exitCodeListHeading = "%nExit codes (the first failure found decides):%n",
+        exitCodeList = {"0:valid", "1:unexpected error", "2:usage error",
+            "10:manifest missing, unreadable or inconsistent", "11:version has no _SUCCESS marker",
+            "12:a file named by the manifest is missing", "13:a file's size differs from the manifest",
+            "14:a file's CRC32C differs from the manifest",
+            "15:shard rows do not add up to the accepted input rows",
+            "16:a shard does not load in Faiss or disagrees with the manifest",
+            "17:an id appears twice or in the wrong shard",
+            "18:recall on the hold-out queries is below the threshold"})
+final class ValidateCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "BUNDLE", description = "A version directory, or an index directory (LATEST is followed).")
+    String bundle;
+
+    @Option(names = "--json", description = "Print the report as JSON.")
+    boolean json;
+
+    @Option(names = "--min-recall", description = "Recall threshold (default: the manifest's).")
+    Double minRecall;
+
+    @Option(names = "--nprobe", description = "nprobe for the recall check (default: the manifest's).")
+    Integer nprobe;
+
+    @Override
+    public Integer call() throws Exception {
+        BundleLocation location = BundleLocation.resolve(bundle);
+        BundleValidator validator = new BundleValidator(location.storage(), new BundleValidator.Options(true,
+                minRecall, nprobe, Files.createTempDirectory("vecforge-validate-")));
+        ValidationReport report = validator.validate(location.versionDir());
+        System.out.print(json ? report.toJson() + "\n" : report.summary());
+        return report.exitCode();
+    }
+}

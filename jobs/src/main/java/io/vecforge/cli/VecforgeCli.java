@@ -1,0 +1,48 @@
+package io.vecforge.cli;
+
+import io.vecforge.Versions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** `vecforge`: git-style command line over the build job, the validators and the bundle tools. */
+@Command(name = "vecforge",
+        mixinStandardHelpOptions = true,
+        versionProvider = VecforgeCli.VersionProvider.class,
+        description = "Builds Faiss IVFPQ indexes from Parquet embeddings on Spark and publishes validated bundles.",
+        subcommands = {BuildCommand.class, ValidateCommand.class, InspectCommand.class, SearchCommand.class,
+            GenDataCommand.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success", "1:unexpected error", "2:usage error",
+            "3:build failed (nothing published)", "10-18:validation failures, see `vecforge validate --help`"})
+public final class VecforgeCli implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new VecforgeCli())
+                .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+                    commandLine.getErr().println("vecforge " + commandLine.getCommandName() + ": " + e.getMessage());
+                    return e instanceof IllegalArgumentException ? 2 : 1;
+                });
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"vecforge " + Versions.vecforge()};
+        }
+    }
+}

@@ -1,0 +1,208 @@
+package io.vecforge.jobs;
+
+import io.vecforge.faiss.Metric;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeSet;
+
+/**
+ * Settings of one index build. Read from a properties file (conf/example-index.properties documents
+ * every key) plus command-line overrides; unknown keys are errors, never ignored.
+ */
+public final class BuildConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Every key with its default ("" = required). Order is the documentation order. */
+    static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+
+    static {
+        DEFAULTS.put("index.name", "");
+        DEFAULTS.put("input.path", "");
+        DEFAULTS.put("input.id-column", "id");
+        DEFAULTS.put("input.vector-column", "vector");
+        DEFAULTS.put("input.dimension", "0");
+        DEFAULTS.put("output.root", "");
+        DEFAULTS.put("index.factory", "IVF1024,PQ32np");
+        DEFAULTS.put("index.metric", "l2");
+        DEFAULTS.put("shards", "4");
+        DEFAULTS.put("train.seed", "42");
+        DEFAULTS.put("train.sample-rows", "0");
+        DEFAULTS.put("train.max-sample-bytes", String.valueOf(512L << 20));
+        DEFAULTS.put("train.threads", "0");
+        DEFAULTS.put("build.batch-rows", "8192");
+        DEFAULTS.put("build.threads-per-task", "0");
+        DEFAULTS.put("validate.queries", "500");
+        DEFAULTS.put("validate.k", "10");
+        DEFAULTS.put("validate.nprobe", "16");
+        DEFAULTS.put("validate.min-recall", "0.5");
+    }
+
+    private final Map<String, String> values;
+
+    private BuildConfig(Map<String, String> values) {
+        this.values = values;
+    }
+
+    public static BuildConfig load(Path file, Map<String, String> overrides) throws IOException {
+        Properties properties = new Properties();
+        if (file != null) {
+            try (Reader reader = Files.newBufferedReader(file)) {
+                properties.load(reader);
+            }
+        }
+        Map<String, String> merged = new LinkedHashMap<>();
+        for (String key : properties.stringPropertyNames()) {
+            merged.put(key, properties.getProperty(key).trim());
+        }
+        merged.putAll(overrides);
+        return of(merged, file == null ? "command line" : file.toString());
+    }
+
+    public static BuildConfig of(Map<String, String> given, String origin) {
+        TreeSet<String> unknown = new TreeSet<>(given.keySet());
+        unknown.removeAll(DEFAULTS.keySet());
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("unknown config key(s) in " + origin + ": " + unknown
+                    + "; known keys: " + DEFAULTS.keySet());
+        }
+        Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
+        values.putAll(given);
+        BuildConfig config = new BuildConfig(values);
+        config.check();
+        return config;
+    }
+
+    private void check() {
+        for (Map.Entry<String, String> entry : values.entrySet()) {
+            if (entry.getValue().isEmpty() && DEFAULTS.get(entry.getKey()).isEmpty()) {
+                throw new IllegalArgumentException("config key '" + entry.getKey() + "' is required");
+            }
+        }
+        metric();
+        positive("shards", shards());
+        positive("build.batch-rows", batchRows());
+        positive("validate.queries", queries());
+        positive("validate.k", k());
+        positive("validate.nprobe", nprobe());
+        if (minRecall() < 0 || minRecall() > 1) {
+            throw new IllegalArgumentException("validate.min-recall must be within [0, 1], got " + minRecall());
+        }
+        if (dimension() < 0 || sampleRows() < 0 || trainThreads() < 0 || threadsPerTask() < 0) {
+            throw new IllegalArgumentException(
+                    "input.dimension, train.sample-rows, train.threads and build.threads-per-task must not be negative");
+        }
+    }
+
+    private static void positive(String key, long value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException("config key '" + key + "' must be positive, got " + value);
+        }
+    }
+
+    public String get(String key) {
+        return values.get(key);
+    }
+
+    private long number(String key) {
+        try {
+            return Long.parseLong(values.get(key));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("config key '" + key + "' must be a whole number, got '"
+                    + values.get(key) + "'");
+        }
+    }
+
+    public String indexName() {
+        return get("index.name");
+    }
+
+    public String inputPath() {
+        return get("input.path");
+    }
+
+    public String idColumn() {
+        return get("input.id-column");
+    }
+
+    public String vectorColumn() {
+        return get("input.vector-column");
+    }
+
+    /** 0: take the dimension from the data. */
+    public int dimension() {
+        return (int) number("input.dimension");
+    }
+
+    public String outputRoot() {
+        return get("output.root");
+    }
+
+    public String factory() {
+        return get("index.factory");
+    }
+
+    public Metric metric() {
+        return Metric.fromConfig(get("index.metric"));
+    }
+
+    public int shards() {
+        return (int) number("shards");
+    }
+
+    public long seed() {
+        return number("train.seed");
+    }
+
+    public long sampleRows() {
+        return number("train.sample-rows");
+    }
+
+    public long maxSampleBytes() {
+        return number("train.max-sample-bytes");
+    }
+
+    /** 0: every core of the executor that trains. */
+    public int trainThreads() {
+        return (int) number("train.threads");
+    }
+
+    public int batchRows() {
+        return (int) number("build.batch-rows");
+    }
+
+    /** 0: spark.task.cpus. */
+    public int threadsPerTask() {
+        return (int) number("build.threads-per-task");
+    }
+
+    public int queries() {
+        return (int) number("validate.queries");
+    }
+
+    public int k() {
+        return (int) number("validate.k");
+    }
+
+    public int nprobe() {
+        return (int) number("validate.nprobe");
+    }
+
+    public double minRecall() {
+        try {
+            return Double.parseDouble(get("validate.min-recall"));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("validate.min-recall must be a number, got '"
+                    + get("validate.min-recall") + "'");
+        }
+    }
+
+    public Map<String, String> asMap() {
+        return new LinkedHashMap<>(values);
+    }
+}

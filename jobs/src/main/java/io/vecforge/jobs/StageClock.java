@@ -1,0 +1,35 @@
+package io.vecforge.jobs;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Times the build's stages and logs each start and end. */
+final class StageClock {
+    private static final Logger LOG = LoggerFactory.getLogger(StageClock.class);
+
+    private final Map<String, Long> timings = new LinkedHashMap<>();
+    private String current = "setup";
+    private long startedAt;
+
+    void start(String stage) {
+        current = stage;
+        startedAt = System.nanoTime();
+        LOG.info("stage {}: started", stage);
+    }
+
+    void stop() {
+        long millis = (System.nanoTime() - startedAt) / 1_000_000;
+        timings.put(current, millis);
+        LOG.info("stage {}: done in {} ms", current, millis);
+    }
+
+    String current() {
+        return current;
+    }
+
+    Map<String, Long> timings() {
+        return timings;
+    }
+}

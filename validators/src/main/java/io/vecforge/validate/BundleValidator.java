@@ -1,0 +1,293 @@
+package io.vecforge.validate;
+
+import io.vecforge.build.Neighbours;
+import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.BundleStorage;
+import io.vecforge.bundle.FileDigest;
+import io.vecforge.bundle.Manifest;
+import io.vecforge.bundle.ShardAssignment;
+import io.vecforge.data.Fvecs;
+import io.vecforge.faiss.FaissIndex;
+import io.vecforge.faiss.Metric;
+import io.vecforge.faiss.SearchResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checks a bundle version against its manifest: files (presence, size, CRC32C), exact row
+ * accounting, every shard loading in Faiss with the manifest's shape, unique ids, and recall@k of
+ * the hold-out queries. The build job runs it before publishing; `vecforge validate` runs it on
+ * any bundle. Shards are loaded one at a time, so memory stays at one shard.
+ */
+public final class BundleValidator {
+    private static final Logger LOG = LoggerFactory.getLogger(BundleValidator.class);
+
+    /**
+     * @param requireSuccess whether a missing _SUCCESS marker is a failure (false while the build
+     *     job validates a version it has not yet completed)
+     * @param minRecall overrides the manifest's threshold when not null
+     * @param nprobe overrides the manifest's nprobe when not null
+     */
+    public record Options(boolean requireSuccess, Double minRecall, Integer nprobe, java.nio.file.Path scratchDir) {}
+
+    private final BundleStorage storage;
+    private final Options options;
+
+    public BundleValidator(BundleStorage storage, Options options) {
+        this.storage = storage;
+        this.options = options;
+    }
+
+    /** Reads the manifest from the version directory and validates against it. */
+    public ValidationReport validate(Path versionDir) throws IOException {
+        Path manifestFile = new Path(versionDir, Manifest.FILE_NAME);
+        if (!storage.exists(manifestFile)) {
+            ValidationReport report = new ValidationReport();
+            report.bundle = versionDir.toString();
+            report.fail(FailureClass.MANIFEST, Manifest.FILE_NAME, "no manifest.json in " + versionDir);
+            return report;
+        }
+        Manifest manifest;
+        try {
+            manifest = Manifest.fromJson(storage.read(manifestFile));
+        } catch (IllegalArgumentException e) {
+            ValidationReport report = new ValidationReport();
+            report.bundle = versionDir.toString();
+            report.fail(FailureClass.MANIFEST, Manifest.FILE_NAME, e.getMessage());
+            return report;
+        }
+        return validate(versionDir, manifest);
+    }
+
+    public ValidationReport validate(Path versionDir, Manifest manifest) throws IOException {
+        ValidationReport report = new ValidationReport();
+        report.bundle = versionDir.toString();
+        report.indexName = manifest.indexName;
+        report.version = manifest.version;
+        report.rows = manifest.source.acceptedRows;
+        report.shards = manifest.shards.size();
+        report.minRecall = options.minRecall() != null ? options.minRecall() : manifest.validation.minRecall;
+        report.nprobe = options.nprobe() != null ? options.nprobe() : manifest.validation.nprobe;
+
+        if (!checkManifest(manifest, report)) {
+            return report;
+        }
+        if (options.requireSuccess()) {
+            if (storage.exists(new Path(versionDir, BundleLayout.SUCCESS))) {
+                report.passed("complete");
+            } else {
+                report.fail(FailureClass.INCOMPLETE, BundleLayout.SUCCESS, "the version was never completed");
+            }
+        }
+        Set<String> damaged = checkFiles(versionDir, manifest, report);
+        checkRowCounts(manifest, report);
+        checkShardsAndRecall(versionDir, manifest, damaged, report);
+        LOG.info("validation of {} {}: {}", manifest.indexName, manifest.version,
+                report.isOk() ? "valid" : report.problems);
+        return report;
+    }
+
+    private boolean checkManifest(Manifest manifest, ValidationReport report) {
+        int before = report.problems.size();
+        if (manifest.formatVersion != Manifest.FORMAT_VERSION) {
+            report.fail(FailureClass.MANIFEST, Manifest.FILE_NAME, "format version " + manifest.formatVersion
+                    + " is not supported (this vecforge reads " + Manifest.FORMAT_VERSION + ")");
+        }
+        if (manifest.vectors.dimension <= 0 || manifest.vectors.metric == null) {
+            report.fail(FailureClass.MANIFEST, Manifest.FILE_NAME, "dimension or metric missing");
+        }
+        if (manifest.shards.isEmpty() || manifest.sharding.shards != manifest.shards.size()) {
+            report.fail(FailureClass.MANIFEST, Manifest.FILE_NAME, "sharding.shards=" + manifest.sharding.shards
+                    + " but " + manifest.shards.size() + " shards are listed");
+        }
+        if (!ShardAssignment.NAME.equals(manifest.sharding.partitioner)) {
+            report.fail(FailureClass.MANIFEST, Manifest.FILE_NAME,
+                    "unknown partitioner '" + manifest.sharding.partitioner + "'");
+        }
+        for (int i = 0; i < manifest.shards.size(); i++) {
+            if (manifest.shards.get(i).shard != i || manifest.shards.get(i).file == null) {
+                report.fail(FailureClass.MANIFEST, Manifest.FILE_NAME, "shard entry " + i + " is malformed");
+            }
+        }
+        if (report.problems.size() > before) {
+            return false;
+        }
+        report.passed("manifest");
+        return true;
+    }
+
+    /** Returns the files that are missing or damaged. */
+    private Set<String> checkFiles(Path versionDir, Manifest manifest, ValidationReport report) throws IOException {
+        Set<String> damaged = new HashSet<>();
+        for (Manifest.Shard shard : manifest.shards) {
+            checkFile(versionDir, shard.file, shard.bytes, shard.crc32c, damaged, report);
+        }
+        for (Manifest.BundleFile file : manifest.files) {
+            checkFile(versionDir, file.file, file.bytes, file.crc32c, damaged, report);
+        }
+        if (damaged.isEmpty()) {
+            report.passed("files");
+        }
+        return damaged;
+    }
+
+    private void checkFile(Path versionDir, String name, long bytes, String crc32c, Set<String> damaged,
+            ValidationReport report) throws IOException {
+        Path file = new Path(versionDir, name);
+        if (!storage.exists(file)) {
+            report.fail(FailureClass.MISSING_FILE, name, "missing");
+            damaged.add(name);
+            return;
+        }
+        long length = storage.length(file);
+        if (length != bytes) {
+            report.fail(FailureClass.SIZE_MISMATCH, name, "size " + length + " bytes, manifest says " + bytes);
+            damaged.add(name);
+            return;
+        }
+        FileDigest digest = storage.digest(file);
+        if (!digest.crc32cHex().equals(crc32c)) {
+            report.fail(FailureClass.CHECKSUM_MISMATCH, name,
+                    "CRC32C " + digest.crc32cHex() + ", manifest says " + crc32c);
+            damaged.add(name);
+        }
+    }
+
+    private void checkRowCounts(Manifest manifest, ValidationReport report) {
+        long shardRows = manifest.shardRows();
+        if (shardRows != manifest.source.acceptedRows) {
+            report.fail(FailureClass.ROW_COUNT_MISMATCH, Manifest.FILE_NAME, "shards hold " + shardRows
+                    + " rows but the input accepted " + manifest.source.acceptedRows);
+        } else {
+            report.passed("row counts");
+        }
+    }
+
+    private void checkShardsAndRecall(Path versionDir, Manifest manifest, Set<String> damaged,
+            ValidationReport report) throws IOException {
+        Metric metric = Metric.fromConfig(manifest.vectors.metric);
+        Manifest.Validation settings = manifest.validation;
+        Fvecs.Data queries = null;
+        Fvecs.LongData truth = null;
+        boolean holdoutIntact = settings.queriesFile != null && settings.groundTruthFile != null
+                && !damaged.contains(settings.queriesFile) && !damaged.contains(settings.groundTruthFile);
+        if (holdoutIntact) {
+            queries = Fvecs.read(download(versionDir, settings.queriesFile));
+            truth = Fvecs.readLongs(download(versionDir, settings.groundTruthFile));
+        }
+        Neighbours found = queries == null ? null
+                : new Neighbours(queries.n(), settings.k, metric.smallerIsCloser());
+        boolean shardsOk = true;
+        boolean idsOk = true;
+        FaissIndex.setThreads(Runtime.getRuntime().availableProcessors(), 1);
+        for (Manifest.Shard shard : manifest.shards) {
+            if (damaged.contains(shard.file)) {
+                shardsOk = false;
+                continue;
+            }
+            java.nio.file.Path local = download(versionDir, shard.file);
+            try (FaissIndex index = FaissIndex.read(local)) {
+                Files.deleteIfExists(local);
+                if (!shardMatches(shard, index, manifest, metric, report)) {
+                    shardsOk = false;
+                    continue;
+                }
+                idsOk &= idsBelongToShard(shard, index, manifest.shards.size(), report);
+                if (found != null) {
+                    index.setNprobe(report.nprobe);
+                    SearchResult hits = index.search(queries.vectors(), queries.n(), settings.k);
+                    for (int q = 0; q < hits.queries(); q++) {
+                        for (int r = 0; r < hits.k(); r++) {
+                            found.offer(q, hits.label(q, r), hits.distance(q, r));
+                        }
+                    }
+                }
+                LOG.info("validated shard {} of {} ({} rows)", shard.shard + 1, manifest.shards.size(), shard.rows);
+            } catch (RuntimeException e) {
+                report.fail(FailureClass.SHARD_UNREADABLE, shard.file, "Faiss cannot load it: " + e.getMessage());
+                shardsOk = false;
+            } finally {
+                Files.deleteIfExists(local);
+            }
+        }
+        if (shardsOk) {
+            report.passed("shards load");
+        }
+        if (shardsOk && idsOk) {
+            report.passed("unique ids");
+        }
+        if (!holdoutIntact || !shardsOk) {
+            return;
+        }
+        Neighbours exact = new Neighbours(truth.n(), truth.k(), metric.smallerIsCloser());
+        for (int q = 0; q < truth.n(); q++) {
+            for (int r = 0; r < truth.k(); r++) {
+                exact.offer(q, truth.values()[q * truth.k() + r], r);
+            }
+        }
+        report.recall = found.recallAgainst(exact);
+        if (report.recall < report.minRecall) {
+            report.fail(FailureClass.RECALL_TOO_LOW, null, String.format(java.util.Locale.ROOT,
+                    "recall@%d %.4f at nprobe %d is below %.4f", settings.k, report.recall, report.nprobe,
+                    report.minRecall));
+        } else {
+            report.passed("recall");
+        }
+    }
+
+    private static boolean shardMatches(Manifest.Shard shard, FaissIndex index, Manifest manifest, Metric metric,
+            ValidationReport report) {
+        String problem = null;
+        if (index.dimension() != manifest.vectors.dimension) {
+            problem = "dimension " + index.dimension() + ", manifest says " + manifest.vectors.dimension;
+        } else if (index.metric() != metric) {
+            problem = "metric " + index.metric().configName() + ", manifest says " + manifest.vectors.metric;
+        } else if (index.ntotal() != shard.rows) {
+            problem = "holds " + index.ntotal() + " vectors, manifest says " + shard.rows;
+        } else if (!index.isIvf()) {
+            problem = "is not an IVF index";
+        }
+        if (problem != null) {
+            report.fail(FailureClass.SHARD_UNREADABLE, shard.file, problem);
+            return false;
+        }
+        return true;
+    }
+
+    private static boolean idsBelongToShard(Manifest.Shard shard, FaissIndex index, int shardCount,
+            ValidationReport report) {
+        long[] ids = index.ids();
+        Arrays.sort(ids);
+        for (int i = 0; i < ids.length; i++) {
+            if (i > 0 && ids[i] == ids[i - 1]) {
+                report.fail(FailureClass.DUPLICATE_IDS, shard.file, "id " + ids[i] + " appears more than once");
+                return false;
+            }
+            int owner = ShardAssignment.shardOf(ids[i], shardCount);
+            if (owner != shard.shard) {
+                report.fail(FailureClass.DUPLICATE_IDS, shard.file,
+                        "id " + ids[i] + " belongs to shard " + owner + ", so it may be duplicated there");
+                return false;
+            }
+        }
+        if (ids.length > 0 && (shard.minId == null || shard.minId != ids[0] || shard.maxId != ids[ids.length - 1])) {
+            report.fail(FailureClass.SHARD_UNREADABLE, shard.file, "ids span " + ids[0] + ".." + ids[ids.length - 1]
+                    + ", manifest says " + shard.minId + ".." + shard.maxId);
+            return false;
+        }
+        return true;
+    }
+
+    private java.nio.file.Path download(Path versionDir, String name) throws IOException {
+        Files.createDirectories(options.scratchDir());
+        java.nio.file.Path local = Files.createTempFile(options.scratchDir(), "validate-", ".tmp");
+        storage.download(new Path(versionDir, name), local);
+        return local;
+    }
+}

@@ -1,0 +1,9 @@
+package io.vecforge.validate;
+
+/** One failed check. {@code file} is the bundle-relative file concerned, or null. */
+public record Problem(FailureClass failure, String file, String message) {
+    @Override
+    public String toString() {
+        return failure + (file == null ? "" : " [" + file + "]") + ": " + message;
+    }
+}

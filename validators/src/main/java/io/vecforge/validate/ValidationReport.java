@@ -1,0 +1,96 @@
+package io.vecforge.validate;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The outcome of validating one bundle version. */
+public final class ValidationReport {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public String bundle;
+    public String indexName;
+    public String version;
+    public long rows;
+    public int shards;
+    public Double recall;
+    public double minRecall;
+    public int nprobe;
+    public final List<String> checksPassed = new ArrayList<>();
+    public final List<Problem> problems = new ArrayList<>();
+
+    public boolean isOk() {
+        return problems.isEmpty();
+    }
+
+    /** 0 when valid, else the code of the first failure found (checks run in a fixed order). */
+    public int exitCode() {
+        return problems.isEmpty() ? 0 : problems.get(0).failure().exitCode();
+    }
+
+    public boolean has(FailureClass failure) {
+        return problems.stream().anyMatch(p -> p.failure() == failure);
+    }
+
+    void fail(FailureClass failure, String file, String message) {
+        problems.add(new Problem(failure, file, message));
+    }
+
+    void passed(String check) {
+        checksPassed.add(check);
+    }
+
+    public String toJson() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("bundle", bundle);
+        out.put("indexName", indexName);
+        out.put("version", version);
+        out.put("ok", isOk());
+        out.put("exitCode", exitCode());
+        out.put("rows", rows);
+        out.put("shards", shards);
+        out.put("recall", recall);
+        out.put("minRecall", minRecall);
+        out.put("nprobe", nprobe);
+        out.put("checksPassed", checksPassed);
+        List<Map<String, Object>> listed = new ArrayList<>();
+        for (Problem problem : problems) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("class", problem.failure().name());
+            entry.put("exitCode", problem.failure().exitCode());
+            entry.put("file", problem.file());
+            entry.put("message", problem.message());
+            listed.add(entry);
+        }
+        out.put("problems", listed);
+        try {
+            return JSON.writeValueAsString(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A few lines for people. */
+    public String summary() {
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "bundle   %s%nindex    %s, version %s%nrows     %,d in %d shards%n",
+                bundle, indexName, version, rows, shards));
+        out.append(recall == null ? "recall   not measured\n"
+                : String.format(Locale.ROOT, "recall   %.4f at nprobe %d (minimum %.4f)%n", recall, nprobe, minRecall));
+        out.append("checks   ").append(String.join(", ", checksPassed)).append('\n');
+        if (isOk()) {
+            out.append("result   VALID\n");
+        } else {
+            out.append(String.format(Locale.ROOT, "result   INVALID (exit %d), %d problem(s):%n", exitCode(),
+                    problems.size()));
+            problems.forEach(p -> out.append("  - ").append(p).append('\n'));
+        }
+        return out.toString();
+    }
+}

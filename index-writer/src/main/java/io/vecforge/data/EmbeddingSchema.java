@@ -53,7 +53,7 @@ final class EmbeddingSchema {
         Type id = column(schema, idColumn, file);
         if (!isIntegerId(id)) {
             throw new IllegalArgumentException("id column '" + idColumn + "' in " + file
-                    + " must be int64 or int32, found: " + describe(id));
+                    + " must be a plain (signed) int64 or int32, found: " + describe(id));
         }
         Type vector = column(schema, vectorColumn, file);
         ListLayout layout = layoutOf(vector);

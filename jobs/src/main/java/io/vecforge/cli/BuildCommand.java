@@ -21,6 +21,9 @@ import picocli.CommandLine.Option;
         exitCodeList = {"0:published", "1:unexpected error", "2:bad config or usage",
             "3:build failed; nothing published, LATEST unchanged"})
 final class BuildCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = {"-c", "--config"}, description = "Index config (properties; see conf/example-index.properties).")
     Path config;
 
@@ -48,14 +51,14 @@ final class BuildCommand implements Callable<Integer> {
         BuildConfig buildConfig = BuildConfig.load(config, settings);
         try (SparkSession spark = EmbeddedSpark.session("vecforge build " + buildConfig.indexName(), master)) {
             BuildResult result = new BuildJob(spark, buildConfig).run();
-            System.out.printf(Locale.ROOT, "published %s version %s: %,d rows in %d shards, recall@%d %.4f%n  %s%n",
+            out().printf(Locale.ROOT, "published %s version %s: %,d rows in %d shards, recall@%d %.4f%n  %s%n",
                     result.manifest().indexName, result.manifest().version, result.manifest().source.acceptedRows,
                     result.manifest().shards.size(), result.manifest().validation.k,
                     result.manifest().validation.recall, result.versionDir());
             return 0;
         } catch (BuildFailedException e) {
-            System.err.println("vecforge build: " + e.getMessage());
-            System.err.println("nothing was published; LATEST is unchanged");
+            spec.commandLine().getErr().println("vecforge build: " + e.getMessage());
+            spec.commandLine().getErr().println("nothing was published; LATEST is unchanged");
             return 3;
         }
     }
@@ -64,5 +67,9 @@ final class BuildCommand implements Callable<Integer> {
         if (value != null) {
             settings.put(key, value);
         }
+    }
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
     }
 }

@@ -14,6 +14,9 @@ import picocli.CommandLine.Option;
         description = {"Writes deterministic synthetic clustered embeddings to Parquet, for demos, tests and"
             + " benchmarks.", "Rows get ids 0..rows-1; the same seed always gives the same vectors."})
 final class GenDataCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = {"-o", "--output"}, required = true, description = "Output directory (any Hadoop URI); must not exist.")
     String output;
 
@@ -43,9 +46,13 @@ final class GenDataCommand implements Callable<Integer> {
         long start = System.nanoTime();
         GenerationResult result = EmbeddingParquetWriter.generate(new Configuration(), new Path(output), rows, dim,
                 files, seed, idColumn, vectorColumn, fvecs);
-        System.out.printf(Locale.ROOT, "wrote %,d rows x %d into %d files under %s (%,d bytes, %.1f s)%n",
+        out().printf(Locale.ROOT, "wrote %,d rows x %d into %d files under %s (%,d bytes, %.1f s)%n",
                 result.rows(), result.dim(), result.files(), output, result.bytesWritten(),
                 (System.nanoTime() - start) / 1e9);
         return 0;
+    }
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
     }
 }

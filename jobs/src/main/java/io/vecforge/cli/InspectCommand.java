@@ -12,6 +12,9 @@ import picocli.CommandLine.Parameters;
         versionProvider = VecforgeCli.VersionProvider.class,
         description = "Summarises a bundle version from its manifest (no files are read beyond it).")
 final class InspectCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Parameters(paramLabel = "BUNDLE", description = "A version directory, or an index directory (LATEST is followed).")
     String bundle;
 
@@ -23,25 +26,29 @@ final class InspectCommand implements Callable<Integer> {
         BundleLocation location = BundleLocation.resolve(bundle);
         Manifest m = location.manifest();
         if (json) {
-            System.out.println(new String(m.toJson(), StandardCharsets.UTF_8));
+            out().println(new String(m.toJson(), StandardCharsets.UTF_8));
             return 0;
         }
-        System.out.printf(Locale.ROOT, "bundle    %s%n", location.versionDir());
-        System.out.printf(Locale.ROOT, "index     %s, version %s, created %s%n", m.indexName, m.version, m.createdAt);
-        System.out.printf(Locale.ROOT, "built by  vecforge %s, faiss %s%n", m.vecforgeVersion, m.faissVersion);
-        System.out.printf(Locale.ROOT, "source    %s (%,d rows accepted)%n", m.source.path, m.source.acceptedRows);
-        System.out.printf(Locale.ROOT, "vectors   dimension %d, metric %s, factory \"%s\"%n", m.vectors.dimension,
+        out().printf(Locale.ROOT, "bundle    %s%n", location.versionDir());
+        out().printf(Locale.ROOT, "index     %s, version %s, created %s%n", m.indexName, m.version, m.createdAt);
+        out().printf(Locale.ROOT, "built by  vecforge %s, faiss %s%n", m.vecforgeVersion, m.faissVersion);
+        out().printf(Locale.ROOT, "source    %s (%,d rows accepted)%n", m.source.path, m.source.acceptedRows);
+        out().printf(Locale.ROOT, "vectors   dimension %d, metric %s, factory \"%s\"%n", m.vectors.dimension,
                 m.vectors.metric, m.vectors.factory);
-        System.out.printf(Locale.ROOT, "training  %,d sampled rows, seed %d%n", m.training.sampleRows, m.training.seed);
-        System.out.printf(Locale.ROOT, "recall@%d %s at nprobe %d on %d queries (minimum %.4f)%n", m.validation.k,
+        out().printf(Locale.ROOT, "training  %,d sampled rows, seed %d%n", m.training.sampleRows, m.training.seed);
+        out().printf(Locale.ROOT, "recall@%d %s at nprobe %d on %d queries (minimum %.4f)%n", m.validation.k,
                 m.validation.recall == null ? "not measured" : String.format(Locale.ROOT, "%.4f", m.validation.recall),
                 m.validation.nprobe, m.validation.queries, m.validation.minRecall);
-        System.out.printf(Locale.ROOT, "shards    %d (%s)%n", m.shards.size(), m.sharding.partitioner);
+        out().printf(Locale.ROOT, "shards    %d (%s)%n", m.shards.size(), m.sharding.partitioner);
         for (Manifest.Shard s : m.shards) {
-            System.out.printf(Locale.ROOT, "  %s  %,12d rows  %,14d bytes  crc32c %s  ids %s..%s%n", s.file, s.rows,
+            out().printf(Locale.ROOT, "  %s  %,12d rows  %,14d bytes  crc32c %s  ids %s..%s%n", s.file, s.rows,
                     s.bytes, s.crc32c, s.minId, s.maxId);
         }
-        System.out.printf(Locale.ROOT, "timings   %s (ms)%n", m.timingsMillis);
+        out().printf(Locale.ROOT, "timings   %s (ms)%n", m.timingsMillis);
         return 0;
+    }
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
     }
 }

@@ -26,6 +26,9 @@ import picocli.CommandLine.Parameters;
         versionProvider = VecforgeCli.VersionProvider.class,
         description = "k-NN search over every shard of a bundle, merged: a smoke test for a built index.")
 final class SearchCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Parameters(paramLabel = "BUNDLE", description = "A version directory, or an index directory (LATEST is followed).")
     String bundle;
 
@@ -109,7 +112,7 @@ final class SearchCommand implements Callable<Integer> {
 
     private static float[] vectorOfId(Manifest manifest, long id) throws Exception {
         try (EmbeddingParquetReader reader = EmbeddingParquetReader.open(new Configuration(),
-                new org.apache.hadoop.fs.Path(manifest.source.path), "id", "vector")) {
+                new org.apache.hadoop.fs.Path(manifest.source.path), manifest.source.idColumn, manifest.source.vectorColumn)) {
             while (reader.next()) {
                 if (reader.id() == id) {
                     return reader.vector().clone();
@@ -138,7 +141,7 @@ final class SearchCommand implements Callable<Integer> {
             out.put("k", merged.k());
             out.put("nprobe", probes);
             out.put("results", results);
-            System.out.println(new ObjectMapper().writeValueAsString(out));
+            out().println(new ObjectMapper().writeValueAsString(out));
             return;
         }
         for (int q = 0; q < merged.queries(); q++) {
@@ -146,7 +149,11 @@ final class SearchCommand implements Callable<Integer> {
             for (int r = 0; r < merged.k(); r++) {
                 line.append(String.format(Locale.ROOT, "  %d (%.4f)", merged.id(q, r), merged.distance(q, r)));
             }
-            System.out.println(line);
+            out().println(line);
         }
+    }
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
     }
 }

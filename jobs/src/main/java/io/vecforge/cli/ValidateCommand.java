@@ -21,6 +21,9 @@ import picocli.CommandLine.Parameters;
             "17:an id appears twice or in the wrong shard",
             "18:recall on the hold-out queries is below the threshold"})
 final class ValidateCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Parameters(paramLabel = "BUNDLE", description = "A version directory, or an index directory (LATEST is followed).")
     String bundle;
 
@@ -39,7 +42,11 @@ final class ValidateCommand implements Callable<Integer> {
         BundleValidator validator = new BundleValidator(location.storage(), new BundleValidator.Options(true,
                 minRecall, nprobe, Files.createTempDirectory("vecforge-validate-")));
         ValidationReport report = validator.validate(location.versionDir());
-        System.out.print(json ? report.toJson() + "\n" : report.summary());
+        out().print(json ? report.toJson() + "\n" : report.summary());
         return report.exitCode();
+    }
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
     }
 }

@@ -19,14 +19,16 @@ public final class VecforgeCli implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        int code = run(args);
+        System.out.flush();
+        System.exit(code);
     }
 
     public static int run(String... args) {
         return commandLine().execute(args);
     }
 
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
         return new CommandLine(new VecforgeCli())
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
                     commandLine.getErr().println("vecforge " + commandLine.getCommandName() + ": " + e.getMessage());

@@ -100,7 +100,10 @@ public final class BuildJob {
         Dataset<Row> input = readInput();
         int dimension = dimensionOf(input);
         long rows = input.count();
-        manifest.source.path = config.inputPath();
+        Path inputPath = new Path(config.inputPath());
+        manifest.source.path = inputPath.getFileSystem(hadoopConf).makeQualified(inputPath).toString();
+        manifest.source.idColumn = config.idColumn();
+        manifest.source.vectorColumn = config.vectorColumn();
         manifest.source.acceptedRows = rows;
         manifest.vectors.dimension = dimension;
         LOG.info("input: {} rows of dimension {}", rows, dimension);

@@ -1,0 +1,185 @@
+package io.vecforge.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.Manifest;
+import io.vecforge.data.EmbeddingParquetWriter;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The issue's end-to-end case: 200,000 x 64 generated vectors, "IVF256,PQ16" in 4 shards, built
+ * on local Spark, then checked by the validate command, stock faiss-python and damage.
+ */
+class EndToEndBuildTest extends SparkTestSupport {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int ROWS = 200_000;
+    private static final int DIM = 64;
+    private static final String FACTORY = "IVF256,PQ16";
+
+    @TempDir
+    static Path dir;
+
+    private BuildResult result;
+    private Path versionDir;
+    private Path vectors;
+
+    @BeforeAll
+    void buildOnce() throws IOException {
+        Path input = dir.resolve("input");
+        vectors = dir.resolve("vectors.fvecs");
+        EmbeddingParquetWriter.generate(new Configuration(), new org.apache.hadoop.fs.Path(input.toUri()), ROWS, DIM,
+                5, 7, "id", "vector", vectors);
+        Map<String, String> settings = new HashMap<>();
+        settings.put("index.name", "e2e");
+        settings.put("input.path", input.toUri().toString());
+        settings.put("output.root", dir.resolve("bundles").toUri().toString());
+        settings.put("index.factory", FACTORY);
+        settings.put("shards", "4");
+        settings.put("validate.nprobe", "16");
+        result = new BuildJob(spark(), BuildConfig.of(settings, "test")).run();
+        versionDir = Path.of(java.net.URI.create(result.versionDir()));
+    }
+
+    @Test
+    void manifestAccountsForEveryRowAndFile() throws IOException {
+        Manifest manifest = Manifest.fromJson(Files.readAllBytes(versionDir.resolve(Manifest.FILE_NAME)));
+        assertEquals(ROWS, manifest.source.acceptedRows);
+        assertEquals(ROWS, manifest.shardRows());
+        assertEquals(4, manifest.shards.size());
+        assertEquals(FACTORY, manifest.vectors.factory);
+        assertEquals(DIM, manifest.vectors.dimension);
+        assertEquals("1.7.3", manifest.faissVersion);
+        assertTrue(manifest.training.sampleRows >= 39L * 256, "sample of " + manifest.training.sampleRows);
+        for (Manifest.Shard shard : manifest.shards) {
+            Path file = versionDir.resolve(shard.file);
+            assertEquals(shard.bytes, Files.size(file), shard.file);
+            assertEquals(shard.crc32c, crc32c(file), shard.file);
+            assertTrue(shard.rows > ROWS / 4 - 2_000 && shard.rows < ROWS / 4 + 2_000, "balanced shards");
+        }
+        for (Manifest.BundleFile file : manifest.files) {
+            assertEquals(file.crc32c, crc32c(versionDir.resolve(file.file)), file.file);
+        }
+        assertTrue(Files.exists(versionDir.resolve(BundleLayout.SUCCESS)));
+        assertFalse(Files.exists(versionDir.resolve(BundleLayout.WORK)), "build scratch is removed");
+        assertEquals(manifest.version, Files.readString(versionDir.getParent().resolve("LATEST")).trim());
+        assertTrue(manifest.timingsMillis.keySet().containsAll(
+                java.util.List.of("read", "sample", "train", "shards", "validate")));
+    }
+
+    @Test
+    void validateCommandPassesTheBundle() throws IOException {
+        Cli human = Cli.run("validate", versionDir.getParent().toString());
+        assertEquals(0, human.exitCode(), human.out() + human.err());
+        assertTrue(human.out().contains("VALID"), human.out());
+
+        Cli machine = Cli.run("validate", "--json", versionDir.toUri().toString());
+        assertEquals(0, machine.exitCode(), machine.err());
+        JsonNode report = JSON.readTree(machine.out());
+        assertTrue(report.get("ok").asBoolean());
+        assertEquals(ROWS, report.get("rows").asLong());
+        assertTrue(report.get("recall").asDouble() >= 0.5);
+    }
+
+    @Test
+    void recallMatchesPlainFaissPythonWithinTwoPoints() throws Exception {
+        Manifest manifest = result.manifest();
+        JsonNode reference = JSON.readTree(Python.run("faiss_reference.py",
+                "--vectors", vectors.toString(), "--factory", FACTORY,
+                "--train-rows", String.valueOf(manifest.training.sampleRows),
+                "--bundle", versionDir.toString(), "--nprobe", "16", "-k", "10"));
+        double ours = manifest.validation.recall;
+        double theirs = reference.get("recall").asDouble();
+        System.out.printf("recall@10 at nprobe 16: vecforge %.4f, faiss-python %.4f%n", ours, theirs);
+        assertTrue(ours >= 0.5, "recall " + ours);
+        assertTrue(Math.abs(ours - theirs) <= 0.02, "vecforge " + ours + " vs faiss-python " + theirs);
+    }
+
+    @Test
+    void stockFaissPythonReadsEveryShardAndFindsTheSameNeighbours() throws Exception {
+        Path queries = versionDir.resolve(BundleLayout.QUERIES);
+        Cli ours = Cli.run("search", versionDir.toString(), "--queries", queries.toString(), "-k", "10", "--nprobe",
+                "16", "--json");
+        assertEquals(0, ours.exitCode(), ours.err());
+        JsonNode python = JSON.readTree(Python.run("vecforge_bundle.py", versionDir.toString(), "--queries",
+                queries.toString(), "-k", "10", "--nprobe", "16"));
+        assertEquals(ROWS, python.get("ntotal").asLong());
+        JsonNode mine = JSON.readTree(ours.out()).get("results");
+        JsonNode theirs = python.get("results");
+        assertEquals(mine.size(), theirs.size());
+        for (int q = 0; q < mine.size(); q++) {
+            assertEquals(mine.get(q).get("ids"), theirs.get(q).get("ids"), "query " + q);
+        }
+    }
+
+    @Test
+    void aFlippedByteInAShardIsAChecksumFailure(@TempDir Path scratch) throws IOException {
+        Path copy = copyOfBundle(scratch);
+        try (RandomAccessFile shard = new RandomAccessFile(copy.resolve("shard-00002.faiss").toFile(), "rw")) {
+            shard.seek(shard.length() / 2);
+            int b = shard.read();
+            shard.seek(shard.length() / 2);
+            shard.write(b ^ 0x01);
+        }
+        Cli cli = Cli.run("validate", copy.toString());
+        assertEquals(14, cli.exitCode(), cli.out());
+        assertTrue(cli.out().contains("shard-00002.faiss"), cli.out());
+    }
+
+    @Test
+    void aMissingShardIsAMissingFile(@TempDir Path scratch) throws IOException {
+        Path copy = copyOfBundle(scratch);
+        Files.delete(copy.resolve("shard-00001.faiss"));
+        Cli cli = Cli.run("validate", copy.toString());
+        assertEquals(12, cli.exitCode(), cli.out());
+        assertTrue(cli.out().contains("shard-00001.faiss"), cli.out());
+    }
+
+    @Test
+    void aManifestRowCountOffByOneIsACountMismatch(@TempDir Path scratch) throws IOException {
+        Path copy = copyOfBundle(scratch);
+        Path manifestFile = copy.resolve(Manifest.FILE_NAME);
+        Manifest manifest = Manifest.fromJson(Files.readAllBytes(manifestFile));
+        manifest.source.acceptedRows += 1;
+        Files.write(manifestFile, manifest.toJson());
+        Cli cli = Cli.run("validate", "--json", copy.toString());
+        assertEquals(15, cli.exitCode(), cli.out());
+        assertEquals("ROW_COUNT_MISMATCH", JSON.readTree(cli.out()).get("problems").get(0).get("class").asText());
+    }
+
+    private Path copyOfBundle(Path scratch) throws IOException {
+        Path copy = scratch.resolve("bundle");
+        try (Stream<Path> files = Files.walk(versionDir)) {
+            for (Path source : (Iterable<Path>) files::iterator) {
+                Path target = copy.resolve(versionDir.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target);
+                }
+            }
+        }
+        return copy;
+    }
+
+    private static String crc32c(Path file) throws IOException {
+        CRC32C crc = new CRC32C();
+        crc.update(Files.readAllBytes(file));
+        return String.format("%08x", crc.getValue());
+    }
+}

@@ -1,0 +1,102 @@
+"""Reads vecforge bundles with stock faiss-python: no vecforge code needed.
+
+A bundle version directory holds manifest.json and one Faiss index file per shard
+(docs/bundle-format.md). Every shard shares the same trained quantizer and ids are
+disjoint across shards, so searching each shard and merging the top-k by distance is the
+same as searching one index holding every vector.
+
+    import vecforge_bundle
+    bundle = vecforge_bundle.open_bundle("/srv/index/demo/20261121T150000Z-3f9a1c")
+    distances, ids = bundle.search(queries, k=10, nprobe=16)
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import faiss
+
+
+def read_fvecs(path):
+    raw = np.fromfile(path, dtype=np.int32)
+    if raw.size == 0:
+        return np.zeros((0, 0), dtype=np.float32)
+    d = raw[0]
+    return raw.reshape(-1, d + 1)[:, 1:].copy().view(np.float32)
+
+
+def read_i64vecs(path):
+    raw = np.fromfile(path, dtype=np.uint8)
+    k = int(np.frombuffer(raw[:4].tobytes(), dtype=np.int32)[0])
+    row = 4 + 8 * k
+    rows = raw.reshape(-1, row)
+    return rows[:, 4:].copy().view(np.int64)
+
+
+class Bundle:
+    def __init__(self, version_dir):
+        with open(os.path.join(version_dir, "manifest.json")) as f:
+            self.manifest = json.load(f)
+        self.metric = self.manifest["vectors"]["metric"]
+        self.shards = [faiss.read_index(os.path.join(version_dir, s["file"]))
+                       for s in self.manifest["shards"]]
+        for shard, entry in zip(self.shards, self.manifest["shards"]):
+            if shard.ntotal != entry["rows"]:
+                raise ValueError("%s holds %d vectors, manifest says %d"
+                                 % (entry["file"], shard.ntotal, entry["rows"]))
+
+    @property
+    def ntotal(self):
+        return sum(s.ntotal for s in self.shards)
+
+    def search(self, queries, k=10, nprobe=None):
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        if nprobe is None:
+            nprobe = self.manifest["validation"]["nprobe"]
+        smaller_is_closer = self.metric == "l2"
+        all_d, all_i = [], []
+        for shard in self.shards:
+            faiss.extract_index_ivf(shard).nprobe = nprobe
+            d, i = shard.search(queries, k)
+            all_d.append(d)
+            all_i.append(i)
+        d = np.concatenate(all_d, axis=1)
+        i = np.concatenate(all_i, axis=1)
+        out_d = np.empty((len(queries), k), dtype=np.float32)
+        out_i = np.full((len(queries), k), -1, dtype=np.int64)
+        for q in range(len(queries)):
+            hits = [(float(dist), int(idx)) for dist, idx in zip(d[q], i[q]) if idx >= 0]
+            # Same order as vecforge: best distance first, ties on the smaller id.
+            hits.sort(key=lambda h: (h[0] if smaller_is_closer else -h[0], h[1]))
+            for r, (dist, idx) in enumerate(hits[:k]):
+                out_d[q, r] = dist
+                out_i[q, r] = idx
+        return out_d, out_i
+
+
+def open_bundle(path):
+    """A version directory, or an index directory whose LATEST names the version."""
+    latest = os.path.join(path, "LATEST")
+    if not os.path.exists(os.path.join(path, "manifest.json")) and os.path.exists(latest):
+        with open(latest) as f:
+            path = os.path.join(path, f.read().strip())
+    return Bundle(path)
+
+
+def main(argv):
+    import argparse
+    parser = argparse.ArgumentParser(description="Search a vecforge bundle with stock faiss-python.")
+    parser.add_argument("bundle")
+    parser.add_argument("--queries", required=True, help=".fvecs file of query vectors")
+    parser.add_argument("-k", type=int, default=10)
+    parser.add_argument("--nprobe", type=int)
+    args = parser.parse_args(argv)
+    bundle = open_bundle(args.bundle)
+    d, i = bundle.search(read_fvecs(args.queries), args.k, args.nprobe)
+    print(json.dumps({"faiss": faiss.__version__, "ntotal": bundle.ntotal,
+                      "results": [{"ids": i[q].tolist(), "distances": d[q].tolist()}
+                                  for q in range(len(i))]}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

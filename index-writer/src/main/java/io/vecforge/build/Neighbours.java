@@ -78,23 +78,37 @@ public final class Neighbours implements Serializable {
 
     /** Mean fraction of each query's true k neighbours that this result also returns (k-recall@k). */
     public double recallAgainst(Neighbours truth) {
-        if (truth.queries != queries) {
-            throw new IllegalArgumentException("different query counts: " + queries + " vs " + truth.queries);
+        return recallAgainst(truth.ids, truth.k);
+    }
+
+    /**
+     * k-recall@k against exact neighbour ids laid out {@code truthK} per query, best first. Only real
+     * ids count: a query with fewer than k true neighbours (a tiny index) is measured on those.
+     */
+    public double recallAgainst(long[] truth, int truthK) {
+        int truthQueries = truth.length / truthK;
+        if (truthQueries != queries) {
+            throw new IllegalArgumentException("different query counts: " + queries + " vs " + truthQueries);
         }
-        int depth = Math.min(k, truth.k);
+        int depth = Math.min(k, truthK);
         long found = 0;
+        long wanted = 0;
         for (int q = 0; q < queries; q++) {
             for (int r = 0; r < depth; r++) {
-                long wanted = truth.id(q, r);
+                long id = truth[q * truthK + r];
+                if (id < 0) {
+                    continue;
+                }
+                wanted++;
                 for (int s = 0; s < depth; s++) {
-                    if (ids[q * k + s] == wanted) {
+                    if (ids[q * k + s] == id) {
                         found++;
                         break;
                     }
                 }
             }
         }
-        return (double) found / ((long) queries * depth);
+        return wanted == 0 ? 1.0 : (double) found / wanted;
     }
 
     private boolean better(long id, float distance, long otherId, float otherDistance) {

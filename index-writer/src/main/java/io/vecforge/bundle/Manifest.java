@@ -127,7 +127,11 @@ public final class Manifest {
 
     public static Manifest fromJson(byte[] json) {
         try {
-            return JSON.readValue(json, Manifest.class);
+            Manifest manifest = JSON.readValue(json, Manifest.class);
+            if (manifest == null) { // the JSON literal null
+                throw new IllegalArgumentException("manifest.json is not a valid manifest: it holds null");
+            }
+            return manifest;
         } catch (IOException e) {
             throw new IllegalArgumentException("manifest.json is not a valid manifest: " + e.getMessage(), e);
         }

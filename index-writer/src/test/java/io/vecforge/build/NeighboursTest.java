@@ -162,4 +162,14 @@ class NeighboursTest {
         }
         return out;
     }
+
+    @Test
+    void recallIgnoresMissingTrueNeighbours() {
+        // An index with fewer rows than k: the exact search filled the tail with -1.
+        Neighbours found = new Neighbours(1, 4, true);
+        found.offer(0, 7, 1f);
+        found.offer(0, 9, 2f);
+        long[] truth = {7, 8, -1, -1};
+        assertEquals(0.5, found.recallAgainst(truth, 4), 1e-12);
+    }
 }

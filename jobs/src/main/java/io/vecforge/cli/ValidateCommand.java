@@ -39,9 +39,14 @@ final class ValidateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         BundleLocation location = BundleLocation.resolve(bundle);
-        BundleValidator validator = new BundleValidator(location.storage(), new BundleValidator.Options(true,
-                minRecall, nprobe, Files.createTempDirectory("vecforge-validate-")));
-        ValidationReport report = validator.validate(location.versionDir());
+        java.nio.file.Path scratch = Files.createTempDirectory("vecforge-validate-");
+        ValidationReport report;
+        try {
+            report = new BundleValidator(location.storage(),
+                    new BundleValidator.Options(true, minRecall, nprobe, scratch)).validate(location.versionDir());
+        } finally {
+            Files.deleteIfExists(scratch);
+        }
         out().print(json ? report.toJson() + "\n" : report.summary());
         return report.exitCode();
     }

@@ -164,8 +164,14 @@ public final class BuildJob {
 
         clock.start("validate");
         storage.delete(work);
-        ValidationReport report = new BundleValidator(storage, new BundleValidator.Options(false, null, null,
-                Files.createTempDirectory("vecforge-validate-"))).validate(versionDir, manifest);
+        java.nio.file.Path scratch = Files.createTempDirectory("vecforge-validate-");
+        ValidationReport report;
+        try {
+            report = new BundleValidator(storage, new BundleValidator.Options(false, null, null, scratch))
+                    .validate(versionDir, manifest);
+        } finally {
+            Files.deleteIfExists(scratch);
+        }
         if (!report.isOk()) {
             throw new BuildFailedException("validate", "the new version is invalid:\n" + report.summary(), null);
         }

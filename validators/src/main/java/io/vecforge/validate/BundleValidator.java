@@ -178,8 +178,15 @@ public final class BundleValidator {
         boolean holdoutIntact = settings.queriesFile != null && settings.groundTruthFile != null
                 && !damaged.contains(settings.queriesFile) && !damaged.contains(settings.groundTruthFile);
         if (holdoutIntact) {
-            queries = Fvecs.read(download(versionDir, settings.queriesFile));
-            truth = Fvecs.readLongs(download(versionDir, settings.groundTruthFile));
+            java.nio.file.Path queriesFile = download(versionDir, settings.queriesFile);
+            java.nio.file.Path truthFile = download(versionDir, settings.groundTruthFile);
+            try {
+                queries = Fvecs.read(queriesFile);
+                truth = Fvecs.readLongs(truthFile);
+            } finally {
+                Files.deleteIfExists(queriesFile);
+                Files.deleteIfExists(truthFile);
+            }
         }
         Neighbours found = queries == null ? null
                 : new Neighbours(queries.n(), settings.k, metric.smallerIsCloser());
@@ -225,13 +232,7 @@ public final class BundleValidator {
         if (!holdoutIntact || !shardsOk) {
             return;
         }
-        Neighbours exact = new Neighbours(truth.n(), truth.k(), metric.smallerIsCloser());
-        for (int q = 0; q < truth.n(); q++) {
-            for (int r = 0; r < truth.k(); r++) {
-                exact.offer(q, truth.values()[q * truth.k() + r], r);
-            }
-        }
-        report.recall = found.recallAgainst(exact);
+        report.recall = found.recallAgainst(truth.values(), truth.k());
         if (report.recall < report.minRecall) {
             report.fail(FailureClass.RECALL_TOO_LOW, null, String.format(java.util.Locale.ROOT,
                     "recall@%d %.4f at nprobe %d is below %.4f", settings.k, report.recall, report.nprobe,

@@ -1,0 +1,287 @@
+package io.vecforge.validate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.Manifest;
+import io.vecforge.bundle.ShardAssignment;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BundleValidatorTest {
+    private static final String SHARD_1 = BundleLayout.shardFileName(1);
+
+    @TempDir
+    Path dir;
+
+    private TestBundle bundle;
+
+    @BeforeEach
+    void writeBundle() throws IOException {
+        bundle = TestBundle.write(dir);
+    }
+
+    @Test
+    void theIntactBundleIsValid() throws IOException {
+        ValidationReport report = validate(true, null);
+
+        assertTrue(report.isOk(), report.summary());
+        assertEquals(0, report.exitCode());
+        assertEquals(List.of("manifest", "complete", "files", "row counts", "shards load", "unique ids", "recall"),
+                report.checksPassed);
+        assertEquals(TestBundle.INDEX_NAME, report.indexName);
+        assertEquals(bundle.manifest.version, report.version);
+        assertEquals(TestBundle.ROWS, report.rows);
+        assertEquals(TestBundle.SHARDS, report.shards);
+        assertEquals(TestBundle.NPROBE, report.nprobe);
+        assertEquals(TestBundle.MIN_RECALL, report.minRecall);
+        assertNotNull(report.recall);
+        assertEquals(bundle.recall, report.recall, 1e-12);
+        assertTrue(report.recall >= TestBundle.MIN_RECALL && report.recall <= 1.0, "recall " + report.recall);
+    }
+
+    @Test
+    void reportJsonListsTheChecksAndNoProblemsWhenValid() throws IOException {
+        JsonNode json = new ObjectMapper().readTree(validate(true, null).toJson());
+
+        assertTrue(json.get("ok").asBoolean());
+        assertEquals(0, json.get("exitCode").asInt());
+        assertEquals(bundle.recall, json.get("recall").asDouble(), 1e-12);
+        assertEquals(0, json.get("problems").size());
+        assertEquals("recall", json.get("checksPassed").get(6).asText());
+    }
+
+    @Test
+    void missingManifestIs10() throws IOException {
+        Files.delete(bundle.local(Manifest.FILE_NAME));
+
+        ValidationReport report = validate(true, null);
+
+        assertFirstProblem(report, FailureClass.MANIFEST, Manifest.FILE_NAME);
+        assertTrue(report.problems.get(0).message().contains(Manifest.FILE_NAME));
+        assertEquals(1, report.problems.size());
+    }
+
+    @Test
+    void garbageManifestIs10() throws IOException {
+        for (String garbage : new String[] {"{\"shards\": [", "null", ""}) {
+            Files.writeString(bundle.local(Manifest.FILE_NAME), garbage, StandardCharsets.UTF_8);
+
+            ValidationReport report = validate(true, null);
+
+            assertFirstProblem(report, FailureClass.MANIFEST, Manifest.FILE_NAME);
+            assertTrue(report.problems.get(0).message().contains(Manifest.FILE_NAME), garbage);
+        }
+    }
+
+    @Test
+    void inconsistentManifestIs10() throws IOException {
+        bundle.manifest.sharding.shards = 4;
+        bundle.writeManifest();
+
+        ValidationReport report = validate(true, null);
+
+        assertFirstProblem(report, FailureClass.MANIFEST, Manifest.FILE_NAME);
+        assertTrue(report.problems.get(0).message().contains("sharding.shards=4"), report.summary());
+    }
+
+    @Test
+    void missingSuccessMarkerIs11OnlyWhenRequired() throws IOException {
+        Files.delete(bundle.local(BundleLayout.SUCCESS));
+
+        ValidationReport required = validate(true, null);
+        assertFirstProblem(required, FailureClass.INCOMPLETE, BundleLayout.SUCCESS);
+        assertEquals(1, required.problems.size(), required.summary());
+
+        ValidationReport notRequired = validate(false, null);
+        assertTrue(notRequired.isOk(), notRequired.summary());
+        assertFalse(notRequired.checksPassed.contains("complete"));
+        assertEquals(bundle.recall, notRequired.recall, 1e-12);
+    }
+
+    @Test
+    void missingShardIs12() throws IOException {
+        Files.delete(bundle.local(SHARD_1));
+
+        ValidationReport report = validate(true, null);
+
+        assertFirstProblem(report, FailureClass.MISSING_FILE, SHARD_1);
+        assertNull(report.recall);
+    }
+
+    @Test
+    void truncatedShardIs13() throws IOException {
+        Path shard = bundle.local(SHARD_1);
+        byte[] bytes = Files.readAllBytes(shard);
+        Files.write(shard, Arrays.copyOf(bytes, bytes.length - 100));
+
+        ValidationReport report = validate(true, null);
+
+        assertFirstProblem(report, FailureClass.SIZE_MISMATCH, SHARD_1);
+        assertTrue(report.problems.get(0).message().contains(String.valueOf(bytes.length - 100)));
+        assertNull(report.recall);
+    }
+
+    @Test
+    void flippedByteIs14() throws IOException {
+        Path shard = bundle.local(SHARD_1);
+        byte[] bytes = Files.readAllBytes(shard);
+        bytes[bytes.length / 2] ^= 0x40;
+        Files.write(shard, bytes);
+
+        ValidationReport report = validate(true, null);
+
+        assertFirstProblem(report, FailureClass.CHECKSUM_MISMATCH, SHARD_1);
+        assertTrue(report.problems.get(0).message().contains(bundle.manifest.shards.get(1).crc32c));
+        assertNull(report.recall);
+    }
+
+    @Test
+    void damagedGroundTruthIs14AndSkipsRecall() throws IOException {
+        Path truth = bundle.local(BundleLayout.GROUND_TRUTH);
+        byte[] bytes = Files.readAllBytes(truth);
+        bytes[bytes.length - 1] ^= 0x01;
+        Files.write(truth, bytes);
+
+        ValidationReport report = validate(true, null);
+
+        assertFirstProblem(report, FailureClass.CHECKSUM_MISMATCH, BundleLayout.GROUND_TRUTH);
+        assertNull(report.recall);
+    }
+
+    @Test
+    void shardRowsThatDoNotAddUpAre15() throws IOException {
+        bundle.manifest.shards.get(1).rows += 1;
+        bundle.writeManifest();
+
+        ValidationReport report = validate(true, null);
+
+        assertFirstProblem(report, FailureClass.ROW_COUNT_MISMATCH, Manifest.FILE_NAME);
+        assertTrue(report.problems.get(0).message().contains((TestBundle.ROWS + 1) + " rows"), report.summary());
+        // the shard itself no longer matches its entry either
+        assertTrue(report.problems.stream().anyMatch(
+                p -> p.failure() == FailureClass.SHARD_UNREADABLE && SHARD_1.equals(p.file())), report.summary());
+    }
+
+    @Test
+    void shardsDisagreeingWithTheManifestDimensionAre16() throws IOException {
+        bundle.manifest.vectors.dimension = 8;
+        bundle.writeManifest();
+
+        ValidationReport report = validate(true, null);
+
+        assertFirstProblem(report, FailureClass.SHARD_UNREADABLE, BundleLayout.shardFileName(0));
+        assertTrue(report.problems.get(0).message().contains("dimension 16, manifest says 8"), report.summary());
+        assertEquals(TestBundle.SHARDS, report.problems.size(), report.summary());
+        assertNull(report.recall);
+    }
+
+    @Test
+    void shardThatIsNotAFaissIndexIs16() throws IOException {
+        byte[] junk = "not a faiss index".getBytes(StandardCharsets.UTF_8);
+        Path shard = bundle.local(SHARD_1);
+        Files.write(shard, junk);
+        Manifest.Shard entry = bundle.manifest.shards.get(1);
+        entry.bytes = junk.length;
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(junk);
+        entry.crc32c = String.format("%08x", crc.getValue());
+        bundle.writeManifest();
+
+        ValidationReport report = validate(true, null);
+
+        assertFirstProblem(report, FailureClass.SHARD_UNREADABLE, SHARD_1);
+        assertTrue(report.problems.get(0).message().startsWith("Faiss cannot load it"), report.summary());
+    }
+
+    @Test
+    void anIdTwiceInAShardIs17() throws IOException {
+        long[] ids = bundle.idsOfShard(1);
+        ids[ids.length - 1] = ids[0]; // same row count, one id stored twice
+        bundle.replaceShard(1, ids);
+
+        ValidationReport report = validate(true, null);
+
+        assertFirstProblem(report, FailureClass.DUPLICATE_IDS, SHARD_1);
+        assertTrue(report.problems.get(0).message().contains("id " + ids[0] + " appears more than once"),
+                report.summary());
+    }
+
+    @Test
+    void anIdOfAnotherShardIs17() throws IOException {
+        long[] ids = bundle.idsOfShard(1);
+        long foreign = bundle.idsOfShard(2)[5];
+        ids[ids.length - 1] = foreign; // same row count; the id is now in shards 1 and 2
+        bundle.replaceShard(1, ids);
+
+        ValidationReport report = validate(true, null);
+
+        assertEquals(2, ShardAssignment.shardOf(foreign, TestBundle.SHARDS));
+        assertFirstProblem(report, FailureClass.DUPLICATE_IDS, SHARD_1);
+        assertTrue(report.problems.get(0).message().contains("id " + foreign + " belongs to shard 2"),
+                report.summary());
+    }
+
+    @Test
+    void recallBelowTheThresholdIs18() throws IOException {
+        ValidationReport report = validate(true, 0.999);
+
+        assertFirstProblem(report, FailureClass.RECALL_TOO_LOW, null);
+        assertEquals(1, report.problems.size(), report.summary());
+        assertEquals(0.999, report.minRecall);
+        assertEquals(bundle.recall, report.recall, 1e-12);
+        assertTrue(report.recall < 0.999, "recall " + report.recall);
+        assertTrue(report.problems.get(0).message().contains("below 0.9990"), report.summary());
+
+        JsonNode json = new ObjectMapper().readTree(report.toJson());
+        assertFalse(json.get("ok").asBoolean());
+        assertEquals(18, json.get("exitCode").asInt());
+        assertEquals("RECALL_TOO_LOW", json.get("problems").get(0).get("class").asText());
+        assertEquals(18, json.get("problems").get(0).get("exitCode").asInt());
+    }
+
+    @Test
+    void reportJsonNamesTheProblemClassAndFile() throws IOException {
+        Files.delete(bundle.local(SHARD_1));
+
+        JsonNode json = new ObjectMapper().readTree(validate(true, null).toJson());
+
+        assertFalse(json.get("ok").asBoolean());
+        assertEquals(12, json.get("exitCode").asInt());
+        JsonNode problem = json.get("problems").get(0);
+        assertEquals("MISSING_FILE", problem.get("class").asText());
+        assertEquals(12, problem.get("exitCode").asInt());
+        assertEquals(SHARD_1, problem.get("file").asText());
+        assertEquals(bundle.versionDir.toString(), json.get("bundle").asText());
+    }
+
+    private ValidationReport validate(boolean requireSuccess, Double minRecall) throws IOException {
+        BundleValidator.Options options =
+                new BundleValidator.Options(requireSuccess, minRecall, null, dir.resolve("scratch"));
+        return new BundleValidator(bundle.storage, options).validate(bundle.versionDir);
+    }
+
+    private static void assertFirstProblem(ValidationReport report, FailureClass failure, String file) {
+        assertFalse(report.isOk(), report.summary());
+        Problem first = report.problems.get(0);
+        assertEquals(failure, first.failure(), report.summary());
+        assertEquals(failure.exitCode(), report.exitCode());
+        assertEquals(file, first.file(), report.summary());
+        if (file != null) {
+            assertTrue(first.toString().contains(file), first.toString());
+        }
+    }
+}

@@ -1,0 +1,221 @@
+package io.vecforge.validate;
+
+import io.vecforge.Versions;
+import io.vecforge.build.ExactNeighbourSearch;
+import io.vecforge.build.Neighbours;
+import io.vecforge.build.ShardBuilder;
+import io.vecforge.build.ShardResult;
+import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.BundleStorage;
+import io.vecforge.bundle.FileDigest;
+import io.vecforge.bundle.Manifest;
+import io.vecforge.bundle.ShardAssignment;
+import io.vecforge.data.Fvecs;
+import io.vecforge.faiss.FaissIndex;
+import io.vecforge.faiss.Metric;
+import io.vecforge.faiss.SearchResult;
+import io.vecforge.testing.TestVectors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.Arrays;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A real, published bundle written without Spark: the same stages and manifest fields as
+ * io.vecforge.jobs.BuildJob, on 3000 x 16 clustered vectors in 3 shards.
+ */
+final class TestBundle {
+    static final String INDEX_NAME = "test-index";
+    static final String FACTORY = "IVF16,PQ4np";
+    static final int D = 16;
+    static final int ROWS = 3000;
+    static final int SHARDS = 3;
+    static final int QUERIES = 50;
+    static final int K = 10;
+    static final int NPROBE = 4;
+    static final double MIN_RECALL = 0.5;
+    private static final int BATCH_ROWS = 256;
+
+    final java.nio.file.Path localRoot;
+    final BundleStorage storage;
+    final BundleLayout layout;
+    final Path versionDir;
+    final long[] ids = new long[ROWS];
+    final float[] vectors = TestVectors.clustered(ROWS, D, 21);
+    final Manifest manifest = new Manifest();
+    /** Recall the fixture measured itself, searching each shard as it was written. */
+    double recall;
+    private byte[] trained;
+
+    private TestBundle(java.nio.file.Path localRoot) throws IOException {
+        this.localRoot = localRoot;
+        Path root = new Path(localRoot.resolve("bundles").toUri());
+        this.storage = BundleStorage.forUri(root.toUri(), new Configuration());
+        this.layout = new BundleLayout(root, INDEX_NAME);
+        String version = Versions.newVersionId(Instant.now());
+        this.versionDir = storage.qualify(layout.versionDir(version));
+        manifest.version = version;
+        for (int i = 0; i < ROWS; i++) {
+            ids[i] = 10_000L + 3L * i;
+        }
+    }
+
+    /** Writes a complete, valid bundle version under dir. */
+    static TestBundle write(java.nio.file.Path dir) throws IOException {
+        TestBundle bundle = new TestBundle(dir);
+        bundle.build();
+        return bundle;
+    }
+
+    private void build() throws IOException {
+        manifest.indexName = INDEX_NAME;
+        manifest.vecforgeVersion = Versions.vecforge();
+        manifest.faissVersion = FaissIndex.faissVersion();
+        manifest.vectors.factory = FACTORY;
+        manifest.vectors.metric = Metric.L2.configName();
+        manifest.training.seed = 7;
+        manifest.sharding.shards = SHARDS;
+        manifest.source.path = localRoot.resolve("input").toUri().toString();
+        manifest.source.idColumn = "id";
+        manifest.source.vectorColumn = "vector";
+        manifest.source.acceptedRows = ROWS;
+        manifest.vectors.dimension = D;
+        storage.mkdirs(versionDir);
+
+        try (FaissIndex index = FaissIndex.create(D, FACTORY, Metric.L2)) {
+            index.train(vectors, ROWS);
+            trained = index.serialize();
+        }
+        manifest.training.sampleRows = ROWS;
+        manifest.training.trainedIndexFile = BundleLayout.TRAINED_INDEX;
+        manifest.files.add(new Manifest.BundleFile("trained-index", BundleLayout.TRAINED_INDEX,
+                upload(BundleLayout.TRAINED_INDEX, local -> Files.write(local, trained))));
+
+        float[] queries = new float[QUERIES * D];
+        for (int q = 0; q < QUERIES; q++) {
+            System.arraycopy(vectors, (q * 60 + 1) * D, queries, q * D, D); // hold-out queries picked from the input
+        }
+        manifest.files.add(new Manifest.BundleFile("holdout-queries", BundleLayout.QUERIES,
+                upload(BundleLayout.QUERIES, local -> Fvecs.write(local, queries, QUERIES, D))));
+
+        Neighbours exact = new Neighbours(QUERIES, K, true);
+        Neighbours found = new Neighbours(QUERIES, K, true);
+        for (int s = 0; s < SHARDS; s++) {
+            java.nio.file.Path local = Files.createTempFile(localRoot, "shard-", ".faiss");
+            ShardResult result;
+            try (ShardBuilder builder = new ShardBuilder(s, SHARDS, FaissIndex.deserialize(trained), BATCH_ROWS,
+                    new ExactNeighbourSearch(queries, D, Metric.L2, K))) {
+                for (int i = 0; i < ROWS; i++) {
+                    if (ShardAssignment.shardOf(ids[i], SHARDS) == s) {
+                        builder.add(ids[i], Arrays.copyOfRange(vectors, i * D, (i + 1) * D));
+                    }
+                }
+                result = builder.finish(local);
+            }
+            try (FaissIndex shard = FaissIndex.read(local)) {
+                shard.setNprobe(NPROBE);
+                SearchResult hits = shard.search(queries, QUERIES, K);
+                for (int q = 0; q < QUERIES; q++) {
+                    for (int r = 0; r < K; r++) {
+                        found.offer(q, hits.label(q, r), hits.distance(q, r));
+                    }
+                }
+            }
+            FileDigest digest = storage.upload(local, new Path(versionDir, BundleLayout.shardFileName(s)));
+            Files.delete(local);
+            Manifest.Shard entry = new Manifest.Shard();
+            entry.shard = s;
+            entry.file = BundleLayout.shardFileName(s);
+            entry.rows = result.rows();
+            entry.bytes = digest.bytes();
+            entry.crc32c = digest.crc32cHex();
+            entry.minId = result.minId();
+            entry.maxId = result.maxId();
+            manifest.shards.add(entry);
+            exact.merge(result.exactNeighbours());
+        }
+        manifest.files.add(new Manifest.BundleFile("holdout-ground-truth", BundleLayout.GROUND_TRUTH,
+                upload(BundleLayout.GROUND_TRUTH, local -> Fvecs.writeLongs(local, exact.ids(), QUERIES, K))));
+        manifest.validation.queriesFile = BundleLayout.QUERIES;
+        manifest.validation.groundTruthFile = BundleLayout.GROUND_TRUTH;
+        manifest.validation.queries = QUERIES;
+        manifest.validation.k = K;
+        manifest.validation.nprobe = NPROBE;
+        manifest.validation.minRecall = MIN_RECALL;
+        recall = found.recallAgainst(exact);
+        manifest.validation.recall = recall;
+
+        manifest.createdAt = Instant.now().toString();
+        manifest.timingsMillis.put("train", 1L);
+        manifest.timingsMillis.put("shards", 2L);
+        writeManifest();
+        storage.write(file(BundleLayout.SUCCESS), new byte[0]);
+        storage.movePointer(layout.latest(), manifest.version);
+    }
+
+    Path file(String name) {
+        return new Path(versionDir, name);
+    }
+
+    /** The bundle file as a local path (the storage is the local file system). */
+    java.nio.file.Path local(String name) {
+        return java.nio.file.Path.of(file(name).toUri());
+    }
+
+    void writeManifest() throws IOException {
+        storage.write(file(Manifest.FILE_NAME), manifest.toJson());
+    }
+
+    long[] idsOfShard(int shard) {
+        return Arrays.stream(ids).filter(id -> ShardAssignment.shardOf(id, SHARDS) == shard).toArray();
+    }
+
+    float[] vectorOf(long id) {
+        int i = (int) ((id - 10_000L) / 3);
+        return Arrays.copyOfRange(vectors, i * D, (i + 1) * D);
+    }
+
+    /**
+     * Replaces a shard with one holding exactly these rows, added straight to a copy of the trained
+     * index (no ShardBuilder checks), and gives it a correct manifest entry: real rows, size, CRC32C
+     * and id range.
+     */
+    void replaceShard(int shard, long[] shardIds) throws IOException {
+        float[] shardVectors = new float[shardIds.length * D];
+        for (int i = 0; i < shardIds.length; i++) {
+            System.arraycopy(vectorOf(shardIds[i]), 0, shardVectors, i * D, D);
+        }
+        String name = BundleLayout.shardFileName(shard);
+        FileDigest digest = upload(name, local -> {
+            try (FaissIndex index = FaissIndex.deserialize(trained)) {
+                index.addWithIds(shardVectors, shardIds, shardIds.length);
+                index.write(local);
+            }
+        });
+        long[] sorted = shardIds.clone();
+        Arrays.sort(sorted);
+        Manifest.Shard entry = manifest.shards.get(shard);
+        entry.rows = shardIds.length;
+        entry.bytes = digest.bytes();
+        entry.crc32c = digest.crc32cHex();
+        entry.minId = sorted[0];
+        entry.maxId = sorted[sorted.length - 1];
+        writeManifest();
+    }
+
+    private interface LocalWriter {
+        void write(java.nio.file.Path local) throws IOException;
+    }
+
+    private FileDigest upload(String name, LocalWriter writer) throws IOException {
+        java.nio.file.Path local = Files.createTempFile(localRoot, "upload-", ".tmp");
+        try {
+            writer.write(local);
+            return storage.upload(local, file(name));
+        } finally {
+            Files.deleteIfExists(local);
+        }
+    }
+}

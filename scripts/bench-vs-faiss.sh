@@ -28,15 +28,20 @@ version_dir="$work/bundles/bench/$(cat "$work/bundles/bench/LATEST")"
 vf_seconds=$(python3 -c "print(round($end - $start, 2))")
 sample_rows=$(python3 -c "import json;print(json.load(open('$version_dir/manifest.json'))['training']['sampleRows'])")
 
-echo "bench: plain faiss-python train + add (same vectors, same sample size, all cores)"
-/usr/bin/python3 "$repo/scripts/faiss_reference.py" --vectors "$work/vectors.fvecs" --factory "$factory" \
-  --train-rows "$sample_rows" --bundle "$version_dir" --nprobe 16 -k 10 > "$work/faiss.json"
+reference() {
+  /usr/bin/python3 "$repo/scripts/faiss_reference.py" --vectors "$work/vectors.fvecs" --factory "$factory" \
+    --train-rows "$sample_rows" --bundle "$version_dir" --nprobe 16 -k 10
+}
+echo "bench: plain faiss-python train + add (same vectors, same sample size, all cores, default environment)"
+(unset OPENBLAS_NUM_THREADS; reference > "$work/faiss.json")
+echo "bench: the same with OPENBLAS_NUM_THREADS=1 (the setting vecforge uses)"
+OPENBLAS_NUM_THREADS=1 reference > "$work/faiss-blas1.json"
 
-/usr/bin/python3 - "$version_dir/manifest.json" "$work/faiss.json" "$vf_seconds" <<'PY'
+/usr/bin/python3 - "$version_dir/manifest.json" "$work/faiss.json" "$work/faiss-blas1.json" "$vf_seconds" <<'PY'
 import json, sys
 manifest = json.load(open(sys.argv[1]))
-faiss_run = json.load(open(sys.argv[2]))
-seconds = float(sys.argv[3])
+runs = [("faiss-python", json.load(open(sys.argv[2]))), ("  BLAS=1", json.load(open(sys.argv[3])))]
+seconds = float(sys.argv[4])
 rows = manifest["source"]["acceptedRows"]
 t = manifest["timingsMillis"]
 vf_rate = rows / seconds
@@ -46,8 +51,8 @@ print("rows %d x %d, factory %s, training sample %d, nprobe 16" % (
 print("vecforge     : %7.1f s end to end (JVM + Spark start, read, sample, train, 4 shards, validate, publish)"
       " = %8.0f rows/s, recall@10 %.4f" % (seconds, vf_rate, manifest["validation"]["recall"]))
 print("               stages ms: %s" % t)
-print("faiss-python : %7.1f s train + add = %8.0f rows/s, recall@10 %.4f (train %.1f s, add %.1f s; faiss %s)" % (
-    faiss_run["total_s"], faiss_run["rows_per_s"], faiss_run["recall"], faiss_run["train_s"], faiss_run["add_s"],
-    faiss_run["faiss"]))
-print("ratio        : vecforge / faiss-python throughput = %.2f" % (vf_rate / faiss_run["rows_per_s"]))
+for name, run in runs:
+    print("%-13s: %7.1f s train + add = %8.0f rows/s, recall@10 %.4f (train %.1f s, add %.1f s; faiss %s)"
+          " -> vecforge / this = %.2f" % (name, run["total_s"], run["rows_per_s"], run["recall"], run["train_s"],
+                                         run["add_s"], run["faiss"], vf_rate / run["rows_per_s"]))
 PY

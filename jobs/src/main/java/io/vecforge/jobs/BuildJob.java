@@ -52,6 +52,7 @@ public final class BuildJob {
     private final BuildConfig config;
     private final Configuration hadoopConf;
     private final StageClock clock = new StageClock();
+    private boolean createdVersionDir;
 
     public BuildJob(SparkSession spark, BuildConfig config) {
         this.spark = spark;
@@ -76,10 +77,10 @@ public final class BuildJob {
         try {
             return build(storage, layout, version, versionDir);
         } catch (BuildFailedException e) {
-            abandon(storage, versionDir);
+            abandonIfCreated(storage, versionDir);
             throw e;
         } catch (Exception e) {
-            abandon(storage, versionDir);
+            abandonIfCreated(storage, versionDir);
             throw new BuildFailedException(clock.current(), describe(e), e);
         }
     }
@@ -118,6 +119,7 @@ public final class BuildJob {
             throw new IllegalStateException("version directory already exists: " + versionDir);
         }
         storage.mkdirs(versionDir);
+        createdVersionDir = true;
         clock.stop();
 
         clock.start("sample");
@@ -239,10 +241,22 @@ public final class BuildJob {
 
     private TrainTask.Result train(Path samplePath, long sampleRows, int dimension, Path trainedPath) {
         TrainTask task = new TrainTask(new HadoopConf(hadoopConf), samplePath.toString(), sampleRows, dimension,
-                config.factory(), config.metric(), config.trainThreads(), trainedPath.toString());
+                config.factory(), config.metric(), trainingThreads(), trainedPath.toString());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         jsc.setJobDescription("vecforge: train " + config.factory());
         return jsc.parallelize(List.of(0), 1).map(ignored -> task.run()).collect().get(0);
+    }
+
+    /** train.threads, else the executor's cores; 0 lets the task use every core of its machine. */
+    private int trainingThreads() {
+        if (config.trainThreads() > 0) {
+            return config.trainThreads();
+        }
+        int executorCores = spark.sparkContext().getConf().getInt("spark.executor.cores", 0);
+        if (executorCores > 0) {
+            return executorCores;
+        }
+        return spark.sparkContext().isLocal() ? spark.sparkContext().defaultParallelism() : 0;
     }
 
     private float[] holdoutQueries(Dataset<Row> input, int dimension) {
@@ -338,7 +352,10 @@ public final class BuildJob {
         }
     }
 
-    private static void abandon(BundleStorage storage, Path versionDir) {
+    private void abandonIfCreated(BundleStorage storage, Path versionDir) {
+        if (!createdVersionDir) {
+            return;
+        }
         try {
             if (storage.exists(versionDir)) {
                 storage.delete(versionDir);

@@ -65,6 +65,18 @@ public final class Neighbours implements Serializable {
         distances[base + slot] = distance;
     }
 
+    /** Offers every hit of a Faiss search whose labels are ids (one shard's answer). */
+    public void offerAll(io.vecforge.faiss.SearchResult hits) {
+        if (hits.queries() != queries) {
+            throw new IllegalArgumentException("hits for " + hits.queries() + " queries, expected " + queries);
+        }
+        for (int q = 0; q < queries; q++) {
+            for (int r = 0; r < hits.k(); r++) {
+                offer(q, hits.label(q, r), hits.distance(q, r));
+            }
+        }
+    }
+
     public void merge(Neighbours other) {
         if (other.queries != queries || other.k != k) {
             throw new IllegalArgumentException("cannot merge neighbours of different shapes");

@@ -7,7 +7,6 @@ import io.vecforge.data.EmbeddingParquetReader;
 import io.vecforge.data.Fvecs;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
-import io.vecforge.faiss.SearchResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -73,12 +72,7 @@ final class SearchCommand implements Callable<Integer> {
                 location.storage().download(new org.apache.hadoop.fs.Path(location.versionDir(), shard.file), local);
                 try (FaissIndex index = FaissIndex.read(local)) {
                     index.setNprobe(probes);
-                    SearchResult hits = index.search(queries, n, k);
-                    for (int q = 0; q < n; q++) {
-                        for (int r = 0; r < k; r++) {
-                            merged.offer(q, hits.label(q, r), hits.distance(q, r));
-                        }
-                    }
+                    merged.offerAll(index.search(queries, n, k));
                 } finally {
                     Files.deleteIfExists(local);
                 }

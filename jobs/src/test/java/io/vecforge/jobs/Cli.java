@@ -6,8 +6,8 @@ import java.io.StringWriter;
 import picocli.CommandLine;
 
 /** Runs the vecforge command line in-process and keeps what it printed. */
-record Cli(int exitCode, String out, String err) {
-    static Cli run(String... args) {
+public record Cli(int exitCode, String out, String err) {
+    public static Cli run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine commandLine = VecforgeCli.commandLine();

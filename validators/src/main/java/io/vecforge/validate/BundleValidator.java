@@ -9,7 +9,6 @@ import io.vecforge.bundle.ShardAssignment;
 import io.vecforge.data.Fvecs;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
-import io.vecforge.faiss.SearchResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Arrays;
@@ -208,12 +207,7 @@ public final class BundleValidator {
                 idsOk &= idsBelongToShard(shard, index, manifest.shards.size(), report);
                 if (found != null) {
                     index.setNprobe(report.nprobe);
-                    SearchResult hits = index.search(queries.vectors(), queries.n(), settings.k);
-                    for (int q = 0; q < hits.queries(); q++) {
-                        for (int r = 0; r < hits.k(); r++) {
-                            found.offer(q, hits.label(q, r), hits.distance(q, r));
-                        }
-                    }
+                    found.offerAll(index.search(queries.vectors(), queries.n(), settings.k));
                 }
                 LOG.info("validated shard {} of {} ({} rows)", shard.shard + 1, manifest.shards.size(), shard.rows);
             } catch (RuntimeException e) {

@@ -4,7 +4,7 @@
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-packages=(openjdk-17-jdk-headless maven g++ libfaiss-dev libopenblas-dev python3-faiss python3-numpy)
+packages=(openjdk-17-jdk-headless maven g++ libfaiss-dev libopenblas-dev python3-faiss python3-numpy python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -16,6 +16,19 @@ if ((${#missing[@]})); then
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+
+# A Spark distribution for spark-submit tests: the pyspark wheel carries one (bin/spark-submit,
+# jars/), pinned to the Spark version the build compiles against.
+spark_version="$(sed -n 's:.*<spark.version>\(.*\)</spark.version>.*:\1:p' "$repo/pom.xml")"
+venv="$repo/.venv-spark"
+if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c "import pyspark,sys; sys.exit(pyspark.__version__ != '$spark_version')" 2>/dev/null; then
+  echo "setup: installing pyspark $spark_version into $venv"
+  rm -rf "$venv"
+  /usr/bin/python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "pyspark==$spark_version"
+fi
+# SPARK_HOME for tests and scripts: the Spark distribution inside the wheel.
+ln -sfn "$("$venv/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')" "$venv/spark-home"
 
 if [[ "${VECFORGE_SKIP_BUILD:-0}" != 1 ]]; then
   echo "setup: building vecforge (mvn install, tests skipped)"

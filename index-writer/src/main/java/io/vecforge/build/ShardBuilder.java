@@ -3,34 +3,56 @@ package io.vecforge.build;
 import io.vecforge.bundle.ShardAssignment;
 import io.vecforge.faiss.FaissIndex;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Streams one shard's rows, in ascending id order, into its own copy of the trained index.
- * At most one batch of rows is held in the JVM heap at a time. Each batch also feeds the exact
- * neighbour search of the hold-out queries.
+ * At most one batch of rows (plus one pending row) is held in the JVM heap at a time. Rows that
+ * repeat an id are resolved by the {@link DuplicatePolicy} and counted. Each batch also feeds
+ * the exact neighbour search of the hold-out queries.
  */
 public final class ShardBuilder implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ShardBuilder.class);
     private static final long PROGRESS_EVERY_ROWS = 250_000;
+    private static final int DUPLICATE_SAMPLES = 5;
 
     private final int shard;
     private final int shardCount;
     private final FaissIndex index;
     private final ExactNeighbourSearch exact;
     private final int dimension;
+    private final boolean normalize;
+    private final DuplicatePolicy duplicatePolicy;
     private final float[] batchVectors;
     private final long[] batchIds;
+    private final float[] pendingVector;
+    private boolean hasPending;
+    private long pendingId;
     private int batchRows;
     private long rows;
     private long firstId;
     private long lastId;
+    private long duplicates;
+    private final List<Long> duplicateSamples = new ArrayList<>();
     private long nextProgress = PROGRESS_EVERY_ROWS;
 
-    /** Takes ownership of {@code emptyIndex}. */
+    /** Takes ownership of {@code emptyIndex}; no normalisation, duplicates fail. */
     public ShardBuilder(int shard, int shardCount, FaissIndex emptyIndex, int batchSize, ExactNeighbourSearch exact) {
+        this(shard, shardCount, emptyIndex, batchSize, exact, false, DuplicatePolicy.FAIL);
+    }
+
+    /**
+     * Takes ownership of {@code emptyIndex}.
+     *
+     * @param normalize L2-normalise every vector before it is added (cosine metric)
+     */
+    public ShardBuilder(int shard, int shardCount, FaissIndex emptyIndex, int batchSize, ExactNeighbourSearch exact,
+            boolean normalize, DuplicatePolicy duplicatePolicy) {
         if (!emptyIndex.isTrained()) {
+            emptyIndex.close();
             throw new IllegalArgumentException("shard " + shard + ": the index is not trained");
         }
         this.shard = shard;
@@ -38,11 +60,52 @@ public final class ShardBuilder implements AutoCloseable {
         this.index = emptyIndex;
         this.exact = exact;
         this.dimension = emptyIndex.dimension();
+        this.normalize = normalize;
+        this.duplicatePolicy = duplicatePolicy;
         this.batchVectors = new float[batchSize * dimension];
         this.batchIds = new long[batchSize];
+        this.pendingVector = new float[dimension];
     }
 
+    /** Takes one row; rows must come in ascending id order (ties: ascending ordering column). */
     public void add(long id, float[] vector) {
+        check(id, vector);
+        if (hasPending && id == pendingId) {
+            duplicates++;
+            if (duplicateSamples.size() < DUPLICATE_SAMPLES
+                    && (duplicateSamples.isEmpty() || duplicateSamples.get(duplicateSamples.size() - 1) != id)) {
+                duplicateSamples.add(id);
+            }
+            if (duplicatePolicy == DuplicatePolicy.KEEP_LATEST) {
+                System.arraycopy(vector, 0, pendingVector, 0, dimension);
+            }
+            return;
+        }
+        if (hasPending && id < pendingId) {
+            throw new InvalidRowException(id, "ids out of order after " + pendingId);
+        }
+        int owner = ShardAssignment.shardOf(id, shardCount);
+        if (owner != shard) {
+            throw new IllegalStateException("row id " + id + " belongs to shard " + owner + ", not " + shard);
+        }
+        commitPending();
+        System.arraycopy(vector, 0, pendingVector, 0, dimension);
+        pendingId = id;
+        hasPending = true;
+    }
+
+    /** Adds the last rows and writes the shard to a local file. */
+    public ShardResult finish(Path localFile) {
+        commitPending();
+        flush();
+        index.write(localFile);
+        LOG.info("shard {}: {} rows written to {} ({} duplicate rows dropped)", shard, rows, localFile.getFileName(),
+                duplicates);
+        return new ShardResult(shard, rows, rows == 0 ? null : firstId, rows == 0 ? null : lastId, duplicates,
+                List.copyOf(duplicateSamples), exact == null ? null : exact.result());
+    }
+
+    private void check(long id, float[] vector) {
         if (vector == null) {
             throw new InvalidRowException(id, "vector is null");
         }
@@ -54,32 +117,27 @@ public final class ShardBuilder implements AutoCloseable {
                 throw new InvalidRowException(id, "component " + j + " is " + vector[j]);
             }
         }
-        if (rows > 0 && id <= lastId) {
-            throw new InvalidRowException(id, id == lastId ? "duplicate id" : "ids out of order after " + lastId);
+    }
+
+    private void commitPending() {
+        if (!hasPending) {
+            return;
         }
-        int owner = ShardAssignment.shardOf(id, shardCount);
-        if (owner != shard) {
-            throw new IllegalStateException("row id " + id + " belongs to shard " + owner + ", not " + shard);
+        hasPending = false;
+        int offset = batchRows * dimension;
+        System.arraycopy(pendingVector, 0, batchVectors, offset, dimension);
+        if (normalize && !io.vecforge.faiss.Metric.normalize(batchVectors, offset, dimension)) {
+            throw new InvalidRowException(pendingId, "zero vector cannot be normalised for cosine");
         }
         if (rows == 0) {
-            firstId = id;
+            firstId = pendingId;
         }
-        System.arraycopy(vector, 0, batchVectors, batchRows * dimension, dimension);
-        batchIds[batchRows++] = id;
+        batchIds[batchRows++] = pendingId;
+        lastId = pendingId;
         rows++;
-        lastId = id;
         if (batchRows == batchIds.length) {
             flush();
         }
-    }
-
-    /** Adds the last batch and writes the shard to a local file. */
-    public ShardResult finish(Path localFile) {
-        flush();
-        index.write(localFile);
-        LOG.info("shard {}: {} rows written to {}", shard, rows, localFile.getFileName());
-        return new ShardResult(shard, rows, rows == 0 ? null : firstId, rows == 0 ? null : lastId,
-                exact == null ? null : exact.result());
     }
 
     private void flush() {

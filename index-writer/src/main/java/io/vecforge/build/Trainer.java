@@ -21,7 +21,7 @@ public final class Trainer {
             Metric metric) throws IOException {
         FaissIndex index = FaissIndex.create(dimension, factory, metric);
         try (FloatPointer vectors = new FloatPointer(rows * dimension)) {
-            long loaded = load(sample, vectors, rows, dimension);
+            long loaded = load(sample, vectors, rows, dimension, metric.normalizes());
             vectors.position(0);
             if (loaded != rows) {
                 throw new IllegalStateException("training sample holds " + loaded + " rows, expected " + rows);
@@ -38,9 +38,10 @@ public final class Trainer {
         }
     }
 
-    private static long load(EmbeddingCursor sample, FloatPointer vectors, long rows, int dimension)
-            throws IOException {
+    private static long load(EmbeddingCursor sample, FloatPointer vectors, long rows, int dimension,
+            boolean normalize) throws IOException {
         long loaded = 0;
+        float[] scratch = new float[dimension];
         while (sample.next()) {
             float[] vector = sample.vector();
             if (vector.length != dimension) {
@@ -50,7 +51,11 @@ public final class Trainer {
             if (loaded == rows) {
                 return loaded + 1;
             }
-            vectors.position(loaded * dimension).put(vector, 0, dimension);
+            System.arraycopy(vector, 0, scratch, 0, dimension);
+            if (normalize && !Metric.normalize(scratch, 0, dimension)) {
+                throw new InvalidRowException(sample.id(), "zero vector cannot be normalised for cosine");
+            }
+            vectors.position(loaded * dimension).put(scratch, 0, dimension);
             loaded++;
         }
         return loaded;

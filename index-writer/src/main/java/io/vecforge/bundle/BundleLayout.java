@@ -11,7 +11,10 @@ import org.apache.hadoop.fs.Path;
  * root/index/version/shard-00000.faiss  one per shard
  * root/index/version/trained.faiss      the trained, empty index
  * root/index/version/holdout/…          validation queries and their exact neighbours
+ * root/index/version/idmap/…            internal id → external id (Parquet), for string/composite ids
+ * root/index/version/quarantine/…       rejected input rows (Parquet): id, reason, original row
  * root/index/version/_SUCCESS           written last: the version is complete
+ * root/index/version/_FAILED            instead of _SUCCESS: why the build failed
  * root/index/version/_work/…            build scratch, deleted before _SUCCESS
  * </pre>
  */
@@ -22,6 +25,9 @@ public final class BundleLayout {
     public static final String QUERIES = "holdout/queries.fvecs";
     public static final String GROUND_TRUTH = "holdout/groundtruth.i64vecs";
     public static final String WORK = "_work";
+    public static final String FAILED = "_FAILED";
+    public static final String QUARANTINE = "quarantine";
+    public static final String ID_MAP = "idmap";
 
     private final Path indexDir;
 

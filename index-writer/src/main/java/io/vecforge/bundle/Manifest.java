@@ -18,7 +18,8 @@ import java.util.Map;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"formatVersion", "indexName", "version", "createdAt", "vecforgeVersion", "faissVersion",
-    "source", "vectors", "training", "sharding", "shards", "files", "validation", "timingsMillis"})
+    "source", "accounting", "ids", "vectors", "training", "sharding", "shards", "files", "validation",
+    "timingsMillis"})
 public final class Manifest {
     public static final int FORMAT_VERSION = 1;
     public static final String FILE_NAME = "manifest.json";
@@ -34,6 +35,8 @@ public final class Manifest {
     public String vecforgeVersion;
     public String faissVersion;
     public Source source = new Source();
+    public Accounting accounting = new Accounting();
+    public Ids ids = new Ids();
     public Vectors vectors = new Vectors();
     public Training training = new Training();
     public Sharding sharding = new Sharding();
@@ -50,9 +53,38 @@ public final class Manifest {
         public String vectorColumn;
     }
 
+    /** Every input row accounted for: inputRows = indexedRows + rejectedRows + duplicatesDropped. */
+    public static final class Accounting {
+        public long inputRows;
+        public long indexedRows;
+        public long rejectedRows;
+        /** Rejected rows by reason: null-id, null-vector, wrong-dimension, non-finite, zero-vector. */
+        public Map<String, Long> rejected = new LinkedHashMap<>();
+        public long duplicatesDropped;
+        public double maxRejectedFraction;
+        /** fail, keep-first or keep-latest. */
+        public String duplicatePolicy;
+        public String orderColumn;
+        /** Bundle-relative directory of the quarantined rows (Parquet), or null if none. */
+        public String quarantine;
+
+        public boolean balances() {
+            return inputRows == indexedRows + rejectedRows + duplicatesDropped;
+        }
+    }
+
+    /** How index ids relate to the input's ids. */
+    public static final class Ids {
+        /** True when the input's id columns were mapped to dense int64 ids. */
+        public boolean external;
+        public List<String> columns = new ArrayList<>();
+        /** Bundle-relative directory of the id map (Parquet: id, then the external id columns). */
+        public String mapDir;
+    }
+
     public static final class Vectors {
         public int dimension;
-        /** "l2" or "ip". */
+        /** "l2", "ip" or "cosine" (inner product over L2-normalised vectors). */
         public String metric;
         /** The exact Faiss index_factory string. */
         public String factory;

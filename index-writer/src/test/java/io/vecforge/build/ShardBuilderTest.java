@@ -91,7 +91,6 @@ class ShardBuilderTest {
             assertInvalid(builder, ids[2], withComponent(3, Float.NaN), "component 3 is NaN");
             assertInvalid(builder, ids[2], withComponent(0, Float.POSITIVE_INFINITY), "component 0 is Infinity");
             assertInvalid(builder, ids[2], withComponent(D - 1, Float.NEGATIVE_INFINITY), "-Infinity");
-            assertInvalid(builder, ids[1], good, "duplicate id");
             assertInvalid(builder, ids[0], good, "out of order");
 
             // the rejected rows left no trace: the next good row is accepted

@@ -18,8 +18,13 @@ import picocli.CommandLine.Option;
         description = {"Builds, validates and publishes a new version of an index.",
             "Runs on embedded Spark (local[*]) unless --master is given or it runs under spark-submit."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:published", "1:unexpected error", "2:bad config or usage",
-            "3:build failed; nothing published, LATEST unchanged"})
+        exitCodeList = {"0:published", "1:unexpected error", "2:bad config or usage; config impossible for the data",
+            "3:build failed (I/O or another cause the message names)",
+            "20:input missing, without Parquet files, or empty", "21:input not ready (no _SUCCESS)",
+            "22:input unreadable or its files disagree on schema", "23:a column is missing or of the wrong type",
+            "24:rejected rows above input.max-rejected-fraction", "25:duplicate ids with input.duplicates=fail",
+            "26:drift from the published version refused", "27:the new version failed validation",
+            "On any non-zero exit nothing is published and LATEST is unchanged."})
 final class BuildCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -42,24 +47,31 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--master", description = "Spark master URL (default: local[*], or spark-submit's).")
     String master;
 
+    @Option(names = "--allow-drift", description = "Publish even if the new version drifts from the published one.")
+    boolean allowDrift;
+
     @Override
     public Integer call() throws Exception {
         Map<String, String> settings = new LinkedHashMap<>(overrides);
         putIfGiven(settings, "input.path", input);
         putIfGiven(settings, "output.root", output);
         putIfGiven(settings, "index.name", index);
+        if (allowDrift) {
+            settings.put("publish.allow-drift", "true");
+        }
         BuildConfig buildConfig = BuildConfig.load(config, settings);
         try (SparkSession spark = EmbeddedSpark.session("vecforge build " + buildConfig.indexName(), master)) {
             BuildResult result = new BuildJob(spark, buildConfig).run();
-            out().printf(Locale.ROOT, "published %s version %s: %,d rows in %d shards, recall@%d %.4f%n  %s%n",
+            out().printf(Locale.ROOT, "published %s version %s: %,d rows in %d shards, recall@%d %.4f%n  %s%n  %s%n",
                     result.manifest().indexName, result.manifest().version, result.manifest().source.acceptedRows,
                     result.manifest().shards.size(), result.manifest().validation.k,
-                    result.manifest().validation.recall, result.versionDir());
+                    result.manifest().validation.recall, BuildJob.describe(result.manifest().accounting),
+                    result.versionDir());
             return 0;
         } catch (BuildFailedException e) {
             spec.commandLine().getErr().println("vecforge build: " + e.getMessage());
             spec.commandLine().getErr().println("nothing was published; LATEST is unchanged");
-            return 3;
+            return e.failure().exitCode();
         }
     }
 

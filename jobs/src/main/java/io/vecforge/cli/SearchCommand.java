@@ -63,6 +63,7 @@ final class SearchCommand implements Callable<Integer> {
         int n = queries.length / dimension;
         int probes = nprobe != null ? nprobe : manifest.validation.nprobe;
         Metric metric = Metric.fromConfig(manifest.vectors.metric);
+        metric.prepare(queries, dimension);
         Neighbours merged = new Neighbours(n, k, metric.smallerIsCloser());
         FaissIndex.setThreads(Runtime.getRuntime().availableProcessors(), 1);
         Path scratch = Files.createTempDirectory("vecforge-search-");
@@ -80,7 +81,11 @@ final class SearchCommand implements Callable<Integer> {
         } finally {
             Files.deleteIfExists(scratch);
         }
-        print(merged, probes);
+        Map<Long, String> external = manifest.ids.external
+                ? IdMap.lookup(location, manifest, java.util.Arrays.stream(merged.ids()).boxed()
+                        .collect(java.util.stream.Collectors.toSet()))
+                : Map.of();
+        print(merged, probes, external);
         return 0;
     }
 
@@ -105,6 +110,10 @@ final class SearchCommand implements Callable<Integer> {
     }
 
     private static float[] vectorOfId(Manifest manifest, long id) throws Exception {
+        if (manifest.ids.external) {
+            throw new IllegalArgumentException("this bundle maps external ids (" + manifest.ids.columns
+                    + "); search it with --vector or --queries");
+        }
         try (EmbeddingParquetReader reader = EmbeddingParquetReader.open(new Configuration(),
                 new org.apache.hadoop.fs.Path(manifest.source.path), manifest.source.idColumn, manifest.source.vectorColumn)) {
             while (reader.next()) {
@@ -116,7 +125,7 @@ final class SearchCommand implements Callable<Integer> {
         throw new IllegalArgumentException("id " + id + " is not in the source " + manifest.source.path);
     }
 
-    private void print(Neighbours merged, int probes) throws Exception {
+    private void print(Neighbours merged, int probes, Map<Long, String> external) throws Exception {
         if (json) {
             List<Map<String, Object>> results = new ArrayList<>();
             for (int q = 0; q < merged.queries(); q++) {
@@ -128,6 +137,9 @@ final class SearchCommand implements Callable<Integer> {
                 }
                 Map<String, Object> result = new LinkedHashMap<>();
                 result.put("ids", ids);
+                if (!external.isEmpty()) {
+                    result.put("externalIds", ids.stream().map(external::get).toList());
+                }
                 result.put("distances", distances);
                 results.add(result);
             }
@@ -141,7 +153,9 @@ final class SearchCommand implements Callable<Integer> {
         for (int q = 0; q < merged.queries(); q++) {
             StringBuilder line = new StringBuilder("query " + q + ":");
             for (int r = 0; r < merged.k(); r++) {
-                line.append(String.format(Locale.ROOT, "  %d (%.4f)", merged.id(q, r), merged.distance(q, r)));
+                long id = merged.id(q, r);
+                String shown = external.isEmpty() ? String.valueOf(id) : external.get(id);
+                line.append(String.format(Locale.ROOT, "  %s (%.4f)", shown, merged.distance(q, r)));
             }
             out().println(line);
         }

@@ -1,12 +1,15 @@
 package io.vecforge.jobs;
 
+import io.vecforge.build.DuplicatePolicy;
 import io.vecforge.faiss.Metric;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeSet;
@@ -18,16 +21,20 @@ import java.util.TreeSet;
 public final class BuildConfig implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** Every key with its default ("" = required). Order is the documentation order. */
+    /** Every key with its default (null = required, "" = optional and unset). Order is the documentation order. */
     static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
 
     static {
-        DEFAULTS.put("index.name", "");
-        DEFAULTS.put("input.path", "");
+        DEFAULTS.put("index.name", null);
+        DEFAULTS.put("input.path", null);
         DEFAULTS.put("input.id-column", "id");
         DEFAULTS.put("input.vector-column", "vector");
         DEFAULTS.put("input.dimension", "0");
-        DEFAULTS.put("output.root", "");
+        DEFAULTS.put("input.require-success", "false");
+        DEFAULTS.put("input.max-rejected-fraction", "0");
+        DEFAULTS.put("input.duplicates", "fail");
+        DEFAULTS.put("input.order-column", "");
+        DEFAULTS.put("output.root", null);
         DEFAULTS.put("index.factory", "IVF1024,PQ32np");
         DEFAULTS.put("index.metric", "l2");
         DEFAULTS.put("shards", "4");
@@ -41,6 +48,9 @@ public final class BuildConfig implements Serializable {
         DEFAULTS.put("validate.k", "10");
         DEFAULTS.put("validate.nprobe", "16");
         DEFAULTS.put("validate.min-recall", "0.5");
+        DEFAULTS.put("publish.max-count-change", "0.2");
+        DEFAULTS.put("publish.max-recall-drop", "0.05");
+        DEFAULTS.put("publish.allow-drift", "false");
     }
 
     private final Map<String, String> values;
@@ -72,7 +82,7 @@ public final class BuildConfig implements Serializable {
                     + "; known keys: " + DEFAULTS.keySet());
         }
         Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
-        values.putAll(given);
+        given.forEach((key, value) -> values.put(key, value == null ? null : value.trim()));
         BuildConfig config = new BuildConfig(values);
         config.check();
         return config;
@@ -80,11 +90,23 @@ public final class BuildConfig implements Serializable {
 
     private void check() {
         for (Map.Entry<String, String> entry : values.entrySet()) {
-            if (entry.getValue().isEmpty() && DEFAULTS.get(entry.getKey()).isEmpty()) {
+            if (entry.getValue() == null || entry.getValue().isEmpty() && DEFAULTS.get(entry.getKey()) == null) {
                 throw new IllegalArgumentException("config key '" + entry.getKey() + "' is required");
             }
         }
         metric();
+        duplicatePolicy();
+        requireSuccess();
+        allowDrift();
+        fraction("input.max-rejected-fraction");
+        fraction("publish.max-recall-drop");
+        if (fraction("publish.max-count-change") < 0) {
+            throw new IllegalArgumentException("publish.max-count-change must not be negative");
+        }
+        if (duplicatePolicy() != DuplicatePolicy.FAIL && orderColumn() == null) {
+            throw new IllegalArgumentException("input.duplicates=" + duplicatePolicy().configName()
+                    + " needs input.order-column to say which row of an id is first or latest");
+        }
         positive("shards", shards());
         positive("build.batch-rows", batchRows());
         positive("validate.queries", queries());
@@ -103,6 +125,27 @@ public final class BuildConfig implements Serializable {
         if (value <= 0) {
             throw new IllegalArgumentException("config key '" + key + "' must be positive, got " + value);
         }
+    }
+
+    private double fraction(String key) {
+        double value;
+        try {
+            value = Double.parseDouble(get(key));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("config key '" + key + "' must be a number, got '" + get(key) + "'");
+        }
+        if (value < 0 || value > 1 && !key.equals("publish.max-count-change")) {
+            throw new IllegalArgumentException("config key '" + key + "' must be within [0, 1], got " + value);
+        }
+        return value;
+    }
+
+    private boolean bool(String key) {
+        String value = get(key).toLowerCase(java.util.Locale.ROOT);
+        if (!value.equals("true") && !value.equals("false")) {
+            throw new IllegalArgumentException("config key '" + key + "' must be true or false, got '" + get(key) + "'");
+        }
+        return value.equals("true");
     }
 
     public String get(String key) {
@@ -126,8 +169,39 @@ public final class BuildConfig implements Serializable {
         return get("input.path");
     }
 
-    public String idColumn() {
-        return get("input.id-column");
+    /** One long/int column, or one or more columns (e.g. strings) mapped to dense int64 ids. */
+    public List<String> idColumns() {
+        return Arrays.stream(get("input.id-column").split(",")).map(String::trim).filter(c -> !c.isEmpty()).toList();
+    }
+
+    public boolean requireSuccess() {
+        return bool("input.require-success");
+    }
+
+    public double maxRejectedFraction() {
+        return fraction("input.max-rejected-fraction");
+    }
+
+    public DuplicatePolicy duplicatePolicy() {
+        return DuplicatePolicy.fromConfig(get("input.duplicates"));
+    }
+
+    /** The column ordering rows of one id for keep-first / keep-latest, or null. */
+    public String orderColumn() {
+        String value = get("input.order-column");
+        return value.isEmpty() ? null : value;
+    }
+
+    public double maxCountChange() {
+        return fraction("publish.max-count-change");
+    }
+
+    public double maxRecallDrop() {
+        return fraction("publish.max-recall-drop");
+    }
+
+    public boolean allowDrift() {
+        return bool("publish.allow-drift");
     }
 
     public String vectorColumn() {

@@ -1,17 +1,38 @@
 package io.vecforge.jobs;
 
-/** A build that stopped before publishing; the message says which stage and why. LATEST is untouched. */
+/** A build that stopped before publishing; says which stage, why, and what. LATEST is untouched. */
 public class BuildFailedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     private final String stage;
+    private final BuildFailure failure;
 
-    public BuildFailedException(String stage, String message, Throwable cause) {
-        super("build failed in stage '" + stage + "': " + message, cause);
+    public BuildFailedException(String stage, BuildFailure failure, String message, Throwable cause) {
+        super("build failed in stage '" + stage + "' (" + failure + "): " + message, cause);
         this.stage = stage;
+        this.failure = failure;
+    }
+
+    /** A failure whose stage is filled in by the job when it catches it. */
+    public static BuildFailedException of(BuildFailure failure, String message) {
+        return new BuildFailedException("?", failure, message, null);
     }
 
     public String stage() {
         return stage;
+    }
+
+    public BuildFailure failure() {
+        return failure;
+    }
+
+    /** The message without the stage prefix. */
+    public String detail() {
+        String prefix = "build failed in stage '" + stage + "' (" + failure + "): ";
+        return getMessage().startsWith(prefix) ? getMessage().substring(prefix.length()) : getMessage();
+    }
+
+    BuildFailedException inStage(String actualStage) {
+        return new BuildFailedException(actualStage, failure, detail(), getCause());
     }
 }

@@ -6,6 +6,18 @@ import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vecforge.build.DuplicatePolicy;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.storage.StorageLevel;
+import scala.collection.JavaConverters;
 import io.vecforge.Versions;
 import io.vecforge.build.InvalidRowException;
 import io.vecforge.build.Neighbours;
@@ -53,6 +65,7 @@ public final class BuildJob {
     private final Configuration hadoopConf;
     private final StageClock clock = new StageClock();
     private boolean createdVersionDir;
+    private Dataset<Row> mappedRows;
 
     public BuildJob(SparkSession spark, BuildConfig config) {
         this.spark = spark;
@@ -68,21 +81,27 @@ public final class BuildJob {
         try {
             storage = BundleStorage.forUri(root.toUri(), hadoopConf);
         } catch (IOException e) {
-            throw new BuildFailedException("setup", "cannot open output root " + root + ": " + e.getMessage(), e);
+            throw new BuildFailedException("setup", BuildFailure.FAILED,
+                    "cannot open output root " + root + ": " + e.getMessage(), e);
         }
         String version = Versions.newVersionId(Instant.now());
         Path versionDir = storage.qualify(layout.versionDir(version));
         LOG.info("building index '{}' version {} from {} into {}", config.indexName(), version, config.inputPath(),
                 versionDir);
+        BuildFailedException failure;
         try {
             return build(storage, layout, version, versionDir);
         } catch (BuildFailedException e) {
-            abandonIfCreated(storage, versionDir);
-            throw e;
+            failure = "?".equals(e.stage()) ? e.inStage(clock.current()) : e;
         } catch (Exception e) {
-            abandonIfCreated(storage, versionDir);
-            throw new BuildFailedException(clock.current(), describe(e), e);
+            failure = new BuildFailedException(clock.current(), BuildFailure.FAILED, describe(e), e);
+        } finally {
+            if (mappedRows != null) {
+                mappedRows.unpersist();
+            }
         }
+        markFailed(storage, versionDir, failure);
+        throw failure;
     }
 
     private BuildResult build(BundleStorage storage, BundleLayout layout, String version, Path versionDir)
@@ -96,39 +115,58 @@ public final class BuildJob {
         manifest.vectors.metric = config.metric().configName();
         manifest.training.seed = config.seed();
         manifest.sharding.shards = config.shards();
+        Manifest.Accounting accounting = manifest.accounting;
+        accounting.maxRejectedFraction = config.maxRejectedFraction();
+        accounting.duplicatePolicy = config.duplicatePolicy().configName();
+        accounting.orderColumn = config.orderColumn();
 
         clock.start("read");
-        Dataset<Row> input = readInput();
-        int dimension = dimensionOf(input);
-        long rows = input.count();
+        InputTable input = InputReader.open(spark, config, hadoopConf);
         Path inputPath = new Path(config.inputPath());
         manifest.source.path = inputPath.getFileSystem(hadoopConf).makeQualified(inputPath).toString();
-        manifest.source.idColumn = config.idColumn();
+        manifest.source.idColumn = String.join(",", config.idColumns());
         manifest.source.vectorColumn = config.vectorColumn();
-        manifest.source.acceptedRows = rows;
-        manifest.vectors.dimension = dimension;
-        LOG.info("input: {} rows of dimension {}", rows, dimension);
-        FaissIndex.create(dimension, config.factory(), config.metric()).close(); // fail fast on a bad factory
-        TrainingPlan plan = TrainingPlan.forFactory(config.factory(), dimension, rows, config.maxSampleBytes(),
-                config.sampleRows());
-        if (config.queries() > rows) {
-            throw new IllegalArgumentException("validate.queries=" + config.queries() + " exceeds the " + rows
-                    + " input rows");
+        manifest.ids.external = input.externalIds();
+        manifest.ids.columns = config.idColumns();
+        Optional<String> published = storage.readPointer(layout.latest());
+        DriftGuard drift = new DriftGuard(published.isPresent() ? readManifest(storage, layout, published.get())
+                : null, version, config);
+        clock.stop();
+
+        clock.start("check");
+        RowCheck check = new RowCheck(input, config.metric());
+        RowAccounting rows = check.count(config.dimension());
+        if (rows.inputRows() == 0) {
+            throw BuildFailedException.of(BuildFailure.INPUT_MISSING, "input " + config.inputPath() + " has no rows");
         }
+        int dimension = rows.dimension();
+        accounting.inputRows = rows.inputRows();
+        accounting.rejectedRows = rows.rejectedRows();
+        accounting.rejected.putAll(rows.rejected());
+        manifest.vectors.dimension = dimension;
         if (storage.exists(versionDir)) {
             throw new IllegalStateException("version directory already exists: " + versionDir);
         }
         storage.mkdirs(versionDir);
         createdVersionDir = true;
+        if (rows.rejectedRows() > 0) {
+            accounting.quarantine = BundleLayout.QUARANTINE;
+            check.writeQuarantine(rows, new Path(versionDir, BundleLayout.QUARANTINE).toString());
+            checkTolerance(rows, check.samples(rows), new Path(versionDir, BundleLayout.QUARANTINE));
+        }
+        drift.checkShape(dimension, config.metric().configName());
+        drift.checkCount(rows.acceptedRows());
+        TrainingPlan plan = trainingPlan(dimension, rows.acceptedRows());
+        Dataset<Row> indexRows = indexRows(input, check.accepted(dimension), versionDir, manifest, storage);
         clock.stop();
 
         clock.start("sample");
         Path work = new Path(versionDir, BundleLayout.WORK);
         Path samplePath = new Path(work, "train-sample");
-        long sampleRows = writeTrainingSample(input, rows, plan.sampleRows(), samplePath);
+        long sampleRows = writeTrainingSample(indexRows, rows.acceptedRows(), plan.sampleRows(), samplePath);
         if (sampleRows < plan.minimumRows()) {
-            throw new IllegalStateException("training sample has " + sampleRows + " rows, below the "
-                    + plan.minimumRows() + " needed");
+            throw BuildFailedException.of(BuildFailure.CONFIG, "training sample has " + sampleRows
+                    + " rows, below the " + plan.minimumRows() + " '" + config.factory() + "' needs");
         }
         manifest.training.sampleRows = sampleRows;
         clock.stop();
@@ -141,19 +179,29 @@ public final class BuildJob {
         clock.stop();
 
         clock.start("queries");
-        float[] queries = holdoutQueries(input, dimension);
+        float[] queries = holdoutQueries(indexRows, dimension);
         int queryCount = queries.length / dimension;
         manifest.files.add(new Manifest.BundleFile("holdout-queries", BundleLayout.QUERIES,
                 uploadFvecs(storage, new Path(versionDir, BundleLayout.QUERIES), queries, queryCount, dimension)));
         clock.stop();
 
         clock.start("shards");
-        List<ShardTask.Report> reports = buildShards(input, versionDir, trainedPath, queries);
+        List<ShardTask.Report> reports = buildShards(indexRows, versionDir, trainedPath, queries);
         Neighbours exact = new Neighbours(queryCount, config.k(), config.metric().smallerIsCloser());
         for (ShardTask.Report report : reports) {
             manifest.shards.add(shardEntry(report));
             exact.merge(report.exact());
+            accounting.duplicatesDropped += report.duplicates();
         }
+        accounting.indexedRows = manifest.shardRows();
+        manifest.source.acceptedRows = accounting.indexedRows;
+        checkDuplicates(reports, accounting.duplicatesDropped);
+        if (!accounting.balances()) {
+            throw new IllegalStateException(String.format(Locale.ROOT,
+                    "rows lost: input %d != indexed %d + rejected %d + duplicates dropped %d", accounting.inputRows,
+                    accounting.indexedRows, accounting.rejectedRows, accounting.duplicatesDropped));
+        }
+        drift.checkCount(accounting.indexedRows);
         manifest.files.add(new Manifest.BundleFile("holdout-ground-truth", BundleLayout.GROUND_TRUTH,
                 uploadGroundTruth(storage, new Path(versionDir, BundleLayout.GROUND_TRUTH), exact)));
         manifest.validation.queriesFile = BundleLayout.QUERIES;
@@ -175,9 +223,11 @@ public final class BuildJob {
             Files.deleteIfExists(scratch);
         }
         if (!report.isOk()) {
-            throw new BuildFailedException("validate", "the new version is invalid:\n" + report.summary(), null);
+            throw BuildFailedException.of(BuildFailure.INVALID_BUNDLE,
+                    "the new version is invalid:\n" + report.summary());
         }
         manifest.validation.recall = report.recall;
+        drift.checkRecall(report.recall);
         clock.stop();
 
         clock.start("publish");
@@ -185,39 +235,102 @@ public final class BuildJob {
         manifest.timingsMillis.putAll(clock.timings());
         storage.write(new Path(versionDir, Manifest.FILE_NAME), manifest.toJson());
         storage.write(new Path(versionDir, BundleLayout.SUCCESS), new byte[0]);
-        String previous = storage.readPointer(layout.latest()).orElse(null);
         storage.movePointer(layout.latest(), version);
         clock.stop();
-        LOG.info("published {} version {} (previous: {}); recall@{} {} ; stage timings ms: {}", config.indexName(),
-                version, previous, config.k(), report.recall, clock.timings());
-        return new BuildResult(versionDir.toString(), manifest, report, previous);
+        LOG.info("published {} version {} (previous: {}); recall@{} {}; rows: {}; stage timings ms: {}",
+                config.indexName(), version, published.orElse(null), config.k(), report.recall,
+                describe(accounting), clock.timings());
+        return new BuildResult(versionDir.toString(), manifest, report, published.orElse(null));
     }
 
-    private Dataset<Row> readInput() {
-        Dataset<Row> raw;
+    /** input = indexed + rejected (by reason) + duplicates dropped, as one line. */
+    public static String describe(Manifest.Accounting a) {
+        return String.format(Locale.ROOT, "input %,d = indexed %,d + rejected %,d %s + duplicates dropped %,d",
+                a.inputRows, a.indexedRows, a.rejectedRows, a.rejected, a.duplicatesDropped);
+    }
+
+    private static Manifest readManifest(BundleStorage storage, BundleLayout layout, String version)
+            throws IOException {
+        return Manifest.fromJson(storage.read(new Path(layout.versionDir(version), Manifest.FILE_NAME)));
+    }
+
+    private void checkTolerance(RowAccounting rows, Map<String, List<String>> samples, Path quarantine) {
+        double fraction = rows.rejectedRows() / (double) rows.inputRows();
+        if (rows.acceptedRows() == 0 || fraction > config.maxRejectedFraction()) {
+            throw BuildFailedException.of(BuildFailure.BAD_ROWS, String.format(Locale.ROOT,
+                    "%,d of %,d rows rejected (%.4f%%), above input.max-rejected-fraction=%s: %s; rejected rows are"
+                            + " in %s",
+                    rows.rejectedRows(), rows.inputRows(), 100 * fraction, config.get("input.max-rejected-fraction"),
+                    rows.describeRejections(samples), quarantine));
+        }
+        LOG.warn("{} of {} rows rejected, within input.max-rejected-fraction={}: {}", rows.rejectedRows(),
+                rows.inputRows(), config.get("input.max-rejected-fraction"), rows.rejected());
+    }
+
+    private void checkDuplicates(List<ShardTask.Report> reports, long duplicates) {
+        if (duplicates == 0 || config.duplicatePolicy() != DuplicatePolicy.FAIL) {
+            return;
+        }
+        List<Long> samples = reports.stream().flatMap(r -> r.duplicateSamples().stream()).limit(10).toList();
+        throw BuildFailedException.of(BuildFailure.DUPLICATE_IDS, String.format(Locale.ROOT,
+                "%,d rows repeat an id already seen (input.duplicates=fail); e.g. ids %s. Set input.duplicates to"
+                        + " keep-first or keep-latest with input.order-column to keep one row per id",
+                duplicates, samples));
+    }
+
+    private TrainingPlan trainingPlan(int dimension, long rows) {
         try {
-            raw = spark.read().parquet(config.inputPath());
-        } catch (Exception e) {
-            throw new IllegalArgumentException("cannot read input " + config.inputPath() + ": " + e.getMessage(), e);
+            FaissIndex.create(dimension, config.factory(), config.metric()).close(); // fail fast on a bad factory
+            return TrainingPlan.forFactory(config.factory(), dimension, rows, config.maxSampleBytes(),
+                    config.sampleRows());
+        } catch (IllegalArgumentException e) {
+            throw BuildFailedException.of(BuildFailure.CONFIG, e.getMessage());
         }
-        InputSchema.check(raw.schema(), config.idColumn(), config.vectorColumn());
-        return raw.select(col(config.idColumn()).cast("long").as("id"),
-                col(config.vectorColumn()).cast("array<float>").as("vector"));
     }
 
-    private int dimensionOf(Dataset<Row> input) {
-        if (config.dimension() > 0) {
-            return config.dimension();
+    /**
+     * (id, vector, order) of the accepted rows, the shape every later stage reads. External ids are
+     * mapped to dense int64 ids here and the map is published with the bundle.
+     */
+    private Dataset<Row> indexRows(InputTable input, Dataset<Row> accepted, Path versionDir, Manifest manifest,
+            BundleStorage storage) throws IOException {
+        Column vector = col("`" + input.vectorColumn() + "`").cast("array<float>").as("vector");
+        Column order = orderColumn(input);
+        if (!input.externalIds()) {
+            return accepted.select(col("`" + input.idColumns().get(0) + "`").cast("long").as("id"), vector, order);
         }
-        List<Row> first = input.where(col("vector").isNotNull()).select(size(col("vector"))).limit(1).collectAsList();
-        if (first.isEmpty()) {
-            throw new IllegalArgumentException("input " + config.inputPath() + " has no rows with a vector");
+        Dataset<Row> map = ExternalIds.assign(spark, accepted, input.idColumns());
+        Path mapDir = new Path(versionDir, BundleLayout.ID_MAP);
+        map.orderBy(ExternalIds.ID).write().parquet(mapDir.toString());
+        for (org.apache.hadoop.fs.FileStatus file : storage.fileSystem().listStatus(mapDir)) {
+            String name = file.getPath().getName();
+            if (name.endsWith(".parquet")) {
+                String relative = BundleLayout.ID_MAP + "/" + name;
+                manifest.files.add(new Manifest.BundleFile("id-map", relative, storage.digest(file.getPath())));
+            } else {
+                storage.delete(file.getPath());
+            }
         }
-        int dimension = first.get(0).getInt(0);
-        if (dimension <= 0) {
-            throw new IllegalArgumentException("first vector of the input is empty");
+        manifest.ids.mapDir = BundleLayout.ID_MAP;
+        mappedRows = accepted.join(map, JavaConverters.asScalaBuffer(input.idColumns()).toSeq())
+                .select(col(ExternalIds.ID).as("id"), vector, order)
+                .persist(StorageLevel.DISK_ONLY());
+        return mappedRows;
+    }
+
+    private static Column orderColumn(InputTable input) {
+        if (input.orderColumn() == null) {
+            return lit(0L).as("order");
         }
-        return dimension;
+        Column column = col("`" + input.orderColumn() + "`");
+        DataType type = input.raw().schema().apply(input.orderColumn()).dataType();
+        if (type.equals(DataTypes.TimestampType)) {
+            return functions.unix_micros(column).as("order");
+        }
+        if (type.equals(DataTypes.DateType)) {
+            return functions.unix_date(column).cast("long").as("order");
+        }
+        return column.cast("long").as("order");
     }
 
     /**
@@ -260,7 +373,7 @@ public final class BuildJob {
     }
 
     private float[] holdoutQueries(Dataset<Row> input, int dimension) {
-        List<Row> picked = input.where(col("vector").isNotNull())
+        List<Row> picked = input
                 .withColumn("_q", xxhash64(lit(config.seed() + 1), col("id")))
                 .orderBy(col("_q"), col("id"))
                 .limit(config.queries())
@@ -277,6 +390,7 @@ public final class BuildJob {
                 queries[q * dimension + j] = vector.get(j);
             }
         }
+        config.metric().prepare(queries, dimension);
         return queries;
     }
 
@@ -286,13 +400,13 @@ public final class BuildJob {
         int threads = config.threadsPerTask() > 0 ? config.threadsPerTask()
                 : spark.sparkContext().getConf().getInt("spark.task.cpus", 1);
         ShardTask task = new ShardTask(new HadoopConf(hadoopConf), versionDir.toString(), trainedPath.toString(),
-                shards, config.batchRows(), threads, config.metric(), config.k());
+                shards, config.batchRows(), threads, config.metric(), config.k(), config.duplicatePolicy());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<float[]> sharedQueries = jsc.broadcast(queries);
         jsc.setJobDescription("vecforge: build " + shards + " shards");
-        JavaPairRDD<Long, float[]> byShard = input.queryExecution().toRdd().toJavaRDD()
+        JavaPairRDD<RowKey, float[]> byShard = input.queryExecution().toRdd().toJavaRDD()
                 .mapToPair(BuildJob::toPair)
-                .repartitionAndSortWithinPartitions(new ShardPartitioner(shards));
+                .repartitionAndSortWithinPartitions(new ShardPartitioner(shards), RowKey.ORDER);
         List<ShardTask.Report> reports = new ArrayList<>(byShard
                 .mapPartitionsWithIndex((shard, rows) -> List.of(task.run(shard, rows, sharedQueries.value()))
                         .iterator(), true)
@@ -301,7 +415,8 @@ public final class BuildJob {
         return reports;
     }
 
-    private static Tuple2<Long, float[]> toPair(InternalRow row) {
+    /** (id, vector, order) of an accepted row; the checks repeat the row check's, as a safety net. */
+    private static Tuple2<RowKey, float[]> toPair(InternalRow row) {
         if (row.isNullAt(0)) {
             throw new IllegalArgumentException("a row has a null id");
         }
@@ -315,7 +430,7 @@ public final class BuildJob {
                 throw new InvalidRowException(id, "component " + j + " is null");
             }
         }
-        return new Tuple2<>(id, vector.toFloatArray());
+        return new Tuple2<>(new RowKey(id, row.getLong(2)), vector.toFloatArray());
     }
 
     private static Manifest.Shard shardEntry(ShardTask.Report report) {
@@ -352,17 +467,32 @@ public final class BuildJob {
         }
     }
 
-    private void abandonIfCreated(BundleStorage storage, Path versionDir) {
+    /**
+     * Leaves a failed version that can never look complete: its files are deleted, the quarantined
+     * rows are kept for inspection, and _FAILED records why.
+     */
+    private void markFailed(BundleStorage storage, Path versionDir, BuildFailedException failure) {
+        LOG.error("{}", failure.getMessage());
         if (!createdVersionDir) {
             return;
         }
         try {
-            if (storage.exists(versionDir)) {
-                storage.delete(versionDir);
-                LOG.warn("removed unfinished version {}", versionDir);
+            for (org.apache.hadoop.fs.FileStatus entry : storage.fileSystem().listStatus(versionDir)) {
+                if (!entry.getPath().getName().equals(BundleLayout.QUARANTINE)) {
+                    storage.delete(entry.getPath());
+                }
             }
+            Map<String, Object> record = new LinkedHashMap<>();
+            record.put("stage", failure.stage());
+            record.put("failure", failure.failure().name());
+            record.put("exitCode", failure.failure().exitCode());
+            record.put("message", failure.detail());
+            record.put("failedAt", Instant.now().toString());
+            storage.write(new Path(versionDir, BundleLayout.FAILED),
+                    new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
+            LOG.warn("version {} marked failed; nothing was published", versionDir);
         } catch (IOException e) {
-            LOG.warn("could not remove unfinished version {} (it has no _SUCCESS, so it is never served): {}",
+            LOG.warn("could not clean up failed version {} (it has no _SUCCESS, so it is never served): {}",
                     versionDir, e.getMessage());
         }
     }
@@ -393,7 +523,7 @@ public final class BuildJob {
 
         @Override
         public int getPartition(Object key) {
-            return ShardAssignment.shardOf((Long) key, shards);
+            return ShardAssignment.shardOf(((RowKey) key).id(), shards);
         }
 
         @Override

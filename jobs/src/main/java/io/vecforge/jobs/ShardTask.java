@@ -1,5 +1,6 @@
 package io.vecforge.jobs;
 
+import io.vecforge.build.DuplicatePolicy;
 import io.vecforge.build.ExactNeighbourSearch;
 import io.vecforge.build.Neighbours;
 import io.vecforge.build.ShardBuilder;
@@ -12,6 +13,7 @@ import io.vecforge.faiss.Metric;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.util.Iterator;
+import java.util.List;
 import org.apache.hadoop.fs.Path;
 import scala.Tuple2;
 
@@ -19,8 +21,8 @@ import scala.Tuple2;
 final class ShardTask implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    record Report(int shard, long rows, Long minId, Long maxId, FileDigest digest, Neighbours exact, long millis)
-            implements Serializable {}
+    record Report(int shard, long rows, Long minId, Long maxId, long duplicates, List<Long> duplicateSamples,
+            FileDigest digest, Neighbours exact, long millis) implements Serializable {}
 
     private final HadoopConf conf;
     private final String versionDir;
@@ -30,9 +32,10 @@ final class ShardTask implements Serializable {
     private final int threads;
     private final Metric metric;
     private final int k;
+    private final DuplicatePolicy duplicatePolicy;
 
     ShardTask(HadoopConf conf, String versionDir, String trainedIndex, int shards, int batchRows, int threads,
-            Metric metric, int k) {
+            Metric metric, int k, DuplicatePolicy duplicatePolicy) {
         this.conf = conf;
         this.versionDir = versionDir;
         this.trainedIndex = trainedIndex;
@@ -41,9 +44,10 @@ final class ShardTask implements Serializable {
         this.threads = threads;
         this.metric = metric;
         this.k = k;
+        this.duplicatePolicy = duplicatePolicy;
     }
 
-    Report run(int shard, Iterator<Tuple2<Long, float[]>> rows, float[] queries) throws Exception {
+    Report run(int shard, Iterator<Tuple2<RowKey, float[]>> rows, float[] queries) throws Exception {
         FaissIndex.setThreads(threads, 1);
         long start = System.nanoTime();
         BundleStorage storage = BundleStorage.forUri(new Path(versionDir).toUri(), conf.get());
@@ -54,16 +58,17 @@ final class ShardTask implements Serializable {
             FaissIndex empty = FaissIndex.read(trained);
             ExactNeighbourSearch exact = new ExactNeighbourSearch(queries, empty.dimension(), metric, k);
             ShardResult result;
-            try (ShardBuilder builder = new ShardBuilder(shard, shards, empty, batchRows, exact)) {
+            try (ShardBuilder builder = new ShardBuilder(shard, shards, empty, batchRows, exact, metric.normalizes(),
+                    duplicatePolicy)) {
                 while (rows.hasNext()) {
-                    Tuple2<Long, float[]> row = rows.next();
-                    builder.add(row._1(), row._2());
+                    Tuple2<RowKey, float[]> row = rows.next();
+                    builder.add(row._1().id(), row._2());
                 }
                 result = builder.finish(local);
             }
             FileDigest digest = storage.upload(local, new Path(versionDir, BundleLayout.shardFileName(shard)));
-            return new Report(shard, result.rows(), result.minId(), result.maxId(), digest,
-                    result.exactNeighbours(), (System.nanoTime() - start) / 1_000_000);
+            return new Report(shard, result.rows(), result.minId(), result.maxId(), result.duplicates(),
+                    result.duplicateSamples(), digest, result.exactNeighbours(), (System.nanoTime() - start) / 1_000_000);
         } finally {
             Files.deleteIfExists(trained);
             Files.deleteIfExists(local);

@@ -49,10 +49,10 @@ class FailedBuildTest extends SparkTestSupport {
 
         BuildFailedException failure = assertThrows(BuildFailedException.class,
                 () -> new BuildJob(spark(), config(bad, root)).run());
-        // The bad row fails whichever stage reads it first: training (if sampled) or its shard.
-        assertTrue(List.of("train", "shards").contains(failure.stage()), failure.stage());
+        assertEquals("check", failure.stage());
+        assertEquals(BuildFailure.BAD_ROWS, failure.failure());
         assertTrue(failure.getMessage().contains("20000017"), failure.getMessage());
-        assertTrue(failure.getMessage().contains("15 components, expected 16"), failure.getMessage());
+        assertTrue(failure.getMessage().contains("wrong-dimension: 1"), failure.getMessage());
 
         assertEquals(first.manifest().version, latest(indexDir), "LATEST still names the first version");
         try (Stream<Path> versions = Files.list(indexDir)) {
@@ -60,7 +60,13 @@ class FailedBuildTest extends SparkTestSupport {
             assertEquals(List.of(indexDir.resolve(first.manifest().version)), complete);
         }
         try (Stream<Path> entries = Files.list(indexDir)) {
-            assertEquals(2, entries.count(), "only LATEST and the first version remain");
+            List<Path> failed = entries.filter(v -> Files.exists(v.resolve(BundleLayout.FAILED))).toList();
+            assertEquals(1, failed.size(), "the failed attempt is marked _FAILED");
+            try (Stream<Path> left = Files.list(failed.get(0))) {
+                assertEquals(List.of(BundleLayout.FAILED, BundleLayout.QUARANTINE),
+                        left.map(p -> p.getFileName().toString()).sorted().toList(),
+                        "only the failure record and the quarantined row are kept");
+            }
         }
     }
 

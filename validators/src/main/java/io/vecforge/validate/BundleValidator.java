@@ -181,6 +181,7 @@ public final class BundleValidator {
             java.nio.file.Path truthFile = download(versionDir, settings.groundTruthFile);
             try {
                 queries = Fvecs.read(queriesFile);
+                metric.prepare(queries.vectors(), queries.d());
                 truth = Fvecs.readLongs(truthFile);
             } finally {
                 Files.deleteIfExists(queriesFile);
@@ -241,7 +242,7 @@ public final class BundleValidator {
         String problem = null;
         if (index.dimension() != manifest.vectors.dimension) {
             problem = "dimension " + index.dimension() + ", manifest says " + manifest.vectors.dimension;
-        } else if (index.metric() != metric) {
+        } else if (index.metric().faissCode() != metric.faissCode()) {
             problem = "metric " + index.metric().configName() + ", manifest says " + manifest.vectors.metric;
         } else if (index.ntotal() != shard.rows) {
             problem = "holds " + index.ntotal() + " vectors, manifest says " + shard.rows;

@@ -1,0 +1,83 @@
+package io.vecforge.jobs;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/** Opens the input dataset: present, ready, readable, one schema, the expected columns. */
+final class InputReader {
+    private InputReader() {}
+
+    static InputTable open(SparkSession spark, BuildConfig config, Configuration hadoopConf) {
+        Path path = new Path(config.inputPath());
+        checkPresentAndReady(path, config.requireSuccess(), hadoopConf);
+        Dataset<Row> raw;
+        try {
+            // mergeSchema reads every file's footer: a corrupt file or a file of another schema fails here.
+            raw = spark.read().option("mergeSchema", "true").parquet(config.inputPath());
+        } catch (Exception e) {
+            String cause = BuildJob.describe(e);
+            if (cause.contains("merge") || cause.contains("Merge")) {
+                throw BuildFailedException.of(BuildFailure.INPUT_UNREADABLE,
+                        "the files of input " + config.inputPath() + " disagree on schema: " + cause);
+            }
+            throw BuildFailedException.of(BuildFailure.INPUT_UNREADABLE,
+                    "cannot read input " + config.inputPath() + ": " + causes(e));
+        }
+        boolean external = InputSchema.check(raw.schema(), config.idColumns(), config.vectorColumn(),
+                config.orderColumn());
+        return new InputTable(raw, config.idColumns(), external, config.vectorColumn(), config.orderColumn());
+    }
+
+    /** Every distinct message down the cause chain: Spark names the file in an outer one. */
+    private static String causes(Throwable e) {
+        java.util.LinkedHashSet<String> messages = new java.util.LinkedHashSet<>();
+        for (Throwable t = e; t != null && messages.size() < 6; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getMessage() != null) {
+                messages.add(t.getMessage().lines().findFirst().orElse(""));
+            }
+        }
+        return String.join("; caused by: ", messages);
+    }
+
+    private static void checkPresentAndReady(Path path, boolean requireSuccess, Configuration conf) {
+        try {
+            FileSystem fs = path.getFileSystem(conf);
+            if (!fs.exists(path)) {
+                throw BuildFailedException.of(BuildFailure.INPUT_MISSING, "input path " + path + " does not exist");
+            }
+            if (requireSuccess && fs.getFileStatus(path).isDirectory() && !fs.exists(new Path(path, "_SUCCESS"))) {
+                throw BuildFailedException.of(BuildFailure.INPUT_NOT_READY, "input " + path
+                        + " has no _SUCCESS marker (input.require-success=true): the upstream job has not finished");
+            }
+            if (!hasDataFile(fs, path)) {
+                throw BuildFailedException.of(BuildFailure.INPUT_MISSING,
+                        "input " + path + " contains no Parquet files");
+            }
+        } catch (FileNotFoundException e) {
+            throw BuildFailedException.of(BuildFailure.INPUT_MISSING, "input path " + path + " does not exist");
+        } catch (IOException e) {
+            throw BuildFailedException.of(BuildFailure.INPUT_UNREADABLE,
+                    "cannot list input " + path + ": " + e.getMessage());
+        }
+    }
+
+    private static boolean hasDataFile(FileSystem fs, Path path) throws IOException {
+        RemoteIterator<LocatedFileStatus> files = fs.listFiles(path, true);
+        while (files.hasNext()) {
+            LocatedFileStatus file = files.next();
+            String name = file.getPath().getName();
+            if (!name.startsWith("_") && !name.startsWith(".") && file.getLen() > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

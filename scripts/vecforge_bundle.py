@@ -50,10 +50,12 @@ class Bundle:
         return sum(s.ntotal for s in self.shards)
 
     def search(self, queries, k=10, nprobe=None):
-        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        queries = np.array(queries, dtype=np.float32, order="C")
+        if self.metric == "cosine":
+            faiss.normalize_L2(queries)  # the index holds L2-normalised vectors, searched by inner product
         if nprobe is None:
             nprobe = self.manifest["validation"]["nprobe"]
-        smaller_is_closer = self.metric == "l2"
+        smaller_is_closer = self.metric == "l2"  # ip and cosine: larger is closer
         all_d, all_i = [], []
         for shard in self.shards:
             faiss.extract_index_ivf(shard).nprobe = nprobe

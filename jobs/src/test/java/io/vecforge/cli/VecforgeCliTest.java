@@ -44,6 +44,14 @@ class VecforgeCliTest {
     }
 
     @Test
+    void buildHelpDocumentsEveryFailureExitCode() {
+        String help = run("build", "--help").out();
+        for (io.vecforge.jobs.BuildFailure failure : io.vecforge.jobs.BuildFailure.values()) {
+            assertTrue(help.matches("(?s).*\\s" + failure.exitCode() + "\\s.*"), failure + " missing from:\n" + help);
+        }
+    }
+
+    @Test
     void anUnknownConfigKeyIsAUsageError(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("index.properties");
         Files.writeString(config, "index.name=x\ninput.path=/nowhere\noutput.root=/tmp/x\nshard=4\n");

@@ -61,6 +61,9 @@ class EndToEndBuildTest extends SparkTestSupport {
         Manifest manifest = Manifest.fromJson(Files.readAllBytes(versionDir.resolve(Manifest.FILE_NAME)));
         assertEquals(ROWS, manifest.source.acceptedRows);
         assertEquals(ROWS, manifest.shardRows());
+        assertEquals(ROWS, manifest.accounting.inputRows);
+        assertEquals(ROWS, manifest.accounting.indexedRows);
+        assertTrue(manifest.accounting.balances(), "input = indexed + rejected + duplicates dropped");
         assertEquals(4, manifest.shards.size());
         assertEquals(FACTORY, manifest.vectors.factory);
         assertEquals(DIM, manifest.vectors.dimension);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Properties;
@@ -13,6 +14,8 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class Versions {
     private static final DateTimeFormatter STAMP =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+    private static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE;
 
     private Versions() {}
 
@@ -26,8 +29,17 @@ public final class Versions {
         }
     }
 
-    /** Sortable and unique: UTC build time plus a random run id, e.g. 20261121T150000Z-3f9a1c. */
-    public static String newVersionId(Instant now) {
-        return STAMP.format(now) + "-" + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
+    /**
+     * Sortable and unique: the logical date of the data, the UTC build time and a random run id,
+     * e.g. 20261120-20261121T150000Z-3f9a1c. Versions sort by logical date, then build time.
+     */
+    public static String newVersionId(LocalDate logicalDate, Instant now) {
+        return DAY.format(logicalDate) + "-" + STAMP.format(now) + "-"
+                + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
+    }
+
+    /** The logical date a version id starts with. */
+    public static LocalDate logicalDateOf(String version) {
+        return LocalDate.parse(version.substring(0, 8), DAY);
     }
 }

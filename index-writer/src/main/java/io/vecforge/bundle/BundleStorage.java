@@ -124,6 +124,42 @@ public final class BundleStorage {
         fs.delete(path, true);
     }
 
+    /**
+     * Creates a file only if nothing is there yet, as one atomic step (O_EXCL on local disks,
+     * HDFS's create without overwrite). Returns false if the file already exists.
+     */
+    public boolean createExclusive(Path path, byte[] content) throws IOException {
+        if ("file".equals(fs.getUri().getScheme())) {
+            java.nio.file.Path local = java.nio.file.Path.of(fs.makeQualified(path).toUri());
+            try {
+                Files.createDirectories(local.getParent());
+                Files.write(local, content, java.nio.file.StandardOpenOption.CREATE_NEW,
+                        java.nio.file.StandardOpenOption.WRITE);
+                return true;
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                return false;
+            }
+        }
+        try (OutputStream out = fs.create(path, false)) {
+            out.write(content);
+            return true;
+        } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+            return false;
+        }
+    }
+
+    public org.apache.hadoop.fs.FileStatus[] list(Path dir) throws IOException {
+        try {
+            return fs.listStatus(dir);
+        } catch (FileNotFoundException e) {
+            return new org.apache.hadoop.fs.FileStatus[0];
+        }
+    }
+
+    public long modificationTime(Path path) throws IOException {
+        return fs.getFileStatus(path).getModificationTime();
+    }
+
     /** The version LATEST names, if any. */
     public Optional<String> readPointer(Path pointer) throws IOException {
         try {

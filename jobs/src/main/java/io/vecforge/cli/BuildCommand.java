@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
             "22:input unreadable or its files disagree on schema", "23:a column is missing or of the wrong type",
             "24:rejected rows above input.max-rejected-fraction", "25:duplicate ids with input.duplicates=fail",
             "26:drift from the published version refused", "27:the new version failed validation",
+            "28:another build published meanwhile (this version stays staged)",
             "On any non-zero exit nothing is published and LATEST is unchanged."})
 final class BuildCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
@@ -50,19 +51,29 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--allow-drift", description = "Publish even if the new version drifts from the published one.")
     boolean allowDrift;
 
+    @Option(names = "--no-publish", description = "Leave the new version complete and validated but unpublished;"
+            + " `vecforge publish` promotes it.")
+    boolean noPublish;
+
+    @Option(names = "--logical-date", paramLabel = "YYYY-MM-DD",
+            description = "Date the input's data is for (default: today, UTC); version ids start with it.")
+    String logicalDate;
+
     @Override
     public Integer call() throws Exception {
         Map<String, String> settings = new LinkedHashMap<>(overrides);
         putIfGiven(settings, "input.path", input);
         putIfGiven(settings, "output.root", output);
         putIfGiven(settings, "index.name", index);
+        putIfGiven(settings, "build.logical-date", logicalDate);
         if (allowDrift) {
             settings.put("publish.allow-drift", "true");
         }
         BuildConfig buildConfig = BuildConfig.load(config, settings);
         try (SparkSession spark = EmbeddedSpark.session("vecforge build " + buildConfig.indexName(), master)) {
-            BuildResult result = new BuildJob(spark, buildConfig).run();
-            out().printf(Locale.ROOT, "published %s version %s: %,d rows in %d shards, recall@%d %.4f%n  %s%n  %s%n",
+            BuildJob job = new BuildJob(spark, buildConfig);
+            BuildResult result = (noPublish ? job.withoutPublishing() : job).run();
+            out().printf(Locale.ROOT, (result.published() ? "published" : "staged") + " %s version %s: %,d rows in %d shards, recall@%d %.4f%n  %s%n  %s%n",
                     result.manifest().indexName, result.manifest().version, result.manifest().source.acceptedRows,
                     result.manifest().shards.size(), result.manifest().validation.k,
                     result.manifest().validation.recall, BuildJob.describe(result.manifest().accounting),

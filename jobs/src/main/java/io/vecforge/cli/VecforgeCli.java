@@ -10,9 +10,12 @@ import picocli.CommandLine.Command;
         versionProvider = VecforgeCli.VersionProvider.class,
         description = "Builds Faiss IVFPQ indexes from Parquet embeddings on Spark and publishes validated bundles.",
         subcommands = {BuildCommand.class, ValidateCommand.class, InspectCommand.class, SearchCommand.class,
-            GenDataCommand.class, CommandLine.HelpCommand.class},
+            GenDataCommand.class, LifecycleCommands.Publish.class, LifecycleCommands.ListVersions.class,
+            LifecycleCommands.Rollback.class, LifecycleCommands.Pin.class, LifecycleCommands.Unpin.class,
+            LifecycleCommands.Gc.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:unexpected error", "2:usage error",
+            "4:refused: the version is not complete, or LATEST is locked or moved",
             "3:build failed (nothing published)", "10-18:validation failures, see `vecforge validate --help`"})
 public final class VecforgeCli implements Runnable {
     @CommandLine.Spec
@@ -32,7 +35,10 @@ public final class VecforgeCli implements Runnable {
         return new CommandLine(new VecforgeCli())
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
                     commandLine.getErr().println("vecforge " + commandLine.getCommandName() + ": " + e.getMessage());
-                    return e instanceof IllegalArgumentException ? 2 : 1;
+                    if (e instanceof IllegalArgumentException) {
+                        return 2;
+                    }
+                    return e instanceof IllegalStateException ? 4 : 1;
                 });
     }
 

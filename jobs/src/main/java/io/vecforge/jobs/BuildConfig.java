@@ -48,6 +48,7 @@ public final class BuildConfig implements Serializable {
         DEFAULTS.put("validate.k", "10");
         DEFAULTS.put("validate.nprobe", "16");
         DEFAULTS.put("validate.min-recall", "0.5");
+        DEFAULTS.put("build.logical-date", "");
         DEFAULTS.put("publish.max-count-change", "0.2");
         DEFAULTS.put("publish.max-recall-drop", "0.05");
         DEFAULTS.put("publish.allow-drift", "false");
@@ -97,6 +98,7 @@ public final class BuildConfig implements Serializable {
         metric();
         duplicatePolicy();
         requireSuccess();
+        logicalDate();
         allowDrift();
         fraction("input.max-rejected-fraction");
         fraction("publish.max-recall-drop");
@@ -190,6 +192,19 @@ public final class BuildConfig implements Serializable {
     public String orderColumn() {
         String value = get("input.order-column");
         return value.isEmpty() ? null : value;
+    }
+
+    /** The date the input's data is for (yesterday's embeddings in a T+1 build); default: today, UTC. */
+    public java.time.LocalDate logicalDate() {
+        String value = get("build.logical-date");
+        if (value.isEmpty()) {
+            return java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        }
+        try {
+            return java.time.LocalDate.parse(value);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException("build.logical-date must be YYYY-MM-DD, got '" + value + "'");
+        }
     }
 
     public double maxCountChange() {

@@ -11,7 +11,8 @@ public enum BuildFailure {
     BAD_ROWS(24, "more rows were rejected than input.max-rejected-fraction allows"),
     DUPLICATE_IDS(25, "ids appear more than once and input.duplicates is fail"),
     DRIFT(26, "the new version drifts from the published one beyond the publish.* limits"),
-    INVALID_BUNDLE(27, "the built version failed validation (see the validation report)");
+    INVALID_BUNDLE(27, "the built version failed validation (see the validation report)"),
+    CONCURRENT_PUBLISH(28, "another build published this index meanwhile; this version stays staged");
 
     private final int exitCode;
     private final String meaning;

@@ -24,6 +24,8 @@ import io.vecforge.build.Neighbours;
 import io.vecforge.build.TrainingPlan;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
+import io.vecforge.bundle.Completion;
+import io.vecforge.bundle.IndexLifecycle;
 import io.vecforge.bundle.FileDigest;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.ShardAssignment;
@@ -65,12 +67,19 @@ public final class BuildJob {
     private final Configuration hadoopConf;
     private final StageClock clock = new StageClock();
     private boolean createdVersionDir;
+    private boolean publish = true;
     private Dataset<Row> mappedRows;
 
     public BuildJob(SparkSession spark, BuildConfig config) {
         this.spark = spark;
         this.config = config;
         this.hadoopConf = spark.sparkContext().hadoopConfiguration();
+    }
+
+    /** Leaves the new version complete and validated but unpublished: `vecforge publish` promotes it. */
+    public BuildJob withoutPublishing() {
+        publish = false;
+        return this;
     }
 
     /** Builds, validates and publishes a new version; returns its manifest. */
@@ -84,7 +93,7 @@ public final class BuildJob {
             throw new BuildFailedException("setup", BuildFailure.FAILED,
                     "cannot open output root " + root + ": " + e.getMessage(), e);
         }
-        String version = Versions.newVersionId(Instant.now());
+        String version = Versions.newVersionId(config.logicalDate(), Instant.now());
         Path versionDir = storage.qualify(layout.versionDir(version));
         LOG.info("building index '{}' version {} from {} into {}", config.indexName(), version, config.inputPath(),
                 versionDir);
@@ -100,7 +109,9 @@ public final class BuildJob {
                 mappedRows.unpersist();
             }
         }
-        markFailed(storage, versionDir, failure);
+        if (failure.failure() != BuildFailure.CONCURRENT_PUBLISH) {
+            markFailed(storage, versionDir, failure);
+        }
         throw failure;
     }
 
@@ -233,14 +244,21 @@ public final class BuildJob {
         clock.start("publish");
         manifest.createdAt = Instant.now().toString();
         manifest.timingsMillis.putAll(clock.timings());
-        storage.write(new Path(versionDir, Manifest.FILE_NAME), manifest.toJson());
-        storage.write(new Path(versionDir, BundleLayout.SUCCESS), new byte[0]);
-        storage.movePointer(layout.latest(), version);
+        byte[] manifestJson = manifest.toJson();
+        storage.write(new Path(versionDir, Manifest.FILE_NAME), manifestJson);
+        storage.write(new Path(versionDir, BundleLayout.SUCCESS), Completion.marker(manifestJson));
+        if (publish) {
+            try {
+                new IndexLifecycle(storage, layout).publish(version, published.orElse(""), "build");
+            } catch (IndexLifecycle.ConcurrentPublishException e) {
+                throw BuildFailedException.of(BuildFailure.CONCURRENT_PUBLISH, e.getMessage());
+            }
+        }
         clock.stop();
-        LOG.info("published {} version {} (previous: {}); recall@{} {}; rows: {}; stage timings ms: {}",
-                config.indexName(), version, published.orElse(null), config.k(), report.recall,
-                describe(accounting), clock.timings());
-        return new BuildResult(versionDir.toString(), manifest, report, published.orElse(null));
+        LOG.info("{} {} version {} (published before: {}); recall@{} {}; rows: {}; stage timings ms: {}",
+                publish ? "published" : "staged (not published)", config.indexName(), version,
+                published.orElse(null), config.k(), report.recall, describe(accounting), clock.timings());
+        return new BuildResult(versionDir.toString(), manifest, report, published.orElse(null), publish);
     }
 
     /** input = indexed + rejected (by reason) + duplicates dropped, as one line. */

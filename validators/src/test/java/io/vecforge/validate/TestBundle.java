@@ -54,7 +54,7 @@ final class TestBundle {
         Path root = new Path(localRoot.resolve("bundles").toUri());
         this.storage = BundleStorage.forUri(root.toUri(), new Configuration());
         this.layout = new BundleLayout(root, INDEX_NAME);
-        String version = Versions.newVersionId(Instant.now());
+        String version = Versions.newVersionId(java.time.LocalDate.now(java.time.ZoneOffset.UTC), Instant.now());
         this.versionDir = storage.qualify(layout.versionDir(version));
         manifest.version = version;
         for (int i = 0; i < ROWS; i++) {

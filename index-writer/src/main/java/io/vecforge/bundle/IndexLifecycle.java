@@ -1,0 +1,285 @@
+package io.vecforge.bundle;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The versions of one index and the moves of its LATEST pointer: publish, rollback, pin, gc.
+ * Every move of LATEST happens under a short exclusive lock, checks that the version is complete
+ * (its _SUCCESS vouches for its manifest), and is appended to HISTORY.jsonl.
+ */
+public final class IndexLifecycle {
+    private static final Logger LOG = LoggerFactory.getLogger(IndexLifecycle.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final String HISTORY = "HISTORY.jsonl";
+    public static final String PINS = "_pins";
+    private static final String LOCK = "_publish.lock";
+    private static final Duration STALE_LOCK = Duration.ofMinutes(10);
+    private static final Duration LOCK_WAIT = Duration.ofSeconds(30);
+
+    private final BundleStorage storage;
+    private final BundleLayout layout;
+
+    public IndexLifecycle(BundleStorage storage, BundleLayout layout) {
+        this.storage = storage;
+        this.layout = layout;
+    }
+
+    public Optional<String> published() throws IOException {
+        return storage.readPointer(layout.latest());
+    }
+
+    /** Whether the version's _SUCCESS vouches for its manifest.json. */
+    public boolean isComplete(String version) throws IOException {
+        Path dir = layout.versionDir(version);
+        Path success = new Path(dir, BundleLayout.SUCCESS);
+        Path manifest = new Path(dir, Manifest.FILE_NAME);
+        return storage.exists(success) && storage.exists(manifest)
+                && Completion.matches(storage.read(success), storage.read(manifest));
+    }
+
+    /**
+     * Points LATEST at a complete version.
+     *
+     * @param expectedCurrent if not null, publish only while LATEST still names this version
+     *     (or nothing, for "") — how a build makes sure no other build published meanwhile
+     */
+    public void publish(String version, String expectedCurrent, String action) throws IOException {
+        if (!isComplete(version)) {
+            throw new IllegalStateException("version " + version + " of " + layout.indexDir()
+                    + " is not complete: no _SUCCESS vouching for its manifest.json");
+        }
+        withLock(() -> {
+            String current = published().orElse(null);
+            if (expectedCurrent != null && !expectedCurrent.equals(current == null ? "" : current)) {
+                throw new ConcurrentPublishException("LATEST of " + layout.indexDir() + " moved to " + current
+                        + " while this build ran (it started from " + (expectedCurrent.isEmpty() ? "nothing"
+                        : expectedCurrent) + "); version " + version + " stays staged");
+            }
+            storage.movePointer(layout.latest(), version);
+            appendHistory(new HistoryEntry(Instant.now().toString(), action, current, version, user(), host()));
+            LOG.info("LATEST of {}: {} -> {} ({})", layout.indexDir(), current, version, action);
+        });
+    }
+
+    /** Moves LATEST back to the version published before the current one, or to {@code target}. */
+    public String rollback(String target) throws IOException {
+        String current = published().orElseThrow(() -> new IllegalStateException(
+                "nothing is published in " + layout.indexDir()));
+        String to = target != null ? target : previous(current).orElseThrow(() -> new IllegalStateException(
+                "no earlier complete version to roll back to from " + current + " (see HISTORY.jsonl)"));
+        if (to.equals(current)) {
+            throw new IllegalArgumentException(to + " is already published");
+        }
+        publish(to, current, "rollback");
+        return to;
+    }
+
+    /** The version that was published before {@code current} (ignoring rollbacks), if still complete. */
+    public Optional<String> previous(String current) throws IOException {
+        List<HistoryEntry> history = history();
+        for (int i = history.size() - 1; i >= 0; i--) {
+            HistoryEntry entry = history.get(i);
+            if (!"rollback".equals(entry.action()) && current.equals(entry.to()) && entry.from() != null
+                    && isComplete(entry.from())) {
+                return Optional.of(entry.from());
+            }
+        }
+        return Optional.empty();
+    }
+
+    public List<HistoryEntry> history() throws IOException {
+        Path file = new Path(layout.indexDir(), HISTORY);
+        List<HistoryEntry> entries = new ArrayList<>();
+        if (!storage.exists(file)) {
+            return entries;
+        }
+        for (String line : new String(storage.read(file), StandardCharsets.UTF_8).split("\n")) {
+            if (!line.isBlank()) {
+                entries.add(JSON.readValue(line, HistoryEntry.class));
+            }
+        }
+        return entries;
+    }
+
+    public void pin(String version) throws IOException {
+        if (!storage.exists(layout.versionDir(version))) {
+            throw new IllegalArgumentException("no version " + version + " in " + layout.indexDir());
+        }
+        storage.write(new Path(new Path(layout.indexDir(), PINS), version), new byte[0]);
+    }
+
+    public void unpin(String version) throws IOException {
+        storage.delete(new Path(new Path(layout.indexDir(), PINS), version));
+    }
+
+    public Set<String> pins() throws IOException {
+        Set<String> pins = new HashSet<>();
+        for (FileStatus pin : storage.list(new Path(layout.indexDir(), PINS))) {
+            if (!pin.getPath().getName().startsWith(".")) {
+                pins.add(pin.getPath().getName());
+            }
+        }
+        return pins;
+    }
+
+    /** Every version directory, newest first (version ids sort by time). */
+    public List<VersionInfo> list() throws IOException {
+        String current = published().orElse(null);
+        String previous = current == null ? null : previous(current).orElse(null);
+        Set<String> pins = pins();
+        List<VersionInfo> versions = new ArrayList<>();
+        for (FileStatus entry : storage.list(layout.indexDir())) {
+            String name = entry.getPath().getName();
+            if (!entry.isDirectory() || name.startsWith("_") || name.startsWith(".")) {
+                continue;
+            }
+            versions.add(describe(name, current, previous, pins.contains(name), entry.getModificationTime()));
+        }
+        versions.sort(Comparator.comparing(VersionInfo::version).reversed());
+        return versions;
+    }
+
+    /**
+     * Deletes versions beyond the {@code keep} newest complete ones, and failed or incomplete ones,
+     * but never the published version, the rollback target, a pinned one, or one modified within
+     * {@code grace}. Returns the versions deleted.
+     */
+    public List<String> gc(int keep, Duration grace, Instant now) throws IOException {
+        List<String> deleted = new ArrayList<>();
+        int completeKept = 0;
+        for (VersionInfo info : list()) {
+            boolean protectedVersion = info.state() == VersionState.PUBLISHED || info.state() == VersionState.PREVIOUS
+                    || info.pinned() || now.toEpochMilli() - info.modifiedMillis() < grace.toMillis();
+            boolean complete = info.state() == VersionState.STAGED || info.state() == VersionState.PUBLISHED
+                    || info.state() == VersionState.PREVIOUS;
+            if (complete && completeKept < keep) {
+                completeKept++;
+                continue;
+            }
+            if (protectedVersion) {
+                continue;
+            }
+            storage.delete(layout.versionDir(info.version()));
+            deleted.add(info.version());
+            LOG.info("gc: deleted {} version {}", info.state().label(), info.version());
+        }
+        return deleted;
+    }
+
+    private VersionInfo describe(String version, String current, String previous, boolean pinned, long modified)
+            throws IOException {
+        Path dir = layout.versionDir(version);
+        VersionState state;
+        if (version.equals(current)) {
+            state = VersionState.PUBLISHED;
+        } else if (version.equals(previous)) {
+            state = VersionState.PREVIOUS;
+        } else if (isComplete(version)) {
+            state = VersionState.STAGED;
+        } else if (storage.exists(new Path(dir, BundleLayout.FAILED))) {
+            state = VersionState.FAILED;
+        } else {
+            state = VersionState.INCOMPLETE;
+        }
+        Path manifestFile = new Path(dir, Manifest.FILE_NAME);
+        if (!storage.exists(manifestFile)) {
+            return new VersionInfo(version, state, pinned, null, null, null, null, modified);
+        }
+        Manifest manifest = Manifest.fromJson(storage.read(manifestFile));
+        long bytes = manifest.shards.stream().mapToLong(s -> s.bytes).sum()
+                + manifest.files.stream().mapToLong(f -> f.bytes).sum();
+        return new VersionInfo(version, state, pinned, manifest.source.acceptedRows, bytes, manifest.validation.recall,
+                manifest.createdAt, modified);
+    }
+
+    private void appendHistory(HistoryEntry entry) throws IOException {
+        Path file = new Path(layout.indexDir(), HISTORY);
+        byte[] old = storage.exists(file) ? storage.read(file) : new byte[0];
+        byte[] line = (JSON.writeValueAsString(entry) + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] all = new byte[old.length + line.length];
+        System.arraycopy(old, 0, all, 0, old.length);
+        System.arraycopy(line, 0, all, old.length, line.length);
+        storage.write(file, all);
+    }
+
+    private interface LockedAction {
+        void run() throws IOException;
+    }
+
+    private void withLock(LockedAction action) throws IOException {
+        Path lock = new Path(layout.indexDir(), LOCK);
+        byte[] owner = (user() + "@" + host() + " " + ProcessHandle.current().pid() + " " + Instant.now())
+                .getBytes(StandardCharsets.UTF_8);
+        Instant giveUp = Instant.now().plus(LOCK_WAIT);
+        while (!storage.createExclusive(lock, owner)) {
+            breakIfStale(lock);
+            if (Instant.now().isAfter(giveUp)) {
+                throw new ConcurrentPublishException("LATEST of " + layout.indexDir() + " is locked by "
+                        + new String(storage.read(lock), StandardCharsets.UTF_8).trim());
+            }
+            sleep();
+        }
+        try {
+            action.run();
+        } finally {
+            storage.delete(lock);
+        }
+    }
+
+    private void breakIfStale(Path lock) throws IOException {
+        try {
+            if (System.currentTimeMillis() - storage.modificationTime(lock) > STALE_LOCK.toMillis()) {
+                LOG.warn("breaking a stale publish lock {} ({})", lock,
+                        new String(storage.read(lock), StandardCharsets.UTF_8).trim());
+                storage.delete(lock);
+            }
+        } catch (java.io.FileNotFoundException released) {
+            // released meanwhile: try again
+        }
+    }
+
+    private static void sleep() throws IOException {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the publish lock", e);
+        }
+    }
+
+    private static String user() {
+        return System.getProperty("user.name", "unknown");
+    }
+
+    private static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** LATEST moved underneath, or is held by another publisher. */
+    public static final class ConcurrentPublishException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        public ConcurrentPublishException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package io.vecforge.bundle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IndexLifecycleTest {
+    @TempDir
+    Path root;
+
+    private BundleStorage storage;
+    private BundleLayout layout;
+    private IndexLifecycle lifecycle;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        storage = BundleStorage.forUri(root.toUri(), new Configuration());
+        layout = new BundleLayout(new org.apache.hadoop.fs.Path(root.toUri()), "idx");
+        lifecycle = new IndexLifecycle(storage, layout);
+    }
+
+    @Test
+    void publishNeedsACompleteVersionAndRecordsHistory() throws Exception {
+        complete("20261101-a");
+        complete("20261102-b");
+        lifecycle.publish("20261101-a", "", "build");
+        lifecycle.publish("20261102-b", "20261101-a", "build");
+        assertEquals("20261102-b", lifecycle.published().orElseThrow());
+        List<HistoryEntry> history = lifecycle.history();
+        assertEquals(2, history.size());
+        assertEquals(null, history.get(0).from());
+        assertEquals("20261101-a", history.get(1).from());
+        assertEquals("20261102-b", history.get(1).to());
+        assertEquals(System.getProperty("user.name"), history.get(1).user());
+
+        incomplete("20261103-c");
+        assertThrows(IllegalStateException.class, () -> lifecycle.publish("20261103-c", null, "publish"));
+        complete("20261104-d");
+        Files.writeString(versionDir("20261104-d").resolve(Manifest.FILE_NAME), "{\"indexName\":\"tampered\"}");
+        IllegalStateException tampered =
+                assertThrows(IllegalStateException.class, () -> lifecycle.publish("20261104-d", null, "publish"));
+        assertTrue(tampered.getMessage().contains("not complete"), tampered.getMessage());
+        assertEquals("20261102-b", lifecycle.published().orElseThrow(), "refusals leave LATEST alone");
+    }
+
+    @Test
+    void aPublishExpectingAnotherCurrentVersionIsRefused() throws Exception {
+        complete("20261101-a");
+        complete("20261102-b");
+        lifecycle.publish("20261101-a", "", "build");
+        assertThrows(IndexLifecycle.ConcurrentPublishException.class,
+                () -> lifecycle.publish("20261102-b", "", "build"));
+        assertEquals("20261101-a", lifecycle.published().orElseThrow());
+    }
+
+    @Test
+    void concurrentPublishersFromTheSameStartOnlyOneWins() throws Exception {
+        for (int i = 0; i < 8; i++) {
+            complete("20261101-v" + i);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        CountDownLatch start = new CountDownLatch(1);
+        try {
+            List<Future<Boolean>> attempts = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                String version = "20261101-v" + i;
+                attempts.add(pool.submit(() -> {
+                    start.await();
+                    try {
+                        lifecycle.publish(version, "", "build");
+                        return true;
+                    } catch (IndexLifecycle.ConcurrentPublishException e) {
+                        return false;
+                    }
+                }));
+            }
+            start.countDown();
+            int winners = 0;
+            for (Future<Boolean> attempt : attempts) {
+                winners += attempt.get() ? 1 : 0;
+            }
+            assertEquals(1, winners);
+            assertEquals(1, lifecycle.history().size());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void rollbackReturnsToThePreviouslyPublishedVersion() throws Exception {
+        complete("20261101-a");
+        complete("20261102-b");
+        complete("20261103-c");
+        lifecycle.publish("20261101-a", "", "build");
+        lifecycle.publish("20261102-b", null, "build");
+        lifecycle.publish("20261103-c", null, "build");
+        assertEquals("20261102-b", lifecycle.rollback(null));
+        assertEquals("20261101-a", lifecycle.rollback(null), "a second rollback goes further back");
+        assertThrows(IllegalStateException.class, () -> lifecycle.rollback(null));
+        assertEquals("20261103-c", lifecycle.rollback("20261103-c"));
+        assertEquals("rollback", lifecycle.history().get(lifecycle.history().size() - 1).action());
+    }
+
+    @Test
+    void listShowsEveryState() throws Exception {
+        complete("20261101-a");
+        complete("20261102-b");
+        complete("20261103-c");
+        failed("20261104-d");
+        incomplete("20261105-e");
+        lifecycle.publish("20261101-a", "", "build");
+        lifecycle.publish("20261102-b", null, "build");
+        lifecycle.pin("20261103-c");
+        Map<String, String> states = lifecycle.list().stream()
+                .collect(Collectors.toMap(VersionInfo::version, v -> v.state().label() + (v.pinned() ? "+pin" : "")));
+        assertEquals(Map.of("20261101-a", "previous", "20261102-b", "published", "20261103-c", "staged+pin",
+                "20261104-d", "failed", "20261105-e", "incomplete"), states);
+        assertEquals("20261105-e", lifecycle.list().get(0).version(), "newest first");
+        assertEquals(1234L, lifecycle.list().get(3).rows());
+    }
+
+    @Test
+    void gcKeepsPublishedPreviousPinnedAndYoungVersions() throws Exception {
+        for (String v : List.of("20261101-a", "20261102-b", "20261103-c", "20261104-d", "20261105-e")) {
+            complete(v);
+        }
+        failed("20261106-f");
+        incomplete("20261107-g");
+        lifecycle.publish("20261102-b", "", "build");
+        lifecycle.publish("20261103-c", null, "build");
+        lifecycle.pin("20261101-a");
+
+        assertEquals(List.of(), lifecycle.gc(1, Duration.ofHours(1), Instant.now()), "all younger than the grace");
+
+        List<String> deleted = lifecycle.gc(1, Duration.ZERO, Instant.now().plusSeconds(5));
+        assertEquals(List.of("20261107-g", "20261106-f", "20261104-d"), deleted);
+        for (String kept : List.of("20261101-a", "20261102-b", "20261103-c", "20261105-e")) {
+            assertTrue(Files.exists(versionDir(kept)), kept);
+        }
+        lifecycle.unpin("20261101-a");
+        assertEquals(List.of("20261101-a"), lifecycle.gc(1, Duration.ZERO, Instant.now().plusSeconds(5)));
+        assertFalse(Files.exists(versionDir("20261101-a")));
+    }
+
+    private Path versionDir(String version) {
+        return root.resolve("idx").resolve(version);
+    }
+
+    private void complete(String version) throws Exception {
+        Manifest manifest = new Manifest();
+        manifest.indexName = "idx";
+        manifest.version = version;
+        manifest.source.acceptedRows = 1234;
+        byte[] json = manifest.toJson();
+        Files.createDirectories(versionDir(version));
+        Files.write(versionDir(version).resolve(Manifest.FILE_NAME), json);
+        Files.write(versionDir(version).resolve(BundleLayout.SUCCESS), Completion.marker(json));
+    }
+
+    private void failed(String version) throws Exception {
+        Files.createDirectories(versionDir(version));
+        Files.writeString(versionDir(version).resolve(BundleLayout.FAILED), "{}");
+    }
+
+    private void incomplete(String version) throws Exception {
+        Files.createDirectories(versionDir(version).resolve("shard-00000.faiss.tmp"));
+    }
+}

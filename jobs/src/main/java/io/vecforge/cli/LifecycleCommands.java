@@ -1,0 +1,150 @@
+package io.vecforge.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.vecforge.bundle.IndexLifecycle;
+import io.vecforge.bundle.VersionInfo;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** The publisher-side lifecycle commands: publish, list, rollback, pin, unpin, gc. None needs Spark. */
+final class LifecycleCommands {
+    private LifecycleCommands() {}
+
+    abstract static class Base implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Mixin
+        IndexLocation location;
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+    }
+
+    @Command(name = "publish", mixinStandardHelpOptions = true, versionProvider = VecforgeCli.VersionProvider.class,
+            description = "Points LATEST at a staged version, after checking its _SUCCESS vouches for its manifest.")
+    static final class Publish extends Base {
+        @Parameters(index = "2", paramLabel = "VERSION")
+        String version;
+
+        @Override
+        public Integer call() throws Exception {
+            IndexLifecycle lifecycle = location.lifecycle();
+            String before = lifecycle.published().orElse(null);
+            lifecycle.publish(version, null, "publish");
+            out().printf("LATEST of %s: %s -> %s%n", location.index, before, version);
+            return 0;
+        }
+    }
+
+    @Command(name = "rollback", mixinStandardHelpOptions = true, versionProvider = VecforgeCli.VersionProvider.class,
+            description = "Points LATEST back at the version published before the current one, or at --to.")
+    static final class Rollback extends Base {
+        @Option(names = "--to", paramLabel = "VERSION", description = "A complete version to return to.")
+        String to;
+
+        @Override
+        public Integer call() throws Exception {
+            IndexLifecycle lifecycle = location.lifecycle();
+            String before = lifecycle.published().orElse(null);
+            String after = lifecycle.rollback(to);
+            out().printf("LATEST of %s: %s -> %s (rollback)%n", location.index, before, after);
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = VecforgeCli.VersionProvider.class,
+            description = "Versions of an index, newest first: state, rows, size, recall, created.")
+    static final class ListVersions extends Base {
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            List<VersionInfo> versions = location.lifecycle().list();
+            if (json) {
+                out().println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(
+                        versions.stream().map(v -> java.util.Map.of(
+                                "version", v.version(), "state", v.state().label(), "pinned", v.pinned(),
+                                "rows", String.valueOf(v.rows()), "bytes", String.valueOf(v.bytes()),
+                                "recall", String.valueOf(v.recall()), "createdAt", String.valueOf(v.createdAt())))
+                                .toList()));
+                return 0;
+            }
+            out().printf(Locale.ROOT, "%-36s %-10s %6s %14s %14s %7s  %s%n", "VERSION", "STATE", "PINNED", "ROWS",
+                    "BYTES", "RECALL", "CREATED");
+            for (VersionInfo v : versions) {
+                out().printf(Locale.ROOT, "%-36s %-10s %6s %14s %14s %7s  %s%n", v.version(), v.state().label(),
+                        v.pinned() ? "yes" : "", v.rows() == null ? "-" : String.format(Locale.ROOT, "%,d", v.rows()),
+                        v.bytes() == null ? "-" : String.format(Locale.ROOT, "%,d", v.bytes()),
+                        v.recall() == null ? "-" : String.format(Locale.ROOT, "%.4f", v.recall()),
+                        v.createdAt() == null ? "-" : v.createdAt());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "pin", mixinStandardHelpOptions = true, versionProvider = VecforgeCli.VersionProvider.class,
+            description = "Protects a version from gc.")
+    static final class Pin extends Base {
+        @Parameters(index = "2", paramLabel = "VERSION")
+        String version;
+
+        @Override
+        public Integer call() throws Exception {
+            location.lifecycle().pin(version);
+            out().printf("pinned %s%n", version);
+            return 0;
+        }
+    }
+
+    @Command(name = "unpin", mixinStandardHelpOptions = true, versionProvider = VecforgeCli.VersionProvider.class,
+            description = "Lets gc consider a version again.")
+    static final class Unpin extends Base {
+        @Parameters(index = "2", paramLabel = "VERSION")
+        String version;
+
+        @Override
+        public Integer call() throws Exception {
+            location.lifecycle().unpin(version);
+            out().printf("unpinned %s%n", version);
+            return 0;
+        }
+    }
+
+    @Command(name = "gc", mixinStandardHelpOptions = true, versionProvider = VecforgeCli.VersionProvider.class,
+            description = {"Deletes old versions and failed or abandoned builds.",
+                "Never the published version, the rollback target, a pinned version, or one younger than"
+                    + " the grace period."})
+    static final class Gc extends Base {
+        @Option(names = "--keep", required = true, description = "Complete versions to keep, newest first.")
+        int keep;
+
+        @Option(names = "--grace-hours", defaultValue = "24",
+                description = "Never delete a version modified within this many hours (default: ${DEFAULT-VALUE}).")
+        double graceHours;
+
+        @Override
+        public Integer call() throws Exception {
+            if (keep < 1) {
+                throw new IllegalArgumentException("--keep must be at least 1");
+            }
+            List<String> deleted = location.lifecycle().gc(keep,
+                    Duration.ofMillis((long) (graceHours * 3_600_000)), Instant.now());
+            deleted.forEach(v -> out().printf("deleted %s%n", v));
+            out().printf("gc: %d version(s) deleted%n", deleted.size());
+            return 0;
+        }
+    }
+}

@@ -27,6 +27,14 @@ if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c "import pyspark,sys;
   /usr/bin/python3 -m venv "$venv"
   "$venv/bin/pip" install -q "pyspark==$spark_version"
 fi
+# The newest faiss-cpu from PyPI, for interop checks beside Debian's python3-faiss.
+faiss_venv="$repo/.venv-faiss"
+if [[ ! -x "$faiss_venv/bin/python" ]] || ! "$faiss_venv/bin/python" -c "import faiss, numpy" 2>/dev/null; then
+  echo "setup: installing the newest faiss-cpu into $faiss_venv"
+  rm -rf "$faiss_venv"
+  /usr/bin/python3 -m venv "$faiss_venv"
+  "$faiss_venv/bin/pip" install -q --upgrade faiss-cpu numpy
+fi
 # SPARK_HOME for tests and scripts: the Spark distribution inside the wheel.
 ln -sfn "$("$venv/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')" "$venv/spark-home"
 

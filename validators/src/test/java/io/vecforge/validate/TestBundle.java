@@ -26,25 +26,25 @@ import org.apache.hadoop.fs.Path;
  * A real, published bundle written without Spark: the same stages and manifest fields as
  * io.vecforge.jobs.BuildJob, on 3000 x 16 clustered vectors in 3 shards.
  */
-final class TestBundle {
-    static final String INDEX_NAME = "test-index";
-    static final String FACTORY = "IVF16,PQ4np";
-    static final int D = 16;
-    static final int ROWS = 3000;
-    static final int SHARDS = 3;
-    static final int QUERIES = 50;
-    static final int K = 10;
-    static final int NPROBE = 4;
-    static final double MIN_RECALL = 0.5;
+public final class TestBundle {
+    public static final String INDEX_NAME = "test-index";
+    public static final String FACTORY = "IVF16,PQ4np";
+    public static final int D = 16;
+    public static final int ROWS = 3000;
+    public static final int SHARDS = 3;
+    public static final int QUERIES = 50;
+    public static final int K = 10;
+    public static final int NPROBE = 4;
+    public static final double MIN_RECALL = 0.5;
     private static final int BATCH_ROWS = 256;
 
-    final java.nio.file.Path localRoot;
-    final BundleStorage storage;
-    final BundleLayout layout;
-    final Path versionDir;
+    public final java.nio.file.Path localRoot;
+    public final BundleStorage storage;
+    public final BundleLayout layout;
+    public final Path versionDir;
     final long[] ids = new long[ROWS];
     final float[] vectors = TestVectors.clustered(ROWS, D, 21);
-    final Manifest manifest = new Manifest();
+    public final Manifest manifest = new Manifest();
     /** Recall the fixture measured itself, searching each shard as it was written. */
     double recall;
     private byte[] trained;
@@ -63,7 +63,7 @@ final class TestBundle {
     }
 
     /** Writes a complete, valid bundle version under dir. */
-    static TestBundle write(java.nio.file.Path dir) throws IOException {
+    public static TestBundle write(java.nio.file.Path dir) throws IOException {
         TestBundle bundle = new TestBundle(dir);
         bundle.build();
         return bundle;
@@ -151,21 +151,26 @@ final class TestBundle {
         manifest.timingsMillis.put("train", 1L);
         manifest.timingsMillis.put("shards", 2L);
         writeManifest();
-        storage.write(file(BundleLayout.SUCCESS), new byte[0]);
+        storage.write(file(BundleLayout.SUCCESS), io.vecforge.bundle.Completion.marker(manifest.toJson()));
         storage.movePointer(layout.latest(), manifest.version);
     }
 
-    Path file(String name) {
+    public Path file(String name) {
         return new Path(versionDir, name);
     }
 
     /** The bundle file as a local path (the storage is the local file system). */
-    java.nio.file.Path local(String name) {
+    public java.nio.file.Path local(String name) {
         return java.nio.file.Path.of(file(name).toUri());
     }
 
-    void writeManifest() throws IOException {
-        storage.write(file(Manifest.FILE_NAME), manifest.toJson());
+    /** Rewrites manifest.json and a _SUCCESS that vouches for it, as a build completing would. */
+    public void writeManifest() throws IOException {
+        byte[] json = manifest.toJson();
+        storage.write(file(Manifest.FILE_NAME), json);
+        if (storage.exists(file(BundleLayout.SUCCESS))) {
+            storage.write(file(BundleLayout.SUCCESS), io.vecforge.bundle.Completion.marker(json));
+        }
     }
 
     long[] idsOfShard(int shard) {

@@ -1,0 +1,314 @@
+package io.vecforge.serving;
+
+import io.vecforge.build.Neighbours;
+import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.BundleStorage;
+import io.vecforge.bundle.Completion;
+import io.vecforge.bundle.Manifest;
+import io.vecforge.data.Fvecs;
+import io.vecforge.faiss.FaissIndex;
+import io.vecforge.faiss.Metric;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.CRC32C;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings one bundle version to a serving node: resolve LATEST (once), check the manifest as
+ * untrusted input, download only missing or changed files (resuming partial ones) into
+ * versions/&lt;V&gt;/, verify size and CRC32C of every file, load every shard and run the hold-out
+ * queries as warm-up, then switch the {@code current} symlink atomically. Nothing is activated
+ * unless every step passed.
+ */
+public final class Puller {
+    private static final Logger LOG = LoggerFactory.getLogger(Puller.class);
+    private static final int BUFFER = 1 << 20;
+
+    /** node/nodes: this node serves shards with shard % nodes == node. */
+    public record Options(String version, int node, int nodes, int keep, String onActivate, int threads,
+            long maxFileBytes, Runnable afterResolve) {
+        public static Options defaults() {
+            return new Options(null, 0, 1, 3, null, 4, 1L << 40, () -> { });
+        }
+    }
+
+    /** What a pull did. */
+    public record Result(String version, int files, int reused, long bytesDownloaded, String previous) {}
+
+    private final BundleStorage source;
+    private final org.apache.hadoop.fs.Path indexDir;
+    private final Path target;
+    private final Options options;
+    private final AtomicLong downloaded = new AtomicLong();
+
+    public Puller(BundleStorage source, org.apache.hadoop.fs.Path indexDir, Path target, Options options) {
+        this.source = source;
+        this.indexDir = indexDir;
+        this.target = target;
+        this.options = options;
+    }
+
+    public Result pull() throws IOException {
+        String version = options.version() != null ? options.version()
+                : source.readPointer(new org.apache.hadoop.fs.Path(indexDir, BundleLayout.LATEST)).orElseThrow(
+                        () -> new PullException(PullFailure.NOT_COMPLETE, "nothing is published in " + indexDir));
+        SafeNames.checkVersion(version);
+        options.afterResolve().run();
+        org.apache.hadoop.fs.Path versionDir = new org.apache.hadoop.fs.Path(indexDir, version);
+        byte[] manifestJson = source.read(new org.apache.hadoop.fs.Path(versionDir, Manifest.FILE_NAME));
+        Manifest manifest = Manifest.fromJson(manifestJson);
+        SafeNames.check(manifest, options.maxFileBytes());
+        org.apache.hadoop.fs.Path success = new org.apache.hadoop.fs.Path(versionDir, BundleLayout.SUCCESS);
+        if (!source.exists(success) || !Completion.matches(source.read(success), manifestJson)) {
+            throw new PullException(PullFailure.NOT_COMPLETE, "version " + version + " has no _SUCCESS vouching for"
+                    + " its manifest.json");
+        }
+        Path local = target.resolve("versions").resolve(version);
+        Files.createDirectories(local);
+        List<Wanted> wanted = selectFiles(manifest);
+        LOG.info("pulling {} version {}: {} files, {} bytes, node {}/{}", manifest.indexName, version, wanted.size(),
+                wanted.stream().mapToLong(Wanted::bytes).sum(), options.node(), options.nodes());
+        int reused = fetchAll(versionDir, local, wanted);
+        Files.write(local.resolve(Manifest.FILE_NAME), manifestJson);
+        warmUp(manifest, local);
+        Files.write(local.resolve(BundleLayout.SUCCESS), Completion.marker(manifestJson));
+        String previous = activate(version);
+        keepNewest(version, previous);
+        LOG.info("current -> {} ({} files, {} reused, {} bytes downloaded)", version, wanted.size(), reused,
+                downloaded.get());
+        return new Result(version, wanted.size(), reused, downloaded.get(), previous);
+    }
+
+    private record Wanted(String name, long bytes, String crc32c) {}
+
+    private List<Wanted> selectFiles(Manifest manifest) {
+        List<Wanted> wanted = new ArrayList<>();
+        for (Manifest.Shard shard : manifest.shards) {
+            if (shard.shard % options.nodes() == options.node()) {
+                wanted.add(new Wanted(shard.file, shard.bytes, shard.crc32c));
+            }
+        }
+        for (Manifest.BundleFile file : manifest.files) {
+            wanted.add(new Wanted(file.file, file.bytes, file.crc32c));
+        }
+        return wanted;
+    }
+
+    private int fetchAll(org.apache.hadoop.fs.Path versionDir, Path local, List<Wanted> wanted) throws IOException {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, options.threads()));
+        try {
+            List<Future<Boolean>> fetches = new ArrayList<>();
+            for (Wanted file : wanted) {
+                fetches.add(pool.submit(() -> fetch(versionDir, local, file)));
+            }
+            int reused = 0;
+            for (Future<Boolean> fetch : fetches) {
+                reused += fetch.get() ? 1 : 0;
+            }
+            return reused;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof PullException p) {
+                throw p;
+            }
+            throw new IOException(e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Returns true when a verified local copy was already there. */
+    private boolean fetch(org.apache.hadoop.fs.Path versionDir, Path local, Wanted file) throws IOException {
+        Path destination = local.resolve(file.name()).normalize();
+        if (!destination.startsWith(local)) {
+            throw new PullException(PullFailure.PATH_TRAVERSAL, "file '" + file.name() + "' leaves the target");
+        }
+        if (Files.isRegularFile(destination, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && Files.size(destination) == file.bytes() && crc(destination).equals(file.crc32c())) {
+            return true;
+        }
+        org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(versionDir, file.name());
+        refuseSymlinks(versionDir, file.name());
+        Files.createDirectories(destination.getParent());
+        Path part = destination.resolveSibling(destination.getFileName() + ".part");
+        long have = Files.exists(part) ? Files.size(part) : 0;
+        if (have > file.bytes()) {
+            Files.delete(part);
+            have = 0;
+        }
+        try (FSDataInputStream in = source.fileSystem().open(remote);
+                OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            if (have > 0) {
+                in.seek(have);
+                LOG.info("resuming {} at byte {}", file.name(), have);
+            }
+            copy(in, out, file);
+        }
+        long size = Files.size(part);
+        if (size != file.bytes()) {
+            Files.delete(part);
+            throw new PullException(PullFailure.SIZE_MISMATCH, String.format(
+                    "file '%s': %d bytes, manifest says %d", file.name(), size, file.bytes()));
+        }
+        String crc = crc(part);
+        if (!crc.equals(file.crc32c())) {
+            Files.delete(part);
+            throw new PullException(PullFailure.CHECKSUM_MISMATCH, String.format(
+                    "file '%s': CRC32C %s, manifest says %s", file.name(), crc, file.crc32c()));
+        }
+        Files.move(part, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        LOG.info("pulled {} ({} bytes)", file.name(), size);
+        return false;
+    }
+
+    /** Neither the file nor a directory on its way inside the bundle may be a symbolic link. */
+    private void refuseSymlinks(org.apache.hadoop.fs.Path versionDir, String name) throws IOException {
+        org.apache.hadoop.fs.Path path = versionDir;
+        for (String segment : name.split("/")) {
+            path = new org.apache.hadoop.fs.Path(path, segment);
+            if (isSymlink(path)) {
+                throw new PullException(PullFailure.SYMLINK, "'" + name + "' leads through a symbolic link in the"
+                        + " source (" + path + ")");
+            }
+        }
+    }
+
+    private boolean isSymlink(org.apache.hadoop.fs.Path path) throws IOException {
+        if ("file".equals(source.fileSystem().getUri().getScheme())) {
+            return Files.isSymbolicLink(Path.of(source.fileSystem().makeQualified(path).toUri()));
+        }
+        try {
+            return source.fileSystem().getFileLinkStatus(path).isSymlink();
+        } catch (UnsupportedOperationException e) {
+            return false; // a file system without symlinks
+        }
+    }
+
+    private void copy(InputStream in, OutputStream out, Wanted file) throws IOException {
+        byte[] buffer = new byte[BUFFER];
+        long limit = file.bytes() + 1; // one byte more than declared is enough to tell a size mismatch
+        long copied = 0;
+        for (int read; copied < limit && (read = in.read(buffer, 0, (int) Math.min(buffer.length, limit - copied))) > 0; ) {
+            out.write(buffer, 0, read);
+            copied += read;
+            downloaded.addAndGet(read);
+        }
+    }
+
+    private static String crc(Path file) throws IOException {
+        CRC32C crc = new CRC32C();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[BUFFER];
+            for (int read; (read = in.read(buffer)) > 0; ) {
+                crc.update(buffer, 0, read);
+            }
+        }
+        return String.format("%08x", crc.getValue());
+    }
+
+    /** Loads every pulled shard and searches the hold-out queries: the warm-up before the switch. */
+    private void warmUp(Manifest manifest, Path local) throws IOException {
+        Metric metric = Metric.fromConfig(manifest.vectors.metric);
+        Fvecs.Data queries = Fvecs.read(local.resolve(manifest.validation.queriesFile));
+        metric.prepare(queries.vectors(), queries.d());
+        int k = Math.max(1, manifest.validation.k);
+        FaissIndex.setThreads(Runtime.getRuntime().availableProcessors(), 1);
+        for (Manifest.Shard shard : manifest.shards) {
+            if (shard.shard % options.nodes() != options.node()) {
+                continue;
+            }
+            try (FaissIndex index = FaissIndex.read(local.resolve(shard.file))) {
+                if (index.dimension() != manifest.vectors.dimension || index.ntotal() != shard.rows
+                        || index.metric().faissCode() != metric.faissCode()) {
+                    throw new PullException(PullFailure.WARM_UP_FAILED, String.format(
+                            "%s: dimension %d, %d vectors; manifest says dimension %d, %d rows", shard.file,
+                            index.dimension(), index.ntotal(), manifest.vectors.dimension, shard.rows));
+                }
+                index.setNprobe(Math.max(1, manifest.validation.nprobe));
+                Neighbours hits = new Neighbours(queries.n(), k, metric.smallerIsCloser());
+                hits.offerAll(index.search(queries.vectors(), queries.n(), k));
+                if (shard.rows > 0 && queries.n() > 0 && hits.id(0, 0) < 0) {
+                    throw new PullException(PullFailure.WARM_UP_FAILED, shard.file + " answers no smoke query");
+                }
+            } catch (RuntimeException e) {
+                if (e instanceof PullException) {
+                    throw e;
+                }
+                throw new PullException(PullFailure.WARM_UP_FAILED, shard.file + " does not load: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Switches current to the version (symlink renamed over the old one); runs --on-activate. */
+    private String activate(String version) throws IOException {
+        Path current = target.resolve("current");
+        String previous = Files.isSymbolicLink(current)
+                ? Files.readSymbolicLink(current).getFileName().toString() : null;
+        pointCurrentAt(version);
+        if (options.onActivate() != null) {
+            int code = runHook(version);
+            if (code != 0) {
+                if (previous != null) {
+                    pointCurrentAt(previous);
+                } else {
+                    Files.deleteIfExists(current);
+                }
+                throw new PullException(PullFailure.ACTIVATE_FAILED, "--on-activate exited " + code
+                        + "; current is back on " + previous);
+            }
+        }
+        return previous;
+    }
+
+    private void pointCurrentAt(String version) throws IOException {
+        Path link = target.resolve(".current-" + UUID.randomUUID());
+        Files.createSymbolicLink(link, Path.of("versions", version));
+        Files.move(link, target.resolve("current"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private int runHook(String version) throws IOException {
+        ProcessBuilder hook = new ProcessBuilder("sh", "-c", options.onActivate()).inheritIO();
+        hook.environment().put("VECFORGE_VERSION", version);
+        hook.environment().put("VECFORGE_CURRENT", target.resolve("current").toString());
+        try {
+            return hook.start().waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while running --on-activate", e);
+        }
+    }
+
+    /** Keeps current and the newest other versions, up to --keep in all; deletes the rest. */
+    private void keepNewest(String current, String previous) throws IOException {
+        List<Path> others;
+        try (var listed = Files.list(target.resolve("versions"))) {
+            others = listed.filter(v -> !v.getFileName().toString().equals(current))
+                    .sorted(java.util.Comparator.reverseOrder()).toList();
+        }
+        for (Path old : others.subList(Math.min(others.size(), Math.max(0, options.keep() - 1)), others.size())) {
+            LOG.info("removing old local version {}", old.getFileName());
+            try (var files = Files.walk(old)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+}

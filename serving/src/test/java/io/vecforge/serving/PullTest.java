@@ -1,0 +1,285 @@
+package io.vecforge.serving;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.BundleStorage;
+import io.vecforge.bundle.Manifest;
+import io.vecforge.validate.TestBundle;
+import java.io.PrintWriter;
+import java.io.RandomAccessFile;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class PullTest {
+    @TempDir
+    Path dir;
+
+    private Path node() {
+        return dir.resolve("node");
+    }
+
+    private Path indexDir() {
+        return dir.resolve("bundles").resolve(TestBundle.INDEX_NAME);
+    }
+
+    record Run(int code, String out, String err) {}
+
+    private Run pull(String... extra) {
+        List<String> args = new ArrayList<>(List.of("--from", indexDir().toUri().toString(), "--to", node().toString()));
+        args.addAll(List.of(extra));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = PullCommand.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args.toArray(String[]::new));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private String current() throws Exception {
+        return Files.readSymbolicLink(node().resolve("current")).getFileName().toString();
+    }
+
+    @Test
+    void pullsVerifiesAndSwitchesThenSwitchesAgainAndReusesNothingTwice() throws Exception {
+        TestBundle first = TestBundle.write(dir);
+        Run run = pull();
+        assertEquals(0, run.code(), run.err());
+        assertEquals(first.manifest.version, current());
+        Path pulled = node().resolve("current");
+        for (Manifest.Shard shard : first.manifest.shards) {
+            assertEquals(shard.bytes, Files.size(pulled.resolve(shard.file)));
+        }
+        assertTrue(Files.exists(pulled.resolve(BundleLayout.SUCCESS)));
+
+        Run again = pull();
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("0 bytes downloaded"), again.out());
+
+        Thread.sleep(1100); // a new version id
+        TestBundle second = TestBundle.write(dir);
+        Run newer = pull();
+        assertEquals(0, newer.code(), newer.err());
+        assertEquals(second.manifest.version, current());
+        assertTrue(newer.out().contains("(was " + first.manifest.version + ")"), newer.out());
+    }
+
+    @Test
+    void anInterruptedPullResumesWithoutFetchingCompleteFilesAgain() throws Exception {
+        TestBundle bundle = TestBundle.write(dir);
+        Path local = node().resolve("versions").resolve(bundle.manifest.version);
+        Files.createDirectories(local);
+        // As a killed pull leaves it: two complete shards, half of the third as .part, nothing else.
+        Files.copy(bundle.local("shard-00000.faiss"), local.resolve("shard-00000.faiss"));
+        Files.copy(bundle.local("shard-00001.faiss"), local.resolve("shard-00001.faiss"));
+        byte[] third = Files.readAllBytes(bundle.local("shard-00002.faiss"));
+        Files.write(local.resolve("shard-00002.faiss.part"), java.util.Arrays.copyOf(third, third.length / 2));
+
+        Run run = pull();
+        assertEquals(0, run.code(), run.err());
+        long total = bundle.manifest.files.stream().mapToLong(f -> f.bytes).sum() + third.length;
+        long expected = total - third.length / 2;
+        assertTrue(run.out().contains("2 already present, " + expected + " bytes downloaded"), run.out());
+        assertEquals(bundle.manifest.version, current());
+        assertFalse(Files.exists(local.resolve("shard-00002.faiss.part")));
+    }
+
+    @Test
+    void nodeIofNPullsItsShardsAndTheSharedFiles() throws Exception {
+        TestBundle bundle = TestBundle.write(dir);
+        Run run = pull("--node", "1/2");
+        assertEquals(0, run.code(), run.err());
+        Path pulled = node().resolve("current");
+        assertTrue(Files.exists(pulled.resolve("shard-00001.faiss")));
+        assertFalse(Files.exists(pulled.resolve("shard-00000.faiss")));
+        assertFalse(Files.exists(pulled.resolve("shard-00002.faiss")));
+        assertTrue(Files.exists(pulled.resolve(BundleLayout.TRAINED_INDEX)));
+        assertTrue(Files.exists(pulled.resolve(BundleLayout.QUERIES)));
+        assertEquals(2, pull("--node", "2/2").code());
+    }
+
+    @Test
+    void aFailingOnActivateCommandSwitchesBack() throws Exception {
+        TestBundle first = TestBundle.write(dir);
+        Path marker = dir.resolve("activated");
+        Run ok = pull("--on-activate", "echo $VECFORGE_VERSION > " + marker);
+        assertEquals(0, ok.code(), ok.err());
+        assertEquals(first.manifest.version, Files.readString(marker).trim());
+        Thread.sleep(1100);
+        TestBundle.write(dir);
+        Run failing = pull("--on-activate", "exit 3");
+        assertEquals(PullFailure.ACTIVATE_FAILED.exitCode(), failing.code(), failing.err());
+        assertEquals(first.manifest.version, current());
+    }
+
+    @Test
+    void aPublishDuringAPullDoesNotMixVersions() throws Exception {
+        TestBundle first = TestBundle.write(dir);
+        BundleStorage storage = BundleStorage.forUri(indexDir().toUri(), new Configuration());
+        List<String> publishedMeanwhile = new ArrayList<>();
+        Puller.Options options = new Puller.Options(null, 0, 1, 3, null, 2, 1L << 40, () -> {
+            try {
+                Thread.sleep(1100);
+                publishedMeanwhile.add(TestBundle.write(dir).manifest.version);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Puller.Result result = new Puller(storage, new org.apache.hadoop.fs.Path(indexDir().toUri()), node(),
+                options).pull();
+        assertEquals(first.manifest.version, result.version(), "the version resolved at the start");
+        assertEquals(first.manifest.version, current());
+        assertEquals(1, publishedMeanwhile.size());
+        assertEquals(publishedMeanwhile.get(0), Files.readString(indexDir().resolve(BundleLayout.LATEST)).trim());
+    }
+
+    @Test
+    void keepsOnlyTheNewestLocalVersions() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            TestBundle.write(dir);
+            assertEquals(0, pull("--keep", "2").code());
+            Thread.sleep(1100);
+        }
+        try (Stream<Path> versions = Files.list(node().resolve("versions"))) {
+            assertEquals(2, versions.count());
+        }
+    }
+
+    // ---- refusals: each its own exit code, current unchanged ----
+
+    @Test
+    void aFlippedByteInAShardIsRefused() throws Exception {
+        refused(PullFailure.CHECKSUM_MISMATCH, "shard-00001.faiss", bundle -> {
+            try (RandomAccessFile shard = new RandomAccessFile(bundle.local("shard-00001.faiss").toFile(), "rw")) {
+                shard.seek(shard.length() / 2);
+                int b = shard.read();
+                shard.seek(shard.length() / 2);
+                shard.write(b ^ 0x20);
+            }
+        });
+    }
+
+    @Test
+    void aTruncatedShardIsRefused() throws Exception {
+        refused(PullFailure.SIZE_MISMATCH, "shard-00002.faiss", bundle -> {
+            try (RandomAccessFile shard = new RandomAccessFile(bundle.local("shard-00002.faiss").toFile(), "rw")) {
+                shard.setLength(shard.length() - 100);
+            }
+        });
+    }
+
+    @Test
+    void aManifestNamingAParentPathIsRefused() throws Exception {
+        refused(PullFailure.PATH_TRAVERSAL, "../../x", bundle -> {
+            bundle.manifest.shards.get(0).file = "../../x";
+            bundle.writeManifest();
+        });
+        assertFalse(Files.exists(dir.resolve("x")), "nothing written outside the target");
+    }
+
+    @Test
+    void aManifestNamingAnAbsolutePathIsRefused() throws Exception {
+        refused(PullFailure.ABSOLUTE_PATH, "/etc/passwd", bundle -> {
+            bundle.manifest.files.get(0).file = "/etc/passwd";
+            bundle.writeManifest();
+        });
+    }
+
+    @Test
+    void aSymlinkPlantedInTheSourceIsRefused() throws Exception {
+        refused(PullFailure.SYMLINK, "shard-00000.faiss", bundle -> {
+            Path shard = bundle.local("shard-00000.faiss");
+            Path elsewhere = dir.resolve("elsewhere.faiss");
+            Files.move(shard, elsewhere);
+            Files.createSymbolicLink(shard, elsewhere);
+        });
+    }
+
+    @Test
+    void anOversizedFileIsRefused() throws Exception {
+        TestBundle.write(dir);
+        Run run = pull("--max-file-bytes", "1000");
+        assertEquals(PullFailure.TOO_LARGE.exitCode(), run.code(), run.err());
+    }
+
+    @Test
+    void stockFaissPythonReadsThePulledBundleWithTheSameTopTen() throws Exception {
+        TestBundle bundle = TestBundle.write(dir);
+        assertEquals(0, pull().code());
+        Path current = node().resolve("current");
+        Path queries = current.resolve(BundleLayout.QUERIES);
+        Set<String> expected = javaTopTen(current, bundle.manifest);
+        Path repo = Path.of("..").toAbsolutePath().normalize();
+        for (String python : List.of("/usr/bin/python3", repo.resolve(".venv-faiss/bin/python").toString())) {
+            Process process = new ProcessBuilder(python, repo.resolve("scripts/vecforge_bundle.py").toString(),
+                    node().resolve("current").toString(), "--queries", queries.toString(), "-k", "10")
+                    .redirectErrorStream(false).start();
+            String out = new String(process.getInputStream().readAllBytes());
+            String err = new String(process.getErrorStream().readAllBytes());
+            assertEquals(0, process.waitFor(), python + ": " + err);
+            com.fasterxml.jackson.databind.JsonNode results =
+                    new com.fasterxml.jackson.databind.ObjectMapper().readTree(out).get("results");
+            Set<String> got = new java.util.TreeSet<>();
+            for (int q = 0; q < results.size(); q++) {
+                got.add(q + ":" + results.get(q).get("ids").toString().replace("[", "").replace("]", ""));
+            }
+            assertEquals(expected, got, python + " (faiss " + new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(out).get("faiss").asText() + ")");
+        }
+    }
+
+    private static Set<String> javaTopTen(Path version, Manifest manifest) throws Exception {
+        io.vecforge.data.Fvecs.Data queries = io.vecforge.data.Fvecs.read(version.resolve(BundleLayout.QUERIES));
+        io.vecforge.build.Neighbours merged = new io.vecforge.build.Neighbours(queries.n(), 10, true);
+        for (Manifest.Shard shard : manifest.shards) {
+            try (io.vecforge.faiss.FaissIndex index = io.vecforge.faiss.FaissIndex.read(version.resolve(shard.file))) {
+                index.setNprobe(manifest.validation.nprobe);
+                merged.offerAll(index.search(queries.vectors(), queries.n(), 10));
+            }
+        }
+        Set<String> rows = new java.util.TreeSet<>();
+        for (int q = 0; q < queries.n(); q++) {
+            List<String> ids = new ArrayList<>();
+            for (int r = 0; r < 10; r++) {
+                ids.add(String.valueOf(merged.id(q, r)));
+            }
+            rows.add(q + ":" + String.join(",", ids));
+        }
+        return rows;
+    }
+
+    interface Damage {
+        void apply(TestBundle bundle) throws Exception;
+    }
+
+    private void refused(PullFailure failure, String named, Damage damage) throws Exception {
+        TestBundle good = TestBundle.write(dir);
+        assertEquals(0, pull().code());
+        Thread.sleep(1100);
+        TestBundle bad = TestBundle.write(dir);
+        damage.apply(bad);
+        Run run = pull();
+        assertEquals(failure.exitCode(), run.code(), run.err());
+        assertTrue(run.err().contains(named), run.err());
+        assertEquals(good.manifest.version, current(), "current is unchanged");
+        try (Stream<Path> files = Files.walk(node())) {
+            Set<String> outside = files.map(p -> node().relativize(p).toString())
+                    .filter(p -> !p.isEmpty() && !p.startsWith("versions") && !p.equals("current"))
+                    .collect(Collectors.toSet());
+            assertEquals(Set.of(), outside, "nothing but versions/ and current in the target");
+        }
+    }
+}

@@ -47,6 +47,10 @@ public final class PullCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "4", description = "Parallel downloads (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--limit-rate", defaultValue = "0", paramLabel = "BYTES_PER_SECOND",
+            description = "Cap the download rate of the whole pull (default: no cap).")
+    long limitRate;
+
     @Option(names = "--max-file-bytes", defaultValue = "1099511627776",
             description = "Refuse a manifest declaring a larger file (default: 1 TiB).")
     long maxFileBytes;
@@ -82,7 +86,7 @@ public final class PullCommand implements Callable<Integer> {
         org.apache.hadoop.fs.Path index = new org.apache.hadoop.fs.Path(from);
         BundleStorage storage = BundleStorage.forUri(index.toUri(), new Configuration());
         Puller.Options options = new Puller.Options(version, i, n, Math.max(1, keep), onActivate, threads, maxFileBytes,
-                () -> { });
+                limitRate, () -> { });
         Puller.Result result = new Puller(storage, storage.qualify(index), to.toAbsolutePath(), options).pull();
         spec.commandLine().getOut().printf("current -> %s (was %s): %d files, %d already present, %d bytes"
                 + " downloaded%n", result.version(), result.previous(), result.files(), result.reused(),

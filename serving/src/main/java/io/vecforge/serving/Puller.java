@@ -41,9 +41,9 @@ public final class Puller {
 
     /** node/nodes: this node serves shards with shard % nodes == node. */
     public record Options(String version, int node, int nodes, int keep, String onActivate, int threads,
-            long maxFileBytes, Runnable afterResolve) {
+            long maxFileBytes, long bytesPerSecond, Runnable afterResolve) {
         public static Options defaults() {
-            return new Options(null, 0, 1, 3, null, 4, 1L << 40, () -> { });
+            return new Options(null, 0, 1, 3, null, 4, 1L << 40, 0, () -> { });
         }
     }
 
@@ -55,12 +55,14 @@ public final class Puller {
     private final Path target;
     private final Options options;
     private final AtomicLong downloaded = new AtomicLong();
+    private final RateLimit rateLimit;
 
     public Puller(BundleStorage source, org.apache.hadoop.fs.Path indexDir, Path target, Options options) {
         this.source = source;
         this.indexDir = indexDir;
         this.target = target;
         this.options = options;
+        this.rateLimit = new RateLimit(options.bytesPerSecond());
     }
 
     public Result pull() throws IOException {
@@ -205,10 +207,18 @@ public final class Puller {
         byte[] buffer = new byte[BUFFER];
         long limit = file.bytes() + 1; // one byte more than declared is enough to tell a size mismatch
         long copied = 0;
-        for (int read; copied < limit && (read = in.read(buffer, 0, (int) Math.min(buffer.length, limit - copied))) > 0; ) {
+        int chunk = rateLimit.chunk(buffer.length);
+        for (int read; copied < limit && (read = in.read(buffer, 0, (int) Math.min(chunk, limit - copied))) > 0; ) {
             out.write(buffer, 0, read);
+            out.flush();
             copied += read;
             downloaded.addAndGet(read);
+            try {
+                rateLimit.acquire(read);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
         }
     }
 

@@ -78,6 +78,23 @@ class PullTest {
     }
 
     @Test
+    void aRollbackIsFollowedByTheNextPull() throws Exception {
+        TestBundle first = TestBundle.write(dir);
+        assertEquals(0, pull().code());
+        Thread.sleep(1100);
+        TestBundle.write(dir);
+        assertEquals(0, pull().code());
+        BundleStorage storage = BundleStorage.forUri(dir.toUri(), new Configuration());
+        io.vecforge.bundle.IndexLifecycle lifecycle = new io.vecforge.bundle.IndexLifecycle(storage,
+                new BundleLayout(new org.apache.hadoop.fs.Path(dir.resolve("bundles").toUri()), TestBundle.INDEX_NAME));
+        lifecycle.rollback(first.manifest.version);
+        Run back = pull();
+        assertEquals(0, back.code(), back.err());
+        assertEquals(first.manifest.version, current());
+        assertTrue(back.out().contains("0 bytes downloaded"), "the kept local copy is reused: " + back.out());
+    }
+
+    @Test
     void anInterruptedPullResumesWithoutFetchingCompleteFilesAgain() throws Exception {
         TestBundle bundle = TestBundle.write(dir);
         Path local = node().resolve("versions").resolve(bundle.manifest.version);
@@ -130,7 +147,7 @@ class PullTest {
         TestBundle first = TestBundle.write(dir);
         BundleStorage storage = BundleStorage.forUri(indexDir().toUri(), new Configuration());
         List<String> publishedMeanwhile = new ArrayList<>();
-        Puller.Options options = new Puller.Options(null, 0, 1, 3, null, 2, 1L << 40, () -> {
+        Puller.Options options = new Puller.Options(null, 0, 1, 3, null, 2, 1L << 40, 0, () -> {
             try {
                 Thread.sleep(1100);
                 publishedMeanwhile.add(TestBundle.write(dir).manifest.version);

@@ -57,7 +57,8 @@ import scala.Tuple2;
 /**
  * The nightly build, as a thin Spark driver over the plain-Java stages: read and check the input,
  * stage a training sample, train in one task, build shards in parallel, validate, publish.
- * Nothing is published unless every stage succeeds; a failed build removes its version directory.
+ * Nothing is published unless every stage succeeds; a failed build leaves only _FAILED (and any
+ * quarantined rows) in its version directory.
  */
 public final class BuildJob {
     private static final Logger LOG = LoggerFactory.getLogger(BuildJob.class);

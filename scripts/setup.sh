@@ -35,6 +35,16 @@ if [[ ! -x "$faiss_venv/bin/python" ]] || ! "$faiss_venv/bin/python" -c "import 
   /usr/bin/python3 -m venv "$faiss_venv"
   "$faiss_venv/bin/pip" install -q --upgrade faiss-cpu numpy
 fi
+# Airflow for the DAG tests (airflow-dags/): a real Airflow 3 with the Spark provider, pinned to
+# the versions the DAGs are tested with.
+airflow_venv="$repo/.venv-airflow"
+airflow_pins=(apache-airflow==3.3.2 apache-airflow-providers-apache-spark==6.3.4 pytest)
+if [[ ! -x "$airflow_venv/bin/airflow" ]] || ! "$airflow_venv/bin/python" -c "import airflow, pytest, sys; sys.exit(airflow.__version__ != '3.3.2')" 2>/dev/null; then
+  echo "setup: installing ${airflow_pins[*]} into $airflow_venv"
+  rm -rf "$airflow_venv"
+  /usr/bin/python3 -m venv "$airflow_venv"
+  "$airflow_venv/bin/pip" install -q "${airflow_pins[@]}"
+fi
 # SPARK_HOME for tests and scripts: the Spark distribution inside the wheel.
 ln -sfn "$("$venv/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')" "$venv/spark-home"
 

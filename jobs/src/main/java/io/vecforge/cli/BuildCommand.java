@@ -55,6 +55,10 @@ final class BuildCommand implements Callable<Integer> {
             + " `vecforge publish` promotes it.")
     boolean noPublish;
 
+    @Option(names = "--run-id", paramLabel = "ID",
+            description = "Record the new version under INDEX/_runs/<ID>/VERSION, for schedulers that run later steps.")
+    String runId;
+
     @Option(names = "--logical-date", paramLabel = "YYYY-MM-DD",
             description = "Date the input's data is for (default: today, UTC); version ids start with it.")
     String logicalDate;
@@ -73,6 +77,9 @@ final class BuildCommand implements Callable<Integer> {
         try (SparkSession spark = EmbeddedSpark.session("vecforge build " + buildConfig.indexName(), master)) {
             BuildJob job = new BuildJob(spark, buildConfig);
             BuildResult result = (noPublish ? job.withoutPublishing() : job).run();
+            if (runId != null) {
+                RunRecord.write(buildConfig, runId, result.manifest().version);
+            }
             out().printf(Locale.ROOT, (result.published() ? "published" : "staged") + " %s version %s: %,d rows in %d shards, recall@%d %.4f%n  %s%n  %s%n",
                     result.manifest().indexName, result.manifest().version, result.manifest().source.acceptedRows,
                     result.manifest().shards.size(), result.manifest().validation.k,

@@ -7,7 +7,10 @@ import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
-/** A bundle URI resolved to one version: a version directory, or an index directory read through LATEST. */
+/**
+ * A bundle URI resolved to one version: a version directory, an index directory read through
+ * LATEST, or a run record (INDEX/_runs/RUN, written by `build --run-id`).
+ */
 record BundleLocation(BundleStorage storage, Path versionDir) {
     static BundleLocation resolve(String uri) throws IOException {
         Path path = new Path(uri);
@@ -15,6 +18,12 @@ record BundleLocation(BundleStorage storage, Path versionDir) {
         Path qualified = storage.qualify(path);
         if (storage.exists(new Path(qualified, Manifest.FILE_NAME))) {
             return new BundleLocation(storage, qualified);
+        }
+        Path runRecord = new Path(qualified, "VERSION");
+        if (storage.exists(runRecord) && qualified.getParent() != null
+                && "_runs".equals(qualified.getParent().getName())) {
+            String version = new String(storage.read(runRecord), java.nio.charset.StandardCharsets.UTF_8).trim();
+            return new BundleLocation(storage, new Path(qualified.getParent().getParent(), version));
         }
         Path latest = new Path(qualified, BundleLayout.LATEST);
         String version = storage.readPointer(latest).orElseThrow(() -> new IllegalArgumentException(

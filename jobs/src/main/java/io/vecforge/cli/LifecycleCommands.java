@@ -2,6 +2,7 @@ package io.vecforge.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.vecforge.Versions;
 import io.vecforge.bundle.IndexLifecycle;
 import io.vecforge.bundle.VersionInfo;
 import java.io.PrintWriter;
@@ -38,10 +39,22 @@ final class LifecycleCommands {
         @Parameters(index = "2", paramLabel = "VERSION")
         String version;
 
+        @Option(names = "--if-newer", description = "Leave LATEST alone when it names a version of a later logical"
+                + " date (a backfill never moves LATEST back).")
+        boolean ifNewer;
+
         @Override
         public Integer call() throws Exception {
             IndexLifecycle lifecycle = location.lifecycle();
             String before = lifecycle.published().orElse(null);
+            if (ifNewer && before != null && Versions.logicalDateOf(before).isAfter(Versions.logicalDateOf(version))) {
+                if (!lifecycle.isComplete(version)) {
+                    throw new IllegalStateException("version " + version + " is not complete");
+                }
+                out().printf("LATEST of %s stays on %s: its logical date is after %s's%n", location.index, before,
+                        version);
+                return 0;
+            }
             lifecycle.publish(version, null, "publish");
             out().printf("LATEST of %s: %s -> %s%n", location.index, before, version);
             return 0;

@@ -22,13 +22,11 @@ public final class VecforgeCli implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        int code = run(args);
-        System.out.flush();
+        CommandLine commandLine = commandLine();
+        int code = commandLine.execute(args);
+        commandLine.getOut().flush();
+        commandLine.getErr().flush();
         System.exit(code);
-    }
-
-    public static int run(String... args) {
-        return commandLine().execute(args);
     }
 
     public static CommandLine commandLine() {

@@ -50,6 +50,16 @@ public final class BuildConfig implements Serializable {
         DEFAULTS.put("validate.min-recall", "0.5");
         DEFAULTS.put("build.logical-date", "");
         DEFAULTS.put("publish.max-count-change", "0.2");
+        DEFAULTS.put("airflow.schedule", "@daily");
+        DEFAULTS.put("airflow.start-date", "2026-01-01");
+        DEFAULTS.put("airflow.catchup", "false");
+        DEFAULTS.put("airflow.owner", "vecforge");
+        DEFAULTS.put("airflow.spark-conn-id", "vecforge_spark");
+        DEFAULTS.put("airflow.build-retries", "2");
+        DEFAULTS.put("airflow.retry-delay-minutes", "5");
+        DEFAULTS.put("airflow.run-timeout-hours", "6");
+        DEFAULTS.put("airflow.sensor-poke-seconds", "60");
+        DEFAULTS.put("airflow.sensor-timeout-hours", "12");
         DEFAULTS.put("publish.max-recall-drop", "0.05");
         DEFAULTS.put("publish.allow-drift", "false");
     }

@@ -56,7 +56,11 @@ public final class PullCommand implements Callable<Integer> {
     long maxFileBytes;
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        CommandLine commandLine = commandLine();
+        int code = commandLine.execute(args);
+        commandLine.getOut().flush();
+        commandLine.getErr().flush();
+        System.exit(code);
     }
 
     public static CommandLine commandLine() {

@@ -1,0 +1,122 @@
+"""The vecforge DAGs under a real Airflow (installed from PyPI by scripts/setup.sh), with a local
+metadata database, spark-submit in local mode and local-file storage."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DAGS = REPO / "airflow-dags"
+VF = str(REPO / "scripts" / "vecforge")
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    home = tmp_path_factory.mktemp("airflow-home")
+    work = tmp_path_factory.mktemp("vecforge")
+    conf = work / "conf"
+    conf.mkdir()
+    (conf / "nightly.properties").write_text(
+        "index.name=nightly\n"
+        f"input.path=file://{work}/input\n"
+        f"output.root=file://{work}/bundles\n"
+        "index.factory=IVF16,Flat\n"
+        "shards=2\n"
+        "validate.queries=50\n"
+        "airflow.build-retries=0\n"
+        "airflow.sensor-poke-seconds=5\n")
+    spark_home = REPO / ".venv-spark" / "spark-home"
+    environment = dict(os.environ)
+    environment.update({
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "false",
+        "VECFORGE_HOME": str(REPO),
+        "VECFORGE_CONF_DIR": str(conf),
+        "SPARK_HOME": str(spark_home),
+        "PATH": f"{spark_home / 'bin'}:{Path(sys.executable).parent}:{environment['PATH']}",
+        "AIRFLOW_CONN_VECFORGE_SPARK": json.dumps({"conn_type": "spark", "host": "local[2]"}),
+        "SPARK_LOCAL_IP": "127.0.0.1",
+    })
+    subprocess.run([str(Path(sys.executable).parent / "airflow"), "db", "migrate"], env=environment, check=True,
+                   capture_output=True)
+    return {"env": environment, "work": work}
+
+
+def airflow(env, *args):
+    return subprocess.run([str(Path(sys.executable).parent / "airflow"), *args], env=env["env"],
+                          capture_output=True, text=True, timeout=600)
+
+
+def partition(env, ds, rows=3000, dim=8):
+    out = env["work"] / "input" / f"dt={ds}"
+    subprocess.run([VF, "gen-data", "-o", str(out), "--rows", str(rows), "--dim", str(dim), "--files", "2"],
+                   check=True, capture_output=True)
+    return out
+
+
+def latest(env):
+    return (env["work"] / "bundles" / "nightly" / "LATEST").read_text().strip()
+
+
+def test_dagbag_loads_every_dag_with_the_specified_graph(monkeypatch):
+    monkeypatch.setenv("VECFORGE_CONF_DIR", str(REPO / "conf"))
+    monkeypatch.setenv("AIRFLOW__CORE__LOAD_EXAMPLES", "false")
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS))
+    assert bag.import_errors == {}
+    conf_files = sorted((REPO / "conf").glob("*.properties"))
+    assert len(bag.dags) == len(conf_files) >= 1
+    dag = bag.dags["vecforge_demo"]
+    assert dag.schedule == "@daily"
+    assert dag.catchup is False
+    assert dag.dagrun_timeout.total_seconds() == 6 * 3600
+    order = {t.task_id: sorted(t.downstream_task_ids) for t in dag.tasks}
+    assert order == {"wait_for_input": ["build"], "build": ["validate"], "validate": ["publish"],
+                     "publish": ["record_outcome"], "record_outcome": []}
+    for t in dag.tasks:
+        assert t.owner == "vecforge" and t.doc_md, t.task_id
+        assert (t.retries > 0) == (t.task_id == "build"), t.task_id
+    assert dag.get_task("build").retry_exponential_backoff
+    assert dag.get_task("wait_for_input").mode == "reschedule"
+    assert dag.get_task("record_outcome").trigger_rule == "all_done"
+
+
+def test_nightly_runs_publish_fail_loudly_and_never_move_latest_back(env):
+    # A good day publishes a validated bundle for that date.
+    partition(env, "2026-11-20")
+    run = airflow(env, "dags", "test", "vecforge_nightly", "2026-11-20")
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    first = latest(env)
+    assert first.startswith("20261120-")
+    assert subprocess.run([VF, "validate", str(env["work"] / "bundles" / "nightly")],
+                          capture_output=True).returncode == 0
+    report = json.loads((env["work"] / "bundles" / "nightly" / "_reports" / "2026-11-20.json").read_text())
+    assert report["version"] == first and report["rows"] == 3000 and report["recall"] >= 0.5
+
+    # A defective partition (mixed dimensions): the build fails, publish never runs, LATEST stays.
+    bad = partition(env, "2026-11-21")
+    other = partition(env, "other-dim", rows=20, dim=9)
+    shutil.copy(next(other.glob("part-00000*.parquet")), bad / "part-99999.parquet")
+    run = airflow(env, "dags", "test", "vecforge_nightly", "2026-11-21")
+    assert run.returncode != 0
+    assert latest(env) == first
+    report = json.loads((env["work"] / "bundles" / "nightly" / "_reports" / "2026-11-21.json").read_text())
+    assert report["result"].startswith("failed")
+    assert "wrong-dimension" in run.stdout + run.stderr
+
+    # Two dates in order, then the older one again: LATEST stays on the newer.
+    partition(env, "2026-11-22")
+    assert airflow(env, "dags", "test", "vecforge_nightly", "2026-11-22").returncode == 0
+    newer = latest(env)
+    assert newer.startswith("20261122-")
+    rerun = airflow(env, "dags", "test", "vecforge_nightly", "2026-11-20")
+    assert rerun.returncode == 0, rerun.stdout[-4000:]
+    assert latest(env) == newer
+    versions = [p.name for p in (env["work"] / "bundles" / "nightly").iterdir() if p.name.startswith("20261120-")]
+    assert len(versions) == 2, "re-running a day builds a new version and keeps the earlier one"

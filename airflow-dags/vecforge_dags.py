@@ -1,0 +1,183 @@
+"""vecforge T+1 rebuild DAGs: one per index config in conf/ (adding an index = adding a file).
+
+For logical date ds, each DAG
+  1. waits for <input.path>/dt=<ds>/_SUCCESS (reschedule-mode sensor; file:// and hdfs://),
+  2. builds with spark-submit (the jobs jar; retries with exponential backoff), leaving the
+     version staged (`build --no-publish --run-id <run id>`),
+  3. validates it with `vecforge validate --json` (its exit code decides; the report goes to XCom),
+  4. publishes it (`vecforge publish --if-newer`: a backfill never moves LATEST back past a newer
+     logical date),
+  5. records the outcome in the log and in <output.root>/<index>/_reports/<ds>.{json,md}, and
+     fails the run if anything before it failed.
+
+Settings come from the index's properties file (airflow.* keys, see conf/example-index.properties).
+Environment: VECFORGE_HOME (repo root with built jars; default: this file's parent's parent) and
+VECFORGE_CONF_DIR (default: $VECFORGE_HOME/conf). spark-submit must be on PATH; the Spark
+connection (airflow.spark-conn-id) names the master. Supported: Airflow 3.x (tested 3.3.2) with
+apache-airflow-providers-apache-spark 5+ (tested 6.3.4).
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+import subprocess
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from airflow.exceptions import AirflowException
+from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+from airflow.sdk import DAG, task
+
+VECFORGE_HOME = Path(os.environ.get("VECFORGE_HOME", Path(__file__).resolve().parent.parent))
+CONF_DIR = Path(os.environ.get("VECFORGE_CONF_DIR", VECFORGE_HOME / "conf"))
+CLI = str(VECFORGE_HOME / "scripts" / "vecforge")
+
+
+def read_properties(path: Path) -> dict[str, str]:
+    """Java properties, the subset vecforge configs use: key=value lines, # or ! comments."""
+    props = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line[0] in "#!":
+            continue
+        key, _, value = line.partition("=")
+        props[key.strip()] = value.strip()
+    return props
+
+
+def spark_jar() -> str:
+    jars = sorted(glob.glob(str(VECFORGE_HOME / "jobs" / "target" / "vecforge-jobs-*-spark.jar")))
+    return jars[-1] if jars else str(VECFORGE_HOME / "jobs" / "target" / "vecforge-jobs-spark.jar")
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([CLI, *args], capture_output=True, text=True, check=False)
+
+
+def local_path(uri: str) -> Path | None:
+    if uri.startswith("file://"):
+        return Path(uri[len("file://"):])
+    if "://" not in uri:
+        return Path(uri)
+    return None
+
+
+def safe_run_id(run_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", run_id)
+
+
+def make_dag(conf_file: Path) -> DAG:
+    props = read_properties(conf_file)
+    index = props["index.name"]
+    input_base = props["input.path"].rstrip("/")
+    root = props["output.root"].rstrip("/")
+    owner = props.get("airflow.owner", "vecforge")
+    index_dir = f"{root}/{index}"
+
+    with DAG(
+        dag_id=f"vecforge_{index}",
+        description=f"T+1 rebuild of the {index} Faiss index",
+        doc_md=__doc__,
+        schedule=props.get("airflow.schedule", "@daily"),
+        start_date=datetime.fromisoformat(props.get("airflow.start-date", "2026-01-01")).replace(tzinfo=timezone.utc),
+        catchup=props.get("airflow.catchup", "false") == "true",
+        max_active_runs=1,
+        dagrun_timeout=timedelta(hours=float(props.get("airflow.run-timeout-hours", "6"))),
+        default_args={"owner": owner, "retries": 0},
+        tags=["vecforge", index],
+    ) as dag:
+
+        @task.sensor(
+            task_id="wait_for_input",
+            mode="reschedule",
+            poke_interval=float(props.get("airflow.sensor-poke-seconds", "60")),
+            timeout=float(props.get("airflow.sensor-timeout-hours", "12")) * 3600,
+            doc_md="Waits for the upstream job's `_SUCCESS` in the input partition of the logical date.",
+        )
+        def wait_for_input(ds=None):
+            marker = f"{input_base}/dt={ds}/_SUCCESS"
+            path = local_path(marker)
+            if path is not None:
+                return path.exists()
+            return subprocess.run(["hdfs", "dfs", "-test", "-e", marker], check=False).returncode == 0
+
+        build = SparkSubmitOperator(
+            task_id="build",
+            doc_md="Builds the logical date's partition into a staged (validated, unpublished) version.",
+            conn_id=props.get("airflow.spark-conn-id", "vecforge_spark"),
+            application=spark_jar(),
+            java_class="io.vecforge.cli.VecforgeCli",
+            application_args=[
+                "build", "--config", str(conf_file),
+                "--input", input_base + "/dt={{ ds }}",
+                "--logical-date", "{{ ds }}",
+                "--no-publish", "--run-id", "{{ run_id }}",
+            ],
+            conf={"spark.executorEnv.OPENBLAS_NUM_THREADS": "1"},
+            env_vars={"OPENBLAS_NUM_THREADS": "1"},
+            retries=int(props.get("airflow.build-retries", "2")),
+            retry_delay=timedelta(minutes=float(props.get("airflow.retry-delay-minutes", "5"))),
+            retry_exponential_backoff=True,
+        )
+
+        @task(task_id="validate", doc_md="`vecforge validate --json` on the run's version; exit code decides.")
+        def validate(run_id=None):
+            result = run_cli("validate", "--json", f"{index_dir}/_runs/{safe_run_id(run_id)}")
+            print(result.stdout)
+            if result.returncode != 0:
+                raise AirflowException(f"vecforge validate exited {result.returncode}: {result.stdout}{result.stderr}")
+            return json.loads(result.stdout)
+
+        @task(task_id="publish", doc_md="Moves LATEST to the validated version, unless a newer date is published.")
+        def publish(report: dict):
+            result = run_cli("publish", "--if-newer", root, index, report["version"])
+            print(result.stdout)
+            if result.returncode != 0:
+                raise AirflowException(f"vecforge publish exited {result.returncode}: {result.stderr}")
+            return result.stdout.strip()
+
+        @task(task_id="record_outcome", trigger_rule="all_done",
+              doc_md="Logs the outcome and writes _reports/<ds>.json and .md in the index root.")
+        def record_outcome(ds=None, run_id=None, dag_run=None, ti=None):
+            report = ti.xcom_pull(task_ids="validate")
+            published = ti.xcom_pull(task_ids="publish")
+            failed = published is None
+            outcome = {"index": index, "logical_date": ds, "run_id": run_id,
+                       "result": "failed (see the build/validate/publish task logs)" if failed else published,
+                       "validation": None if report is None else {k: report.get(k) for k in ("ok", "exitCode", "recall")},
+                       "duration_s": round((datetime.now(timezone.utc) - dag_run.start_date).total_seconds(), 1)}
+            version_file = local_path(f"{index_dir}/_runs/{safe_run_id(run_id)}/VERSION")
+            if version_file is not None and version_file.exists():
+                version = version_file.read_text().strip()
+                inspected = run_cli("inspect", "--json", f"{index_dir}/{version}")
+                if inspected.returncode == 0:
+                    manifest = json.loads(inspected.stdout)
+                    outcome.update(version=version, rows=manifest["source"]["acceptedRows"],
+                                   recall=manifest["validation"]["recall"],
+                                   build_s=round(sum(manifest["timingsMillis"].values()) / 1000, 1))
+            latest = local_path(f"{index_dir}/LATEST")
+            if latest is not None and latest.exists():
+                outcome["latest"] = latest.read_text().strip()
+            print("vecforge outcome: " + json.dumps(outcome))
+            reports = local_path(f"{index_dir}/_reports")
+            if reports is not None:
+                reports.mkdir(parents=True, exist_ok=True)
+                (reports / f"{ds}.json").write_text(json.dumps(outcome, indent=2) + "\n")
+                (reports / f"{ds}.md").write_text(
+                    f"# {index} {ds}\n\n" + "".join(f"- {k}: {v}\n" for k, v in outcome.items()))
+            if failed:
+                raise AirflowException(f"{index} {ds}: nothing was published; LATEST is unchanged")
+            return outcome
+
+        checked = validate()
+        wait_for_input() >> build >> checked
+        published = publish(checked)
+        published >> record_outcome()
+    return dag
+
+
+for _conf in sorted(CONF_DIR.glob("*.properties")):
+    _dag = make_dag(_conf)
+    globals()[_dag.dag_id] = _dag

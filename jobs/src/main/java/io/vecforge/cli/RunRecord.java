@@ -1,0 +1,26 @@
+package io.vecforge.cli;
+
+import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.BundleStorage;
+import io.vecforge.jobs.BuildConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/** INDEX/_runs/&lt;run id&gt;/VERSION: which version a scheduler's run built, for its later tasks. */
+final class RunRecord {
+    private RunRecord() {}
+
+    static String safe(String runId) {
+        return runId.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    static void write(BuildConfig config, String runId, String version) throws IOException {
+        Path root = new Path(config.outputRoot());
+        BundleStorage storage = BundleStorage.forUri(root.toUri(), new Configuration());
+        Path indexDir = new BundleLayout(storage.qualify(root), config.indexName()).indexDir();
+        storage.write(new Path(new Path(new Path(indexDir, "_runs"), safe(runId)), "VERSION"),
+                (version + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+}

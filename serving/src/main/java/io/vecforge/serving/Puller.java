@@ -132,7 +132,19 @@ public final class Puller {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         } finally {
-            pool.shutdownNow();
+            stop(pool);
+        }
+    }
+
+    /** Stops the other downloads and waits for them, so nothing writes after the pull returns. */
+    private static void stop(ExecutorService pool) {
+        pool.shutdownNow();
+        try {
+            if (!pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+                LOG.warn("downloads still running after the pull ended");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -19,6 +19,11 @@ final class SafeNames {
         for (Manifest.BundleFile file : manifest.files) {
             check(file.file, file.bytes, maxFileBytes);
         }
+        String queries = manifest.validation.queriesFile;
+        if (queries == null || manifest.files.stream().noneMatch(f -> queries.equals(f.file))) {
+            throw new PullException(PullFailure.PATH_TRAVERSAL,
+                    "validation.queriesFile '" + queries + "' is not one of the bundle's files");
+        }
     }
 
     static void checkVersion(String version) {

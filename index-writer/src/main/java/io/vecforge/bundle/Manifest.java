@@ -19,7 +19,7 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"formatVersion", "indexName", "version", "createdAt", "vecforgeVersion", "faissVersion",
     "source", "accounting", "ids", "vectors", "training", "sharding", "shards", "files", "validation",
-    "timingsMillis"})
+    "timingsMillis", "contentHash"})
 public final class Manifest {
     public static final int FORMAT_VERSION = 1;
     public static final String FILE_NAME = "manifest.json";
@@ -45,6 +45,8 @@ public final class Manifest {
     public List<BundleFile> files = new ArrayList<>();
     public Validation validation = new Validation();
     public Map<String, Long> timingsMillis = new LinkedHashMap<>();
+    /** SHA-256 of the content: {@link #computeContentHash()}. */
+    public String contentHash;
 
     public static final class Source {
         public String path;
@@ -147,6 +149,24 @@ public final class Manifest {
 
     public long shardRows() {
         return shards.stream().mapToLong(s -> s.rows).sum();
+    }
+
+    /**
+     * SHA-256 of everything that describes the bundle's content, with keys sorted: the same input,
+     * config and vecforge version give the same hash. Left out: the version id, createdAt,
+     * timingsMillis, the input's location (source.path) and the hash itself.
+     */
+    public String computeContentHash() {
+        try {
+            com.fasterxml.jackson.databind.node.ObjectNode tree = JSON.valueToTree(this);
+            tree.remove(List.of("version", "createdAt", "timingsMillis", "contentHash"));
+            ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("source")).remove("path");
+            ObjectMapper canonical = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+            Object sorted = canonical.treeToValue(tree, Object.class);
+            return Completion.sha256(canonical.writeValueAsBytes(sorted));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public byte[] toJson() {

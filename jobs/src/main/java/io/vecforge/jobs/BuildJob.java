@@ -245,6 +245,7 @@ public final class BuildJob {
         clock.start("publish");
         manifest.createdAt = Instant.now().toString();
         manifest.timingsMillis.putAll(clock.timings());
+        manifest.contentHash = manifest.computeContentHash();
         byte[] manifestJson = manifest.toJson();
         storage.write(new Path(versionDir, Manifest.FILE_NAME), manifestJson);
         storage.write(new Path(versionDir, BundleLayout.SUCCESS), Completion.marker(manifestJson));

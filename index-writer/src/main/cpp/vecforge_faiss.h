@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+#include <malloc.h>
 #include <omp.h>
 #include <faiss/Index.h>
 #include <faiss/IndexIVF.h>
@@ -112,6 +113,12 @@ public:
         openblas_set_num_threads(blasThreads);
     }
     static int ompMaxThreads() { return omp_get_max_threads(); }
+    /** Bytes the C heap holds for the process right now (glibc mallinfo2: arenas + mmapped
+     *  blocks): Faiss's memory, without the JVM's own heap. */
+    static long long nativeHeapBytes() {
+        struct mallinfo2 info = mallinfo2();
+        return (long long)(info.uordblks + info.hblkhd);
+    }
     static const char* faissVersion() {
         static const std::string version = std::to_string(FAISS_VERSION_MAJOR) + "." +
             std::to_string(FAISS_VERSION_MINOR) + "." + std::to_string(FAISS_VERSION_PATCH);

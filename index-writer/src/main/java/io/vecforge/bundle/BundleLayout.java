@@ -16,6 +16,7 @@ import org.apache.hadoop.fs.Path;
  * root/index/version/_SUCCESS           written last: the version is complete
  * root/index/version/_FAILED            instead of _SUCCESS: why the build failed
  * root/index/version/_work/…            build scratch, deleted before _SUCCESS
+ * root/index/version/_building          heartbeat of the build in progress (BuildHeartbeat)
  * </pre>
  */
 public final class BundleLayout {
@@ -25,6 +26,8 @@ public final class BundleLayout {
     public static final String QUERIES = "holdout/queries.fvecs";
     public static final String GROUND_TRUTH = "holdout/groundtruth.i64vecs";
     public static final String WORK = "_work";
+    /** Where task attempts write files before renaming them into the version. */
+    public static final String ATTEMPTS = WORK + "/attempts";
     public static final String FAILED = "_FAILED";
     public static final String QUARANTINE = "quarantine";
     public static final String ID_MAP = "idmap";

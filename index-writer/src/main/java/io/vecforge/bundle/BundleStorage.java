@@ -23,6 +23,7 @@ import org.apache.hadoop.fs.Path;
  */
 public final class BundleStorage {
     private static final int BUFFER = 1 << 20;
+    private static final String TEMPORARY_MARK = ".tmp-";
 
     private final FileSystem fs;
     private final Configuration conf;
@@ -51,7 +52,15 @@ public final class BundleStorage {
 
     /** Copies a local file to target, computing its digest on the way; replaces target atomically. */
     public FileDigest upload(java.nio.file.Path local, Path target) throws IOException {
-        Path temporary = temporarySibling(target);
+        return upload(local, target, target.getParent());
+    }
+
+    /**
+     * As {@link #upload(java.nio.file.Path, Path)}, writing the temporary copy in scratchDir (on
+     * the same file system) so that a writer killed mid-copy leaves nothing next to target.
+     */
+    public FileDigest upload(java.nio.file.Path local, Path target, Path scratchDir) throws IOException {
+        Path temporary = new Path(scratchDir, temporaryName(target));
         CRC32C crc = new CRC32C();
         long bytes = 0;
         try (InputStream in = Files.newInputStream(local);
@@ -176,7 +185,16 @@ public final class BundleStorage {
     }
 
     private Path temporarySibling(Path target) {
-        return new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+        return new Path(target.getParent(), temporaryName(target));
+    }
+
+    private static String temporaryName(Path target) {
+        return "." + target.getName() + TEMPORARY_MARK + UUID.randomUUID();
+    }
+
+    /** Whether a file name is one of the temporary names writes go through. */
+    public static boolean isTemporary(String name) {
+        return name.startsWith(".") && name.contains(TEMPORARY_MARK);
     }
 
     /**

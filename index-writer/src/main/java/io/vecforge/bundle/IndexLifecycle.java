@@ -1,6 +1,7 @@
 package io.vecforge.bundle;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vecforge.FailPoint;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -28,8 +29,9 @@ public final class IndexLifecycle {
     public static final String HISTORY = "HISTORY.jsonl";
     public static final String PINS = "_pins";
     private static final String LOCK = "_publish.lock";
-    private static final Duration STALE_LOCK = Duration.ofMinutes(10);
-    private static final Duration LOCK_WAIT = Duration.ofSeconds(30);
+    /** The lock is held for a few small writes; one this old belongs to a publisher that died. */
+    private static final Duration STALE_LOCK = Duration.ofMinutes(2);
+    private static final Duration LOCK_WAIT = STALE_LOCK.plusSeconds(30);
 
     private final BundleStorage storage;
     private final BundleLayout layout;
@@ -70,7 +72,10 @@ public final class IndexLifecycle {
                         + " while this build ran (it started from " + (expectedCurrent.isEmpty() ? "nothing"
                         : expectedCurrent) + "); version " + version + " stays staged");
             }
+            FailPoint.reach(FailPoint.PUBLISH_LOCKED);
+            deleteLeftoverTemporaries();
             storage.movePointer(layout.latest(), version);
+            FailPoint.reach(FailPoint.AFTER_POINTER);
             appendHistory(new HistoryEntry(Instant.now().toString(), action, current, version, user(), host()));
             LOG.info("LATEST of {}: {} -> {} ({})", layout.indexDir(), current, version, action);
         });
@@ -160,7 +165,7 @@ public final class IndexLifecycle {
      * {@code grace}. Returns the versions deleted.
      */
     public List<String> gc(int keep, Duration grace, Instant now) throws IOException {
-        List<String> deleted = new ArrayList<>();
+        List<String> deleted = new ArrayList<>(cleanAbandoned(now));
         int completeKept = 0;
         for (VersionInfo info : list()) {
             boolean protectedVersion = info.state() == VersionState.PUBLISHED || info.state() == VersionState.PREVIOUS
@@ -177,6 +182,45 @@ public final class IndexLifecycle {
             storage.delete(layout.versionDir(info.version()));
             deleted.add(info.version());
             LOG.info("gc: deleted {} version {}", info.state().label(), info.version());
+        }
+        return deleted;
+    }
+
+    /**
+     * Deletes the versions whose build was killed: incomplete, not failed, and their
+     * {@link BuildHeartbeat} names a process that is gone from this host or has not beaten for
+     * {@link BuildHeartbeat#STALE}. Also removes a heartbeat file left in a complete version.
+     * Builds in progress keep beating and are never touched.
+     */
+    public List<String> cleanAbandoned(Instant now) throws IOException {
+        List<String> deleted = new ArrayList<>();
+        for (FileStatus entry : storage.list(layout.indexDir())) {
+            String version = entry.getPath().getName();
+            Path heartbeat = new Path(entry.getPath(), BuildHeartbeat.FILE);
+            if (!entry.isDirectory() || version.startsWith("_") || version.startsWith(".")
+                    || !storage.exists(heartbeat)) {
+                continue;
+            }
+            ProcessOwner owner;
+            long age;
+            try {
+                owner = ProcessOwner.parse(storage.read(heartbeat));
+                age = now.toEpochMilli() - storage.modificationTime(heartbeat);
+            } catch (java.io.FileNotFoundException finishedMeanwhile) {
+                continue;
+            }
+            boolean gone = (owner != null && owner.isDeadOnThisHost()) || age > BuildHeartbeat.STALE.toMillis();
+            if (!gone) {
+                continue;
+            }
+            if (isComplete(version)) {
+                storage.delete(heartbeat);
+            } else if (!storage.exists(new Path(entry.getPath(), BundleLayout.FAILED))) {
+                storage.delete(entry.getPath());
+                deleted.add(version);
+                LOG.warn("deleted version {}: its build ({}) was killed before it completed", version,
+                        owner != null ? owner : "unknown owner");
+            }
         }
         return deleted;
     }
@@ -223,14 +267,13 @@ public final class IndexLifecycle {
 
     private void withLock(LockedAction action) throws IOException {
         Path lock = new Path(layout.indexDir(), LOCK);
-        byte[] owner = (user() + "@" + host() + " " + ProcessHandle.current().pid() + " " + Instant.now())
-                .getBytes(StandardCharsets.UTF_8);
+        byte[] owner = ProcessOwner.current().toJson();
         Instant giveUp = Instant.now().plus(LOCK_WAIT);
         while (!storage.createExclusive(lock, owner)) {
             breakIfStale(lock);
             if (Instant.now().isAfter(giveUp)) {
                 throw new ConcurrentPublishException("LATEST of " + layout.indexDir() + " is locked by "
-                        + new String(storage.read(lock), StandardCharsets.UTF_8).trim());
+                        + ProcessOwner.describe(storage.read(lock)));
             }
             sleep();
         }
@@ -243,13 +286,27 @@ public final class IndexLifecycle {
 
     private void breakIfStale(Path lock) throws IOException {
         try {
-            if (System.currentTimeMillis() - storage.modificationTime(lock) > STALE_LOCK.toMillis()) {
-                LOG.warn("breaking a stale publish lock {} ({})", lock,
-                        new String(storage.read(lock), StandardCharsets.UTF_8).trim());
+            byte[] content = storage.read(lock);
+            ProcessOwner owner = ProcessOwner.parse(content);
+            boolean dead = owner != null && owner.isDeadOnThisHost();
+            if (dead || System.currentTimeMillis() - storage.modificationTime(lock) > STALE_LOCK.toMillis()) {
+                LOG.warn("breaking the publish lock {} of a publisher that {} ({})", lock,
+                        dead ? "is no longer running" : "held it over " + STALE_LOCK.toMinutes() + " minutes",
+                        ProcessOwner.describe(content));
                 storage.delete(lock);
             }
         } catch (java.io.FileNotFoundException released) {
             // released meanwhile: try again
+        }
+    }
+
+    /** Pointer and history files a killed publisher was writing; only lock holders write them. */
+    private void deleteLeftoverTemporaries() throws IOException {
+        for (FileStatus entry : storage.list(layout.indexDir())) {
+            if (entry.isFile() && BundleStorage.isTemporary(entry.getPath().getName())) {
+                LOG.info("deleting {}, left by a publisher that was killed", entry.getPath());
+                storage.delete(entry.getPath());
+            }
         }
     }
 

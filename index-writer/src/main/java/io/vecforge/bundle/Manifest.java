@@ -19,7 +19,7 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"formatVersion", "indexName", "version", "createdAt", "vecforgeVersion", "faissVersion",
     "source", "accounting", "ids", "vectors", "training", "sharding", "shards", "files", "validation",
-    "timingsMillis", "contentHash"})
+    "timingsMillis", "runtime", "contentHash"})
 public final class Manifest {
     public static final int FORMAT_VERSION = 1;
     public static final String FILE_NAME = "manifest.json";
@@ -45,6 +45,7 @@ public final class Manifest {
     public List<BundleFile> files = new ArrayList<>();
     public Validation validation = new Validation();
     public Map<String, Long> timingsMillis = new LinkedHashMap<>();
+    public Runtime runtime = new Runtime();
     /** SHA-256 of the content: {@link #computeContentHash()}. */
     public String contentHash;
 
@@ -96,6 +97,30 @@ public final class Manifest {
         public long sampleRows;
         public long seed;
         public String trainedIndexFile;
+        /** "cpu" or "gpu": where the quantizer was trained. */
+        public String trainer;
+        /** The device's name: a GPU, or the CPU model and threads. Not hashed. */
+        public String device;
+        /** Why a GPU that was asked for (train.trainer=auto) was not used. Not hashed. */
+        public String note;
+        /** Time of the training task itself. Not hashed. */
+        public Long millis;
+    }
+
+    /** Facts of this particular run, not of the bundle's content: never hashed. */
+    public static final class Runtime {
+        /** The executor that trained, and the GPU addresses Spark assigned to it. */
+        public String trainExecutor;
+        public List<String> trainGpus = new ArrayList<>();
+        /** Per executor: shard tasks run and the largest peak RSS they reported. */
+        public Map<String, ExecutorUse> executors = new java.util.TreeMap<>();
+    }
+
+    public static final class ExecutorUse {
+        public int shardTasks;
+        public long peakRssBytes;
+        /** Largest C-heap (Faiss) bytes in use at the end of one of its shard tasks. */
+        public long peakNativeHeapBytes;
     }
 
     public static final class Sharding {
@@ -154,13 +179,16 @@ public final class Manifest {
     /**
      * SHA-256 of everything that describes the bundle's content, with keys sorted: the same input,
      * config and vecforge version give the same hash. Left out: the version id, createdAt,
-     * timingsMillis, the input's location (source.path) and the hash itself.
+     * timingsMillis, runtime, the training device/note/time, the input's location (source.path)
+     * and the hash itself.
      */
     public String computeContentHash() {
         try {
             com.fasterxml.jackson.databind.node.ObjectNode tree = JSON.valueToTree(this);
-            tree.remove(List.of("version", "createdAt", "timingsMillis", "contentHash"));
+            tree.remove(List.of("version", "createdAt", "timingsMillis", "runtime", "contentHash"));
             ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("source")).remove("path");
+            ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("training")).remove(
+                    List.of("device", "note", "millis"));
             ObjectMapper canonical = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
             Object sorted = canonical.treeToValue(tree, Object.class);
             return Completion.sha256(canonical.writeValueAsBytes(sorted));

@@ -171,6 +171,19 @@ public final class FaissIndex implements AutoCloseable {
         NativeIndex.setThreads(Math.max(1, openMpThreads), Math.max(1, blasThreads));
     }
 
+    /** C-heap bytes in use by this process (Faiss's indexes, codes, buffers; not the JVM heap). */
+    public static long nativeHeapBytes() {
+        return NativeIndex.nativeHeapBytes();
+    }
+
+    /**
+     * Whether this native library can train on a GPU. It is built from CPU-only sources: the CUDA
+     * trainer (docs/gpu.md) is not part of it, so a GPU that Spark assigns goes unused.
+     */
+    public static boolean gpuTraining() {
+        return false;
+    }
+
     public static int openMpMaxThreads() {
         return NativeIndex.ompMaxThreads();
     }

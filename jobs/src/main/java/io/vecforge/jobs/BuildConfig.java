@@ -42,6 +42,10 @@ public final class BuildConfig implements Serializable {
         DEFAULTS.put("train.sample-rows", "0");
         DEFAULTS.put("train.max-sample-bytes", String.valueOf(512L << 20));
         DEFAULTS.put("train.threads", "0");
+        DEFAULTS.put("train.trainer", "auto");
+        DEFAULTS.put("train.gpu.resource", "gpu");
+        DEFAULTS.put("train.gpu.discovery-script", "");
+        DEFAULTS.put("train.gpu.wait-seconds", "300");
         DEFAULTS.put("build.batch-rows", "8192");
         DEFAULTS.put("build.threads-per-task", "0");
         DEFAULTS.put("validate.queries", "500");
@@ -106,6 +110,8 @@ public final class BuildConfig implements Serializable {
             }
         }
         metric();
+        trainer();
+        positive("train.gpu.wait-seconds", gpuWaitSeconds());
         duplicatePolicy();
         requireSuccess();
         logicalDate();
@@ -269,6 +275,25 @@ public final class BuildConfig implements Serializable {
     /** 0: every core of the executor that trains. */
     public int trainThreads() {
         return (int) number("train.threads");
+    }
+
+    public TrainerChoice trainer() {
+        return TrainerChoice.fromConfig(get("train.trainer"));
+    }
+
+    /** The Spark resource name GPUs go by on the cluster. */
+    public String gpuResource() {
+        return get("train.gpu.resource");
+    }
+
+    /** Discovery script for GPU executors started for training ("" = the cluster's own setting). */
+    public String gpuDiscoveryScript() {
+        return get("train.gpu.discovery-script");
+    }
+
+    /** How long the training stage waits for a GPU executor before auto falls back (gpu fails). */
+    public long gpuWaitSeconds() {
+        return number("train.gpu.wait-seconds");
     }
 
     public int batchRows() {

@@ -18,7 +18,9 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.storage.StorageLevel;
 import scala.collection.JavaConverters;
+import io.vecforge.FailPoint;
 import io.vecforge.Versions;
+import io.vecforge.bundle.BuildHeartbeat;
 import io.vecforge.build.InvalidRowException;
 import io.vecforge.build.Neighbours;
 import io.vecforge.build.TrainingPlan;
@@ -68,6 +70,7 @@ public final class BuildJob {
     private final Configuration hadoopConf;
     private final StageClock clock = new StageClock();
     private boolean createdVersionDir;
+    private BuildHeartbeat heartbeat;
     private boolean publish = true;
     private Dataset<Row> mappedRows;
 
@@ -94,6 +97,7 @@ public final class BuildJob {
             throw new BuildFailedException("setup", BuildFailure.FAILED,
                     "cannot open output root " + root + ": " + e.getMessage(), e);
         }
+        cleanAbandonedVersions(storage, layout);
         String version = Versions.newVersionId(config.logicalDate(), Instant.now());
         Path versionDir = storage.qualify(layout.versionDir(version));
         LOG.info("building index '{}' version {} from {} into {}", config.indexName(), version, config.inputPath(),
@@ -109,6 +113,7 @@ public final class BuildJob {
             if (mappedRows != null) {
                 mappedRows.unpersist();
             }
+            stopHeartbeat();
         }
         if (failure.failure() != BuildFailure.CONCURRENT_PUBLISH) {
             markFailed(storage, versionDir, failure);
@@ -117,7 +122,7 @@ public final class BuildJob {
     }
 
     private BuildResult build(BundleStorage storage, BundleLayout layout, String version, Path versionDir)
-            throws IOException {
+            throws Exception {
         Manifest manifest = new Manifest();
         manifest.indexName = config.indexName();
         manifest.version = version;
@@ -161,6 +166,7 @@ public final class BuildJob {
         }
         storage.mkdirs(versionDir);
         createdVersionDir = true;
+        heartbeat = BuildHeartbeat.start(storage, versionDir);
         if (rows.rejectedRows() > 0) {
             accounting.quarantine = BundleLayout.QUARANTINE;
             check.writeQuarantine(rows, new Path(versionDir, BundleLayout.QUARANTINE).toString());
@@ -187,6 +193,12 @@ public final class BuildJob {
         Path trainedPath = new Path(versionDir, BundleLayout.TRAINED_INDEX);
         TrainTask.Result trained = train(samplePath, sampleRows, dimension, trainedPath);
         manifest.training.trainedIndexFile = BundleLayout.TRAINED_INDEX;
+        manifest.training.trainer = trained.device().trainer();
+        manifest.training.device = trained.device().device();
+        manifest.training.note = trained.device().note();
+        manifest.training.millis = trained.millis();
+        manifest.runtime.trainExecutor = trained.executor();
+        manifest.runtime.trainGpus.addAll(trained.gpus());
         manifest.files.add(new Manifest.BundleFile("trained-index", BundleLayout.TRAINED_INDEX, trained.digest()));
         clock.stop();
 
@@ -202,6 +214,7 @@ public final class BuildJob {
         Neighbours exact = new Neighbours(queryCount, config.k(), config.metric().smallerIsCloser());
         for (ShardTask.Report report : reports) {
             manifest.shards.add(shardEntry(report));
+            recordExecutorUse(manifest.runtime, report);
             exact.merge(report.exact());
             accounting.duplicatesDropped += report.duplicates();
         }
@@ -248,7 +261,9 @@ public final class BuildJob {
         manifest.contentHash = manifest.computeContentHash();
         byte[] manifestJson = manifest.toJson();
         storage.write(new Path(versionDir, Manifest.FILE_NAME), manifestJson);
+        FailPoint.reach(FailPoint.BEFORE_SUCCESS);
         storage.write(new Path(versionDir, BundleLayout.SUCCESS), Completion.marker(manifestJson));
+        stopHeartbeat();
         if (publish) {
             try {
                 new IndexLifecycle(storage, layout).publish(version, published.orElse(""), "build");
@@ -261,6 +276,30 @@ public final class BuildJob {
                 publish ? "published" : "staged (not published)", config.indexName(), version,
                 published.orElse(null), config.k(), report.recall, describe(accounting), clock.timings());
         return new BuildResult(versionDir.toString(), manifest, report, published.orElse(null), publish);
+    }
+
+    /** Versions whose driver was killed mid-build are deleted by the next build of the index. */
+    private static void cleanAbandonedVersions(BundleStorage storage, BundleLayout layout) {
+        try {
+            List<String> deleted = new IndexLifecycle(storage, layout).cleanAbandoned(Instant.now());
+            if (!deleted.isEmpty()) {
+                LOG.warn("deleted {} version(s) left incomplete by killed builds: {}", deleted.size(), deleted);
+            }
+        } catch (IOException e) {
+            LOG.warn("could not look for versions left by killed builds in {}: {}", layout.indexDir(), e.getMessage());
+        }
+    }
+
+    private void stopHeartbeat() {
+        if (heartbeat == null) {
+            return;
+        }
+        try {
+            heartbeat.close();
+        } catch (IOException e) {
+            LOG.warn("could not remove the build heartbeat: {}", e.getMessage());
+        }
+        heartbeat = null;
     }
 
     /** input = indexed + rejected (by reason) + duplicates dropped, as one line. */
@@ -372,12 +411,14 @@ public final class BuildJob {
         return spark.read().parquet(samplePath.toString()).count();
     }
 
-    private TrainTask.Result train(Path samplePath, long sampleRows, int dimension, Path trainedPath) {
+    private TrainTask.Result train(Path samplePath, long sampleRows, int dimension, Path trainedPath)
+            throws Exception {
+        int threads = trainingThreads();
         TrainTask task = new TrainTask(new HadoopConf(hadoopConf), samplePath.toString(), sampleRows, dimension,
-                config.factory(), config.metric(), trainingThreads(), trainedPath.toString());
+                config.factory(), config.metric(), threads, trainedPath.toString(), config.trainer(),
+                config.gpuResource());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        jsc.setJobDescription("vecforge: train " + config.factory());
-        return jsc.parallelize(List.of(0), 1).map(ignored -> task.run()).collect().get(0);
+        return new TrainingScheduler(jsc, config).run(task, Math.max(1, threads));
     }
 
     /** train.threads, else the executor's cores; 0 lets the task use every core of its machine. */
@@ -451,6 +492,14 @@ public final class BuildJob {
             }
         }
         return new Tuple2<>(new RowKey(id, row.getLong(2)), vector.toFloatArray());
+    }
+
+    private static void recordExecutorUse(Manifest.Runtime runtime, ShardTask.Report report) {
+        Manifest.ExecutorUse use = runtime.executors.computeIfAbsent(report.executor(),
+                ignored -> new Manifest.ExecutorUse());
+        use.shardTasks++;
+        use.peakRssBytes = Math.max(use.peakRssBytes, report.peakRssBytes());
+        use.peakNativeHeapBytes = Math.max(use.peakNativeHeapBytes, report.nativeHeapBytes());
     }
 
     private static Manifest.Shard shardEntry(ShardTask.Report report) {

@@ -4,6 +4,7 @@ import io.vecforge.build.DuplicatePolicy;
 import io.vecforge.build.ExactNeighbourSearch;
 import io.vecforge.build.Neighbours;
 import io.vecforge.build.ShardBuilder;
+import io.vecforge.build.ProcessMemory;
 import io.vecforge.build.ShardResult;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkEnv;
 import scala.Tuple2;
 
 /** One Spark task per shard: streams the shard's rows into a copy of the trained index, stages the file. */
@@ -22,7 +24,8 @@ final class ShardTask implements Serializable {
     private static final long serialVersionUID = 1L;
 
     record Report(int shard, long rows, Long minId, Long maxId, long duplicates, List<Long> duplicateSamples,
-            FileDigest digest, Neighbours exact, long millis) implements Serializable {}
+            FileDigest digest, Neighbours exact, long millis, String executor, long peakRssBytes,
+            long nativeHeapBytes) implements Serializable {}
 
     private final HadoopConf conf;
     private final String versionDir;
@@ -58,6 +61,7 @@ final class ShardTask implements Serializable {
             FaissIndex empty = FaissIndex.read(trained);
             ExactNeighbourSearch exact = new ExactNeighbourSearch(queries, empty.dimension(), metric, k);
             ShardResult result;
+            long nativeHeap;
             try (ShardBuilder builder = new ShardBuilder(shard, shards, empty, batchRows, exact, metric.normalizes(),
                     duplicatePolicy)) {
                 while (rows.hasNext()) {
@@ -65,10 +69,16 @@ final class ShardTask implements Serializable {
                     builder.add(row._1().id(), row._2());
                 }
                 result = builder.finish(local);
+                nativeHeap = FaissIndex.nativeHeapBytes(); // the shard's codes are still held here
             }
-            FileDigest digest = storage.upload(local, new Path(versionDir, BundleLayout.shardFileName(shard)));
+            // Each attempt writes aside under _work, then renames over the shard's one name: a retried or
+            // speculative attempt replaces the file with identical bytes and never adds a second copy.
+            FileDigest digest = storage.upload(local, new Path(versionDir, BundleLayout.shardFileName(shard)),
+                    new Path(versionDir, BundleLayout.ATTEMPTS));
             return new Report(shard, result.rows(), result.minId(), result.maxId(), result.duplicates(),
-                    result.duplicateSamples(), digest, result.exactNeighbours(), (System.nanoTime() - start) / 1_000_000);
+                    result.duplicateSamples(), digest, result.exactNeighbours(), (System.nanoTime() - start) / 1_000_000,
+                    SparkEnv.get() == null ? "?" : SparkEnv.get().executorId(), ProcessMemory.peakRssBytes(),
+                    nativeHeap);
         } finally {
             Files.deleteIfExists(trained);
             Files.deleteIfExists(local);

@@ -1,0 +1,38 @@
+package io.vecforge;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Named points where a process can be told to stop and wait to be killed, so that crash tests hit
+ * an exact moment (for example between writing _SUCCESS and moving LATEST) instead of racing a
+ * timer. Off unless the JVM runs with {@code -Dvecforge.failpoint=<name>}; then, on reaching that
+ * point, the thread logs "FAILPOINT <name> reached" and sleeps until the process is killed.
+ */
+public final class FailPoint {
+    private static final Logger LOG = LoggerFactory.getLogger(FailPoint.class);
+    public static final String PROPERTY = "vecforge.failpoint";
+
+    public static final String BEFORE_SUCCESS = "publish.before-success";
+    public static final String PUBLISH_LOCKED = "publish.locked";
+    public static final String AFTER_POINTER = "publish.after-pointer";
+
+    private FailPoint() {}
+
+    public static void reach(String name) {
+        if (!name.equals(System.getProperty(PROPERTY))) {
+            return;
+        }
+        LOG.warn("FAILPOINT {} reached: waiting to be killed", name);
+        System.err.println("FAILPOINT " + name + " reached");
+        System.err.flush();
+        while (true) {
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted at failpoint " + name, e);
+            }
+        }
+    }
+}

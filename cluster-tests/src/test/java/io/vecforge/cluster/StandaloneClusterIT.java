@@ -61,9 +61,10 @@ class StandaloneClusterIT {
     private LocalHdfs hdfs;
     private StandaloneSpark spark;
     private Map<String, String> gpuWorker;
+    private Map<String, String> gpuWorkerEnv;
     private Manifest baseline;
     private String baselineVersion;
-    private int submissions;
+    private final List<Submission> running = new ArrayList<>();
 
     @BeforeAll
     void startCluster() throws Exception {
@@ -71,15 +72,18 @@ class StandaloneClusterIT {
                 SPARK_HOME + " is missing: run scripts/setup.sh");
         dir = Files.createTempDirectory("vecforge-cluster-");
         hdfs = new LocalHdfs(dir.resolve("hdfs"));
-        Path discovery = dir.resolve("fake-gpu-discovery.sh");
-        Files.writeString(discovery, "#!/bin/sh\necho '{\"name\": \"gpu\", \"addresses\": [\"0\"]}'\n");
-        Files.setPosixFilePermissions(discovery, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // Worker 2 runs the shipped discovery script with an nvidia-smi stand-in that reports GPU 0.
+        Path fakeBin = Files.createDirectories(dir.resolve("fake-bin"));
+        Path nvidiaSmi = fakeBin.resolve("nvidia-smi");
+        Files.writeString(nvidiaSmi, "#!/bin/sh\necho 0\n");
+        Files.setPosixFilePermissions(nvidiaSmi, PosixFilePermissions.fromString("rwxr-xr-x"));
+        gpuWorkerEnv = Map.of("PATH", fakeBin + ":" + System.getenv("PATH"));
         gpuWorker = Map.of("spark.worker.resource.gpu.amount", "1",
-                "spark.worker.resource.gpu.discoveryScript", discovery.toString());
+                "spark.worker.resource.gpu.discoveryScript", REPO.resolve("scripts/gpu-discovery.sh").toString());
         spark = new StandaloneSpark(SPARK_HOME, dir);
         spark.startMaster();
-        spark.startWorker(1, Map.of());
-        spark.startWorker(2, gpuWorker);
+        spark.startWorker(1, Map.of(), Map.of());
+        spark.startWorker(2, gpuWorker, gpuWorkerEnv);
         for (int files : new int[] {3, 17}) {
             EmbeddingParquetWriter.generate(hdfs.conf(), new org.apache.hadoop.fs.Path(hdfs.path("/data/input-" + files)),
                     ROWS, DIM, files, 5, "id", "vector");
@@ -170,7 +174,7 @@ class StandaloneClusterIT {
         Set<Integer> ports = new HashSet<>();
         events.executors().values().forEach(e -> ports.add(EventLog.workerUiPort(e)));
         assertEquals(Set.of(spark.worker(1).uiPort()), ports, "every executor ran on worker 1");
-        spark.startWorker(2, gpuWorker);
+        spark.startWorker(2, gpuWorker, gpuWorkerEnv);
     }
 
     @Test
@@ -258,11 +262,19 @@ class StandaloneClusterIT {
                 "shard tasks also run on the worker without a GPU: " + shardWorkers);
     }
 
+    /** A test that fails half-way must not leave its build running into the next test. */
+    @org.junit.jupiter.api.AfterEach
+    void killLeftoverBuilds() throws InterruptedException {
+        for (Submission submission : running) {
+            submission.close();
+        }
+        running.clear();
+    }
+
     // ---- helpers
 
     private Submission submit(String name, int inputFiles, List<String> sparkArgs, String... extraBuildArgs)
             throws IOException {
-        submissions++;
         Path events = Files.createDirectories(eventDir(name));
         List<String> args = new ArrayList<>(List.of("--master", spark.masterUrl(),
                 "--conf", "spark.executor.cores=1", "--conf", "spark.eventLog.enabled=true",
@@ -277,7 +289,9 @@ class StandaloneClusterIT {
                 "--set", "index.factory=IVF64,PQ16np", "--set", "shards=" + SHARDS,
                 "--set", "validate.queries=200", "--set", "build.batch-rows=4096", "--set", "train.trainer=cpu"));
         build.addAll(List.of(extraBuildArgs));
-        return Submission.start(REPO, SPARK_HOME, dir.resolve(name + ".log"), args, build);
+        Submission submission = Submission.start(REPO, SPARK_HOME, dir.resolve(name + ".log"), args, build);
+        running.add(submission);
+        return submission;
     }
 
     private Submission killAt(String failPoint) throws Exception {

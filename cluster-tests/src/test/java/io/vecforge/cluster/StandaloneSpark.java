@@ -46,21 +46,25 @@ final class StandaloneSpark implements AutoCloseable {
 
     void startMaster() throws IOException, InterruptedException {
         master = launch("master", List.of("org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port",
-                String.valueOf(masterPort), "--webui-port", String.valueOf(masterUiPort)));
+                String.valueOf(masterPort), "--webui-port", String.valueOf(masterUiPort)), Map.of());
         await(Duration.ofMinutes(2), "the master to answer", () -> state() != null);
     }
 
-    /** Starts worker number n (1-based) with 2 cores and 3 GiB; properties go to its --properties-file. */
-    Worker startWorker(int n, Map<String, String> properties) throws IOException, InterruptedException {
+    /**
+     * Starts worker number n (1-based) with 2 cores and 3 GiB; properties go to its
+     * --properties-file, env to its environment.
+     */
+    Worker startWorker(int n, Map<String, String> properties, Map<String, String> env)
+            throws IOException, InterruptedException {
         int uiPort = Ports.free();
-        Path properties_file = dir.resolve("worker-" + n + ".properties");
+        Path propertiesFile = dir.resolve("worker-" + n + ".properties");
         StringBuilder text = new StringBuilder();
         properties.forEach((k, v) -> text.append(k).append(' ').append(v).append('\n'));
-        Files.writeString(properties_file, text.toString());
+        Files.writeString(propertiesFile, text.toString());
         Path workDir = Files.createDirectories(dir.resolve("worker-" + n + "-work"));
         Process process = launch("worker-" + n, List.of("org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
                 "--webui-port", String.valueOf(uiPort), "--cores", "2", "--memory", "3g", "--work-dir",
-                workDir.toString(), "--properties-file", properties_file.toString(), masterUrl()));
+                workDir.toString(), "--properties-file", propertiesFile.toString(), masterUrl()), env);
         Worker worker = new Worker(n, process, uiPort, properties);
         workers.removeIf(w -> w.number() == n);
         workers.add(worker);
@@ -111,7 +115,7 @@ final class StandaloneSpark implements AutoCloseable {
         }
     }
 
-    private Process launch(String name, List<String> args) throws IOException {
+    private Process launch(String name, List<String> args, Map<String, String> env) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(sparkHome.resolve("bin/spark-class").toString());
         command.addAll(args);
@@ -122,6 +126,7 @@ final class StandaloneSpark implements AutoCloseable {
         builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
         builder.environment().put("SPARK_DAEMON_MEMORY", "512m");
         builder.environment().put("OPENBLAS_NUM_THREADS", "1");
+        builder.environment().putAll(env);
         Process process = builder.start();
         started.add(process);
         return process;

@@ -98,7 +98,8 @@ final class Submission implements AutoCloseable {
                     .openStream()) {
                 return JSON.readTree(in);
             }
-        } catch (java.net.ConnectException | java.io.FileNotFoundException notYet) {
+        } catch (java.net.ConnectException | java.io.FileNotFoundException
+                | com.fasterxml.jackson.core.JsonProcessingException notYet) { // "Spark is starting up"
             return JSON.createArrayNode();
         }
     }

@@ -1,5 +1,7 @@
 package io.vecforge.bundle;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -9,6 +11,7 @@ import java.nio.charset.StandardCharsets;
  * Which process holds a lock or runs a build: written into the lock and heartbeat files so that a
  * later process can tell a live owner from a killed one.
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record ProcessOwner(String user, String host, long pid, String writtenAt) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -35,6 +38,7 @@ public record ProcessOwner(String user, String host, long pid, String writtenAt)
     }
 
     /** True only when the owner ran on this host and its process is gone: then it is dead for sure. */
+    @JsonIgnore
     public boolean isDeadOnThisHost() {
         return localHost().equals(host) && ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
     }

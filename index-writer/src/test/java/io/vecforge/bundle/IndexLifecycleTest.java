@@ -159,6 +159,55 @@ class IndexLifecycleTest {
         assertFalse(Files.exists(versionDir("20261101-a")));
     }
 
+    @Test
+    void versionsOfKilledBuildsAreCleanedAndRunningOnesKept() throws Exception {
+        long deadPid = deadProcessId();
+        incomplete("20261101-killed");
+        heartbeat("20261101-killed", new ProcessOwner("u", ProcessOwner.localHost(), deadPid, "t"));
+        incomplete("20261102-running");
+        heartbeat("20261102-running", ProcessOwner.current());
+        incomplete("20261103-elsewhere");
+        heartbeat("20261103-elsewhere", new ProcessOwner("u", "another-host", deadPid, "t"));
+        complete("20261104-finished");
+        heartbeat("20261104-finished", new ProcessOwner("u", ProcessOwner.localHost(), deadPid, "t"));
+
+        assertEquals(List.of("20261101-killed"), lifecycle.cleanAbandoned(Instant.now()));
+        assertFalse(Files.exists(versionDir("20261101-killed")));
+        assertTrue(Files.exists(versionDir("20261102-running")), "a live owner's build is kept");
+        assertTrue(Files.exists(versionDir("20261103-elsewhere")), "another host's build waits for a stale heartbeat");
+        assertTrue(lifecycle.isComplete("20261104-finished"));
+        assertFalse(Files.exists(versionDir("20261104-finished").resolve(BuildHeartbeat.FILE)));
+
+        Instant later = Instant.now().plus(BuildHeartbeat.STALE).plusSeconds(60);
+        assertEquals(List.of("20261103-elsewhere"), lifecycle.cleanAbandoned(later).stream()
+                .filter(v -> !v.equals("20261102-running")).toList());
+    }
+
+    @Test
+    void aLockHeldByADeadPublisherIsBrokenAtOnce() throws Exception {
+        complete("20261101-a");
+        Files.createDirectories(root.resolve("idx"));
+        Files.write(root.resolve("idx").resolve("_publish.lock"),
+                new ProcessOwner("u", ProcessOwner.localHost(), deadProcessId(), "t").toJson());
+        Files.writeString(root.resolve("idx").resolve(".LATEST.tmp-0b5e"), "half");
+        long start = System.nanoTime();
+        lifecycle.publish("20261101-a", "", "build");
+        assertTrue(System.nanoTime() - start < 20_000_000_000L, "no waiting for a dead owner");
+        assertEquals("20261101-a", lifecycle.published().orElseThrow());
+        assertFalse(Files.exists(root.resolve("idx").resolve("_publish.lock")));
+        assertFalse(Files.exists(root.resolve("idx").resolve(".LATEST.tmp-0b5e")), "a killed publisher's leftover");
+    }
+
+    private static long deadProcessId() throws Exception {
+        Process process = new ProcessBuilder("true").start();
+        process.waitFor();
+        return process.pid();
+    }
+
+    private void heartbeat(String version, ProcessOwner owner) throws Exception {
+        Files.write(versionDir(version).resolve(BuildHeartbeat.FILE), owner.toJson());
+    }
+
     private Path versionDir(String version) {
         return root.resolve("idx").resolve(version);
     }

@@ -468,10 +468,15 @@ public final class BuildJob {
         JavaPairRDD<RowKey, float[]> byShard = input.queryExecution().toRdd().toJavaRDD()
                 .mapToPair(BuildJob::toPair)
                 .repartitionAndSortWithinPartitions(new ShardPartitioner(shards), RowKey.ORDER);
-        List<ShardTask.Report> reports = new ArrayList<>(byShard
-                .mapPartitionsWithIndex((shard, rows) -> List.of(task.run(shard, rows, sharedQueries.value()))
-                        .iterator(), true)
-                .collect());
+        List<ShardTask.Report> reports;
+        try {
+            reports = new ArrayList<>(byShard
+                    .mapPartitionsWithIndex((shard, rows) -> List.of(task.run(shard, rows, sharedQueries.value()))
+                            .iterator(), true)
+                    .collect());
+        } finally {
+            jsc.setJobDescription(null);
+        }
         reports.sort(Comparator.comparingInt(ShardTask.Report::shard));
         return reports;
     }

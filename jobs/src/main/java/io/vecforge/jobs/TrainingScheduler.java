@@ -92,12 +92,16 @@ final class TrainingScheduler {
     }
 
     private JavaFutureAction<List<TrainTask.Result>> runOn(ResourceProfile profile, TrainTask task) {
-        jsc.setJobDescription("vecforge: train " + config.factory());
         JavaRDD<Integer> one = jsc.parallelize(List.of(0), 1);
         if (profile != null) {
             one = one.withResources(profile);
         }
-        return one.map(ignored -> task.run()).collectAsync();
+        jsc.setJobDescription("vecforge: train " + config.factory());
+        try {
+            return one.map(ignored -> task.run()).collectAsync();
+        } finally {
+            jsc.setJobDescription(null); // the description is a thread-local that later jobs would inherit
+        }
     }
 
     private static TrainTask.Result withNote(List<TrainTask.Result> results, String driverNote) {

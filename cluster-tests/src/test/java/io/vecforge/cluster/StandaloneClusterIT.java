@@ -220,7 +220,8 @@ class StandaloneClusterIT {
                 assertFalse(fs.exists(new org.apache.hadoop.fs.Path(entry.getPath(), BuildHeartbeat.FILE)));
             }
         }
-        Command gc = Command.script(REPO, "vecforge", "gc", indexUri(), "--keep", "1", "--grace-hours", "0");
+        Command gc = Command.script(REPO, "vecforge", "gc", hdfs.path("/bundles"), INDEX, "--keep", "1",
+                "--grace-hours", "0");
         assertEquals(0, gc.exitCode(), gc.output());
         assertFalse(fs.exists(versionPath(staged, "")), "gc removed the staged version the killed driver left");
         assertEquals(last, latest());

@@ -114,6 +114,9 @@ public final class Manifest {
         public List<String> trainGpus = new ArrayList<>();
         /** Per executor: shard tasks run and the largest peak RSS they reported. */
         public Map<String, ExecutorUse> executors = new java.util.TreeMap<>();
+        /** Shard tasks' time summed over tasks (task-seconds, not wall time), and their uploads' share. */
+        public long shardTaskMillis;
+        public long shardUploadMillis;
     }
 
     public static final class ExecutorUse {

@@ -503,6 +503,8 @@ public final class BuildJob {
         Manifest.ExecutorUse use = runtime.executors.computeIfAbsent(report.executor(),
                 ignored -> new Manifest.ExecutorUse());
         use.shardTasks++;
+        runtime.shardTaskMillis += report.millis();
+        runtime.shardUploadMillis += report.uploadMillis();
         use.peakRssBytes = Math.max(use.peakRssBytes, report.peakRssBytes());
         use.peakNativeHeapBytes = Math.max(use.peakNativeHeapBytes, report.nativeHeapBytes());
     }

@@ -25,7 +25,7 @@ final class ShardTask implements Serializable {
 
     record Report(int shard, long rows, Long minId, Long maxId, long duplicates, List<Long> duplicateSamples,
             FileDigest digest, Neighbours exact, long millis, String executor, long peakRssBytes,
-            long nativeHeapBytes) implements Serializable {}
+            long nativeHeapBytes, long uploadMillis) implements Serializable {}
 
     private final HadoopConf conf;
     private final String versionDir;
@@ -73,12 +73,14 @@ final class ShardTask implements Serializable {
             }
             // Each attempt writes aside under _work, then renames over the shard's one name: a retried or
             // speculative attempt replaces the file with identical bytes and never adds a second copy.
+            long uploadStart = System.nanoTime();
             FileDigest digest = storage.upload(local, new Path(versionDir, BundleLayout.shardFileName(shard)),
                     new Path(versionDir, BundleLayout.ATTEMPTS));
+            long uploadMillis = (System.nanoTime() - uploadStart) / 1_000_000;
             return new Report(shard, result.rows(), result.minId(), result.maxId(), result.duplicates(),
                     result.duplicateSamples(), digest, result.exactNeighbours(), (System.nanoTime() - start) / 1_000_000,
                     SparkEnv.get() == null ? "?" : SparkEnv.get().executorId(), ProcessMemory.peakRssBytes(),
-                    nativeHeap);
+                    nativeHeap, uploadMillis);
         } finally {
             Files.deleteIfExists(trained);
             Files.deleteIfExists(local);

@@ -106,9 +106,10 @@ final class TrainingScheduler {
 
     private static TrainTask.Result withNote(List<TrainTask.Result> results, String driverNote) {
         TrainTask.Result result = results.get(0);
-        if (driverNote == null || result.device().note() != null) {
+        if (driverNote == null) {
             return result;
         }
+        // The driver knows why no GPU was offered; the task only sees that none was.
         TrainingDevice device = new TrainingDevice(result.device().trainer(), result.device().device(),
                 "train.trainer=auto fell back to the CPU: " + driverNote);
         return new TrainTask.Result(result.digest(), result.millis(), result.threads(), device, result.executor(),

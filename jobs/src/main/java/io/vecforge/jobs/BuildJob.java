@@ -137,6 +137,8 @@ public final class BuildJob {
         accounting.duplicatePolicy = config.duplicatePolicy().configName();
         accounting.orderColumn = config.orderColumn();
 
+        TrainingScheduler.requireGpuIfDemanded(spark.sparkContext(), config); // before any work is spent
+
         clock.start("read");
         InputTable input = InputReader.open(spark, config, hadoopConf);
         Path inputPath = new Path(config.inputPath());

@@ -64,7 +64,8 @@ final class TrainTask implements Serializable {
         Path targetPath = new Path(target);
         BundleStorage storage = BundleStorage.forUri(targetPath.toUri(), conf.get());
         java.nio.file.Path local = Files.createTempFile("vecforge-trained-", ".faiss");
-        try (EmbeddingParquetReader sample = EmbeddingParquetReader.open(conf.get(), new Path(samplePath), "id",
+        try (ElapsedLog ticking = ElapsedLog.every(30, "training " + factory + " on " + sampleRows + " x " + dimension);
+                EmbeddingParquetReader sample = EmbeddingParquetReader.open(conf.get(), new Path(samplePath), "id",
                         "vector");
                 FaissIndex trained = Trainer.train(sample, sampleRows, dimension, factory, metric)) {
             trained.write(local);

@@ -64,6 +64,17 @@ final class TrainingScheduler {
                 + " is false and spark.executor.resource." + gpu + ".amount is unset)");
     }
 
+    /** train.trainer=gpu on an application that can never schedule a GPU fails at once. */
+    static void requireGpuIfDemanded(SparkContext sc, BuildConfig config) {
+        if (config.trainer() != TrainerChoice.GPU) {
+            return;
+        }
+        Placement placement = place(sc, config, 1);
+        if (placement.profile() == null) {
+            throw BuildFailedException.of(BuildFailure.CONFIG, "train.trainer=gpu, but " + placement.reason());
+        }
+    }
+
     TrainTask.Result run(TrainTask task, int cores) throws Exception {
         Placement placement = place(jsc.sc(), config, cores);
         TrainerChoice choice = config.trainer();

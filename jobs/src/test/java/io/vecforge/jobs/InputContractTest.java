@@ -139,7 +139,12 @@ class InputContractTest extends SparkTestSupport {
                 bad("keep-latest without an ordering column", (t, in) -> t.write(in, SCHEMA, t.good(0, ROWS)),
                         Map.of("input.duplicates", "keep-latest"), null, "needs input.order-column"),
                 bad("a config with an unknown key", (t, in) -> t.write(in, SCHEMA, t.good(0, ROWS)),
-                        Map.of("index.nlist", "16"), null, "unknown config key(s)", "index.nlist"));
+                        Map.of("index.nlist", "16"), null, "unknown config key(s)", "index.nlist"),
+                bad("train.trainer=gpu where no GPU is offered", (t, in) -> t.write(in, SCHEMA, t.good(0, ROWS)),
+                        Map.of("train.trainer", "gpu"), BuildFailure.CONFIG,
+                        "train.trainer=gpu, but Spark local mode schedules no 'gpu' resources"),
+                bad("an unknown trainer", (t, in) -> t.write(in, SCHEMA, t.good(0, ROWS)),
+                        Map.of("train.trainer", "tpu"), null, "train.trainer must be auto, gpu or cpu"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -35,7 +35,12 @@ final class InspectCommand implements Callable<Integer> {
         out().printf(Locale.ROOT, "source    %s (%,d rows accepted)%n", m.source.path, m.source.acceptedRows);
         out().printf(Locale.ROOT, "vectors   dimension %d, metric %s, factory \"%s\"%n", m.vectors.dimension,
                 m.vectors.metric, m.vectors.factory);
-        out().printf(Locale.ROOT, "training  %,d sampled rows, seed %d%n", m.training.sampleRows, m.training.seed);
+        out().printf(Locale.ROOT, "training  %,d sampled rows, seed %d%s%n", m.training.sampleRows, m.training.seed,
+                m.training.trainer == null ? "" : String.format(Locale.ROOT, "; on %s (%s)%s", m.training.trainer,
+                        m.training.device, m.training.millis == null ? "" : " in " + m.training.millis / 1000.0 + " s"));
+        if (m.training.note != null) {
+            out().printf(Locale.ROOT, "          %s%n", m.training.note);
+        }
         out().printf(Locale.ROOT, "recall@%d %s at nprobe %d on %d queries (minimum %.4f)%n", m.validation.k,
                 m.validation.recall == null ? "not measured" : String.format(Locale.ROOT, "%.4f", m.validation.recall),
                 m.validation.nprobe, m.validation.queries, m.validation.minRecall);

@@ -12,12 +12,12 @@ import java.nio.charset.StandardCharsets;
  * later process can tell a live owner from a killed one.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record ProcessOwner(String user, String host, long pid, String writtenAt) {
+public record ProcessOwner(String user, String host, String pidNamespace, long pid, String writtenAt) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static ProcessOwner current() {
-        return new ProcessOwner(System.getProperty("user.name", "unknown"), localHost(), ProcessHandle.current().pid(),
-                java.time.Instant.now().toString());
+        return new ProcessOwner(System.getProperty("user.name", "unknown"), localHost(), currentPidNamespace(),
+                ProcessHandle.current().pid(), java.time.Instant.now().toString());
     }
 
     /** The owner recorded in a file, or null when the file holds something else (an older format). */
@@ -37,10 +37,24 @@ public record ProcessOwner(String user, String host, long pid, String writtenAt)
         }
     }
 
-    /** True only when the owner ran on this host and its process is gone: then it is dead for sure. */
+    /**
+     * True only when the owner ran on this host, in this PID namespace (containers on one host may
+     * share a host name but not their pids), and its process is gone: then it is dead for sure.
+     */
     @JsonIgnore
     public boolean isDeadOnThisHost() {
-        return localHost().equals(host) && ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
+        String namespace = currentPidNamespace();
+        return localHost().equals(host) && !namespace.isEmpty() && namespace.equals(pidNamespace)
+                && ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
+    }
+
+    /** This process's PID namespace (Linux: the target of /proc/self/ns/pid), or "" if unknown. */
+    static String currentPidNamespace() {
+        try {
+            return java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/pid")).toString();
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
     }
 
     @Override

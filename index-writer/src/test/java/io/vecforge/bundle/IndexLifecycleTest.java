@@ -163,32 +163,36 @@ class IndexLifecycleTest {
     void versionsOfKilledBuildsAreCleanedAndRunningOnesKept() throws Exception {
         long deadPid = deadProcessId();
         incomplete("20261101-killed");
-        heartbeat("20261101-killed", new ProcessOwner("u", ProcessOwner.localHost(), deadPid, "t"));
+        heartbeat("20261101-killed", hereWithPid(deadPid));
         incomplete("20261102-running");
         heartbeat("20261102-running", ProcessOwner.current());
+        incomplete("20261105-other-container");
+        heartbeat("20261105-other-container",
+                new ProcessOwner("u", ProcessOwner.localHost(), "pid:[1]", deadPid, "t"));
         incomplete("20261103-elsewhere");
-        heartbeat("20261103-elsewhere", new ProcessOwner("u", "another-host", deadPid, "t"));
+        heartbeat("20261103-elsewhere",
+                new ProcessOwner("u", "another-host", ProcessOwner.currentPidNamespace(), deadPid, "t"));
         complete("20261104-finished");
-        heartbeat("20261104-finished", new ProcessOwner("u", ProcessOwner.localHost(), deadPid, "t"));
+        heartbeat("20261104-finished", hereWithPid(deadPid));
 
         assertEquals(List.of("20261101-killed"), lifecycle.cleanAbandoned(Instant.now()));
         assertFalse(Files.exists(versionDir("20261101-killed")));
         assertTrue(Files.exists(versionDir("20261102-running")), "a live owner's build is kept");
         assertTrue(Files.exists(versionDir("20261103-elsewhere")), "another host's build waits for a stale heartbeat");
+        assertTrue(Files.exists(versionDir("20261105-other-container")), "so does another PID namespace's");
         assertTrue(lifecycle.isComplete("20261104-finished"));
         assertFalse(Files.exists(versionDir("20261104-finished").resolve(BuildHeartbeat.FILE)));
 
         Instant later = Instant.now().plus(BuildHeartbeat.STALE).plusSeconds(60);
-        assertEquals(List.of("20261103-elsewhere"), lifecycle.cleanAbandoned(later).stream()
-                .filter(v -> !v.equals("20261102-running")).toList());
+        assertEquals(List.of("20261103-elsewhere", "20261105-other-container"), lifecycle.cleanAbandoned(later)
+                .stream().filter(v -> !v.equals("20261102-running")).sorted().toList());
     }
 
     @Test
     void aLockHeldByADeadPublisherIsBrokenAtOnce() throws Exception {
         complete("20261101-a");
         Files.createDirectories(root.resolve("idx"));
-        Files.write(root.resolve("idx").resolve("_publish.lock"),
-                new ProcessOwner("u", ProcessOwner.localHost(), deadProcessId(), "t").toJson());
+        Files.write(root.resolve("idx").resolve("_publish.lock"), hereWithPid(deadProcessId()).toJson());
         Files.writeString(root.resolve("idx").resolve(".LATEST.tmp-0b5e"), "half");
         long start = System.nanoTime();
         lifecycle.publish("20261101-a", "", "build");
@@ -196,6 +200,11 @@ class IndexLifecycleTest {
         assertEquals("20261101-a", lifecycle.published().orElseThrow());
         assertFalse(Files.exists(root.resolve("idx").resolve("_publish.lock")));
         assertFalse(Files.exists(root.resolve("idx").resolve(".LATEST.tmp-0b5e")), "a killed publisher's leftover");
+    }
+
+    /** An owner on this host and in this PID namespace. */
+    private static ProcessOwner hereWithPid(long pid) {
+        return new ProcessOwner("u", ProcessOwner.localHost(), ProcessOwner.currentPidNamespace(), pid, "t");
     }
 
     private static long deadProcessId() throws Exception {

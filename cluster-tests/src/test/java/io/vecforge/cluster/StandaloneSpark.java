@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -162,9 +161,5 @@ final class StandaloneSpark implements AutoCloseable {
             }
         }
         started.clear();
-    }
-
-    static URL url(String text) throws IOException {
-        return URI.create(text).toURL();
     }
 }

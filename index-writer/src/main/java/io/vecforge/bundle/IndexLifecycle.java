@@ -3,7 +3,6 @@ package io.vecforge.bundle;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vecforge.FailPoint;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -76,7 +75,8 @@ public final class IndexLifecycle {
             deleteLeftoverTemporaries();
             storage.movePointer(layout.latest(), version);
             FailPoint.reach(FailPoint.AFTER_POINTER);
-            appendHistory(new HistoryEntry(Instant.now().toString(), action, current, version, user(), host()));
+            appendHistory(new HistoryEntry(Instant.now().toString(), action, current, version, user(),
+                    ProcessOwner.localHost()));
             LOG.info("LATEST of {}: {} -> {} ({})", layout.indexDir(), current, version, action);
         });
     }
@@ -323,13 +323,6 @@ public final class IndexLifecycle {
         return System.getProperty("user.name", "unknown");
     }
 
-    private static String host() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
 
     /** LATEST moved underneath, or is held by another publisher. */
     public static final class ConcurrentPublishException extends IllegalStateException {

@@ -1,5 +1,6 @@
 package io.vecforge;
 
+import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -7,7 +8,9 @@ import org.slf4j.LoggerFactory;
  * Named points where a process can be told to stop and wait to be killed, so that crash tests hit
  * an exact moment (for example between writing _SUCCESS and moving LATEST) instead of racing a
  * timer. Off unless the JVM runs with {@code -Dvecforge.failpoint=<name>}; then, on reaching that
- * point, the thread logs "FAILPOINT <name> reached" and sleeps until the process is killed.
+ * point, the thread logs "FAILPOINT <name> reached" and sleeps until the process is killed. With
+ * {@code -Dvecforge.failpoint=<name>:throw} it throws an IOException there instead, as a storage
+ * error at that moment would.
  */
 public final class FailPoint {
     private static final Logger LOG = LoggerFactory.getLogger(FailPoint.class);
@@ -16,11 +19,18 @@ public final class FailPoint {
     public static final String BEFORE_SUCCESS = "publish.before-success";
     public static final String PUBLISH_LOCKED = "publish.locked";
     public static final String AFTER_POINTER = "publish.after-pointer";
+    public static final String POINTER_WRITE = "publish.pointer-write";
+    private static final String THROW = ":throw";
 
     private FailPoint() {}
 
-    public static void reach(String name) {
-        if (!name.equals(System.getProperty(PROPERTY))) {
+    public static void reach(String name) throws IOException {
+        String armed = System.getProperty(PROPERTY);
+        if ((name + THROW).equals(armed)) {
+            LOG.warn("FAILPOINT {} reached: throwing", name);
+            throw new IOException("FAILPOINT " + name + ": injected storage error");
+        }
+        if (!name.equals(armed)) {
             return;
         }
         LOG.warn("FAILPOINT {} reached: waiting to be killed", name);

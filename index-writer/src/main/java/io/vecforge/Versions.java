@@ -37,9 +37,4 @@ public final class Versions {
         return DAY.format(logicalDate) + "-" + STAMP.format(now) + "-"
                 + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
     }
-
-    /** The logical date a version id starts with. */
-    public static LocalDate logicalDateOf(String version) {
-        return LocalDate.parse(version.substring(0, 8), DAY);
-    }
 }

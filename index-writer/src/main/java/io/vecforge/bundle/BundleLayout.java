@@ -50,8 +50,9 @@ public final class BundleLayout {
         return new Path(indexDir, LATEST);
     }
 
+    /** The directory of a version; throws if the name is not a {@link VersionName} (never leaves the index). */
     public Path versionDir(String version) {
-        return new Path(indexDir, version);
+        return new Path(indexDir, VersionName.check(version));
     }
 
     public static String shardFileName(int shard) {

@@ -24,6 +24,21 @@ public final class Completion {
         return text.equals((PREFIX + sha256(manifestJson)).trim());
     }
 
+    /**
+     * The one definition of a complete version: its _SUCCESS holds the SHA-256 of the
+     * manifest.json beside it. Publish, validate, search, inspect and pull all ask this.
+     */
+    public static boolean isComplete(BundleStorage storage, org.apache.hadoop.fs.Path versionDir)
+            throws java.io.IOException {
+        org.apache.hadoop.fs.Path success = new org.apache.hadoop.fs.Path(versionDir, BundleLayout.SUCCESS);
+        org.apache.hadoop.fs.Path manifest = new org.apache.hadoop.fs.Path(versionDir, Manifest.FILE_NAME);
+        try {
+            return matches(storage.read(success), storage.read(manifest));
+        } catch (java.io.FileNotFoundException missing) {
+            return false;
+        }
+    }
+
     public static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));

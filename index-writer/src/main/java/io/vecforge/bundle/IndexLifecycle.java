@@ -1,7 +1,6 @@
 package io.vecforge.bundle;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vecforge.FailPoint;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -19,18 +18,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The versions of one index and the moves of its LATEST pointer: publish, rollback, pin, gc.
- * Every move of LATEST happens under a short exclusive lock, checks that the version is complete
- * (its _SUCCESS vouches for its manifest), and is appended to HISTORY.jsonl.
+ * Every move of LATEST goes through {@link VersionCommit} (lock, completeness, compare-and-swap,
+ * HISTORY.jsonl). Every version name is a {@link VersionName}: nothing outside the index is touched.
  */
 public final class IndexLifecycle {
     private static final Logger LOG = LoggerFactory.getLogger(IndexLifecycle.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final String HISTORY = "HISTORY.jsonl";
     public static final String PINS = "_pins";
-    private static final String LOCK = "_publish.lock";
-    /** The lock is held for a few small writes; one this old belongs to a publisher that died. */
-    private static final Duration STALE_LOCK = Duration.ofMinutes(2);
-    private static final Duration LOCK_WAIT = STALE_LOCK.plusSeconds(30);
 
     private final BundleStorage storage;
     private final BundleLayout layout;
@@ -40,52 +35,26 @@ public final class IndexLifecycle {
         this.layout = layout;
     }
 
+    /** The version LATEST names, checked to be a plain version of this index (a pointer elsewhere is refused). */
     public Optional<String> published() throws IOException {
-        return storage.readPointer(layout.latest());
+        return VersionCommit.published(storage, layout);
     }
 
-    /** Whether the version's _SUCCESS vouches for its manifest.json. */
+    /** Whether the version's _SUCCESS vouches for its manifest.json ({@link Completion#isComplete}). */
     public boolean isComplete(String version) throws IOException {
-        Path dir = layout.versionDir(version);
-        Path success = new Path(dir, BundleLayout.SUCCESS);
-        Path manifest = new Path(dir, Manifest.FILE_NAME);
-        return storage.exists(success) && storage.exists(manifest)
-                && Completion.matches(storage.read(success), storage.read(manifest));
+        return Completion.isComplete(storage, layout.versionDir(version));
     }
 
-    /**
-     * Points LATEST at a complete version.
-     *
-     * @param expectedCurrent if not null, publish only while LATEST still names this version
-     *     (or nothing, for "") — how a build makes sure no other build published meanwhile
-     */
-    public void publish(String version, String expectedCurrent, String action) throws IOException {
-        if (!isComplete(version)) {
-            throw new IllegalStateException("version " + version + " of " + layout.indexDir()
-                    + " is not complete: no _SUCCESS vouching for its manifest.json");
-        }
-        withLock(() -> {
-            String current = published().orElse(null);
-            if (expectedCurrent != null && !expectedCurrent.equals(current == null ? "" : current)) {
-                throw new ConcurrentPublishException("LATEST of " + layout.indexDir() + " moved to " + current
-                        + " while this build ran (it started from " + (expectedCurrent.isEmpty() ? "nothing"
-                        : expectedCurrent) + "); version " + version + " stays staged");
-            }
-            FailPoint.reach(FailPoint.PUBLISH_LOCKED);
-            deleteLeftoverTemporaries();
-            storage.movePointer(layout.latest(), version);
-            FailPoint.reach(FailPoint.AFTER_POINTER);
-            appendHistory(new HistoryEntry(Instant.now().toString(), action, current, version, user(),
-                    ProcessOwner.localHost()));
-            LOG.info("LATEST of {}: {} -> {} ({})", layout.indexDir(), current, version, action);
-        });
+    /** Points LATEST at a complete version; see {@link VersionCommit#publish} for the outcomes. */
+    public VersionCommit.Outcome publish(String version, String expectedCurrent, String action) throws IOException {
+        return new VersionCommit(storage, layout, version).publish(expectedCurrent, action);
     }
 
     /** Moves LATEST back to the version published before the current one, or to {@code target}. */
     public String rollback(String target) throws IOException {
         String current = published().orElseThrow(() -> new IllegalStateException(
                 "nothing is published in " + layout.indexDir()));
-        String to = target != null ? target : previous(current).orElseThrow(() -> new IllegalStateException(
+        String to = target != null ? VersionName.check(target) : previous(current).orElseThrow(() -> new IllegalStateException(
                 "no earlier complete version to roll back to from " + current + " (see HISTORY.jsonl)"));
         if (to.equals(current)) {
             throw new IllegalArgumentException(to + " is already published");
@@ -100,7 +69,7 @@ public final class IndexLifecycle {
         for (int i = history.size() - 1; i >= 0; i--) {
             HistoryEntry entry = history.get(i);
             if (!"rollback".equals(entry.action()) && current.equals(entry.to()) && entry.from() != null
-                    && isComplete(entry.from())) {
+                    && VersionName.isValid(entry.from()) && isComplete(entry.from())) {
                 return Optional.of(entry.from());
             }
         }
@@ -129,13 +98,13 @@ public final class IndexLifecycle {
     }
 
     public void unpin(String version) throws IOException {
-        storage.delete(new Path(new Path(layout.indexDir(), PINS), version));
+        storage.delete(new Path(new Path(layout.indexDir(), PINS), VersionName.check(version)));
     }
 
     public Set<String> pins() throws IOException {
         Set<String> pins = new HashSet<>();
         for (FileStatus pin : storage.list(new Path(layout.indexDir(), PINS))) {
-            if (!pin.getPath().getName().startsWith(".")) {
+            if (VersionName.isValid(pin.getPath().getName())) {
                 pins.add(pin.getPath().getName());
             }
         }
@@ -150,8 +119,8 @@ public final class IndexLifecycle {
         List<VersionInfo> versions = new ArrayList<>();
         for (FileStatus entry : storage.list(layout.indexDir())) {
             String name = entry.getPath().getName();
-            if (!entry.isDirectory() || name.startsWith("_") || name.startsWith(".")) {
-                continue;
+            if (!entry.isDirectory() || !VersionName.isValid(name)) {
+                continue; // _pins, _runs, and anything that is not a version: never listed, never collected
             }
             versions.add(describe(name, current, previous, pins.contains(name), entry.getModificationTime()));
         }
@@ -197,8 +166,7 @@ public final class IndexLifecycle {
         for (FileStatus entry : storage.list(layout.indexDir())) {
             String version = entry.getPath().getName();
             Path heartbeat = new Path(entry.getPath(), BuildHeartbeat.FILE);
-            if (!entry.isDirectory() || version.startsWith("_") || version.startsWith(".")
-                    || !storage.exists(heartbeat)) {
+            if (!entry.isDirectory() || !VersionName.isValid(version) || !storage.exists(heartbeat)) {
                 continue;
             }
             ProcessOwner owner;
@@ -249,87 +217,5 @@ public final class IndexLifecycle {
                 + manifest.files.stream().mapToLong(f -> f.bytes).sum();
         return new VersionInfo(version, state, pinned, manifest.source.acceptedRows, bytes, manifest.validation.recall,
                 manifest.createdAt, modified);
-    }
-
-    private void appendHistory(HistoryEntry entry) throws IOException {
-        Path file = new Path(layout.indexDir(), HISTORY);
-        byte[] old = storage.exists(file) ? storage.read(file) : new byte[0];
-        byte[] line = (JSON.writeValueAsString(entry) + "\n").getBytes(StandardCharsets.UTF_8);
-        byte[] all = new byte[old.length + line.length];
-        System.arraycopy(old, 0, all, 0, old.length);
-        System.arraycopy(line, 0, all, old.length, line.length);
-        storage.write(file, all);
-    }
-
-    private interface LockedAction {
-        void run() throws IOException;
-    }
-
-    private void withLock(LockedAction action) throws IOException {
-        Path lock = new Path(layout.indexDir(), LOCK);
-        byte[] owner = ProcessOwner.current().toJson();
-        Instant giveUp = Instant.now().plus(LOCK_WAIT);
-        while (!storage.createExclusive(lock, owner)) {
-            breakIfStale(lock);
-            if (Instant.now().isAfter(giveUp)) {
-                throw new ConcurrentPublishException("LATEST of " + layout.indexDir() + " is locked by "
-                        + ProcessOwner.describe(storage.read(lock)));
-            }
-            sleep();
-        }
-        try {
-            action.run();
-        } finally {
-            storage.delete(lock);
-        }
-    }
-
-    private void breakIfStale(Path lock) throws IOException {
-        try {
-            byte[] content = storage.read(lock);
-            ProcessOwner owner = ProcessOwner.parse(content);
-            boolean dead = owner != null && owner.isDeadOnThisHost();
-            if (dead || System.currentTimeMillis() - storage.modificationTime(lock) > STALE_LOCK.toMillis()) {
-                LOG.warn("breaking the publish lock {} of a publisher that {} ({})", lock,
-                        dead ? "is no longer running" : "held it over " + STALE_LOCK.toMinutes() + " minutes",
-                        ProcessOwner.describe(content));
-                storage.delete(lock);
-            }
-        } catch (java.io.FileNotFoundException released) {
-            // released meanwhile: try again
-        }
-    }
-
-    /** Pointer and history files a killed publisher was writing; only lock holders write them. */
-    private void deleteLeftoverTemporaries() throws IOException {
-        for (FileStatus entry : storage.list(layout.indexDir())) {
-            if (entry.isFile() && BundleStorage.isTemporary(entry.getPath().getName())) {
-                LOG.info("deleting {}, left by a publisher that was killed", entry.getPath());
-                storage.delete(entry.getPath());
-            }
-        }
-    }
-
-    private static void sleep() throws IOException {
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for the publish lock", e);
-        }
-    }
-
-    private static String user() {
-        return System.getProperty("user.name", "unknown");
-    }
-
-
-    /** LATEST moved underneath, or is held by another publisher. */
-    public static final class ConcurrentPublishException extends IllegalStateException {
-        private static final long serialVersionUID = 1L;
-
-        public ConcurrentPublishException(String message) {
-            super(message);
-        }
     }
 }

@@ -179,6 +179,17 @@ public final class Manifest {
         return shards.stream().mapToLong(s -> s.rows).sum();
     }
 
+    /** File names that more than one shard or file entry lists (a manifest must name each file once). */
+    public java.util.Set<String> repeatedFileNames() {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        java.util.Set<String> repeated = new java.util.TreeSet<>();
+        java.util.stream.Stream.concat(shards.stream().map(s -> s.file), files.stream().map(f -> f.file))
+                .filter(java.util.Objects::nonNull)
+                .filter(name -> !seen.add(name))
+                .forEach(repeated::add);
+        return repeated;
+    }
+
     /**
      * SHA-256 of everything that describes the bundle's content, with keys sorted: the same input,
      * config and vecforge version give the same hash. Left out: the version id, createdAt,

@@ -65,7 +65,7 @@ class IndexLifecycleTest {
         complete("20261101-a");
         complete("20261102-b");
         lifecycle.publish("20261101-a", "", "build");
-        assertThrows(IndexLifecycle.ConcurrentPublishException.class,
+        assertThrows(ConcurrentPublishException.class,
                 () -> lifecycle.publish("20261102-b", "", "build"));
         assertEquals("20261101-a", lifecycle.published().orElseThrow());
     }
@@ -86,7 +86,7 @@ class IndexLifecycleTest {
                     try {
                         lifecycle.publish(version, "", "build");
                         return true;
-                    } catch (IndexLifecycle.ConcurrentPublishException e) {
+                    } catch (ConcurrentPublishException e) {
                         return false;
                     }
                 }));

@@ -2,6 +2,7 @@ package io.vecforge.cli;
 
 import io.vecforge.jobs.BuildConfig;
 import io.vecforge.jobs.BuildFailedException;
+import io.vecforge.jobs.BuildFailure;
 import io.vecforge.jobs.BuildJob;
 import io.vecforge.jobs.BuildResult;
 import java.nio.file.Path;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Option;
             "24:rejected rows above input.max-rejected-fraction", "25:duplicate ids with input.duplicates=fail",
             "26:drift from the published version refused", "27:the new version failed validation",
             "28:another build published meanwhile (this version stays staged)",
-            "On any non-zero exit nothing is published and LATEST is unchanged."})
+            "29:moving LATEST failed so that it may or may not name the new version (nothing deleted)",
+            "On any other non-zero exit nothing is published and LATEST is unchanged."})
 final class BuildCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -88,7 +90,9 @@ final class BuildCommand implements Callable<Integer> {
             return 0;
         } catch (BuildFailedException e) {
             spec.commandLine().getErr().println("vecforge build: " + e.getMessage());
-            spec.commandLine().getErr().println("nothing was published; LATEST is unchanged");
+            spec.commandLine().getErr().println(e.failure() == BuildFailure.COMMIT_STATE_UNKNOWN
+                    ? "LATEST may or may not name the new version: check with `vecforge list`"
+                    : "nothing was published; LATEST is unchanged");
             return e.failure().exitCode();
         }
     }

@@ -2,33 +2,60 @@ package io.vecforge.cli;
 
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
+import io.vecforge.bundle.Completion;
 import io.vecforge.bundle.Manifest;
+import io.vecforge.bundle.VersionName;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
 /**
  * A bundle URI resolved to one version: a version directory, an index directory read through
- * LATEST, or a run record (INDEX/_runs/RUN, written by `build --run-id`).
+ * LATEST, or a run record (INDEX/_runs/RUN, written by `build --run-id`). A pointer (LATEST or a
+ * run record) is followed only to a plain version name inside its own index.
  */
-record BundleLocation(BundleStorage storage, Path versionDir) {
+record BundleLocation(BundleStorage storage, Path versionDir, String pointer) {
     static BundleLocation resolve(String uri) throws IOException {
         Path path = new Path(uri);
         BundleStorage storage = BundleStorage.forUri(path.toUri(), new Configuration());
         Path qualified = storage.qualify(path);
         if (storage.exists(new Path(qualified, Manifest.FILE_NAME))) {
-            return new BundleLocation(storage, qualified);
+            return new BundleLocation(storage, qualified, null);
         }
         Path runRecord = new Path(qualified, "VERSION");
         if (storage.exists(runRecord) && qualified.getParent() != null
                 && "_runs".equals(qualified.getParent().getName())) {
-            String version = new String(storage.read(runRecord), java.nio.charset.StandardCharsets.UTF_8).trim();
-            return new BundleLocation(storage, new Path(qualified.getParent().getParent(), version));
+            return followed(storage, qualified.getParent().getParent(), runRecord,
+                    new String(storage.read(runRecord), StandardCharsets.UTF_8));
         }
         Path latest = new Path(qualified, BundleLayout.LATEST);
         String version = storage.readPointer(latest).orElseThrow(() -> new IllegalArgumentException(
                 uri + " is neither a bundle version (no manifest.json) nor an index with a LATEST pointer"));
-        return new BundleLocation(storage, new Path(qualified, version));
+        return followed(storage, qualified, latest, version);
+    }
+
+    private static BundleLocation followed(BundleStorage storage, Path indexDir, Path pointer, String content)
+            throws IOException {
+        String version = VersionName.fromPointer(content, pointer);
+        Path versionDir = new Path(indexDir, version);
+        if (!storage.exists(versionDir)) {
+            throw new IllegalStateException(pointer + " names version " + version + ", which does not exist");
+        }
+        return new BundleLocation(storage, versionDir, pointer.toString());
+    }
+
+    boolean isComplete() throws IOException {
+        return Completion.isComplete(storage, versionDir);
+    }
+
+    /** Refuses a version whose _SUCCESS does not vouch for its manifest: it is never served. */
+    BundleLocation requireComplete() throws IOException {
+        if (!isComplete()) {
+            throw new IllegalStateException("version " + versionDir + (pointer == null ? "" : " (named by " + pointer
+                    + ")") + " is not complete: no _SUCCESS vouching for its manifest.json; refusing to use it");
+        }
+        return this;
     }
 
     Manifest manifest() throws IOException {

@@ -24,12 +24,16 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         BundleLocation location = BundleLocation.resolve(bundle);
+        if (location.pointer() != null) {
+            location.requireComplete();
+        }
         Manifest m = location.manifest();
         if (json) {
             out().println(new String(m.toJson(), StandardCharsets.UTF_8));
             return 0;
         }
-        out().printf(Locale.ROOT, "bundle    %s%n", location.versionDir());
+        out().printf(Locale.ROOT, "bundle    %s%s%n", location.versionDir(),
+                location.isComplete() ? "" : "  (NOT COMPLETE: no _SUCCESS vouching for this manifest)");
         out().printf(Locale.ROOT, "index     %s, version %s, created %s%n", m.indexName, m.version, m.createdAt);
         out().printf(Locale.ROOT, "built by  vecforge %s, faiss %s%n", m.vecforgeVersion, m.faissVersion);
         out().printf(Locale.ROOT, "source    %s (%,d rows accepted)%n", m.source.path, m.source.acceptedRows);

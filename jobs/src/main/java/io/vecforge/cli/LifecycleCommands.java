@@ -2,7 +2,7 @@ package io.vecforge.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.vecforge.Versions;
+import io.vecforge.bundle.VersionName;
 import io.vecforge.bundle.IndexLifecycle;
 import io.vecforge.bundle.VersionInfo;
 import java.io.PrintWriter;
@@ -47,7 +47,7 @@ final class LifecycleCommands {
         public Integer call() throws Exception {
             IndexLifecycle lifecycle = location.lifecycle();
             String before = lifecycle.published().orElse(null);
-            if (ifNewer && before != null && Versions.logicalDateOf(before).isAfter(Versions.logicalDateOf(version))) {
+            if (ifNewer && before != null && VersionName.logicalDate(before).isAfter(VersionName.logicalDate(version))) {
                 if (!lifecycle.isComplete(version)) {
                     throw new IllegalStateException("version " + version + " is not complete");
                 }

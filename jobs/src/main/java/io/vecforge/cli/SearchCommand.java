@@ -56,7 +56,13 @@ final class SearchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        BundleLocation location = BundleLocation.resolve(bundle);
+        if (k <= 0) {
+            throw new IllegalArgumentException("-k must be at least 1, got " + k);
+        }
+        if (nprobe != null && nprobe <= 0) {
+            throw new IllegalArgumentException("--nprobe must be at least 1, got " + nprobe);
+        }
+        BundleLocation location = BundleLocation.resolve(bundle).requireComplete();
         Manifest manifest = location.manifest();
         int dimension = manifest.vectors.dimension;
         float[] queries = queryVectors(manifest, dimension);
@@ -105,6 +111,12 @@ final class SearchCommand implements Callable<Integer> {
         if (vectors.length == 0 || vectors.length % dimension != 0) {
             throw new IllegalArgumentException("query has " + vectors.length + " components; the bundle's dimension is "
                     + dimension);
+        }
+        for (int i = 0; i < vectors.length; i++) {
+            if (!Float.isFinite(vectors[i])) {
+                throw new IllegalArgumentException("query " + i / dimension + " component " + i % dimension + " is "
+                        + vectors[i] + ": queries must be finite");
+            }
         }
         return vectors;
     }

@@ -13,13 +13,15 @@ import picocli.CommandLine.Parameters;
         description = "Checks a bundle: files, CRC32C, row counts, shards loading in Faiss, unique ids, recall.",
         exitCodeListHeading = "%nExit codes (the first failure found decides):%n",
         exitCodeList = {"0:valid", "1:unexpected error", "2:usage error",
-            "10:manifest missing, unreadable or inconsistent", "11:version has no _SUCCESS marker",
+            "10:manifest missing, unreadable or inconsistent", "11:version has no _SUCCESS vouching for its manifest",
             "12:a file named by the manifest is missing", "13:a file's size differs from the manifest",
             "14:a file's CRC32C differs from the manifest",
             "15:shard rows do not add up to the accepted input rows",
             "16:a shard does not load in Faiss or disagrees with the manifest",
             "17:an id appears twice or in the wrong shard",
-            "18:recall on the hold-out queries is below the threshold"})
+            "18:recall on the hold-out queries is below the threshold",
+            "19:the version lies under another index or version name than its manifest says",
+            "4:refused: LATEST or a run record names something that is not a version of its index"})
 final class ValidateCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -38,6 +40,12 @@ final class ValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (minRecall != null && !(minRecall >= 0 && minRecall <= 1)) {
+            throw new IllegalArgumentException("--min-recall must be within [0, 1], got " + minRecall);
+        }
+        if (nprobe != null && nprobe <= 0) {
+            throw new IllegalArgumentException("--nprobe must be at least 1, got " + nprobe);
+        }
         BundleLocation location = BundleLocation.resolve(bundle);
         java.nio.file.Path scratch = Files.createTempDirectory("vecforge-validate-");
         ValidationReport report;

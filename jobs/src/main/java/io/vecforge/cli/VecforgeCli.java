@@ -1,6 +1,7 @@
 package io.vecforge.cli;
 
 import io.vecforge.Versions;
+import io.vecforge.bundle.CommitStateUnknownException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -16,7 +17,8 @@ import picocli.CommandLine.Command;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:unexpected error", "2:usage error",
             "4:refused: the version is not complete, or LATEST is locked or moved",
-            "3:build failed (nothing published)", "10-18:validation failures, see `vecforge validate --help`"})
+            "3:build failed (nothing published)",
+            "5:LATEST may or may not have moved (an error hit while it was written): check with `vecforge list`", "10-18:validation failures, see `vecforge validate --help`"})
 public final class VecforgeCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -35,6 +37,9 @@ public final class VecforgeCli implements Runnable {
                     commandLine.getErr().println("vecforge " + commandLine.getCommandName() + ": " + e.getMessage());
                     if (e instanceof IllegalArgumentException) {
                         return 2;
+                    }
+                    if (e instanceof CommitStateUnknownException) {
+                        return 5;
                     }
                     return e instanceof IllegalStateException ? 4 : 1;
                 });

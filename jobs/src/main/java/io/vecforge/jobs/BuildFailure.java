@@ -12,7 +12,9 @@ public enum BuildFailure {
     DUPLICATE_IDS(25, "ids appear more than once and input.duplicates is fail"),
     DRIFT(26, "the new version drifts from the published one beyond the publish.* limits"),
     INVALID_BUNDLE(27, "the built version failed validation (see the validation report)"),
-    CONCURRENT_PUBLISH(28, "another build published this index meanwhile; this version stays staged");
+    CONCURRENT_PUBLISH(28, "another build published this index meanwhile; this version stays staged"),
+    COMMIT_STATE_UNKNOWN(29, "moving LATEST failed so that it may or may not name the new version; nothing was"
+            + " deleted: check with `vecforge list`");
 
     private final int exitCode;
     private final String meaning;

@@ -6,7 +6,6 @@ import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.xxhash64;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vecforge.build.DuplicatePolicy;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -18,7 +17,6 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.storage.StorageLevel;
 import scala.collection.JavaConverters;
-import io.vecforge.FailPoint;
 import io.vecforge.Versions;
 import io.vecforge.bundle.BuildHeartbeat;
 import io.vecforge.build.InvalidRowException;
@@ -26,8 +24,11 @@ import io.vecforge.build.Neighbours;
 import io.vecforge.build.TrainingPlan;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
-import io.vecforge.bundle.Completion;
+import io.vecforge.bundle.CommitFailedException;
+import io.vecforge.bundle.CommitStateUnknownException;
+import io.vecforge.bundle.ConcurrentPublishException;
 import io.vecforge.bundle.IndexLifecycle;
+import io.vecforge.bundle.VersionCommit;
 import io.vecforge.bundle.FileDigest;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.ShardAssignment;
@@ -70,6 +71,8 @@ public final class BuildJob {
     private final Configuration hadoopConf;
     private final StageClock clock = new StageClock();
     private boolean createdVersionDir;
+    /** Set once _SUCCESS is written: from then on no error may delete the version or mark it failed. */
+    private boolean staged;
     private BuildHeartbeat heartbeat;
     private boolean publish = true;
     private Dataset<Row> mappedRows;
@@ -115,8 +118,10 @@ public final class BuildJob {
             }
             stopHeartbeat();
         }
-        if (failure.failure() != BuildFailure.CONCURRENT_PUBLISH) {
-            markFailed(storage, versionDir, failure);
+        if (staged) {
+            LOG.error("{}", failure.getMessage());
+        } else {
+            markFailed(storage, layout, version, failure);
         }
         throw failure;
     }
@@ -147,7 +152,7 @@ public final class BuildJob {
         manifest.source.vectorColumn = config.vectorColumn();
         manifest.ids.external = input.externalIds();
         manifest.ids.columns = config.idColumns();
-        Optional<String> published = storage.readPointer(layout.latest());
+        Optional<String> published = VersionCommit.published(storage, layout);
         DriftGuard drift = new DriftGuard(published.isPresent() ? readManifest(storage, layout, published.get())
                 : null, version, config);
         clock.stop();
@@ -261,23 +266,35 @@ public final class BuildJob {
         manifest.createdAt = Instant.now().toString();
         manifest.timingsMillis.putAll(clock.timings());
         manifest.contentHash = manifest.computeContentHash();
-        byte[] manifestJson = manifest.toJson();
-        storage.write(new Path(versionDir, Manifest.FILE_NAME), manifestJson);
-        FailPoint.reach(FailPoint.BEFORE_SUCCESS);
-        storage.write(new Path(versionDir, BundleLayout.SUCCESS), Completion.marker(manifestJson));
+        VersionCommit commit = new VersionCommit(storage, layout, version);
+        commit.stage(manifest.toJson());
+        staged = true;
         stopHeartbeat();
         if (publish) {
-            try {
-                new IndexLifecycle(storage, layout).publish(version, published.orElse(""), "build");
-            } catch (IndexLifecycle.ConcurrentPublishException e) {
-                throw BuildFailedException.of(BuildFailure.CONCURRENT_PUBLISH, e.getMessage());
-            }
+            publish(commit, published.orElse(""));
         }
         clock.stop();
         LOG.info("{} {} version {} (published before: {}); recall@{} {}; rows: {}; stage timings ms: {}",
                 publish ? "published" : "staged (not published)", config.indexName(), version,
                 published.orElse(null), config.k(), report.recall, describe(accounting), clock.timings());
         return new BuildResult(versionDir.toString(), manifest, report, published.orElse(null), publish);
+    }
+
+    /**
+     * Moves LATEST to the staged version. Whatever happens here, the version is complete and is
+     * never marked failed: it stays staged, or it is (or may be) the one LATEST names.
+     */
+    private static void publish(VersionCommit commit, String expectedCurrent) throws IOException {
+        try {
+            commit.publish(expectedCurrent, "build");
+        } catch (ConcurrentPublishException e) {
+            throw BuildFailedException.of(BuildFailure.CONCURRENT_PUBLISH, e.getMessage());
+        } catch (CommitStateUnknownException e) {
+            throw BuildFailedException.of(BuildFailure.COMMIT_STATE_UNKNOWN, e.getMessage());
+        } catch (CommitFailedException e) {
+            throw BuildFailedException.of(BuildFailure.FAILED, e.getMessage()
+                    + "; the version stays staged (complete and valid): `vecforge publish` can promote it");
+        }
     }
 
     /** Versions whose driver was killed mid-build are deleted by the next build of the index. */
@@ -549,29 +566,23 @@ public final class BuildJob {
      * Leaves a failed version that can never look complete: its files are deleted, the quarantined
      * rows are kept for inspection, and _FAILED records why.
      */
-    private void markFailed(BundleStorage storage, Path versionDir, BuildFailedException failure) {
+    private void markFailed(BundleStorage storage, BundleLayout layout, String version, BuildFailedException failure) {
         LOG.error("{}", failure.getMessage());
         if (!createdVersionDir) {
             return;
         }
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("stage", failure.stage());
+        record.put("failure", failure.failure().name());
+        record.put("exitCode", failure.failure().exitCode());
+        record.put("message", failure.detail());
+        record.put("failedAt", Instant.now().toString());
         try {
-            for (org.apache.hadoop.fs.FileStatus entry : storage.fileSystem().listStatus(versionDir)) {
-                if (!entry.getPath().getName().equals(BundleLayout.QUARANTINE)) {
-                    storage.delete(entry.getPath());
-                }
-            }
-            Map<String, Object> record = new LinkedHashMap<>();
-            record.put("stage", failure.stage());
-            record.put("failure", failure.failure().name());
-            record.put("exitCode", failure.failure().exitCode());
-            record.put("message", failure.detail());
-            record.put("failedAt", Instant.now().toString());
-            storage.write(new Path(versionDir, BundleLayout.FAILED),
-                    new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
-            LOG.warn("version {} marked failed; nothing was published", versionDir);
-        } catch (IOException e) {
-            LOG.warn("could not clean up failed version {} (it has no _SUCCESS, so it is never served): {}",
-                    versionDir, e.getMessage());
+            new VersionCommit(storage, layout, version).fail(record);
+            LOG.warn("version {} marked failed; nothing was published", version);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("could not mark version {} failed (it has no _SUCCESS, so it is never served): {}", version,
+                    e.getMessage());
         }
     }
 

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
             "40:version not complete", "41:size mismatch", "42:CRC32C mismatch",
             "43:unsafe file name in the manifest ('..')", "44:absolute path in the manifest",
             "45:symbolic link in the source", "46:file larger than --max-file-bytes",
-            "47:warm-up failed (shard load or smoke queries)", "48:--on-activate failed (rolled back)"})
+            "47:warm-up failed (shard load or smoke queries)", "48:--on-activate failed (rolled back)",
+            "49:the manifest lists one file twice"})
 public final class PullCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

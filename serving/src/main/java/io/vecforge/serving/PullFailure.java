@@ -10,7 +10,8 @@ public enum PullFailure {
     SYMLINK(45, "a file of the bundle is a symbolic link"),
     TOO_LARGE(46, "the manifest declares a file larger than --max-file-bytes"),
     WARM_UP_FAILED(47, "a shard does not load in Faiss, disagrees with the manifest, or fails the smoke queries"),
-    ACTIVATE_FAILED(48, "the --on-activate command failed; current was switched back");
+    ACTIVATE_FAILED(48, "the --on-activate command failed; current was switched back"),
+    DUPLICATE_FILE(49, "the manifest lists one file name twice");
 
     private final int exitCode;
     private final String meaning;

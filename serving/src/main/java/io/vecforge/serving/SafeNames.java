@@ -1,6 +1,7 @@
 package io.vecforge.serving;
 
 import io.vecforge.bundle.Manifest;
+import io.vecforge.bundle.VersionName;
 import java.util.regex.Pattern;
 
 /**
@@ -13,6 +14,10 @@ final class SafeNames {
     private SafeNames() {}
 
     static void check(Manifest manifest, long maxFileBytes) {
+        for (String repeated : manifest.repeatedFileNames()) {
+            throw new PullException(PullFailure.DUPLICATE_FILE, "the manifest lists file '" + repeated
+                    + "' more than once");
+        }
         for (Manifest.Shard shard : manifest.shards) {
             check(shard.file, shard.bytes, maxFileBytes);
         }
@@ -27,8 +32,9 @@ final class SafeNames {
     }
 
     static void checkVersion(String version) {
-        if (!SEGMENT.matcher(version).matches() || version.contains("..")) {
-            throw new PullException(PullFailure.PATH_TRAVERSAL, "version '" + version + "' is not a plain name");
+        if (!VersionName.isValid(version)) {
+            throw new PullException(PullFailure.PATH_TRAVERSAL, "version '" + version + "' is not a plain version"
+                    + " name of this index");
         }
     }
 

@@ -3,6 +3,8 @@ package io.vecforge.validate;
 import io.vecforge.build.Neighbours;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
+import io.vecforge.bundle.Completion;
+import io.vecforge.bundle.IndexLifecycle;
 import io.vecforge.bundle.FileDigest;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.ShardAssignment;
@@ -78,18 +80,52 @@ public final class BundleValidator {
             return report;
         }
         if (options.requireSuccess()) {
-            if (storage.exists(new Path(versionDir, BundleLayout.SUCCESS))) {
-                report.passed("complete");
-            } else {
-                report.fail(FailureClass.INCOMPLETE, BundleLayout.SUCCESS, "the version was never completed");
-            }
+            checkComplete(versionDir, report);
         }
         Set<String> damaged = checkFiles(versionDir, manifest, report);
         checkRowCounts(manifest, report);
         checkShardsAndRecall(versionDir, manifest, damaged, report);
+        checkLocation(versionDir, manifest, report);
         LOG.info("validation of {} {}: {}", manifest.indexName, manifest.version,
                 report.isOk() ? "valid" : report.problems);
         return report;
+    }
+
+    private void checkComplete(Path versionDir, ValidationReport report) throws IOException {
+        if (Completion.isComplete(storage, versionDir)) {
+            report.passed("complete");
+        } else if (storage.exists(new Path(versionDir, BundleLayout.SUCCESS))) {
+            report.fail(FailureClass.INCOMPLETE, BundleLayout.SUCCESS, "_SUCCESS does not vouch for this"
+                    + " manifest.json (its SHA-256 differs): the manifest changed after the build completed");
+        } else {
+            report.fail(FailureClass.INCOMPLETE, BundleLayout.SUCCESS, "the version was never completed");
+        }
+    }
+
+    /**
+     * A version copied under another version name, or into another index, is not the version its
+     * manifest describes. Checked last, so a damaged copy still reports its damage first. The index
+     * name is checked where the parent directory is an index (it holds LATEST or HISTORY.jsonl); a
+     * serving node's pulled copy (DIR/versions/V) is not one.
+     */
+    private void checkLocation(Path versionDir, Manifest manifest, ValidationReport report) throws IOException {
+        String problem = null;
+        Path parent = versionDir.getParent();
+        if (!versionDir.getName().equals(manifest.version)) {
+            problem = "the manifest is of version '" + manifest.version + "' but lies in '" + versionDir.getName()
+                    + "'";
+        } else if (parent != null && !parent.getName().equals(manifest.indexName)
+                && (storage.exists(new Path(parent, BundleLayout.LATEST))
+                        || storage.exists(new Path(parent, IndexLifecycle.HISTORY)))) {
+            problem = "the manifest is of index '" + manifest.indexName + "' but lies in index '" + parent.getName()
+                    + "'";
+        }
+        if (problem != null) {
+            report.fail(FailureClass.MISPLACED, Manifest.FILE_NAME, problem + ": a copy under another name is not"
+                    + " the version it describes");
+        } else {
+            report.passed("location");
+        }
     }
 
     private boolean checkManifest(Manifest manifest, ValidationReport report) {
@@ -114,6 +150,8 @@ public final class BundleValidator {
                 report.fail(FailureClass.MANIFEST, Manifest.FILE_NAME, "shard entry " + i + " is malformed");
             }
         }
+        manifest.repeatedFileNames().forEach(name -> report.fail(FailureClass.MANIFEST, name,
+                "the manifest lists '" + name + "' more than once"));
         if (report.problems.size() > before) {
             return false;
         }

@@ -1,0 +1,14 @@
+package io.vecforge.bundle;
+
+/**
+ * The pointer write failed in a way that leaves it unknown whether LATEST names the version (as
+ * Iceberg's CommitStateUnknownException): the caller must neither retry blindly nor delete or
+ * mark the version failed, since it may be the one serving.
+ */
+public final class CommitStateUnknownException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    public CommitStateUnknownException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

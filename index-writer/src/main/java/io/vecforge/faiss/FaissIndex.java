@@ -11,12 +11,16 @@ import org.bytedeco.javacpp.Loader;
  *
  * <p>{@link #close()} frees the native index at once; nothing relies on garbage collection.
  * Instances are not thread-safe. Faiss errors arrive as {@link RuntimeException}s carrying
- * Faiss's own message.
+ * Faiss's own message; vectors and ids are checked before every call ({@link VectorGuard}), so
+ * values Faiss would abort on are an IllegalArgumentException instead.
  */
 public final class FaissIndex implements AutoCloseable {
     static {
         Loader.load(NativeFaiss.class);
     }
+
+    /** ||x - y||² ≤ 4·max(||x||², ||y||²): below this squared norm, no distance overflows a float. */
+    public static final double MAX_SQUARED_NORM = Float.MAX_VALUE / 4.0;
 
     private NativeIndex peer;
 
@@ -88,16 +92,19 @@ public final class FaissIndex implements AutoCloseable {
     /** Trains on n vectors held in native memory (n * dimension floats). */
     public void train(FloatPointer vectors, long n) {
         checkLength(vectors.capacity(), n);
+        VectorGuard.checkVectors(vectors, n, dimension());
         live().train(n, vectors);
     }
 
     public void train(float[] vectors, int n) {
         checkLength(vectors.length, n);
+        VectorGuard.checkVectors(vectors, n, dimension());
         live().train(n, vectors);
     }
 
     public void add(float[] vectors, int n) {
         checkLength(vectors.length, n);
+        VectorGuard.checkVectors(vectors, n, dimension());
         live().add(n, vectors);
     }
 
@@ -106,11 +113,17 @@ public final class FaissIndex implements AutoCloseable {
         if (ids.length < n) {
             throw new IllegalArgumentException("ids hold " + ids.length + " entries, need " + n);
         }
+        VectorGuard.checkVectors(vectors, n, dimension());
+        VectorGuard.checkIds(ids, n);
         live().addWithIds(n, vectors, ids);
     }
 
     public SearchResult search(float[] queries, int n, int k) {
         checkLength(queries.length, n);
+        if (k <= 0) {
+            throw new IllegalArgumentException("k must be positive, got " + k);
+        }
+        VectorGuard.checkVectors(queries, n, dimension());
         float[] distances = new float[n * k];
         long[] labels = new long[n * k];
         live().search(n, queries, k, distances, labels);

@@ -3,15 +3,12 @@ package io.vecforge.jobs;
 import io.vecforge.build.DuplicatePolicy;
 import io.vecforge.faiss.Metric;
 import java.io.IOException;
-import java.io.Reader;
 import java.io.Serializable;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeSet;
 
 /**
@@ -75,16 +72,7 @@ public final class BuildConfig implements Serializable {
     }
 
     public static BuildConfig load(Path file, Map<String, String> overrides) throws IOException {
-        Properties properties = new Properties();
-        if (file != null) {
-            try (Reader reader = Files.newBufferedReader(file)) {
-                properties.load(reader);
-            }
-        }
-        Map<String, String> merged = new LinkedHashMap<>();
-        for (String key : properties.stringPropertyNames()) {
-            merged.put(key, properties.getProperty(key).trim());
-        }
+        Map<String, String> merged = new LinkedHashMap<>(file == null ? Map.of() : ConfigFile.read(file));
         merged.putAll(overrides);
         return of(merged, file == null ? "command line" : file.toString());
     }

@@ -2,6 +2,9 @@ package io.vecforge.jobs;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
@@ -24,6 +27,11 @@ final class InputReader {
             raw = spark.read().option("mergeSchema", "true").parquet(config.inputPath());
         } catch (Exception e) {
             String cause = BuildJob.describe(e);
+            Optional<String> type = unreadableType(path, hadoopConf);
+            if (type.isPresent()) {
+                throw BuildFailedException.of(BuildFailure.INPUT_SCHEMA, "input " + config.inputPath() + ": "
+                        + type.get());
+            }
             if (cause.contains("merge") || cause.contains("Merge")) {
                 throw BuildFailedException.of(BuildFailure.INPUT_UNREADABLE,
                         "the files of input " + config.inputPath() + " disagree on schema: " + cause);
@@ -57,9 +65,10 @@ final class InputReader {
                 throw BuildFailedException.of(BuildFailure.INPUT_NOT_READY, "input " + path
                         + " has no _SUCCESS marker (input.require-success=true): the upstream job has not finished");
             }
-            if (!hasDataFile(fs, path)) {
-                throw BuildFailedException.of(BuildFailure.INPUT_MISSING,
-                        "input " + path + " contains no Parquet files");
+            if (dataFiles(fs, path, 1).isEmpty()) {
+                throw BuildFailedException.of(BuildFailure.INPUT_MISSING, "input " + path + " contains no Parquet"
+                        + " files (hidden files and directories such as _temporary/ of an unfinished job do not"
+                        + " count)");
             }
         } catch (FileNotFoundException e) {
             throw BuildFailedException.of(BuildFailure.INPUT_MISSING, "input path " + path + " does not exist");
@@ -69,12 +78,36 @@ final class InputReader {
         }
     }
 
-    private static boolean hasDataFile(FileSystem fs, Path path) throws IOException {
-        RemoteIterator<LocatedFileStatus> files = fs.listFiles(path, true);
-        while (files.hasNext()) {
+    private static Optional<String> unreadableType(Path path, Configuration conf) {
+        try {
+            FileSystem fs = path.getFileSystem(conf);
+            return ParquetTypeDiagnosis.unreadableType(fs, dataFiles(fs, path, 1000));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Up to {@code limit} files Spark reads: non-empty, and neither the file nor a directory on its
+     * way below the input is hidden ('_' or '.', as in _temporary/ of a job still writing).
+     */
+    private static List<Path> dataFiles(FileSystem fs, Path path, int limit) throws IOException {
+        Path root = fs.makeQualified(path);
+        int rootDepth = root.depth();
+        List<Path> found = new ArrayList<>();
+        RemoteIterator<LocatedFileStatus> files = fs.listFiles(root, true);
+        while (files.hasNext() && found.size() < limit) {
             LocatedFileStatus file = files.next();
-            String name = file.getPath().getName();
-            if (!name.startsWith("_") && !name.startsWith(".") && file.getLen() > 0) {
+            if (file.getLen() > 0 && !hidden(file.getPath(), rootDepth)) {
+                found.add(file.getPath());
+            }
+        }
+        return found;
+    }
+
+    private static boolean hidden(Path file, int rootDepth) {
+        for (Path p = file; p != null && p.depth() > rootDepth; p = p.getParent()) {
+            if (p.getName().startsWith("_") || p.getName().startsWith(".")) {
                 return true;
             }
         }

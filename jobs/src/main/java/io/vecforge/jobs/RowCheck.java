@@ -1,5 +1,6 @@
 package io.vecforge.jobs;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.expr;
@@ -9,6 +10,7 @@ import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
 
+import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,59 +25,92 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Classifies every input row as accepted or rejected (with a reason), in one aggregation pass,
- * and writes the rejected rows to a quarantine dataset. Reasons, in order of precedence:
- * null-id, null-vector, wrong-dimension, non-finite (NaN, ±Inf or a null component), and
- * zero-vector when the metric normalises.
+ * and writes the rejected rows to a quarantine dataset. Values are checked as Faiss will see them:
+ * after the cast to float. Reasons, in order of precedence (docs/build.md):
+ * <ul>
+ * <li>of the row: null-id, negative-id (Faiss reserves -1 for "no result"), null-vector,
+ *     null-order (the configured order column is null);
+ * <li>wrong-dimension;
+ * <li>of the values: non-finite (NaN, ±Inf or a null component), float-overflow (a double beyond
+ *     the float range), float-underflow (a non-zero double that becomes 0 as a float),
+ *     norm-overflow (squared L2 norm ≥ {@link FaissIndex#MAX_SQUARED_NORM}, so that every distance between
+ *     accepted vectors stays finite in float), zero-vector and norm-underflow (squared norm below
+ *     the smallest normal float) when the metric normalises.
+ * </ul>
  */
 final class RowCheck {
     private static final Logger LOG = LoggerFactory.getLogger(RowCheck.class);
-    static final List<String> REASONS =
-            List.of("null-id", "null-vector", "wrong-dimension", "non-finite", "zero-vector");
+    static final List<String> REASONS = List.of("null-id", "negative-id", "null-vector", "null-order",
+            "wrong-dimension", "non-finite", "float-overflow", "float-underflow", "norm-overflow", "zero-vector",
+            "norm-underflow");
     private static final int SAMPLE_IDS = 5;
 
     private final InputTable input;
-    private final Metric metric;
     private final Column idNull;
     private final Column vector;
-    private final Column nonFinite;
-    private final Column allZero;
+    private final Column rowProblem;
+    private final Column valueProblem;
 
     RowCheck(InputTable input, Metric metric) {
         this.input = input;
-        this.metric = metric;
         this.idNull = input.idColumns().stream().map(c -> col(c).isNull()).reduce(Column::or).orElseThrow();
-        this.vector = col(input.vectorColumn());
-        String v = "`" + input.vectorColumn() + "`";
-        this.nonFinite = expr("exists(" + v
-                + ", x -> x IS NULL OR isnan(x) OR x = double('Infinity') OR x = double('-Infinity'))");
-        this.allZero = expr("forall(" + v + ", x -> x = 0)");
+        this.vector = col("`" + input.vectorColumn() + "`");
+        this.rowProblem = rowProblem(input, idNull, vector);
+        this.valueProblem = valueProblem("`" + input.vectorColumn() + "`", metric);
     }
 
-    /** Row counts by (null id, null vector, size, non-finite, all zero): one pass over the input. */
+    private static Column rowProblem(InputTable input, Column idNull, Column vector) {
+        Column negativeId = input.externalIds() ? lit(false) : col("`" + input.idColumns().get(0) + "`").lt(0);
+        Column orderNull = input.orderColumn() == null ? lit(false) : col("`" + input.orderColumn() + "`").isNull();
+        return when(idNull, lit("null-id"))
+                .when(negativeId, lit("negative-id"))
+                .when(vector.isNull(), lit("null-vector"))
+                .when(orderNull, lit("null-order"))
+                .otherwise(lit(null).cast("string"));
+    }
+
+    private static Column valueProblem(String v, Metric metric) {
+        String squaredNorm = "aggregate(" + v + ", cast(0 as double), (acc, x) -> acc + double(float(x)) * double(float(x)))";
+        Column nonFinite = expr("exists(" + v
+                + ", x -> x IS NULL OR isnan(x) OR x = double('Infinity') OR x = double('-Infinity'))");
+        Column floatOverflow = expr("exists(" + v + ", x -> abs(float(x)) = float('Infinity'))");
+        Column floatUnderflow = expr("exists(" + v + ", x -> x != 0 AND float(x) = 0)");
+        Column normOverflow = expr(squaredNorm + " >= " + FaissIndex.MAX_SQUARED_NORM);
+        Column zero = metric.normalizes() ? expr("forall(" + v + ", x -> x = 0)") : lit(false);
+        Column normUnderflow = metric.normalizes() ? expr(squaredNorm + " < " + (double) Float.MIN_NORMAL) : lit(false);
+        return when(nonFinite, lit("non-finite"))
+                .when(floatOverflow, lit("float-overflow"))
+                .when(floatUnderflow, lit("float-underflow"))
+                .when(normOverflow, lit("norm-overflow"))
+                .when(zero, lit("zero-vector"))
+                .when(normUnderflow, lit("norm-underflow"))
+                .otherwise(lit(null).cast("string"));
+    }
+
+    /** Row counts by (row problem, size, value problem): one pass over the input. */
     RowAccounting count(int configuredDimension) {
         List<Row> groups = input.raw().groupBy(
-                        idNull.as("id_null"),
-                        vector.isNull().as("vector_null"),
+                        rowProblem.as("row_problem"),
                         when(vector.isNull(), lit(-1)).otherwise(size(vector)).as("size"),
-                        nonFinite.as("non_finite"),
-                        allZero.as("all_zero"))
+                        valueProblem.as("value_problem"))
                 .count()
                 .collectAsList();
         long total = 0;
         Map<Integer, Long> bySize = new LinkedHashMap<>();
         for (Row g : groups) {
-            total += g.getLong(5);
-            if (!g.getBoolean(1)) {
-                bySize.merge(g.getInt(2), g.getLong(5), Long::sum);
+            total += g.getLong(3);
+            if (g.getInt(1) >= 0) {
+                bySize.merge(g.getInt(1), g.getLong(3), Long::sum);
             }
         }
         int dimension = configuredDimension > 0 ? configuredDimension : mostCommon(bySize);
         Map<String, Long> rejected = new LinkedHashMap<>();
         for (Row g : groups) {
-            String reason = reason(g.getBoolean(0), g.getBoolean(1), g.getInt(2), g.isNullAt(3) || g.getBoolean(3),
-                    !g.isNullAt(4) && g.getBoolean(4), dimension);
+            String reason = !g.isNullAt(0) ? g.getString(0)
+                    : g.getInt(1) != dimension ? "wrong-dimension"
+                    : g.isNullAt(2) ? null : g.getString(2);
             if (reason != null) {
-                rejected.merge(reason, g.getLong(5), Long::sum);
+                rejected.merge(reason, g.getLong(3), Long::sum);
             }
         }
         Map<String, Long> ordered = new LinkedHashMap<>();
@@ -88,26 +123,6 @@ final class RowCheck {
         return new RowAccounting(total, dimension, ordered);
     }
 
-    private String reason(boolean idIsNull, boolean vectorIsNull, int size, boolean nonFiniteValue, boolean zero,
-            int dimension) {
-        if (idIsNull) {
-            return "null-id";
-        }
-        if (vectorIsNull) {
-            return "null-vector";
-        }
-        if (size != dimension) {
-            return "wrong-dimension";
-        }
-        if (nonFiniteValue) {
-            return "non-finite";
-        }
-        if (zero && metric.normalizes()) {
-            return "zero-vector";
-        }
-        return null;
-    }
-
     private static int mostCommon(Map<Integer, Long> bySize) {
         return bySize.entrySet().stream()
                 .max((a, b) -> a.getValue().equals(b.getValue()) ? Integer.compare(b.getKey(), a.getKey())
@@ -118,13 +133,7 @@ final class RowCheck {
 
     /** The same classification as a column: the reason, or null for an accepted row. */
     Column reasonColumn(int dimension) {
-        Column zero = metric.normalizes() ? allZero : lit(false);
-        return when(idNull, lit("null-id"))
-                .when(vector.isNull(), lit("null-vector"))
-                .when(size(vector).notEqual(dimension), lit("wrong-dimension"))
-                .when(nonFinite, lit("non-finite"))
-                .when(zero, lit("zero-vector"))
-                .otherwise(lit(null).cast("string"));
+        return coalesce(rowProblem, when(size(vector).notEqual(dimension), lit("wrong-dimension")), valueProblem);
     }
 
     Dataset<Row> accepted(int dimension) {

@@ -61,6 +61,35 @@ class IndexLifecycleTest {
     }
 
     @Test
+    void versionArgumentsNeverReachOutsideTheIndex() throws Exception {
+        complete("20261101-a");
+        lifecycle.publish("20261101-a", "", "build");
+        lifecycle.pin("20261101-a");
+        Path outside = root.resolve("20261101-outside");
+        Files.createDirectories(outside);
+        for (String bad : new String[] {"../20261101-outside", "../idx/20261101-a", "", "/tmp", "../LATEST"}) {
+            assertThrows(IllegalArgumentException.class, () -> lifecycle.unpin("../" + bad));
+            assertThrows(IllegalArgumentException.class, () -> lifecycle.unpin(bad));
+            assertThrows(IllegalArgumentException.class, () -> lifecycle.pin(bad));
+            assertThrows(IllegalArgumentException.class, () -> lifecycle.publish(bad, null, "publish"));
+            assertThrows(IllegalArgumentException.class, () -> lifecycle.rollback(bad.isEmpty() ? "x" : bad));
+        }
+        assertTrue(Files.isDirectory(outside));
+        assertTrue(Files.exists(versionDir("20261101-a").resolve(BundleLayout.SUCCESS)), "the version is intact");
+        assertEquals(java.util.Set.of("20261101-a"), lifecycle.pins());
+        assertEquals("20261101-a", lifecycle.published().orElseThrow());
+
+        Files.createDirectories(root.resolve("idx").resolve("not-a-version"));
+        Files.writeString(root.resolve("idx").resolve(IndexLifecycle.HISTORY),
+                "{\"action\":\"build\",\"from\":\"../20261101-outside\",\"to\":\"20261101-a\"}\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        assertEquals(List.of("20261101-a"), lifecycle.list().stream().map(VersionInfo::version).toList());
+        assertEquals(List.of(), lifecycle.gc(1, Duration.ZERO, Instant.now()));
+        assertTrue(Files.isDirectory(outside), "gc never follows HISTORY out of the index");
+        assertTrue(Files.isDirectory(root.resolve("idx").resolve("not-a-version")), "nor deletes what it does not know");
+    }
+
+    @Test
     void aPublishExpectingAnotherCurrentVersionIsRefused() throws Exception {
         complete("20261101-a");
         complete("20261102-b");

@@ -18,6 +18,38 @@ class FaissIndexTest {
     private static final int D = 16;
 
     @Test
+    void valuesFaissWouldAbortOnOrLoseAreRefusedBeforeTheNativeCall() {
+        float[] data = TestVectors.clustered(400, D, 2);
+        try (FaissIndex index = FaissIndex.create(D, "IVF4,Flat", Metric.L2)) {
+            float[] nan = data.clone();
+            nan[5 * D + 3] = Float.NaN;
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> index.train(nan, 400)).getMessage()
+                    .contains("vector 5 component 3 is NaN"));
+            float[] huge = data.clone();
+            huge[7 * D] = 1e20f;
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> index.train(huge, 400)).getMessage()
+                    .contains("vector 7 has squared L2 norm"));
+            try (FloatPointer pointer = new FloatPointer(huge)) {
+                assertThrows(IllegalArgumentException.class, () -> index.train(pointer, 400));
+            }
+            index.train(data, 400);
+            long[] ids = new long[400];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = i;
+            }
+            ids[9] = -1;
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> index.addWithIds(data, ids, 400))
+                    .getMessage().contains("id -1 (vector 9) is negative"));
+            float[] infinite = Arrays.copyOf(data, D);
+            infinite[0] = Float.POSITIVE_INFINITY;
+            assertThrows(IllegalArgumentException.class, () -> index.add(infinite, 1));
+            assertThrows(IllegalArgumentException.class, () -> index.search(infinite, 1, 1));
+            assertThrows(IllegalArgumentException.class, () -> index.search(data, 1, 0));
+            assertEquals(0, index.ntotal(), "nothing reached the index");
+        }
+    }
+
+    @Test
     void trainsAddsAndSearchesAnIvfPqIndex() {
         float[] data = TestVectors.clustered(4000, D, 1);
         long[] ids = new long[4000];

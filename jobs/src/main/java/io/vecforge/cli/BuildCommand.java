@@ -18,16 +18,7 @@ import picocli.CommandLine.Option;
         versionProvider = VecforgeCli.VersionProvider.class,
         description = {"Builds, validates and publishes a new version of an index.",
             "Runs on embedded Spark (local[*]) unless --master is given or it runs under spark-submit."},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:published", "1:unexpected error", "2:bad config or usage; config impossible for the data",
-            "3:build failed (I/O or another cause the message names)",
-            "20:input missing, without Parquet files, or empty", "21:input not ready (no _SUCCESS)",
-            "22:input unreadable or its files disagree on schema", "23:a column is missing or of the wrong type",
-            "24:rejected rows above input.max-rejected-fraction", "25:duplicate ids with input.duplicates=fail",
-            "26:drift from the published version refused", "27:the new version failed validation",
-            "28:another build published meanwhile (this version stays staged)",
-            "29:moving LATEST failed so that it may or may not name the new version (nothing deleted)",
-            "On any other non-zero exit nothing is published and LATEST is unchanged."})
+        exitCodeListHeading = "%nExit codes (on any but 0, 28 and 29 nothing is published and LATEST is unchanged):%n")
 final class BuildCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

@@ -11,17 +11,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "validate", mixinStandardHelpOptions = true,
         versionProvider = VecforgeCli.VersionProvider.class,
         description = "Checks a bundle: files, CRC32C, row counts, shards loading in Faiss, unique ids, recall.",
-        exitCodeListHeading = "%nExit codes (the first failure found decides):%n",
-        exitCodeList = {"0:valid", "1:unexpected error", "2:usage error",
-            "10:manifest missing, unreadable or inconsistent", "11:version has no _SUCCESS vouching for its manifest",
-            "12:a file named by the manifest is missing", "13:a file's size differs from the manifest",
-            "14:a file's CRC32C differs from the manifest",
-            "15:shard rows do not add up to the accepted input rows",
-            "16:a shard does not load in Faiss or disagrees with the manifest",
-            "17:an id appears twice or in the wrong shard",
-            "18:recall on the hold-out queries is below the threshold",
-            "19:the version lies under another index or version name than its manifest says",
-            "4:refused: LATEST or a run record names something that is not a version of its index"})
+        exitCodeListHeading = "%nExit codes (the first failure found decides):%n")
 final class ValidateCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

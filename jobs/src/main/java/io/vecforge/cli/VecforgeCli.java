@@ -1,6 +1,9 @@
 package io.vecforge.cli;
 
+import io.vecforge.ExitCodes;
 import io.vecforge.Versions;
+import io.vecforge.jobs.BuildFailure;
+import io.vecforge.validate.FailureClass;
 import io.vecforge.bundle.CommitStateUnknownException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -32,8 +35,15 @@ public final class VecforgeCli implements Runnable {
     }
 
     public static CommandLine commandLine() {
-        return new CommandLine(new VecforgeCli())
-                .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+        CommandLine cli = new CommandLine(new VecforgeCli());
+        cli.getSubcommands().get("build").getCommandSpec().usageMessage().exitCodeList(ExitCodes.usageList(
+                BuildFailure.class, BuildFailure::exitCode, BuildFailure::meaning, "0:published",
+                "1:unexpected error"));
+        cli.getSubcommands().get("validate").getCommandSpec().usageMessage().exitCodeList(
+                ExitCodes.usageList(FailureClass.class, FailureClass::exitCode, FailureClass::meaning, "0:valid",
+                        "1:unexpected error", "2:usage error (a bad argument, or BUNDLE is not a bundle)",
+                        "4:refused: LATEST or a run record names something that is not a version of its index"));
+        return cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
                     commandLine.getErr().println("vecforge " + commandLine.getCommandName() + ": " + e.getMessage());
                     if (e instanceof IllegalArgumentException) {
                         return 2;

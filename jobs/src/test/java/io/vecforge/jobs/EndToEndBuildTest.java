@@ -160,6 +160,8 @@ class EndToEndBuildTest extends SparkTestSupport {
         Manifest manifest = Manifest.fromJson(Files.readAllBytes(manifestFile));
         manifest.source.acceptedRows += 1;
         Files.write(manifestFile, manifest.toJson());
+        // a consistent but wrong manifest: its _SUCCESS vouches for it, so the count check is what fails
+        Files.write(copy.resolve(BundleLayout.SUCCESS), io.vecforge.bundle.Completion.marker(manifest.toJson()));
         Cli cli = Cli.run("validate", "--json", copy.toString());
         assertEquals(15, cli.exitCode(), cli.out());
         assertEquals("ROW_COUNT_MISMATCH", JSON.readTree(cli.out()).get("problems").get(0).get("class").asText());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vecforge.bundle.BuildHeartbeat;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.data.SyntheticEmbeddings;
@@ -40,6 +41,7 @@ class InputContractTest extends SparkTestSupport {
     private static final int ROWS = 3000;
     private static final SyntheticEmbeddings DATA = new SyntheticEmbeddings(3, DIM);
     private static final StructType SCHEMA = schema("id", DataTypes.LongType, "vector", DataTypes.FloatType);
+    private static final StructType DOUBLES = schema("id", DataTypes.LongType, "vector", DataTypes.DoubleType);
 
     @TempDir
     static Path dir;
@@ -144,7 +146,42 @@ class InputContractTest extends SparkTestSupport {
                         Map.of("train.trainer", "gpu"), BuildFailure.CONFIG,
                         "train.trainer=gpu, but Spark local mode schedules no 'gpu' resources"),
                 bad("an unknown trainer", (t, in) -> t.write(in, SCHEMA, t.good(0, ROWS)),
-                        Map.of("train.trainer", "tpu"), null, "train.trainer must be auto, gpu or cpu"));
+                        Map.of("train.trainer", "tpu"), null, "train.trainer must be auto, gpu or cpu"),
+                bad("negative ids and -1", (t, in) -> t.withExtra(in, RowFactory.create(-5L, t.vector(1)),
+                        RowFactory.create(-1L, t.vector(2))), BuildFailure.BAD_ROWS, "negative-id: 2", "-5", "-1"),
+                bad("all ids negative", (t, in) -> t.write(in, SCHEMA, t.rows(-ROWS, 0, id -> t.vector(-id))),
+                        BuildFailure.BAD_ROWS, "negative-id: 3000"),
+                bad("a double that overflows float", (t, in) -> t.withExtraDoubles(in,
+                        RowFactory.create(6001L, t.doubleWith(2, 1e39))), BuildFailure.BAD_ROWS, "float-overflow: 1",
+                        "6001"),
+                bad("a double that underflows float to 0", (t, in) -> t.withExtraDoubles(in,
+                        RowFactory.create(6002L, t.doubleWith(2, 1e-50))), BuildFailure.BAD_ROWS,
+                        "float-underflow: 1", "6002"),
+                bad("a component whose square overflows float", (t, in) -> t.withExtra(in,
+                        RowFactory.create(6003L, t.with(0, 1e20f))), BuildFailure.BAD_ROWS, "norm-overflow: 1",
+                        "6003"),
+                bad("a vector whose norm underflows under cosine", (t, in) -> t.withExtra(in,
+                        RowFactory.create(6004L, t.filled(1e-30f))), Map.of("index.metric", "cosine"),
+                        BuildFailure.BAD_ROWS, "norm-underflow: 1", "6004"),
+                bad("input holding only _temporary files", (t, in) -> t.write(in.resolve("_temporary").resolve("0"),
+                        SCHEMA, t.good(0, ROWS)), BuildFailure.INPUT_MISSING, "contains no Parquet files",
+                        "_temporary"),
+                bad("list<float16> vectors", (t, in) -> {
+                    Files.createDirectories(in);
+                    try (var parquet = InputContractTest.class.getResourceAsStream("/inputs/float16-vectors.parquet")) {
+                        Files.copy(parquet, in.resolve("part-00000.parquet"));
+                    }
+                }, BuildFailure.INPUT_SCHEMA, "column 'vector' holds float16 values", "part-00000.parquet"),
+                bad("keep-latest with a null order value", (t, in) -> {
+                    StructType versioned = SCHEMA.add("updated", DataTypes.LongType);
+                    List<Row> rows = new ArrayList<>();
+                    for (long id = 0; id < ROWS; id++) {
+                        rows.add(RowFactory.create(id, t.vector(id), 1L));
+                    }
+                    rows.add(RowFactory.create(42L, t.vector(4242), null));
+                    t.write(in, versioned, rows);
+                }, Map.of("input.duplicates", "keep-latest", "input.order-column", "updated"), BuildFailure.BAD_ROWS,
+                        "null-order: 1", "42"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -181,8 +218,12 @@ class InputContractTest extends SparkTestSupport {
         assertEquals(baselineVersion, Files.readString(indexDir.resolve(BundleLayout.LATEST)).trim());
         try (Stream<Path> versions = Files.list(indexDir)) {
             for (Path version : (Iterable<Path>) versions::iterator) {
-                if (!version.getFileName().toString().equals(baselineVersion)) {
+                String name = version.getFileName().toString();
+                if (!name.equals(baselineVersion) && Files.isDirectory(version) && !name.startsWith("_")) {
                     assertFalse(Files.exists(version.resolve(BundleLayout.SUCCESS)), version + " looks complete");
+                    assertTrue(Files.exists(version.resolve(BundleLayout.FAILED)), version + " is not marked failed");
+                    assertFalse(Files.exists(version.resolve(BundleLayout.WORK)), version + " kept its _work");
+                    assertFalse(Files.exists(version.resolve(BuildHeartbeat.FILE)), version + " kept its heartbeat");
                 }
             }
         }
@@ -211,6 +252,29 @@ class InputContractTest extends SparkTestSupport {
         Row first = rows.stream().filter(r -> r.getString(0).equals("10000")).findFirst().orElseThrow();
         assertEquals("wrong-dimension", first.getString(1));
         assertEquals(10_000L, first.getStruct(2).getLong(0), "the original row is kept");
+    }
+
+    @Test
+    void floatEdgeRowsWithinTheToleranceAreQuarantinedAndTheRestPublishes() throws IOException {
+        Path input = dir.resolve("float-edges");
+        List<Row> rows = new ArrayList<>();
+        for (long id = 0; id < ROWS; id++) {
+            rows.add(RowFactory.create(id, toDoubles(vector(id))));
+        }
+        rows.add(RowFactory.create(7001L, doubleWith(0, 1e39)));
+        rows.add(RowFactory.create(7002L, doubleWith(1, -1e-60)));
+        rows.add(RowFactory.create(7003L, doubleWith(2, 3e19)));
+        rows.add(RowFactory.create(7004L, doubleWith(3, Double.NaN)));
+        rows.add(RowFactory.create(-7005L, toDoubles(vector(7005))));
+        write(input, DOUBLES, rows);
+        BuildResult result = build(input, Map.of("input.max-rejected-fraction", "0.01"));
+        assertBalanced(result);
+        assertEquals(Map.of("negative-id", 1L, "non-finite", 1L, "float-overflow", 1L, "float-underflow", 1L,
+                "norm-overflow", 1L), Map.copyOf(result.manifest().accounting.rejected));
+        assertEquals(ROWS, result.manifest().accounting.indexedRows);
+        assertEquals(1234L, nearest(result, vector(1234)));
+        Cli validate = Cli.run("validate", result.versionDir());
+        assertEquals(0, validate.exitCode(), validate.out());
     }
 
     @Test
@@ -355,6 +419,35 @@ class InputContractTest extends SparkTestSupport {
 
     void write(Path input, StructType schema, List<Row> rows) {
         spark().createDataFrame(rows, schema).coalesce(1).write().mode("append").parquet(input.toString());
+    }
+
+    void withExtraDoubles(Path input, Row... extra) {
+        List<Row> rows = new ArrayList<>();
+        for (long id = 0; id < ROWS; id++) {
+            rows.add(RowFactory.create(id, toDoubles(vector(id))));
+        }
+        write(input, DOUBLES, rows);
+        write(input, DOUBLES, List.of(extra));
+    }
+
+    double[] doubleWith(int component, double value) {
+        double[] v = toDoubles(vector(1));
+        v[component] = value;
+        return v;
+    }
+
+    float[] filled(float value) {
+        float[] v = new float[DIM];
+        Arrays.fill(v, value);
+        return v;
+    }
+
+    private static double[] toDoubles(float[] vector) {
+        double[] out = new double[vector.length];
+        for (int j = 0; j < vector.length; j++) {
+            out[j] = vector[j];
+        }
+        return out;
     }
 
     void withExtra(Path input, Row... extra) {

@@ -5,6 +5,7 @@ import io.vecforge.bundle.BundleStorage;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
+import io.vecforge.ExitCodes;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,13 +16,7 @@ import picocli.CommandLine.Option;
         description = {"Pulls a bundle version to this node, verifies and warms it up, then switches"
             + " <to>/current to it atomically.", "Files already present and verified are not downloaded again;"
             + " partial downloads resume."},
-        exitCodeListHeading = "%nExit codes (current is never moved to a refused version):%n",
-        exitCodeList = {"0:current switched (or already on the version)", "1:unexpected error", "2:usage error",
-            "40:version not complete", "41:size mismatch", "42:CRC32C mismatch",
-            "43:unsafe file name in the manifest ('..')", "44:absolute path in the manifest",
-            "45:symbolic link in the source", "46:file larger than --max-file-bytes",
-            "47:warm-up failed (shard load or smoke queries)", "48:--on-activate failed (rolled back)",
-            "49:the manifest lists one file twice"})
+        exitCodeListHeading = "%nExit codes (current is never moved to a refused version):%n")
 public final class PullCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -65,7 +60,11 @@ public final class PullCommand implements Callable<Integer> {
     }
 
     public static CommandLine commandLine() {
-        return new CommandLine(new PullCommand()).setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+        CommandLine cli = new CommandLine(new PullCommand());
+        cli.getCommandSpec().usageMessage().exitCodeList(ExitCodes.usageList(PullFailure.class,
+                PullFailure::exitCode, PullFailure::meaning, "0:current switched (or already on the version)",
+                "1:unexpected error", "2:usage error"));
+        return cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("vecforge-pull: " + e.getMessage());
             if (e instanceof PullException pull) {
                 return pull.failure().exitCode();

@@ -208,6 +208,23 @@ class PullTest {
     }
 
     @Test
+    void aManifestListingOneFileTwiceIsRefusedForThatReason() throws Exception {
+        refused(PullFailure.DUPLICATE_FILE, "more than once", bundle -> {
+            Manifest.BundleFile first = bundle.manifest.files.get(0);
+            Manifest.BundleFile twin = new Manifest.BundleFile("twin", first.file,
+                    new io.vecforge.bundle.FileDigest(first.bytes + 1, 0));
+            bundle.manifest.files.add(twin);
+            bundle.writeManifest();
+        });
+    }
+
+    @Test
+    void aLatestNamingAPathOutsideTheIndexIsRefused() throws Exception {
+        refused(PullFailure.PATH_TRAVERSAL, "../", bundle -> Files.writeString(
+                indexDir().resolve(io.vecforge.bundle.BundleLayout.LATEST), "../" + bundle.manifest.version + "\n"));
+    }
+
+    @Test
     void aManifestNamingAnAbsolutePathIsRefused() throws Exception {
         refused(PullFailure.ABSOLUTE_PATH, "/etc/passwd", bundle -> {
             bundle.manifest.files.get(0).file = "/etc/passwd";

@@ -110,9 +110,10 @@ public final class BundleValidator {
      */
     private void checkLocation(Path versionDir, Manifest manifest, ValidationReport report) throws IOException {
         String problem = null;
-        Path parent = versionDir.getParent();
-        if (!versionDir.getName().equals(manifest.version)) {
-            problem = "the manifest is of version '" + manifest.version + "' but lies in '" + versionDir.getName()
+        Path located = new Path(versionDir.toString()); // parsing drops a trailing '/' a URI may carry
+        Path parent = located.getParent();
+        if (!located.getName().equals(manifest.version)) {
+            problem = "the manifest is of version '" + manifest.version + "' but lies in '" + located.getName()
                     + "'";
         } else if (parent != null && !parent.getName().equals(manifest.indexName)
                 && (storage.exists(new Path(parent, BundleLayout.LATEST))

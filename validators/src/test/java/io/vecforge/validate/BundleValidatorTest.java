@@ -40,8 +40,8 @@ class BundleValidatorTest {
 
         assertTrue(report.isOk(), report.summary());
         assertEquals(0, report.exitCode());
-        assertEquals(List.of("manifest", "complete", "files", "row counts", "shards load", "unique ids", "recall"),
-                report.checksPassed);
+        assertEquals(List.of("manifest", "complete", "files", "row counts", "shards load", "unique ids", "recall",
+                "location"), report.checksPassed);
         assertEquals(TestBundle.INDEX_NAME, report.indexName);
         assertEquals(bundle.manifest.version, report.version);
         assertEquals(TestBundle.ROWS, report.rows);
@@ -110,6 +110,45 @@ class BundleValidatorTest {
         assertTrue(notRequired.isOk(), notRequired.summary());
         assertFalse(notRequired.checksPassed.contains("complete"));
         assertEquals(bundle.recall, notRequired.recall, 1e-12);
+    }
+
+    @Test
+    void aManifestChangedAfterCompletionIs11() throws IOException {
+        Path manifest = bundle.local(Manifest.FILE_NAME);
+        Files.writeString(manifest, Files.readString(manifest).replace("\"minRecall\"", "\"minRecall\" ")); // same JSON, other bytes
+
+        ValidationReport report = validate(true, null);
+
+        assertFirstProblem(report, FailureClass.INCOMPLETE, BundleLayout.SUCCESS);
+        assertTrue(report.problems.get(0).message().contains("does not vouch for this manifest.json"),
+                report.summary());
+    }
+
+    @Test
+    void aFileListedTwiceIs10() throws IOException {
+        Manifest.BundleFile first = bundle.manifest.files.get(0);
+        bundle.manifest.files.add(new Manifest.BundleFile("copy", first.file, new io.vecforge.bundle.FileDigest(
+                first.bytes, Long.parseLong(first.crc32c, 16))));
+        bundle.writeManifest();
+
+        ValidationReport report = validate(true, null);
+
+        assertFirstProblem(report, FailureClass.MANIFEST, first.file);
+        assertTrue(report.problems.get(0).message().contains("lists '" + first.file + "' more than once"));
+    }
+
+    @Test
+    void aVersionCopiedUnderAnotherNameIs19() throws IOException {
+        String renamed = "20260101-renamed";
+        Path copy = bundle.local(Manifest.FILE_NAME).getParent().resolveSibling(renamed);
+        Files.move(bundle.local(Manifest.FILE_NAME).getParent(), copy);
+
+        ValidationReport report = new BundleValidator(bundle.storage, new BundleValidator.Options(true, null, null,
+                dir.resolve("scratch"))).validate(bundle.storage.qualify(new org.apache.hadoop.fs.Path(copy.toUri())));
+
+        assertFirstProblem(report, FailureClass.MISPLACED, Manifest.FILE_NAME);
+        assertEquals(1, report.problems.size(), report.summary());
+        assertTrue(report.problems.get(0).message().contains("lies in '" + renamed + "'"), report.summary());
     }
 
     @Test

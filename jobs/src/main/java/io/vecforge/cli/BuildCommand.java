@@ -1,8 +1,8 @@
 package io.vecforge.cli;
 
+import io.vecforge.Failure;
 import io.vecforge.jobs.BuildConfig;
 import io.vecforge.jobs.BuildFailedException;
-import io.vecforge.jobs.BuildFailure;
 import io.vecforge.jobs.BuildJob;
 import io.vecforge.jobs.BuildResult;
 import java.nio.file.Path;
@@ -81,7 +81,7 @@ final class BuildCommand implements Callable<Integer> {
             return 0;
         } catch (BuildFailedException e) {
             spec.commandLine().getErr().println("vecforge build: " + e.getMessage());
-            spec.commandLine().getErr().println(e.failure() == BuildFailure.COMMIT_STATE_UNKNOWN
+            spec.commandLine().getErr().println(e.failure() == Failure.COMMIT_STATE_UNKNOWN
                     ? "LATEST may or may not name the new version: check with `vecforge list`"
                     : "nothing was published; LATEST is unchanged");
             return e.failure().exitCode();

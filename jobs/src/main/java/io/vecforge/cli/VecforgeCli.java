@@ -1,9 +1,7 @@
 package io.vecforge.cli;
 
-import io.vecforge.ExitCodes;
+import io.vecforge.Failure;
 import io.vecforge.Versions;
-import io.vecforge.jobs.BuildFailure;
-import io.vecforge.validate.FailureClass;
 import io.vecforge.bundle.CommitStateUnknownException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -36,13 +34,11 @@ public final class VecforgeCli implements Runnable {
 
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new VecforgeCli());
-        cli.getSubcommands().get("build").getCommandSpec().usageMessage().exitCodeList(ExitCodes.usageList(
-                BuildFailure.class, BuildFailure::exitCode, BuildFailure::meaning, "0:published",
+        helpExitCodes(cli.getSubcommands().get("build"), Failure.usage(Failure.Command.BUILD, "0:published",
                 "1:unexpected error"));
-        cli.getSubcommands().get("validate").getCommandSpec().usageMessage().exitCodeList(
-                ExitCodes.usageList(FailureClass.class, FailureClass::exitCode, FailureClass::meaning, "0:valid",
-                        "1:unexpected error", "2:usage error (a bad argument, or BUNDLE is not a bundle)",
-                        "4:refused: LATEST or a run record names something that is not a version of its index"));
+        helpExitCodes(cli.getSubcommands().get("validate"), Failure.usage(Failure.Command.VALIDATE, "0:valid",
+                "1:unexpected error", "2:usage error (a bad argument, or BUNDLE is not a bundle)",
+                "4:refused: LATEST or a run record names something that is not a version of its index"));
         return cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
                     commandLine.getErr().println("vecforge " + commandLine.getCommandName() + ": " + e.getMessage());
                     if (e instanceof IllegalArgumentException) {
@@ -53,6 +49,10 @@ public final class VecforgeCli implements Runnable {
                     }
                     return e instanceof IllegalStateException ? 4 : 1;
                 });
+    }
+
+    private static void helpExitCodes(CommandLine command, java.util.Map<String, String> exitCodes) {
+        command.getCommandSpec().usageMessage().exitCodeList(exitCodes);
     }
 
     @Override

@@ -1,20 +1,21 @@
 package io.vecforge.jobs;
 
+import io.vecforge.Failure;
 /** A build that stopped before publishing; says which stage, why, and what. LATEST is untouched. */
 public class BuildFailedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     private final String stage;
-    private final BuildFailure failure;
+    private final Failure failure;
 
-    public BuildFailedException(String stage, BuildFailure failure, String message, Throwable cause) {
+    public BuildFailedException(String stage, Failure failure, String message, Throwable cause) {
         super("build failed in stage '" + stage + "' (" + failure + "): " + message, cause);
         this.stage = stage;
         this.failure = failure;
     }
 
     /** A failure whose stage is filled in by the job when it catches it. */
-    public static BuildFailedException of(BuildFailure failure, String message) {
+    public static BuildFailedException of(Failure failure, String message) {
         return new BuildFailedException("?", failure, message, null);
     }
 
@@ -22,7 +23,7 @@ public class BuildFailedException extends RuntimeException {
         return stage;
     }
 
-    public BuildFailure failure() {
+    public Failure failure() {
         return failure;
     }
 

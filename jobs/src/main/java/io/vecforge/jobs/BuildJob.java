@@ -1,5 +1,6 @@
 package io.vecforge.jobs;
 
+import io.vecforge.Failure;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.pmod;
@@ -97,7 +98,7 @@ public final class BuildJob {
         try {
             storage = BundleStorage.forUri(root.toUri(), hadoopConf);
         } catch (IOException e) {
-            throw new BuildFailedException("setup", BuildFailure.FAILED,
+            throw new BuildFailedException("setup", Failure.FAILED,
                     "cannot open output root " + root + ": " + e.getMessage(), e);
         }
         cleanAbandonedVersions(storage, layout);
@@ -111,7 +112,7 @@ public final class BuildJob {
         } catch (BuildFailedException e) {
             failure = "?".equals(e.stage()) ? e.inStage(clock.current()) : e;
         } catch (Exception e) {
-            failure = new BuildFailedException(clock.current(), BuildFailure.FAILED, describe(e), e);
+            failure = new BuildFailedException(clock.current(), Failure.FAILED, describe(e), e);
         } finally {
             if (mappedRows != null) {
                 mappedRows.unpersist();
@@ -161,7 +162,7 @@ public final class BuildJob {
         RowCheck check = new RowCheck(input, config.metric());
         RowAccounting rows = check.count(config.dimension());
         if (rows.inputRows() == 0) {
-            throw BuildFailedException.of(BuildFailure.INPUT_MISSING, "input " + config.inputPath() + " has no rows");
+            throw BuildFailedException.of(Failure.INPUT_MISSING, "input " + config.inputPath() + " has no rows");
         }
         int dimension = rows.dimension();
         accounting.inputRows = rows.inputRows();
@@ -190,7 +191,7 @@ public final class BuildJob {
         Path samplePath = new Path(work, "train-sample");
         long sampleRows = writeTrainingSample(indexRows, rows.acceptedRows(), plan.sampleRows(), samplePath);
         if (sampleRows < plan.minimumRows()) {
-            throw BuildFailedException.of(BuildFailure.CONFIG, "training sample has " + sampleRows
+            throw BuildFailedException.of(Failure.CONFIG, "training sample has " + sampleRows
                     + " rows, below the " + plan.minimumRows() + " '" + config.factory() + "' needs");
         }
         manifest.training.sampleRows = sampleRows;
@@ -255,7 +256,7 @@ public final class BuildJob {
             Files.deleteIfExists(scratch);
         }
         if (!report.isOk()) {
-            throw BuildFailedException.of(BuildFailure.INVALID_BUNDLE,
+            throw BuildFailedException.of(Failure.INVALID_BUNDLE,
                     "the new version is invalid:\n" + report.summary());
         }
         manifest.validation.recall = report.recall;
@@ -288,11 +289,11 @@ public final class BuildJob {
         try {
             commit.publish(expectedCurrent, "build");
         } catch (ConcurrentPublishException e) {
-            throw BuildFailedException.of(BuildFailure.CONCURRENT_PUBLISH, e.getMessage());
+            throw BuildFailedException.of(Failure.CONCURRENT_PUBLISH, e.getMessage());
         } catch (CommitStateUnknownException e) {
-            throw BuildFailedException.of(BuildFailure.COMMIT_STATE_UNKNOWN, e.getMessage());
+            throw BuildFailedException.of(Failure.COMMIT_STATE_UNKNOWN, e.getMessage());
         } catch (CommitFailedException e) {
-            throw BuildFailedException.of(BuildFailure.FAILED, e.getMessage()
+            throw BuildFailedException.of(Failure.FAILED, e.getMessage()
                     + "; the version stays staged (complete and valid): `vecforge publish` can promote it");
         }
     }
@@ -335,7 +336,7 @@ public final class BuildJob {
     private void checkTolerance(RowAccounting rows, Map<String, List<String>> samples, Path quarantine) {
         double fraction = rows.rejectedRows() / (double) rows.inputRows();
         if (rows.acceptedRows() == 0 || fraction > config.maxRejectedFraction()) {
-            throw BuildFailedException.of(BuildFailure.BAD_ROWS, String.format(Locale.ROOT,
+            throw BuildFailedException.of(Failure.BAD_ROWS, String.format(Locale.ROOT,
                     "%,d of %,d rows rejected (%.4f%%), above input.max-rejected-fraction=%s: %s; rejected rows are"
                             + " in %s",
                     rows.rejectedRows(), rows.inputRows(), 100 * fraction, config.get("input.max-rejected-fraction"),
@@ -350,7 +351,7 @@ public final class BuildJob {
             return;
         }
         List<Long> samples = reports.stream().flatMap(r -> r.duplicateSamples().stream()).limit(10).toList();
-        throw BuildFailedException.of(BuildFailure.DUPLICATE_IDS, String.format(Locale.ROOT,
+        throw BuildFailedException.of(Failure.DUPLICATE_INPUT_IDS, String.format(Locale.ROOT,
                 "%,d rows repeat an id already seen (input.duplicates=fail); e.g. ids %s. Set input.duplicates to"
                         + " keep-first or keep-latest with input.order-column to keep one row per id",
                 duplicates, samples));
@@ -362,7 +363,7 @@ public final class BuildJob {
             return TrainingPlan.forFactory(config.factory(), dimension, rows, config.maxSampleBytes(),
                     config.sampleRows());
         } catch (IllegalArgumentException e) {
-            throw BuildFailedException.of(BuildFailure.CONFIG, e.getMessage());
+            throw BuildFailedException.of(Failure.CONFIG, e.getMessage());
         }
     }
 

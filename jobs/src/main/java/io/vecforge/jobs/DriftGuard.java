@@ -1,5 +1,6 @@
 package io.vecforge.jobs;
 
+import io.vecforge.Failure;
 import io.vecforge.bundle.Manifest;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -71,7 +72,7 @@ final class DriftGuard {
             LOG.warn("drift allowed (publish.allow-drift): {}", drift);
             return;
         }
-        throw BuildFailedException.of(BuildFailure.DRIFT,
+        throw BuildFailedException.of(Failure.DRIFT,
                 drift + "; publish anyway with --allow-drift (publish.allow-drift=true)");
     }
 }

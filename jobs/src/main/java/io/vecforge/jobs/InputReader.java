@@ -1,5 +1,6 @@
 package io.vecforge.jobs;
 
+import io.vecforge.Failure;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -29,14 +30,14 @@ final class InputReader {
             String cause = BuildJob.describe(e);
             Optional<String> type = unreadableType(path, hadoopConf);
             if (type.isPresent()) {
-                throw BuildFailedException.of(BuildFailure.INPUT_SCHEMA, "input " + config.inputPath() + ": "
+                throw BuildFailedException.of(Failure.INPUT_SCHEMA, "input " + config.inputPath() + ": "
                         + type.get());
             }
             if (cause.contains("merge") || cause.contains("Merge")) {
-                throw BuildFailedException.of(BuildFailure.INPUT_UNREADABLE,
+                throw BuildFailedException.of(Failure.INPUT_UNREADABLE,
                         "the files of input " + config.inputPath() + " disagree on schema: " + cause);
             }
-            throw BuildFailedException.of(BuildFailure.INPUT_UNREADABLE,
+            throw BuildFailedException.of(Failure.INPUT_UNREADABLE,
                     "cannot read input " + config.inputPath() + ": " + causes(e));
         }
         boolean external = InputSchema.check(raw.schema(), config.idColumns(), config.vectorColumn(),
@@ -59,21 +60,21 @@ final class InputReader {
         try {
             FileSystem fs = path.getFileSystem(conf);
             if (!fs.exists(path)) {
-                throw BuildFailedException.of(BuildFailure.INPUT_MISSING, "input path " + path + " does not exist");
+                throw BuildFailedException.of(Failure.INPUT_MISSING, "input path " + path + " does not exist");
             }
             if (requireSuccess && fs.getFileStatus(path).isDirectory() && !fs.exists(new Path(path, "_SUCCESS"))) {
-                throw BuildFailedException.of(BuildFailure.INPUT_NOT_READY, "input " + path
+                throw BuildFailedException.of(Failure.INPUT_NOT_READY, "input " + path
                         + " has no _SUCCESS marker (input.require-success=true): the upstream job has not finished");
             }
             if (dataFiles(fs, path, 1).isEmpty()) {
-                throw BuildFailedException.of(BuildFailure.INPUT_MISSING, "input " + path + " contains no Parquet"
+                throw BuildFailedException.of(Failure.INPUT_MISSING, "input " + path + " contains no Parquet"
                         + " files (hidden files and directories such as _temporary/ of an unfinished job do not"
                         + " count)");
             }
         } catch (FileNotFoundException e) {
-            throw BuildFailedException.of(BuildFailure.INPUT_MISSING, "input path " + path + " does not exist");
+            throw BuildFailedException.of(Failure.INPUT_MISSING, "input path " + path + " does not exist");
         } catch (IOException e) {
-            throw BuildFailedException.of(BuildFailure.INPUT_UNREADABLE,
+            throw BuildFailedException.of(Failure.INPUT_UNREADABLE,
                     "cannot list input " + path + ": " + e.getMessage());
         }
     }

@@ -1,5 +1,6 @@
 package io.vecforge.jobs;
 
+import io.vecforge.Failure;
 import java.util.List;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
@@ -60,6 +61,6 @@ final class InputSchema {
     }
 
     private static BuildFailedException schemaError(String message) {
-        return BuildFailedException.of(BuildFailure.INPUT_SCHEMA, message);
+        return BuildFailedException.of(Failure.INPUT_SCHEMA, message);
     }
 }

@@ -1,5 +1,6 @@
 package io.vecforge.jobs;
 
+import io.vecforge.Failure;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -71,7 +72,7 @@ final class TrainingScheduler {
         }
         Placement placement = place(sc, config, 1);
         if (placement.profile() == null) {
-            throw BuildFailedException.of(BuildFailure.CONFIG, "train.trainer=gpu, but " + placement.reason());
+            throw BuildFailedException.of(Failure.CONFIG, "train.trainer=gpu, but " + placement.reason());
         }
     }
 
@@ -80,7 +81,7 @@ final class TrainingScheduler {
         TrainerChoice choice = config.trainer();
         if (placement.profile() == null) {
             if (choice == TrainerChoice.GPU) {
-                throw BuildFailedException.of(BuildFailure.CONFIG, "train.trainer=gpu, but " + placement.reason());
+                throw BuildFailedException.of(Failure.CONFIG, "train.trainer=gpu, but " + placement.reason());
             }
             if (choice == TrainerChoice.AUTO) {
                 LOG.info("training on the CPU: {}", placement.reason());
@@ -96,7 +97,7 @@ final class TrainingScheduler {
         String why = "no executor with a '" + config.gpuResource() + "' started within train.gpu.wait-seconds="
                 + config.gpuWaitSeconds();
         if (choice == TrainerChoice.GPU) {
-            throw BuildFailedException.of(BuildFailure.FAILED, "train.trainer=gpu, but " + why);
+            throw BuildFailedException.of(Failure.FAILED, "train.trainer=gpu, but " + why);
         }
         LOG.warn("training on the CPU: {}", why);
         return withNote(runOn(null, task).get(), why);

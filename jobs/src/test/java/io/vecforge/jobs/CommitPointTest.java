@@ -1,5 +1,6 @@
 package io.vecforge.jobs;
 
+import io.vecforge.Failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -71,7 +72,7 @@ class CommitPointTest extends SparkTestSupport {
 
         BuildFailedException failure = assertThrows(BuildFailedException.class, () -> build(root));
 
-        assertEquals(BuildFailure.FAILED, failure.failure());
+        assertEquals(Failure.FAILED, failure.failure());
         assertTrue(failure.getMessage().contains("stays staged"), failure.getMessage());
         assertEquals(first, latest(root));
         String staged = lifecycle(root).list().get(0).version();

@@ -1,5 +1,6 @@
 package io.vecforge.jobs;
 
+import io.vecforge.Failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -50,7 +51,7 @@ class FailedBuildTest extends SparkTestSupport {
         BuildFailedException failure = assertThrows(BuildFailedException.class,
                 () -> new BuildJob(spark(), config(bad, root)).run());
         assertEquals("check", failure.stage());
-        assertEquals(BuildFailure.BAD_ROWS, failure.failure());
+        assertEquals(Failure.BAD_ROWS, failure.failure());
         assertTrue(failure.getMessage().contains("20000017"), failure.getMessage());
         assertTrue(failure.getMessage().contains("wrong-dimension: 1"), failure.getMessage());
 

@@ -1,5 +1,6 @@
 package io.vecforge.jobs;
 
+import io.vecforge.Failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -33,7 +34,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The input contract, table-driven: each case is generated data with one defect. A bad input must
- * fail with its own {@link BuildFailure}, a message naming what is wrong, LATEST still on the
+ * fail with its own {@link Failure}, a message naming what is wrong, LATEST still on the
  * published baseline and no new version with _SUCCESS. Passing cases must account for every row.
  */
 class InputContractTest extends SparkTestSupport {
@@ -50,7 +51,7 @@ class InputContractTest extends SparkTestSupport {
     private String baselineVersion;
 
     /** What a case builds from, and how. */
-    record Case(String name, InputMaker input, Map<String, String> config, BuildFailure failure,
+    record Case(String name, InputMaker input, Map<String, String> config, Failure failure,
             List<String> message) {
         @Override
         public String toString() {
@@ -75,103 +76,103 @@ class InputContractTest extends SparkTestSupport {
     static Stream<Case> badInputs() {
         return Stream.of(
                 bad("missing id column", (t, in) -> t.write(in, schema("key", DataTypes.LongType, "vector",
-                        DataTypes.FloatType), t.good(0, ROWS)), BuildFailure.INPUT_SCHEMA, "no column 'id'", "key"),
+                        DataTypes.FloatType), t.good(0, ROWS)), Failure.INPUT_SCHEMA, "no column 'id'", "key"),
                 bad("missing vector column", (t, in) -> t.write(in, schema("id", DataTypes.LongType, "embedding",
-                        DataTypes.FloatType), t.good(0, ROWS)), BuildFailure.INPUT_SCHEMA, "no column 'vector'"),
+                        DataTypes.FloatType), t.good(0, ROWS)), Failure.INPUT_SCHEMA, "no column 'vector'"),
                 bad("vector of strings", (t, in) -> t.write(in, schema("id", DataTypes.LongType, "vector",
                         DataTypes.StringType), List.of(RowFactory.create(1L, new String[] {"a", "b"}))),
-                        BuildFailure.INPUT_SCHEMA, "column 'vector' has type array<string>", "array<float>"),
+                        Failure.INPUT_SCHEMA, "column 'vector' has type array<string>", "array<float>"),
                 bad("id of type double", (t, in) -> t.write(in, new StructType().add("id", DataTypes.DoubleType)
                         .add("vector", DataTypes.createArrayType(DataTypes.FloatType)),
                         List.of(RowFactory.create(1.5, t.vector(1)))),
-                        BuildFailure.INPUT_SCHEMA, "column 'id' has type double", "bigint"),
+                        Failure.INPUT_SCHEMA, "column 'id' has type double", "bigint"),
                 bad("null ids", (t, in) -> t.withExtra(in, RowFactory.create(null, t.vector(1)),
-                        RowFactory.create(null, t.vector(2))), BuildFailure.BAD_ROWS, "null-id: 2", "null id in"),
+                        RowFactory.create(null, t.vector(2))), Failure.BAD_ROWS, "null-id: 2", "null id in"),
                 bad("null vectors", (t, in) -> t.withExtra(in, RowFactory.create(5000L, null)),
-                        BuildFailure.BAD_ROWS, "null-vector: 1", "5000"),
+                        Failure.BAD_ROWS, "null-vector: 1", "5000"),
                 bad("one row of the wrong dimension", (t, in) -> t.withExtra(in,
-                        RowFactory.create(5001L, new float[DIM - 1])), BuildFailure.BAD_ROWS, "wrong-dimension: 1",
+                        RowFactory.create(5001L, new float[DIM - 1])), Failure.BAD_ROWS, "wrong-dimension: 1",
                         "5001"),
                 bad("all rows of another dimension than the published version", (t, in) -> t.write(in, SCHEMA,
-                        t.rows(0, ROWS, id -> Arrays.copyOf(t.vector(id), DIM * 2))), BuildFailure.DRIFT,
+                        t.rows(0, ROWS, id -> Arrays.copyOf(t.vector(id), DIM * 2))), Failure.DRIFT,
                         "dimension changes from 8", "to 16", "--allow-drift"),
                 bad("NaN component", (t, in) -> t.withExtra(in, RowFactory.create(5002L, t.with(3, Float.NaN))),
-                        BuildFailure.BAD_ROWS, "non-finite: 1", "5002"),
+                        Failure.BAD_ROWS, "non-finite: 1", "5002"),
                 bad("+Inf component", (t, in) -> t.withExtra(in, RowFactory.create(5003L,
-                        t.with(0, Float.POSITIVE_INFINITY))), BuildFailure.BAD_ROWS, "non-finite: 1", "5003"),
+                        t.with(0, Float.POSITIVE_INFINITY))), Failure.BAD_ROWS, "non-finite: 1", "5003"),
                 bad("zero vector under cosine", (t, in) -> t.withExtra(in, RowFactory.create(5004L, new float[DIM])),
-                        Map.of("index.metric", "cosine"), BuildFailure.BAD_ROWS, "zero-vector: 1", "5004"),
-                bad("empty input directory", (t, in) -> Files.createDirectories(in), BuildFailure.INPUT_MISSING,
+                        Map.of("index.metric", "cosine"), Failure.BAD_ROWS, "zero-vector: 1", "5004"),
+                bad("empty input directory", (t, in) -> Files.createDirectories(in), Failure.INPUT_MISSING,
                         "contains no Parquet files"),
-                bad("missing input path", (t, in) -> { }, BuildFailure.INPUT_MISSING, "does not exist"),
+                bad("missing input path", (t, in) -> { }, Failure.INPUT_MISSING, "does not exist"),
                 bad("input without _SUCCESS when required", (t, in) -> {
                     t.write(in, SCHEMA, t.good(0, ROWS));
                     Files.delete(in.resolve("_SUCCESS"));
-                }, Map.of("input.require-success", "true"), BuildFailure.INPUT_NOT_READY, "no _SUCCESS"),
-                bad("input with zero rows", (t, in) -> t.write(in, SCHEMA, List.of()), BuildFailure.INPUT_MISSING,
+                }, Map.of("input.require-success", "true"), Failure.INPUT_NOT_READY, "no _SUCCESS"),
+                bad("input with zero rows", (t, in) -> t.write(in, SCHEMA, List.of()), Failure.INPUT_MISSING,
                         "has no rows"),
                 bad("duplicate ids under fail", (t, in) -> t.withExtra(in, RowFactory.create(7L, t.vector(8))),
-                        BuildFailure.DUPLICATE_IDS, "1 rows repeat an id", "ids [7]", "input.duplicates=fail"),
+                        Failure.DUPLICATE_INPUT_IDS, "1 rows repeat an id", "ids [7]", "input.duplicates=fail"),
                 bad("duplicate ids across two Parquet files", (t, in) -> {
                     t.write(in, SCHEMA, t.good(0, ROWS));
                     t.write(in, SCHEMA, t.good(100, 103));
-                }, BuildFailure.DUPLICATE_IDS, "3 rows repeat an id", "100", "101", "102"),
+                }, Failure.DUPLICATE_INPUT_IDS, "3 rows repeat an id", "100", "101", "102"),
                 bad("a corrupt Parquet file", (t, in) -> {
                     t.write(in, SCHEMA, t.good(0, ROWS));
                     Files.write(in.resolve("part-corrupt.parquet"), "PAR1 this is not parquet PAR1".getBytes());
-                }, BuildFailure.INPUT_UNREADABLE, "part-corrupt.parquet"),
+                }, Failure.INPUT_UNREADABLE, "part-corrupt.parquet"),
                 bad("files that disagree on schema", (t, in) -> {
                     t.write(in, SCHEMA, t.good(0, ROWS));
                     t.write(in, schema("id", DataTypes.LongType, "vector", DataTypes.DoubleType),
                             List.of(RowFactory.create(9000L, new double[DIM])));
-                }, BuildFailure.INPUT_UNREADABLE, "disagree on schema"),
+                }, Failure.INPUT_UNREADABLE, "disagree on schema"),
                 bad("bad rows just over the tolerance", (t, in) -> t.withBadRows(in, 31),
-                        Map.of("input.max-rejected-fraction", "0.01"), BuildFailure.BAD_ROWS,
+                        Map.of("input.max-rejected-fraction", "0.01"), Failure.BAD_ROWS,
                         "31 of 3,031 rows rejected", "input.max-rejected-fraction=0.01", "quarantine"),
                 bad("a count drop over the drift limit", (t, in) -> t.write(in, SCHEMA, t.good(0, ROWS / 2)),
-                        BuildFailure.DRIFT, "row count changes by 50.0%", "publish.max-count-change=0.2"),
+                        Failure.DRIFT, "row count changes by 50.0%", "publish.max-count-change=0.2"),
                 bad("a recall drop over the drift limit", (t, in) -> t.write(in, SCHEMA, t.good(0, ROWS)),
-                        Map.of("validate.nprobe", "1", "validate.min-recall", "0"), BuildFailure.DRIFT,
+                        Map.of("validate.nprobe", "1", "validate.min-recall", "0"), Failure.DRIFT,
                         "recall@10 drops by", "publish.max-recall-drop=0.05"),
                 bad("an impossible factory string", (t, in) -> t.write(in, SCHEMA, t.good(0, ROWS)),
-                        Map.of("index.factory", "IVF16,PQ3"), BuildFailure.CONFIG, "IVF16,PQ3"),
+                        Map.of("index.factory", "IVF16,PQ3"), Failure.CONFIG, "IVF16,PQ3"),
                 bad("nlist larger than the number of rows", (t, in) -> t.write(in, SCHEMA, t.good(0, ROWS)),
-                        Map.of("index.factory", "IVF4096,Flat"), BuildFailure.CONFIG, "needs at least",
+                        Map.of("index.factory", "IVF4096,Flat"), Failure.CONFIG, "needs at least",
                         "3000 rows"),
                 bad("keep-latest without an ordering column", (t, in) -> t.write(in, SCHEMA, t.good(0, ROWS)),
                         Map.of("input.duplicates", "keep-latest"), null, "needs input.order-column"),
                 bad("a config with an unknown key", (t, in) -> t.write(in, SCHEMA, t.good(0, ROWS)),
                         Map.of("index.nlist", "16"), null, "unknown config key(s)", "index.nlist"),
                 bad("train.trainer=gpu where no GPU is offered", (t, in) -> t.write(in, SCHEMA, t.good(0, ROWS)),
-                        Map.of("train.trainer", "gpu"), BuildFailure.CONFIG,
+                        Map.of("train.trainer", "gpu"), Failure.CONFIG,
                         "train.trainer=gpu, but Spark local mode schedules no 'gpu' resources"),
                 bad("an unknown trainer", (t, in) -> t.write(in, SCHEMA, t.good(0, ROWS)),
                         Map.of("train.trainer", "tpu"), null, "train.trainer must be auto, gpu or cpu"),
                 bad("negative ids and -1", (t, in) -> t.withExtra(in, RowFactory.create(-5L, t.vector(1)),
-                        RowFactory.create(-1L, t.vector(2))), BuildFailure.BAD_ROWS, "negative-id: 2", "-5", "-1"),
+                        RowFactory.create(-1L, t.vector(2))), Failure.BAD_ROWS, "negative-id: 2", "-5", "-1"),
                 bad("all ids negative", (t, in) -> t.write(in, SCHEMA, t.rows(-ROWS, 0, id -> t.vector(-id))),
-                        BuildFailure.BAD_ROWS, "negative-id: 3000"),
+                        Failure.BAD_ROWS, "negative-id: 3000"),
                 bad("a double that overflows float", (t, in) -> t.withExtraDoubles(in,
-                        RowFactory.create(6001L, t.doubleWith(2, 1e39))), BuildFailure.BAD_ROWS, "float-overflow: 1",
+                        RowFactory.create(6001L, t.doubleWith(2, 1e39))), Failure.BAD_ROWS, "float-overflow: 1",
                         "6001"),
                 bad("a double that underflows float to 0", (t, in) -> t.withExtraDoubles(in,
-                        RowFactory.create(6002L, t.doubleWith(2, 1e-50))), BuildFailure.BAD_ROWS,
+                        RowFactory.create(6002L, t.doubleWith(2, 1e-50))), Failure.BAD_ROWS,
                         "float-underflow: 1", "6002"),
                 bad("a component whose square overflows float", (t, in) -> t.withExtra(in,
-                        RowFactory.create(6003L, t.with(0, 1e20f))), BuildFailure.BAD_ROWS, "norm-overflow: 1",
+                        RowFactory.create(6003L, t.with(0, 1e20f))), Failure.BAD_ROWS, "norm-overflow: 1",
                         "6003"),
                 bad("a vector whose norm underflows under cosine", (t, in) -> t.withExtra(in,
                         RowFactory.create(6004L, t.filled(1e-30f))), Map.of("index.metric", "cosine"),
-                        BuildFailure.BAD_ROWS, "norm-underflow: 1", "6004"),
+                        Failure.BAD_ROWS, "norm-underflow: 1", "6004"),
                 bad("input holding only _temporary files", (t, in) -> t.write(in.resolve("_temporary").resolve("0"),
-                        SCHEMA, t.good(0, ROWS)), BuildFailure.INPUT_MISSING, "contains no Parquet files",
+                        SCHEMA, t.good(0, ROWS)), Failure.INPUT_MISSING, "contains no Parquet files",
                         "_temporary"),
                 bad("list<float16> vectors", (t, in) -> {
                     Files.createDirectories(in);
                     try (var parquet = InputContractTest.class.getResourceAsStream("/inputs/float16-vectors.parquet")) {
                         Files.copy(parquet, in.resolve("part-00000.parquet"));
                     }
-                }, BuildFailure.INPUT_SCHEMA, "column 'vector' holds float16 values", "part-00000.parquet"),
+                }, Failure.INPUT_SCHEMA, "column 'vector' holds float16 values", "part-00000.parquet"),
                 bad("keep-latest with a null order value", (t, in) -> {
                     StructType versioned = SCHEMA.add("updated", DataTypes.LongType);
                     List<Row> rows = new ArrayList<>();
@@ -180,7 +181,7 @@ class InputContractTest extends SparkTestSupport {
                     }
                     rows.add(RowFactory.create(42L, t.vector(4242), null));
                     t.write(in, versioned, rows);
-                }, Map.of("input.duplicates", "keep-latest", "input.order-column", "updated"), BuildFailure.BAD_ROWS,
+                }, Map.of("input.duplicates", "keep-latest", "input.order-column", "updated"), Failure.BAD_ROWS,
                         "null-order: 1", "42"));
     }
 
@@ -492,11 +493,11 @@ class InputContractTest extends SparkTestSupport {
         return v;
     }
 
-    private static Case bad(String name, InputMaker input, BuildFailure failure, String... message) {
+    private static Case bad(String name, InputMaker input, Failure failure, String... message) {
         return new Case(name, input, Map.of(), failure, List.of(message));
     }
 
-    private static Case bad(String name, InputMaker input, Map<String, String> config, BuildFailure failure,
+    private static Case bad(String name, InputMaker input, Map<String, String> config, Failure failure,
             String... message) {
         return new Case(name, input, config, failure, List.of(message));
     }

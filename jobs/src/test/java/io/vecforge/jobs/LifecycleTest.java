@@ -1,5 +1,6 @@
 package io.vecforge.jobs;
 
+import io.vecforge.Failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -85,7 +86,7 @@ class LifecycleTest extends SparkTestSupport {
             }
             assertEquals(1, published.size(), "exactly one build publishes");
             assertEquals(1, refused.size());
-            assertEquals(BuildFailure.CONCURRENT_PUBLISH, refused.get(0).failure(), refused.get(0).getMessage());
+            assertEquals(Failure.CONCURRENT_PUBLISH, refused.get(0).failure(), refused.get(0).getMessage());
             assertEquals(published.get(0).manifest().version, latest(root));
             Cli list = Cli.run("list", root.toString(), "lc");
             assertTrue(list.out().contains("staged"), "the loser's version stays complete and staged:\n" + list.out());

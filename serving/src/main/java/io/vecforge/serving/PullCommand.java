@@ -1,11 +1,11 @@
 package io.vecforge.serving;
 
+import io.vecforge.Failure;
 import io.vecforge.Versions;
 import io.vecforge.bundle.BundleStorage;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
-import io.vecforge.ExitCodes;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,8 +61,8 @@ public final class PullCommand implements Callable<Integer> {
 
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new PullCommand());
-        cli.getCommandSpec().usageMessage().exitCodeList(ExitCodes.usageList(PullFailure.class,
-                PullFailure::exitCode, PullFailure::meaning, "0:current switched (or already on the version)",
+        cli.getCommandSpec().usageMessage().exitCodeList(Failure.usage(Failure.Command.PULL,
+                "0:current switched (or already on the version)",
                 "1:unexpected error", "2:usage error"));
         return cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("vecforge-pull: " + e.getMessage());

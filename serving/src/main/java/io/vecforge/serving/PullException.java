@@ -1,17 +1,18 @@
 package io.vecforge.serving;
 
+import io.vecforge.Failure;
 /** A refused pull: which failure, which file, expected and actual values in the message. */
 public final class PullException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    private final PullFailure failure;
+    private final Failure failure;
 
-    public PullException(PullFailure failure, String message) {
+    public PullException(Failure failure, String message) {
         super(failure + ": " + message);
         this.failure = failure;
     }
 
-    public PullFailure failure() {
+    public Failure failure() {
         return failure;
     }
 }

@@ -1,5 +1,6 @@
 package io.vecforge.serving;
 
+import io.vecforge.Failure;
 import io.vecforge.build.Neighbours;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
@@ -68,7 +69,7 @@ public final class Puller {
     public Result pull() throws IOException {
         String version = options.version() != null ? options.version()
                 : source.readPointer(new org.apache.hadoop.fs.Path(indexDir, BundleLayout.LATEST)).orElseThrow(
-                        () -> new PullException(PullFailure.NOT_COMPLETE, "nothing is published in " + indexDir));
+                        () -> new PullException(Failure.NOT_COMPLETE, "nothing is published in " + indexDir));
         SafeNames.checkVersion(version);
         options.afterResolve().run();
         org.apache.hadoop.fs.Path versionDir = new org.apache.hadoop.fs.Path(indexDir, version);
@@ -77,7 +78,7 @@ public final class Puller {
         SafeNames.check(manifest, options.maxFileBytes());
         org.apache.hadoop.fs.Path success = new org.apache.hadoop.fs.Path(versionDir, BundleLayout.SUCCESS);
         if (!source.exists(success) || !Completion.matches(source.read(success), manifestJson)) {
-            throw new PullException(PullFailure.NOT_COMPLETE, "version " + version + " has no _SUCCESS vouching for"
+            throw new PullException(Failure.NOT_COMPLETE, "version " + version + " has no _SUCCESS vouching for"
                     + " its manifest.json");
         }
         Path local = target.resolve("versions").resolve(version);
@@ -152,7 +153,7 @@ public final class Puller {
     private boolean fetch(org.apache.hadoop.fs.Path versionDir, Path local, Wanted file) throws IOException {
         Path destination = local.resolve(file.name()).normalize();
         if (!destination.startsWith(local)) {
-            throw new PullException(PullFailure.PATH_TRAVERSAL, "file '" + file.name() + "' leaves the target");
+            throw new PullException(Failure.PATH_TRAVERSAL, "file '" + file.name() + "' leaves the target");
         }
         if (Files.isRegularFile(destination, java.nio.file.LinkOption.NOFOLLOW_LINKS)
                 && Files.size(destination) == file.bytes() && crc(destination).equals(file.crc32c())) {
@@ -178,13 +179,13 @@ public final class Puller {
         long size = Files.size(part);
         if (size != file.bytes()) {
             Files.delete(part);
-            throw new PullException(PullFailure.SIZE_MISMATCH, String.format(
+            throw new PullException(Failure.DOWNLOAD_SIZE_MISMATCH, String.format(
                     "file '%s': %d bytes, manifest says %d", file.name(), size, file.bytes()));
         }
         String crc = crc(part);
         if (!crc.equals(file.crc32c())) {
             Files.delete(part);
-            throw new PullException(PullFailure.CHECKSUM_MISMATCH, String.format(
+            throw new PullException(Failure.DOWNLOAD_CHECKSUM_MISMATCH, String.format(
                     "file '%s': CRC32C %s, manifest says %s", file.name(), crc, file.crc32c()));
         }
         Files.move(part, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -198,7 +199,7 @@ public final class Puller {
         for (String segment : name.split("/")) {
             path = new org.apache.hadoop.fs.Path(path, segment);
             if (isSymlink(path)) {
-                throw new PullException(PullFailure.SYMLINK, "'" + name + "' leads through a symbolic link in the"
+                throw new PullException(Failure.SYMLINK, "'" + name + "' leads through a symbolic link in the"
                         + " source (" + path + ")");
             }
         }
@@ -259,7 +260,7 @@ public final class Puller {
             try (FaissIndex index = FaissIndex.read(local.resolve(shard.file))) {
                 if (index.dimension() != manifest.vectors.dimension || index.ntotal() != shard.rows
                         || index.metric().faissCode() != metric.faissCode()) {
-                    throw new PullException(PullFailure.WARM_UP_FAILED, String.format(
+                    throw new PullException(Failure.WARM_UP_FAILED, String.format(
                             "%s: dimension %d, %d vectors; manifest says dimension %d, %d rows", shard.file,
                             index.dimension(), index.ntotal(), manifest.vectors.dimension, shard.rows));
                 }
@@ -267,13 +268,13 @@ public final class Puller {
                 Neighbours hits = new Neighbours(queries.n(), k, metric.smallerIsCloser());
                 hits.offerAll(index.search(queries.vectors(), queries.n(), k));
                 if (shard.rows > 0 && queries.n() > 0 && hits.id(0, 0) < 0) {
-                    throw new PullException(PullFailure.WARM_UP_FAILED, shard.file + " answers no smoke query");
+                    throw new PullException(Failure.WARM_UP_FAILED, shard.file + " answers no smoke query");
                 }
             } catch (RuntimeException e) {
                 if (e instanceof PullException) {
                     throw e;
                 }
-                throw new PullException(PullFailure.WARM_UP_FAILED, shard.file + " does not load: " + e.getMessage());
+                throw new PullException(Failure.WARM_UP_FAILED, shard.file + " does not load: " + e.getMessage());
             }
         }
     }
@@ -292,7 +293,7 @@ public final class Puller {
                 } else {
                     Files.deleteIfExists(current);
                 }
-                throw new PullException(PullFailure.ACTIVATE_FAILED, "--on-activate exited " + code
+                throw new PullException(Failure.ACTIVATE_FAILED, "--on-activate exited " + code
                         + "; current is back on " + previous);
             }
         }

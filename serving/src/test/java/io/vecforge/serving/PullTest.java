@@ -1,5 +1,6 @@
 package io.vecforge.serving;
 
+import io.vecforge.Failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -138,7 +139,7 @@ class PullTest {
         Thread.sleep(1100);
         TestBundle.write(dir);
         Run failing = pull("--on-activate", "exit 3");
-        assertEquals(PullFailure.ACTIVATE_FAILED.exitCode(), failing.code(), failing.err());
+        assertEquals(Failure.ACTIVATE_FAILED.exitCode(), failing.code(), failing.err());
         assertEquals(first.manifest.version, current());
     }
 
@@ -179,7 +180,7 @@ class PullTest {
 
     @Test
     void aFlippedByteInAShardIsRefused() throws Exception {
-        refused(PullFailure.CHECKSUM_MISMATCH, "shard-00001.faiss", bundle -> {
+        refused(Failure.DOWNLOAD_CHECKSUM_MISMATCH, "shard-00001.faiss", bundle -> {
             try (RandomAccessFile shard = new RandomAccessFile(bundle.local("shard-00001.faiss").toFile(), "rw")) {
                 shard.seek(shard.length() / 2);
                 int b = shard.read();
@@ -191,7 +192,7 @@ class PullTest {
 
     @Test
     void aTruncatedShardIsRefused() throws Exception {
-        refused(PullFailure.SIZE_MISMATCH, "shard-00002.faiss", bundle -> {
+        refused(Failure.DOWNLOAD_SIZE_MISMATCH, "shard-00002.faiss", bundle -> {
             try (RandomAccessFile shard = new RandomAccessFile(bundle.local("shard-00002.faiss").toFile(), "rw")) {
                 shard.setLength(shard.length() - 100);
             }
@@ -200,7 +201,7 @@ class PullTest {
 
     @Test
     void aManifestNamingAParentPathIsRefused() throws Exception {
-        refused(PullFailure.PATH_TRAVERSAL, "../../x", bundle -> {
+        refused(Failure.PATH_TRAVERSAL, "../../x", bundle -> {
             bundle.manifest.shards.get(0).file = "../../x";
             bundle.writeManifest();
         });
@@ -209,7 +210,7 @@ class PullTest {
 
     @Test
     void aManifestListingOneFileTwiceIsRefusedForThatReason() throws Exception {
-        refused(PullFailure.DUPLICATE_FILE, "more than once", bundle -> {
+        refused(Failure.DUPLICATE_FILE, "more than once", bundle -> {
             Manifest.BundleFile first = bundle.manifest.files.get(0);
             Manifest.BundleFile twin = new Manifest.BundleFile("twin", first.file,
                     new io.vecforge.bundle.FileDigest(first.bytes + 1, 0));
@@ -220,13 +221,13 @@ class PullTest {
 
     @Test
     void aLatestNamingAPathOutsideTheIndexIsRefused() throws Exception {
-        refused(PullFailure.PATH_TRAVERSAL, "../", bundle -> Files.writeString(
+        refused(Failure.PATH_TRAVERSAL, "../", bundle -> Files.writeString(
                 indexDir().resolve(io.vecforge.bundle.BundleLayout.LATEST), "../" + bundle.manifest.version + "\n"));
     }
 
     @Test
     void aManifestNamingAnAbsolutePathIsRefused() throws Exception {
-        refused(PullFailure.ABSOLUTE_PATH, "/etc/passwd", bundle -> {
+        refused(Failure.ABSOLUTE_PATH, "/etc/passwd", bundle -> {
             bundle.manifest.files.get(0).file = "/etc/passwd";
             bundle.writeManifest();
         });
@@ -234,7 +235,7 @@ class PullTest {
 
     @Test
     void aSymlinkPlantedInTheSourceIsRefused() throws Exception {
-        refused(PullFailure.SYMLINK, "shard-00000.faiss", bundle -> {
+        refused(Failure.SYMLINK, "shard-00000.faiss", bundle -> {
             Path shard = bundle.local("shard-00000.faiss");
             Path elsewhere = dir.resolve("elsewhere.faiss");
             Files.move(shard, elsewhere);
@@ -246,7 +247,7 @@ class PullTest {
     void anOversizedFileIsRefused() throws Exception {
         TestBundle.write(dir);
         Run run = pull("--max-file-bytes", "1000");
-        assertEquals(PullFailure.TOO_LARGE.exitCode(), run.code(), run.err());
+        assertEquals(Failure.TOO_LARGE.exitCode(), run.code(), run.err());
     }
 
     @Test
@@ -299,7 +300,7 @@ class PullTest {
         void apply(TestBundle bundle) throws Exception;
     }
 
-    private void refused(PullFailure failure, String named, Damage damage) throws Exception {
+    private void refused(Failure failure, String named, Damage damage) throws Exception {
         TestBundle good = TestBundle.write(dir);
         assertEquals(0, pull().code());
         Thread.sleep(1100);

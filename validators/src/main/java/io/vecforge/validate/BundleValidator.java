@@ -1,5 +1,6 @@
 package io.vecforge.validate;
 
+import io.vecforge.Failure;
 import io.vecforge.build.Neighbours;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
@@ -51,7 +52,7 @@ public final class BundleValidator {
         if (!storage.exists(manifestFile)) {
             ValidationReport report = new ValidationReport();
             report.bundle = versionDir.toString();
-            report.fail(FailureClass.MANIFEST, Manifest.FILE_NAME, "no manifest.json in " + versionDir);
+            report.fail(Failure.MANIFEST, Manifest.FILE_NAME, "no manifest.json in " + versionDir);
             return report;
         }
         Manifest manifest;
@@ -60,7 +61,7 @@ public final class BundleValidator {
         } catch (IllegalArgumentException e) {
             ValidationReport report = new ValidationReport();
             report.bundle = versionDir.toString();
-            report.fail(FailureClass.MANIFEST, Manifest.FILE_NAME, e.getMessage());
+            report.fail(Failure.MANIFEST, Manifest.FILE_NAME, e.getMessage());
             return report;
         }
         return validate(versionDir, manifest);
@@ -95,10 +96,10 @@ public final class BundleValidator {
         if (Completion.isComplete(storage, versionDir)) {
             report.passed("complete");
         } else if (storage.exists(new Path(versionDir, BundleLayout.SUCCESS))) {
-            report.fail(FailureClass.INCOMPLETE, BundleLayout.SUCCESS, "_SUCCESS does not vouch for this"
+            report.fail(Failure.INCOMPLETE, BundleLayout.SUCCESS, "_SUCCESS does not vouch for this"
                     + " manifest.json (its SHA-256 differs): the manifest changed after the build completed");
         } else {
-            report.fail(FailureClass.INCOMPLETE, BundleLayout.SUCCESS, "the version was never completed");
+            report.fail(Failure.INCOMPLETE, BundleLayout.SUCCESS, "the version was never completed");
         }
     }
 
@@ -122,7 +123,7 @@ public final class BundleValidator {
                     + "'";
         }
         if (problem != null) {
-            report.fail(FailureClass.MISPLACED, Manifest.FILE_NAME, problem + ": a copy under another name is not"
+            report.fail(Failure.MISPLACED, Manifest.FILE_NAME, problem + ": a copy under another name is not"
                     + " the version it describes");
         } else {
             report.passed("location");
@@ -132,26 +133,26 @@ public final class BundleValidator {
     private boolean checkManifest(Manifest manifest, ValidationReport report) {
         int before = report.problems.size();
         if (manifest.formatVersion != Manifest.FORMAT_VERSION) {
-            report.fail(FailureClass.MANIFEST, Manifest.FILE_NAME, "format version " + manifest.formatVersion
+            report.fail(Failure.MANIFEST, Manifest.FILE_NAME, "format version " + manifest.formatVersion
                     + " is not supported (this vecforge reads " + Manifest.FORMAT_VERSION + ")");
         }
         if (manifest.vectors.dimension <= 0 || manifest.vectors.metric == null) {
-            report.fail(FailureClass.MANIFEST, Manifest.FILE_NAME, "dimension or metric missing");
+            report.fail(Failure.MANIFEST, Manifest.FILE_NAME, "dimension or metric missing");
         }
         if (manifest.shards.isEmpty() || manifest.sharding.shards != manifest.shards.size()) {
-            report.fail(FailureClass.MANIFEST, Manifest.FILE_NAME, "sharding.shards=" + manifest.sharding.shards
+            report.fail(Failure.MANIFEST, Manifest.FILE_NAME, "sharding.shards=" + manifest.sharding.shards
                     + " but " + manifest.shards.size() + " shards are listed");
         }
         if (!ShardAssignment.NAME.equals(manifest.sharding.partitioner)) {
-            report.fail(FailureClass.MANIFEST, Manifest.FILE_NAME,
+            report.fail(Failure.MANIFEST, Manifest.FILE_NAME,
                     "unknown partitioner '" + manifest.sharding.partitioner + "'");
         }
         for (int i = 0; i < manifest.shards.size(); i++) {
             if (manifest.shards.get(i).shard != i || manifest.shards.get(i).file == null) {
-                report.fail(FailureClass.MANIFEST, Manifest.FILE_NAME, "shard entry " + i + " is malformed");
+                report.fail(Failure.MANIFEST, Manifest.FILE_NAME, "shard entry " + i + " is malformed");
             }
         }
-        manifest.repeatedFileNames().forEach(name -> report.fail(FailureClass.MANIFEST, name,
+        manifest.repeatedFileNames().forEach(name -> report.fail(Failure.MANIFEST, name,
                 "the manifest lists '" + name + "' more than once"));
         if (report.problems.size() > before) {
             return false;
@@ -179,19 +180,19 @@ public final class BundleValidator {
             ValidationReport report) throws IOException {
         Path file = new Path(versionDir, name);
         if (!storage.exists(file)) {
-            report.fail(FailureClass.MISSING_FILE, name, "missing");
+            report.fail(Failure.MISSING_FILE, name, "missing");
             damaged.add(name);
             return;
         }
         long length = storage.length(file);
         if (length != bytes) {
-            report.fail(FailureClass.SIZE_MISMATCH, name, "size " + length + " bytes, manifest says " + bytes);
+            report.fail(Failure.SIZE_MISMATCH, name, "size " + length + " bytes, manifest says " + bytes);
             damaged.add(name);
             return;
         }
         FileDigest digest = storage.digest(file);
         if (!digest.crc32cHex().equals(crc32c)) {
-            report.fail(FailureClass.CHECKSUM_MISMATCH, name,
+            report.fail(Failure.CHECKSUM_MISMATCH, name,
                     "CRC32C " + digest.crc32cHex() + ", manifest says " + crc32c);
             damaged.add(name);
         }
@@ -200,7 +201,7 @@ public final class BundleValidator {
     private void checkRowCounts(Manifest manifest, ValidationReport report) {
         long shardRows = manifest.shardRows();
         if (shardRows != manifest.source.acceptedRows) {
-            report.fail(FailureClass.ROW_COUNT_MISMATCH, Manifest.FILE_NAME, "shards hold " + shardRows
+            report.fail(Failure.ROW_COUNT_MISMATCH, Manifest.FILE_NAME, "shards hold " + shardRows
                     + " rows but the input accepted " + manifest.source.acceptedRows);
         } else {
             report.passed("row counts");
@@ -251,7 +252,7 @@ public final class BundleValidator {
                 }
                 LOG.info("validated shard {} of {} ({} rows)", shard.shard + 1, manifest.shards.size(), shard.rows);
             } catch (RuntimeException e) {
-                report.fail(FailureClass.SHARD_UNREADABLE, shard.file, "Faiss cannot load it: " + e.getMessage());
+                report.fail(Failure.SHARD_UNREADABLE, shard.file, "Faiss cannot load it: " + e.getMessage());
                 shardsOk = false;
             } finally {
                 Files.deleteIfExists(local);
@@ -268,7 +269,7 @@ public final class BundleValidator {
         }
         report.recall = found.recallAgainst(truth.values(), truth.k());
         if (report.recall < report.minRecall) {
-            report.fail(FailureClass.RECALL_TOO_LOW, null, String.format(java.util.Locale.ROOT,
+            report.fail(Failure.RECALL_TOO_LOW, null, String.format(java.util.Locale.ROOT,
                     "recall@%d %.4f at nprobe %d is below %.4f", settings.k, report.recall, report.nprobe,
                     report.minRecall));
         } else {
@@ -289,7 +290,7 @@ public final class BundleValidator {
             problem = "is not an IVF index";
         }
         if (problem != null) {
-            report.fail(FailureClass.SHARD_UNREADABLE, shard.file, problem);
+            report.fail(Failure.SHARD_UNREADABLE, shard.file, problem);
             return false;
         }
         return true;
@@ -301,18 +302,18 @@ public final class BundleValidator {
         Arrays.sort(ids);
         for (int i = 0; i < ids.length; i++) {
             if (i > 0 && ids[i] == ids[i - 1]) {
-                report.fail(FailureClass.DUPLICATE_IDS, shard.file, "id " + ids[i] + " appears more than once");
+                report.fail(Failure.DUPLICATE_IDS, shard.file, "id " + ids[i] + " appears more than once");
                 return false;
             }
             int owner = ShardAssignment.shardOf(ids[i], shardCount);
             if (owner != shard.shard) {
-                report.fail(FailureClass.DUPLICATE_IDS, shard.file,
+                report.fail(Failure.DUPLICATE_IDS, shard.file,
                         "id " + ids[i] + " belongs to shard " + owner + ", so it may be duplicated there");
                 return false;
             }
         }
         if (ids.length > 0 && (shard.minId == null || shard.minId != ids[0] || shard.maxId != ids[ids.length - 1])) {
-            report.fail(FailureClass.SHARD_UNREADABLE, shard.file, "ids span " + ids[0] + ".." + ids[ids.length - 1]
+            report.fail(Failure.SHARD_UNREADABLE, shard.file, "ids span " + ids[0] + ".." + ids[ids.length - 1]
                     + ", manifest says " + shard.minId + ".." + shard.maxId);
             return false;
         }

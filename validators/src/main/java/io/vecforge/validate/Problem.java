@@ -1,7 +1,8 @@
 package io.vecforge.validate;
 
+import io.vecforge.Failure;
 /** One failed check. {@code file} is the bundle-relative file concerned, or null. */
-public record Problem(FailureClass failure, String file, String message) {
+public record Problem(Failure failure, String file, String message) {
     @Override
     public String toString() {
         return failure + (file == null ? "" : " [" + file + "]") + ": " + message;

@@ -1,5 +1,6 @@
 package io.vecforge.validate;
 
+import io.vecforge.Failure;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -34,11 +35,11 @@ public final class ValidationReport {
         return problems.isEmpty() ? 0 : problems.get(0).failure().exitCode();
     }
 
-    public boolean has(FailureClass failure) {
+    public boolean has(Failure failure) {
         return problems.stream().anyMatch(p -> p.failure() == failure);
     }
 
-    void fail(FailureClass failure, String file, String message) {
+    void fail(Failure failure, String file, String message) {
         problems.add(new Problem(failure, file, message));
     }
 

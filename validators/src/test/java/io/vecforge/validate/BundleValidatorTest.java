@@ -1,5 +1,6 @@
 package io.vecforge.validate;
 
+import io.vecforge.Failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -70,7 +71,7 @@ class BundleValidatorTest {
 
         ValidationReport report = validate(true, null);
 
-        assertFirstProblem(report, FailureClass.MANIFEST, Manifest.FILE_NAME);
+        assertFirstProblem(report, Failure.MANIFEST, Manifest.FILE_NAME);
         assertTrue(report.problems.get(0).message().contains(Manifest.FILE_NAME));
         assertEquals(1, report.problems.size());
     }
@@ -82,7 +83,7 @@ class BundleValidatorTest {
 
             ValidationReport report = validate(true, null);
 
-            assertFirstProblem(report, FailureClass.MANIFEST, Manifest.FILE_NAME);
+            assertFirstProblem(report, Failure.MANIFEST, Manifest.FILE_NAME);
             assertTrue(report.problems.get(0).message().contains(Manifest.FILE_NAME), garbage);
         }
     }
@@ -94,7 +95,7 @@ class BundleValidatorTest {
 
         ValidationReport report = validate(true, null);
 
-        assertFirstProblem(report, FailureClass.MANIFEST, Manifest.FILE_NAME);
+        assertFirstProblem(report, Failure.MANIFEST, Manifest.FILE_NAME);
         assertTrue(report.problems.get(0).message().contains("sharding.shards=4"), report.summary());
     }
 
@@ -103,7 +104,7 @@ class BundleValidatorTest {
         Files.delete(bundle.local(BundleLayout.SUCCESS));
 
         ValidationReport required = validate(true, null);
-        assertFirstProblem(required, FailureClass.INCOMPLETE, BundleLayout.SUCCESS);
+        assertFirstProblem(required, Failure.INCOMPLETE, BundleLayout.SUCCESS);
         assertEquals(1, required.problems.size(), required.summary());
 
         ValidationReport notRequired = validate(false, null);
@@ -119,7 +120,7 @@ class BundleValidatorTest {
 
         ValidationReport report = validate(true, null);
 
-        assertFirstProblem(report, FailureClass.INCOMPLETE, BundleLayout.SUCCESS);
+        assertFirstProblem(report, Failure.INCOMPLETE, BundleLayout.SUCCESS);
         assertTrue(report.problems.get(0).message().contains("does not vouch for this manifest.json"),
                 report.summary());
     }
@@ -133,7 +134,7 @@ class BundleValidatorTest {
 
         ValidationReport report = validate(true, null);
 
-        assertFirstProblem(report, FailureClass.MANIFEST, first.file);
+        assertFirstProblem(report, Failure.MANIFEST, first.file);
         assertTrue(report.problems.get(0).message().contains("lists '" + first.file + "' more than once"));
     }
 
@@ -146,7 +147,7 @@ class BundleValidatorTest {
         ValidationReport report = new BundleValidator(bundle.storage, new BundleValidator.Options(true, null, null,
                 dir.resolve("scratch"))).validate(bundle.storage.qualify(new org.apache.hadoop.fs.Path(copy.toUri())));
 
-        assertFirstProblem(report, FailureClass.MISPLACED, Manifest.FILE_NAME);
+        assertFirstProblem(report, Failure.MISPLACED, Manifest.FILE_NAME);
         assertEquals(1, report.problems.size(), report.summary());
         assertTrue(report.problems.get(0).message().contains("lies in '" + renamed + "'"), report.summary());
     }
@@ -157,7 +158,7 @@ class BundleValidatorTest {
 
         ValidationReport report = validate(true, null);
 
-        assertFirstProblem(report, FailureClass.MISSING_FILE, SHARD_1);
+        assertFirstProblem(report, Failure.MISSING_FILE, SHARD_1);
         assertNull(report.recall);
     }
 
@@ -169,7 +170,7 @@ class BundleValidatorTest {
 
         ValidationReport report = validate(true, null);
 
-        assertFirstProblem(report, FailureClass.SIZE_MISMATCH, SHARD_1);
+        assertFirstProblem(report, Failure.SIZE_MISMATCH, SHARD_1);
         assertTrue(report.problems.get(0).message().contains(String.valueOf(bytes.length - 100)));
         assertNull(report.recall);
     }
@@ -183,7 +184,7 @@ class BundleValidatorTest {
 
         ValidationReport report = validate(true, null);
 
-        assertFirstProblem(report, FailureClass.CHECKSUM_MISMATCH, SHARD_1);
+        assertFirstProblem(report, Failure.CHECKSUM_MISMATCH, SHARD_1);
         assertTrue(report.problems.get(0).message().contains(bundle.manifest.shards.get(1).crc32c));
         assertNull(report.recall);
     }
@@ -197,7 +198,7 @@ class BundleValidatorTest {
 
         ValidationReport report = validate(true, null);
 
-        assertFirstProblem(report, FailureClass.CHECKSUM_MISMATCH, BundleLayout.GROUND_TRUTH);
+        assertFirstProblem(report, Failure.CHECKSUM_MISMATCH, BundleLayout.GROUND_TRUTH);
         assertNull(report.recall);
     }
 
@@ -208,11 +209,11 @@ class BundleValidatorTest {
 
         ValidationReport report = validate(true, null);
 
-        assertFirstProblem(report, FailureClass.ROW_COUNT_MISMATCH, Manifest.FILE_NAME);
+        assertFirstProblem(report, Failure.ROW_COUNT_MISMATCH, Manifest.FILE_NAME);
         assertTrue(report.problems.get(0).message().contains((TestBundle.ROWS + 1) + " rows"), report.summary());
         // the shard itself no longer matches its entry either
         assertTrue(report.problems.stream().anyMatch(
-                p -> p.failure() == FailureClass.SHARD_UNREADABLE && SHARD_1.equals(p.file())), report.summary());
+                p -> p.failure() == Failure.SHARD_UNREADABLE && SHARD_1.equals(p.file())), report.summary());
     }
 
     @Test
@@ -222,7 +223,7 @@ class BundleValidatorTest {
 
         ValidationReport report = validate(true, null);
 
-        assertFirstProblem(report, FailureClass.SHARD_UNREADABLE, BundleLayout.shardFileName(0));
+        assertFirstProblem(report, Failure.SHARD_UNREADABLE, BundleLayout.shardFileName(0));
         assertTrue(report.problems.get(0).message().contains("dimension 16, manifest says 8"), report.summary());
         assertEquals(TestBundle.SHARDS, report.problems.size(), report.summary());
         assertNull(report.recall);
@@ -242,7 +243,7 @@ class BundleValidatorTest {
 
         ValidationReport report = validate(true, null);
 
-        assertFirstProblem(report, FailureClass.SHARD_UNREADABLE, SHARD_1);
+        assertFirstProblem(report, Failure.SHARD_UNREADABLE, SHARD_1);
         assertTrue(report.problems.get(0).message().startsWith("Faiss cannot load it"), report.summary());
     }
 
@@ -254,7 +255,7 @@ class BundleValidatorTest {
 
         ValidationReport report = validate(true, null);
 
-        assertFirstProblem(report, FailureClass.DUPLICATE_IDS, SHARD_1);
+        assertFirstProblem(report, Failure.DUPLICATE_IDS, SHARD_1);
         assertTrue(report.problems.get(0).message().contains("id " + ids[0] + " appears more than once"),
                 report.summary());
     }
@@ -269,7 +270,7 @@ class BundleValidatorTest {
         ValidationReport report = validate(true, null);
 
         assertEquals(2, ShardAssignment.shardOf(foreign, TestBundle.SHARDS));
-        assertFirstProblem(report, FailureClass.DUPLICATE_IDS, SHARD_1);
+        assertFirstProblem(report, Failure.DUPLICATE_IDS, SHARD_1);
         assertTrue(report.problems.get(0).message().contains("id " + foreign + " belongs to shard 2"),
                 report.summary());
     }
@@ -278,7 +279,7 @@ class BundleValidatorTest {
     void recallBelowTheThresholdIs18() throws IOException {
         ValidationReport report = validate(true, 0.999);
 
-        assertFirstProblem(report, FailureClass.RECALL_TOO_LOW, null);
+        assertFirstProblem(report, Failure.RECALL_TOO_LOW, null);
         assertEquals(1, report.problems.size(), report.summary());
         assertEquals(0.999, report.minRecall);
         assertEquals(bundle.recall, report.recall, 1e-12);
@@ -313,7 +314,7 @@ class BundleValidatorTest {
         return new BundleValidator(bundle.storage, options).validate(bundle.versionDir);
     }
 
-    private static void assertFirstProblem(ValidationReport report, FailureClass failure, String file) {
+    private static void assertFirstProblem(ValidationReport report, Failure failure, String file) {
         assertFalse(report.isOk(), report.summary());
         Problem first = report.problems.get(0);
         assertEquals(failure, first.failure(), report.summary());

@@ -14,9 +14,7 @@ import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "build", mixinStandardHelpOptions = true,
-        versionProvider = VecforgeCli.VersionProvider.class,
-        description = {"Builds, validates and publishes a new version of an index.",
+@Command(name = "build", description = {"Builds, validates and publishes a new version of an index.",
             "Runs on embedded Spark (local[*]) unless --master is given or it runs under spark-submit."},
         exitCodeListHeading = "%nExit codes (on any but 0, 28 and 29 nothing is published and LATEST is unchanged):%n")
 final class BuildCommand implements Callable<Integer> {

@@ -9,9 +9,7 @@ import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "gen-data", mixinStandardHelpOptions = true,
-        versionProvider = VecforgeCli.VersionProvider.class,
-        description = {"Writes deterministic synthetic clustered embeddings to Parquet, for demos, tests and"
+@Command(name = "gen-data", description = {"Writes deterministic synthetic clustered embeddings to Parquet, for demos, tests and"
             + " benchmarks.", "Rows get ids 0..rows-1; the same seed always gives the same vectors."})
 final class GenDataCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec

@@ -8,9 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "inspect", mixinStandardHelpOptions = true,
-        versionProvider = VecforgeCli.VersionProvider.class,
-        description = "Summarises a bundle version from its manifest (no files are read beyond it).")
+@Command(name = "inspect", description = "Summarises a bundle version from its manifest (no files are read beyond it).")
 final class InspectCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

@@ -33,8 +33,7 @@ final class LifecycleCommands {
         }
     }
 
-    @Command(name = "publish", mixinStandardHelpOptions = true, versionProvider = VecforgeCli.VersionProvider.class,
-            description = "Points LATEST at a staged version, after checking its _SUCCESS vouches for its manifest.")
+    @Command(name = "publish", description = "Points LATEST at a staged version, after checking its _SUCCESS vouches for its manifest.")
     static final class Publish extends Base {
         @Parameters(index = "2", paramLabel = "VERSION")
         String version;
@@ -61,8 +60,7 @@ final class LifecycleCommands {
         }
     }
 
-    @Command(name = "rollback", mixinStandardHelpOptions = true, versionProvider = VecforgeCli.VersionProvider.class,
-            description = "Points LATEST back at the version published before the current one, or at --to.")
+    @Command(name = "rollback", description = "Points LATEST back at the version published before the current one, or at --to.")
     static final class Rollback extends Base {
         @Option(names = "--to", paramLabel = "VERSION", description = "A complete version to return to.")
         String to;
@@ -77,8 +75,7 @@ final class LifecycleCommands {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = VecforgeCli.VersionProvider.class,
-            description = "Versions of an index, newest first: state, rows, size, recall, created.")
+    @Command(name = "list", description = "Versions of an index, newest first: state, rows, size, recall, created.")
     static final class ListVersions extends Base {
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
@@ -108,8 +105,7 @@ final class LifecycleCommands {
         }
     }
 
-    @Command(name = "pin", mixinStandardHelpOptions = true, versionProvider = VecforgeCli.VersionProvider.class,
-            description = "Protects a version from gc.")
+    @Command(name = "pin", description = "Protects a version from gc.")
     static final class Pin extends Base {
         @Parameters(index = "2", paramLabel = "VERSION")
         String version;
@@ -122,8 +118,7 @@ final class LifecycleCommands {
         }
     }
 
-    @Command(name = "unpin", mixinStandardHelpOptions = true, versionProvider = VecforgeCli.VersionProvider.class,
-            description = "Lets gc consider a version again.")
+    @Command(name = "unpin", description = "Lets gc consider a version again.")
     static final class Unpin extends Base {
         @Parameters(index = "2", paramLabel = "VERSION")
         String version;
@@ -136,8 +131,7 @@ final class LifecycleCommands {
         }
     }
 
-    @Command(name = "gc", mixinStandardHelpOptions = true, versionProvider = VecforgeCli.VersionProvider.class,
-            description = {"Deletes old versions and failed or abandoned builds.",
+    @Command(name = "gc", description = {"Deletes old versions and failed or abandoned builds.",
                 "Never the published version, the rollback target, a pinned version, or one younger than"
                     + " the grace period."})
     static final class Gc extends Base {

@@ -21,9 +21,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "search", mixinStandardHelpOptions = true,
-        versionProvider = VecforgeCli.VersionProvider.class,
-        description = "k-NN search over every shard of a bundle, merged: a smoke test for a built index.")
+@Command(name = "search", description = "k-NN search over every shard of a bundle, merged: a smoke test for a built index.")
 final class SearchCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

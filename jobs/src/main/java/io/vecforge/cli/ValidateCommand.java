@@ -8,9 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "validate", mixinStandardHelpOptions = true,
-        versionProvider = VecforgeCli.VersionProvider.class,
-        description = "Checks a bundle: files, CRC32C, row counts, shards loading in Faiss, unique ids, recall.",
+@Command(name = "validate", description = "Checks a bundle: files, CRC32C, row counts, shards loading in Faiss, unique ids, recall.",
         exitCodeListHeading = "%nExit codes (the first failure found decides):%n")
 final class ValidateCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec

@@ -10,16 +10,18 @@ import picocli.CommandLine.Command;
 @Command(name = "vecforge",
         mixinStandardHelpOptions = true,
         versionProvider = VecforgeCli.VersionProvider.class,
+        scope = CommandLine.ScopeType.INHERIT, // every subcommand gets --help, --version and this version provider
         description = "Builds Faiss IVFPQ indexes from Parquet embeddings on Spark and publishes validated bundles.",
         subcommands = {BuildCommand.class, ValidateCommand.class, InspectCommand.class, SearchCommand.class,
             GenDataCommand.class, LifecycleCommands.Publish.class, LifecycleCommands.ListVersions.class,
             LifecycleCommands.Rollback.class, LifecycleCommands.Pin.class, LifecycleCommands.Unpin.class,
             LifecycleCommands.Gc.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:success", "1:unexpected error", "2:usage error",
-            "4:refused: the version is not complete, or LATEST is locked or moved",
-            "3:build failed (nothing published)",
-            "5:LATEST may or may not have moved (an error hit while it was written): check with `vecforge list`", "10-18:validation failures, see `vecforge validate --help`"})
+        exitCodeList = {"0:success", "1:unexpected error", "2:usage error (a bad argument or version name)",
+            "4:refused: the version is not complete, LATEST is locked, moved, or names no version of this index",
+            "5:LATEST may or may not have moved (an error hit while it was written): check with `vecforge list`",
+            "3, 20-29:build failures, see `vecforge build --help`",
+            "10-19:validation failures, see `vecforge validate --help`"})
 public final class VecforgeCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

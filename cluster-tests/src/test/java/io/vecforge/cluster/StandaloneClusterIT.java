@@ -14,7 +14,7 @@ import io.vecforge.bundle.BuildHeartbeat;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.data.EmbeddingParquetWriter;
-import io.vecforge.data.Fvecs;
+import io.vecforge.bundle.Fvecs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.vecforge.build;
 
+import io.vecforge.faiss.Neighbours;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
 import io.vecforge.faiss.SearchResult;

@@ -1,5 +1,6 @@
 package io.vecforge.build;
 
+import io.vecforge.faiss.Neighbours;
 import java.util.List;
 
 /**

@@ -1,5 +1,6 @@
 package io.vecforge.data;
 
+import io.vecforge.bundle.Fvecs;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;

@@ -1,5 +1,6 @@
 package io.vecforge.build;
 
+import io.vecforge.faiss.Neighbours;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,5 +1,6 @@
 package io.vecforge.data;
 
+import io.vecforge.bundle.Fvecs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,10 +1,10 @@
 package io.vecforge.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vecforge.build.Neighbours;
+import io.vecforge.faiss.Neighbours;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.data.EmbeddingParquetReader;
-import io.vecforge.data.Fvecs;
+import io.vecforge.bundle.Fvecs;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package io.vecforge.jobs;
 
 import io.vecforge.build.DuplicatePolicy;
 import io.vecforge.build.ExactNeighbourSearch;
-import io.vecforge.build.Neighbours;
+import io.vecforge.faiss.Neighbours;
 import io.vecforge.build.ShardBuilder;
 import io.vecforge.build.ProcessMemory;
 import io.vecforge.build.ShardResult;

@@ -1,12 +1,12 @@
 package io.vecforge.serving;
 
 import io.vecforge.Failure;
-import io.vecforge.build.Neighbours;
+import io.vecforge.faiss.Neighbours;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.Completion;
 import io.vecforge.bundle.Manifest;
-import io.vecforge.data.Fvecs;
+import io.vecforge.bundle.Fvecs;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
 import java.io.IOException;

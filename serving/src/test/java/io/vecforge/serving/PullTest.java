@@ -1,5 +1,7 @@
 package io.vecforge.serving;
 
+import io.vecforge.bundle.Fvecs;
+import io.vecforge.faiss.Neighbours;
 import io.vecforge.Failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -277,8 +279,8 @@ class PullTest {
     }
 
     private static Set<String> javaTopTen(Path version, Manifest manifest) throws Exception {
-        io.vecforge.data.Fvecs.Data queries = io.vecforge.data.Fvecs.read(version.resolve(BundleLayout.QUERIES));
-        io.vecforge.build.Neighbours merged = new io.vecforge.build.Neighbours(queries.n(), 10, true);
+        io.vecforge.bundle.Fvecs.Data queries = io.vecforge.bundle.Fvecs.read(version.resolve(BundleLayout.QUERIES));
+        io.vecforge.faiss.Neighbours merged = new io.vecforge.faiss.Neighbours(queries.n(), 10, true);
         for (Manifest.Shard shard : manifest.shards) {
             try (io.vecforge.faiss.FaissIndex index = io.vecforge.faiss.FaissIndex.read(version.resolve(shard.file))) {
                 index.setNprobe(manifest.validation.nprobe);

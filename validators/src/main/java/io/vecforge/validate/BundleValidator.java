@@ -1,7 +1,7 @@
 package io.vecforge.validate;
 
 import io.vecforge.Failure;
-import io.vecforge.build.Neighbours;
+import io.vecforge.faiss.Neighbours;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.Completion;
@@ -9,7 +9,7 @@ import io.vecforge.bundle.IndexLifecycle;
 import io.vecforge.bundle.FileDigest;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.ShardAssignment;
-import io.vecforge.data.Fvecs;
+import io.vecforge.bundle.Fvecs;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
 import java.io.IOException;

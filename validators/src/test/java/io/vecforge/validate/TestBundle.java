@@ -2,7 +2,7 @@ package io.vecforge.validate;
 
 import io.vecforge.Versions;
 import io.vecforge.build.ExactNeighbourSearch;
-import io.vecforge.build.Neighbours;
+import io.vecforge.faiss.Neighbours;
 import io.vecforge.build.ShardBuilder;
 import io.vecforge.build.ShardResult;
 import io.vecforge.bundle.BundleLayout;
@@ -10,7 +10,7 @@ import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.FileDigest;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.ShardAssignment;
-import io.vecforge.data.Fvecs;
+import io.vecforge.bundle.Fvecs;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
 import io.vecforge.faiss.SearchResult;

@@ -1,4 +1,4 @@
-package io.vecforge.build;
+package io.vecforge.faiss;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

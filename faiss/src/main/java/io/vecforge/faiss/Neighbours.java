@@ -1,4 +1,4 @@
-package io.vecforge.build;
+package io.vecforge.faiss;
 
 import java.io.Serializable;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package io.vecforge.data;
+package io.vecforge.bundle;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -70,7 +70,7 @@ public final class Fvecs {
         return Integer.BYTES + (long) d * elementBytes;
     }
 
-    static FileChannel openForWrite(Path file) throws IOException {
+    public static FileChannel openForWrite(Path file) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
@@ -93,13 +93,13 @@ public final class Fvecs {
      * Writes consecutive rows starting at row {@code firstRow} with positional writes, so several
      * writers may fill disjoint row ranges of one channel concurrently. Not thread-safe itself.
      */
-    static final class RowWriter implements Closeable {
+    public static final class RowWriter implements Closeable {
         private final FileChannel channel;
         private final int d;
         private final ByteBuffer buffer;
         private long position;
 
-        RowWriter(FileChannel channel, long firstRow, int d, int elementBytes) {
+        public RowWriter(FileChannel channel, long firstRow, int d, int elementBytes) {
             long rowBytes = rowBytes(d, elementBytes);
             this.channel = channel;
             this.d = d;
@@ -108,14 +108,14 @@ public final class Fvecs {
             this.buffer = ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN);
         }
 
-        void addFloats(float[] values, int offset) throws IOException {
+        public void addFloats(float[] values, int offset) throws IOException {
             makeRoom(Float.BYTES);
             buffer.putInt(d);
             buffer.asFloatBuffer().put(values, offset, d);
             buffer.position(buffer.position() + d * Float.BYTES);
         }
 
-        void addLongs(long[] values, int offset) throws IOException {
+        public void addLongs(long[] values, int offset) throws IOException {
             makeRoom(Long.BYTES);
             buffer.putInt(d);
             buffer.asLongBuffer().put(values, offset, d);

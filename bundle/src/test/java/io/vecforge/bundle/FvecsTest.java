@@ -1,4 +1,4 @@
-package io.vecforge.data;
+package io.vecforge.bundle;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -47,9 +47,9 @@ class FvecsTest {
         int n = 3_001;
         int d = 130;
         float[] data = new float[n * d];
-        SyntheticEmbeddings embeddings = new SyntheticEmbeddings(9, d);
-        for (int i = 0; i < n; i++) {
-            embeddings.fill(i, data, i * d);
+        java.util.Random random = new java.util.Random(9);
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (float) random.nextGaussian();
         }
         Path file = dir.resolve("big.fvecs");
         Fvecs.write(file, data, n, d);

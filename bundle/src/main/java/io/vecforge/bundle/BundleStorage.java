@@ -3,211 +3,98 @@ package io.vecforge.bundle;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.zip.CRC32C;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
-import org.apache.hadoop.fs.FileContext;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocalFileSystem;
-import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 
 /**
- * File operations on the shared storage that holds bundles (any Hadoop FileSystem). Every write
- * lands under a temporary name and is renamed into place, so readers never see a partial file.
+ * The shared storage that holds bundles: the seam between the bundle format and a file system.
+ * Every caller goes through it; none reaches the file system underneath. What an implementation
+ * must guarantee, and how an object store (S3) can, is in docs/bundle-format.md#storage:
+ * <ul>
+ * <li><b>atomic replace</b>: {@link #write} and {@link #upload} make the whole new content appear
+ *     at once under the target name, or nothing (readers never see a partial file);
+ * <li><b>exclusive create</b>: {@link #createExclusive} succeeds for exactly one of several
+ *     concurrent callers (the publish lock);
+ * <li><b>listing</b> and reads that see every completed write (read-after-write consistency).
+ * </ul>
  */
-public final class BundleStorage {
-    private static final int BUFFER = 1 << 20;
-    private static final String TEMPORARY_MARK = ".tmp-";
-
-    private final FileSystem fs;
-    private final Configuration conf;
-
-    public BundleStorage(FileSystem fs, Configuration conf) {
-        // The checksumming local FileSystem would litter bundles with .crc side files; we keep our own CRC32C.
-        this.fs = fs instanceof LocalFileSystem local ? local.getRaw() : fs;
-        this.conf = conf;
+public interface BundleStorage {
+    /** The storage for a URI's file system (file://, hdfs://, …): {@link HadoopBundleStorage}. */
+    static BundleStorage forUri(URI uri, Configuration conf) throws IOException {
+        return HadoopBundleStorage.forUri(uri, conf);
     }
 
-    public static BundleStorage forUri(URI uri, Configuration conf) throws IOException {
-        return new BundleStorage(FileSystem.get(uri, conf), conf);
+    /** Whether a file name is one of the temporary names writes go through. */
+    static boolean isTemporary(String name) {
+        return HadoopBundleStorage.isTemporary(name);
     }
 
-    public FileSystem fileSystem() {
-        return fs;
-    }
+    Path qualify(Path path);
 
-    public Path qualify(Path path) {
-        return fs.makeQualified(path);
-    }
+    boolean exists(Path path) throws IOException;
 
-    public boolean exists(Path path) throws IOException {
-        return fs.exists(path);
-    }
+    /** Atomic replace: target holds bytes, or its old content if this fails. */
+    FileDigest write(Path target, byte[] content) throws IOException;
 
-    /** Copies a local file to target, computing its digest on the way; replaces target atomically. */
-    public FileDigest upload(java.nio.file.Path local, Path target) throws IOException {
+    /** Atomic replace of target by a local file's bytes, computing their digest on the way. */
+    default FileDigest upload(java.nio.file.Path local, Path target) throws IOException {
         return upload(local, target, target.getParent());
     }
 
-    /**
-     * As {@link #upload(java.nio.file.Path, Path)}, writing the temporary copy in scratchDir (on
-     * the same file system) so that a writer killed mid-copy leaves nothing next to target.
-     */
-    public FileDigest upload(java.nio.file.Path local, Path target, Path scratchDir) throws IOException {
-        Path temporary = new Path(scratchDir, temporaryName(target));
-        CRC32C crc = new CRC32C();
-        long bytes = 0;
-        try (InputStream in = Files.newInputStream(local);
-                FSDataOutputStream out = fs.create(temporary, false)) {
-            byte[] buffer = new byte[BUFFER];
-            for (int read; (read = in.read(buffer)) > 0; ) {
-                crc.update(buffer, 0, read);
-                out.write(buffer, 0, read);
-                bytes += read;
-            }
-        } catch (IOException | RuntimeException e) {
-            fs.delete(temporary, false);
-            throw e;
-        }
-        replace(temporary, target);
-        return new FileDigest(bytes, crc.getValue());
-    }
+    /** As {@link #upload(java.nio.file.Path, Path)}, staging the copy in scratchDir (same file system). */
+    FileDigest upload(java.nio.file.Path local, Path target, Path scratchDir) throws IOException;
 
-    /** Writes bytes to target atomically. */
-    public FileDigest write(Path target, byte[] content) throws IOException {
-        Path temporary = temporarySibling(target);
-        try (OutputStream out = fs.create(temporary, false)) {
-            out.write(content);
-        } catch (IOException | RuntimeException e) {
-            fs.delete(temporary, false);
-            throw e;
-        }
-        replace(temporary, target);
-        CRC32C crc = new CRC32C();
-        crc.update(content);
-        return new FileDigest(content.length, crc.getValue());
-    }
+    /** Exclusive create: false, writing nothing, if the file already exists. */
+    boolean createExclusive(Path path, byte[] content) throws IOException;
 
-    public byte[] read(Path path) throws IOException {
-        try (InputStream in = fs.open(path)) {
+    /** Opens a file for reading from {@code offset}. */
+    InputStream open(Path path, long offset) throws IOException;
+
+    default byte[] read(Path path) throws IOException {
+        try (InputStream in = open(path, 0)) {
             return in.readAllBytes();
         }
     }
 
-    public FileDigest digest(Path path) throws IOException {
-        CRC32C crc = new CRC32C();
-        long bytes = 0;
-        try (InputStream in = fs.open(path)) {
-            byte[] buffer = new byte[BUFFER];
-            for (int read; (read = in.read(buffer)) > 0; ) {
-                crc.update(buffer, 0, read);
-                bytes += read;
-            }
-        }
-        return new FileDigest(bytes, crc.getValue());
-    }
-
-    public void download(Path source, java.nio.file.Path local) throws IOException {
-        try (InputStream in = fs.open(source)) {
-            Files.copy(in, local, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    default FileDigest digest(Path path) throws IOException {
+        try (InputStream in = open(path, 0)) {
+            return FileDigest.of(in);
         }
     }
 
-    public long length(Path path) throws IOException {
-        return fs.getFileStatus(path).getLen();
-    }
+    void download(Path source, java.nio.file.Path local) throws IOException;
 
-    public void mkdirs(Path dir) throws IOException {
-        if (!fs.mkdirs(dir)) {
-            throw new IOException("cannot create directory " + dir);
-        }
-    }
+    long length(Path path) throws IOException;
 
-    public void delete(Path path) throws IOException {
-        fs.delete(path, true);
-    }
+    long modificationTime(Path path) throws IOException;
 
-    /**
-     * Creates a file only if nothing is there yet, as one atomic step (O_EXCL on local disks,
-     * HDFS's create without overwrite). Returns false if the file already exists.
-     */
-    public boolean createExclusive(Path path, byte[] content) throws IOException {
-        if ("file".equals(fs.getUri().getScheme())) {
-            java.nio.file.Path local = java.nio.file.Path.of(fs.makeQualified(path).toUri());
-            try {
-                Files.createDirectories(local.getParent());
-                Files.write(local, content, java.nio.file.StandardOpenOption.CREATE_NEW,
-                        java.nio.file.StandardOpenOption.WRITE);
-                return true;
-            } catch (java.nio.file.FileAlreadyExistsException e) {
-                return false;
-            }
-        }
-        try (OutputStream out = fs.create(path, false)) {
-            out.write(content);
-            return true;
-        } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
-            return false;
-        }
-    }
+    /** The entries of a directory; empty if it does not exist. */
+    List<StorageEntry> list(Path dir) throws IOException;
 
-    public org.apache.hadoop.fs.FileStatus[] list(Path dir) throws IOException {
+    /** Whether the path is a symbolic link (false on stores without links). */
+    boolean isSymlink(Path path) throws IOException;
+
+    void mkdirs(Path dir) throws IOException;
+
+    /** Deletes a file or a directory with everything in it; nothing if absent. */
+    void delete(Path path) throws IOException;
+
+    /** The raw content of a pointer file (LATEST, a run record), if any: check it with {@link VersionName}. */
+    default Optional<String> readPointer(Path pointer) throws IOException {
         try {
-            return fs.listStatus(dir);
-        } catch (FileNotFoundException e) {
-            return new org.apache.hadoop.fs.FileStatus[0];
-        }
-    }
-
-    public long modificationTime(Path path) throws IOException {
-        return fs.getFileStatus(path).getModificationTime();
-    }
-
-    /** The version LATEST names, if any. */
-    public Optional<String> readPointer(Path pointer) throws IOException {
-        try {
-            String value = new String(read(pointer), java.nio.charset.StandardCharsets.UTF_8).trim();
+            String value = new String(read(pointer), StandardCharsets.UTF_8).trim();
             return value.isEmpty() ? Optional.empty() : Optional.of(value);
         } catch (FileNotFoundException e) {
             return Optional.empty();
         }
     }
 
-    /** Points LATEST at version: written aside, then renamed over the old pointer in one step. */
-    public void movePointer(Path pointer, String version) throws IOException {
-        write(pointer, (version + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    }
-
-    private Path temporarySibling(Path target) {
-        return new Path(target.getParent(), temporaryName(target));
-    }
-
-    private static String temporaryName(Path target) {
-        return "." + target.getName() + TEMPORARY_MARK + UUID.randomUUID();
-    }
-
-    /** Whether a file name is one of the temporary names writes go through. */
-    public static boolean isTemporary(String name) {
-        return name.startsWith(".") && name.contains(TEMPORARY_MARK);
-    }
-
-    /**
-     * Renames source over target as one step. POSIX rename(2) replaces atomically on local disks;
-     * HDFS does the same through FileContext's OVERWRITE rename.
-     */
-    private void replace(Path source, Path target) throws IOException {
-        if ("file".equals(fs.getUri().getScheme())) {
-            if (!fs.rename(source, target)) {
-                throw new IOException("cannot rename " + source + " to " + target);
-            }
-            return;
-        }
-        FileContext.getFileContext(fs.getUri(), conf).rename(source, target, Options.Rename.OVERWRITE);
+    /** Points a pointer file at a version: an atomic replace. */
+    default void movePointer(Path pointer, String version) throws IOException {
+        write(pointer, (version + "\n").getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -7,7 +7,8 @@ import java.util.HexFormat;
 
 /**
  * The _SUCCESS marker of a complete version holds the SHA-256 of its manifest.json, so publishing
- * and pulling can tell that the manifest is the one the build completed.
+ * and pulling can tell that the manifest is the one the build completed
+ * ({@link BundleReader#isComplete}).
  */
 public final class Completion {
     private static final String PREFIX = "manifest-sha256 ";
@@ -22,21 +23,6 @@ public final class Completion {
     public static boolean matches(byte[] marker, byte[] manifestJson) {
         String text = new String(marker, StandardCharsets.UTF_8).trim();
         return text.equals((PREFIX + sha256(manifestJson)).trim());
-    }
-
-    /**
-     * The one definition of a complete version: its _SUCCESS holds the SHA-256 of the
-     * manifest.json beside it. Publish, validate, search, inspect and pull all ask this.
-     */
-    public static boolean isComplete(BundleStorage storage, org.apache.hadoop.fs.Path versionDir)
-            throws java.io.IOException {
-        org.apache.hadoop.fs.Path success = new org.apache.hadoop.fs.Path(versionDir, BundleLayout.SUCCESS);
-        org.apache.hadoop.fs.Path manifest = new org.apache.hadoop.fs.Path(versionDir, Manifest.FILE_NAME);
-        try {
-            return matches(storage.read(success), storage.read(manifest));
-        } catch (java.io.FileNotFoundException missing) {
-            return false;
-        }
     }
 
     public static String sha256(byte[] bytes) {

@@ -11,7 +11,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +41,7 @@ public final class IndexLifecycle {
 
     /** Whether the version's _SUCCESS vouches for its manifest.json ({@link Completion#isComplete}). */
     public boolean isComplete(String version) throws IOException {
-        return Completion.isComplete(storage, layout.versionDir(version));
+        return new BundleReader(storage, layout.versionDir(version)).isComplete();
     }
 
     /** Points LATEST at a complete version; see {@link VersionCommit#publish} for the outcomes. */
@@ -103,9 +102,9 @@ public final class IndexLifecycle {
 
     public Set<String> pins() throws IOException {
         Set<String> pins = new HashSet<>();
-        for (FileStatus pin : storage.list(new Path(layout.indexDir(), PINS))) {
-            if (VersionName.isValid(pin.getPath().getName())) {
-                pins.add(pin.getPath().getName());
+        for (StorageEntry pin : storage.list(new Path(layout.indexDir(), PINS))) {
+            if (VersionName.isValid(pin.name())) {
+                pins.add(pin.name());
             }
         }
         return pins;
@@ -117,12 +116,12 @@ public final class IndexLifecycle {
         String previous = current == null ? null : previous(current).orElse(null);
         Set<String> pins = pins();
         List<VersionInfo> versions = new ArrayList<>();
-        for (FileStatus entry : storage.list(layout.indexDir())) {
-            String name = entry.getPath().getName();
+        for (StorageEntry entry : storage.list(layout.indexDir())) {
+            String name = entry.name();
             if (!entry.isDirectory() || !VersionName.isValid(name)) {
                 continue; // _pins, _runs, and anything that is not a version: never listed, never collected
             }
-            versions.add(describe(name, current, previous, pins.contains(name), entry.getModificationTime()));
+            versions.add(describe(name, current, previous, pins.contains(name), entry.modifiedMillis()));
         }
         versions.sort(Comparator.comparing(VersionInfo::version).reversed());
         return versions;
@@ -163,9 +162,9 @@ public final class IndexLifecycle {
      */
     public List<String> cleanAbandoned(Instant now) throws IOException {
         List<String> deleted = new ArrayList<>();
-        for (FileStatus entry : storage.list(layout.indexDir())) {
-            String version = entry.getPath().getName();
-            Path heartbeat = new Path(entry.getPath(), BuildHeartbeat.FILE);
+        for (StorageEntry entry : storage.list(layout.indexDir())) {
+            String version = entry.name();
+            Path heartbeat = new Path(entry.path(), BuildHeartbeat.FILE);
             if (!entry.isDirectory() || !VersionName.isValid(version) || !storage.exists(heartbeat)) {
                 continue;
             }
@@ -183,8 +182,8 @@ public final class IndexLifecycle {
             }
             if (isComplete(version)) {
                 storage.delete(heartbeat);
-            } else if (!storage.exists(new Path(entry.getPath(), BundleLayout.FAILED))) {
-                storage.delete(entry.getPath());
+            } else if (!storage.exists(new Path(entry.path(), BundleLayout.FAILED))) {
+                storage.delete(entry.path());
                 deleted.add(version);
                 LOG.warn("deleted version {}: its build ({}) was killed before it completed", version,
                         owner != null ? owner : "unknown owner");

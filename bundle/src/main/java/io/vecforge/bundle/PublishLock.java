@@ -4,7 +4,6 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,10 +75,10 @@ final class PublishLock implements AutoCloseable {
 
     /** Pointer and history files a killed publisher was writing; only lock holders write them. */
     private void deleteLeftoverTemporaries(Path indexDir) throws IOException {
-        for (FileStatus entry : storage.list(indexDir)) {
-            if (entry.isFile() && BundleStorage.isTemporary(entry.getPath().getName())) {
-                LOG.info("deleting {}, left by a publisher that was killed", entry.getPath());
-                storage.delete(entry.getPath());
+        for (StorageEntry entry : storage.list(indexDir)) {
+            if (entry.isFile() && BundleStorage.isTemporary(entry.name())) {
+                LOG.info("deleting {}, left by a publisher that was killed", entry.path());
+                storage.delete(entry.path());
             }
         }
     }

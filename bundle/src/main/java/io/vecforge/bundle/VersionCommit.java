@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,7 +73,7 @@ public final class VersionCommit {
      * @throws CommitStateUnknownException LATEST may or may not name the version
      */
     public Outcome publish(String expectedCurrent, String action) throws IOException {
-        if (!Completion.isComplete(storage, versionDir)) {
+        if (!new BundleReader(storage, versionDir).isComplete()) {
             throw new CommitFailedException("version " + version + " of " + layout.indexDir()
                     + " is not complete: no _SUCCESS vouching for its manifest.json");
         }
@@ -156,9 +155,9 @@ public final class VersionCommit {
         if (current.isPresent() && current.get().equals(version)) {
             throw new IllegalStateException("refusing to mark " + version + " failed: LATEST names it");
         }
-        for (FileStatus entry : storage.list(versionDir)) {
-            if (!entry.getPath().getName().equals(BundleLayout.QUARANTINE)) {
-                storage.delete(entry.getPath());
+        for (StorageEntry entry : storage.list(versionDir)) {
+            if (!entry.name().equals(BundleLayout.QUARANTINE)) {
+                storage.delete(entry.path());
             }
         }
         storage.write(new Path(versionDir, BundleLayout.FAILED),

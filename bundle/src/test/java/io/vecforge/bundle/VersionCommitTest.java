@@ -55,7 +55,7 @@ class VersionCommitTest {
         assertEquals("20261101-a", outcome.from());
         assertEquals(1, outcome.warnings().size());
         assertTrue(outcome.warnings().get(0).contains("HISTORY.jsonl was not appended"), outcome.warnings().get(0));
-        assertTrue(Completion.isComplete(storage, layout.versionDir("20261102-b")));
+        assertTrue(new BundleReader(storage, layout.versionDir("20261102-b")).isComplete());
     }
 
     @Test
@@ -63,7 +63,7 @@ class VersionCommitTest {
         new VersionCommit(storage, layout, "20261102-b").publish(null, "publish");
         VersionCommit commit = new VersionCommit(storage, layout, "20261102-b");
         assertThrows(IllegalStateException.class, () -> commit.fail(Map.of("failure", "FAILED")));
-        assertTrue(Completion.isComplete(storage, layout.versionDir("20261102-b")), "its files are untouched");
+        assertTrue(new BundleReader(storage, layout.versionDir("20261102-b")).isComplete(), "its files are untouched");
         assertFalse(Files.exists(indexDir().resolve("20261102-b").resolve(BundleLayout.FAILED)));
     }
 
@@ -82,11 +82,11 @@ class VersionCommitTest {
     void completeMeansTheSuccessMarkerVouchesForTheManifest() throws Exception {
         Path manifest = indexDir().resolve("20261102-b").resolve(Manifest.FILE_NAME);
         Files.writeString(manifest, Files.readString(manifest).replace("1234", "1235"));
-        assertFalse(Completion.isComplete(storage, layout.versionDir("20261102-b")));
+        assertFalse(new BundleReader(storage, layout.versionDir("20261102-b")).isComplete());
         assertThrows(CommitFailedException.class,
                 () -> new VersionCommit(storage, layout, "20261102-b").publish(null, "publish"));
         Files.delete(indexDir().resolve("20261102-b").resolve(BundleLayout.SUCCESS));
-        assertFalse(Completion.isComplete(storage, layout.versionDir("20261102-b")));
+        assertFalse(new BundleReader(storage, layout.versionDir("20261102-b")).isComplete());
     }
 
     private void stage(String version) throws Exception {

@@ -1,8 +1,8 @@
 package io.vecforge.cli;
 
 import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.BundleReader;
 import io.vecforge.bundle.BundleStorage;
-import io.vecforge.bundle.Completion;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.VersionName;
 import java.io.IOException;
@@ -15,13 +15,13 @@ import org.apache.hadoop.fs.Path;
  * LATEST, or a run record (INDEX/_runs/RUN, written by `build --run-id`). A pointer (LATEST or a
  * run record) is followed only to a plain version name inside its own index.
  */
-record BundleLocation(BundleStorage storage, Path versionDir, String pointer) {
+record BundleLocation(BundleReader bundle, String pointer) {
     static BundleLocation resolve(String uri) throws IOException {
         Path path = new Path(uri);
         BundleStorage storage = BundleStorage.forUri(path.toUri(), new Configuration());
         Path qualified = storage.qualify(path);
         if (storage.exists(new Path(qualified, Manifest.FILE_NAME))) {
-            return new BundleLocation(storage, qualified, null);
+            return new BundleLocation(new BundleReader(storage, qualified), null);
         }
         Path runRecord = new Path(qualified, "VERSION");
         if (storage.exists(runRecord) && qualified.getParent() != null
@@ -42,23 +42,31 @@ record BundleLocation(BundleStorage storage, Path versionDir, String pointer) {
         if (!storage.exists(versionDir)) {
             throw new IllegalStateException(pointer + " names version " + version + ", which does not exist");
         }
-        return new BundleLocation(storage, versionDir, pointer.toString());
+        return new BundleLocation(new BundleReader(storage, versionDir), pointer.toString());
+    }
+
+    BundleStorage storage() {
+        return bundle.storage();
+    }
+
+    Path versionDir() {
+        return bundle.versionDir();
     }
 
     boolean isComplete() throws IOException {
-        return Completion.isComplete(storage, versionDir);
+        return bundle.isComplete();
     }
 
     /** Refuses a version whose _SUCCESS does not vouch for its manifest: it is never served. */
     BundleLocation requireComplete() throws IOException {
         if (!isComplete()) {
-            throw new IllegalStateException("version " + versionDir + (pointer == null ? "" : " (named by " + pointer
+            throw new IllegalStateException("version " + versionDir() + (pointer == null ? "" : " (named by " + pointer
                     + ")") + " is not complete: no _SUCCESS vouching for its manifest.json; refusing to use it");
         }
         return this;
     }
 
     Manifest manifest() throws IOException {
-        return Manifest.fromJson(storage.read(new Path(versionDir, Manifest.FILE_NAME)));
+        return bundle.manifest();
     }
 }

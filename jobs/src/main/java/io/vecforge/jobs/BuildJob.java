@@ -33,6 +33,7 @@ import io.vecforge.bundle.VersionCommit;
 import io.vecforge.bundle.FileDigest;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.ShardAssignment;
+import io.vecforge.bundle.StorageEntry;
 import io.vecforge.bundle.Fvecs;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.validate.BundleValidator;
@@ -381,13 +382,12 @@ public final class BuildJob {
         Dataset<Row> map = ExternalIds.assign(spark, accepted, input.idColumns());
         Path mapDir = new Path(versionDir, BundleLayout.ID_MAP);
         map.orderBy(ExternalIds.ID).write().parquet(mapDir.toString());
-        for (org.apache.hadoop.fs.FileStatus file : storage.fileSystem().listStatus(mapDir)) {
-            String name = file.getPath().getName();
-            if (name.endsWith(".parquet")) {
-                String relative = BundleLayout.ID_MAP + "/" + name;
-                manifest.files.add(new Manifest.BundleFile("id-map", relative, storage.digest(file.getPath())));
+        for (StorageEntry file : storage.list(mapDir)) {
+            if (file.name().endsWith(".parquet")) {
+                String relative = BundleLayout.ID_MAP + "/" + file.name();
+                manifest.files.add(new Manifest.BundleFile("id-map", relative, storage.digest(file.path())));
             } else {
-                storage.delete(file.getPath());
+                storage.delete(file.path());
             }
         }
         manifest.ids.mapDir = BundleLayout.ID_MAP;

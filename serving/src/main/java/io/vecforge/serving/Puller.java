@@ -4,7 +4,9 @@ import io.vecforge.Failure;
 import io.vecforge.faiss.Neighbours;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
+import io.vecforge.bundle.BundleReader;
 import io.vecforge.bundle.Completion;
+import io.vecforge.bundle.FileDigest;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.Fvecs;
 import io.vecforge.faiss.FaissIndex;
@@ -18,14 +20,13 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.zip.CRC32C;
-import org.apache.hadoop.fs.FSDataInputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,11 +74,11 @@ public final class Puller {
         SafeNames.checkVersion(version);
         options.afterResolve().run();
         org.apache.hadoop.fs.Path versionDir = new org.apache.hadoop.fs.Path(indexDir, version);
-        byte[] manifestJson = source.read(new org.apache.hadoop.fs.Path(versionDir, Manifest.FILE_NAME));
-        Manifest manifest = Manifest.fromJson(manifestJson);
+        BundleReader bundle = new BundleReader(source, versionDir);
+        byte[] manifestJson = bundle.manifestBytes();
+        Manifest manifest = bundle.manifest();
         SafeNames.check(manifest, options.maxFileBytes());
-        org.apache.hadoop.fs.Path success = new org.apache.hadoop.fs.Path(versionDir, BundleLayout.SUCCESS);
-        if (!source.exists(success) || !Completion.matches(source.read(success), manifestJson)) {
+        if (!bundle.isComplete()) {
             throw new PullException(Failure.NOT_COMPLETE, "version " + version + " has no _SUCCESS vouching for"
                     + " its manifest.json");
         }
@@ -156,7 +157,8 @@ public final class Puller {
             throw new PullException(Failure.PATH_TRAVERSAL, "file '" + file.name() + "' leaves the target");
         }
         if (Files.isRegularFile(destination, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                && Files.size(destination) == file.bytes() && crc(destination).equals(file.crc32c())) {
+                && Files.size(destination) == file.bytes() && FileDigest.of(destination).matches(file.bytes(),
+                        file.crc32c())) {
             return true;
         }
         org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(versionDir, file.name());
@@ -168,28 +170,22 @@ public final class Puller {
             Files.delete(part);
             have = 0;
         }
-        try (FSDataInputStream in = source.fileSystem().open(remote);
+        if (have > 0) {
+            LOG.info("resuming {} at byte {}", file.name(), have);
+        }
+        try (InputStream in = source.open(remote, have);
                 OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-            if (have > 0) {
-                in.seek(have);
-                LOG.info("resuming {} at byte {}", file.name(), have);
-            }
             copy(in, out, file);
         }
-        long size = Files.size(part);
-        if (size != file.bytes()) {
+        Optional<BundleReader.FileProblem> problem = BundleReader.compare(FileDigest.of(part), file.bytes(),
+                file.crc32c());
+        if (problem.isPresent()) {
             Files.delete(part);
-            throw new PullException(Failure.DOWNLOAD_SIZE_MISMATCH, String.format(
-                    "file '%s': %d bytes, manifest says %d", file.name(), size, file.bytes()));
-        }
-        String crc = crc(part);
-        if (!crc.equals(file.crc32c())) {
-            Files.delete(part);
-            throw new PullException(Failure.DOWNLOAD_CHECKSUM_MISMATCH, String.format(
-                    "file '%s': CRC32C %s, manifest says %s", file.name(), crc, file.crc32c()));
+            throw new PullException(problem.get().failure() == Failure.SIZE_MISMATCH ? Failure.DOWNLOAD_SIZE_MISMATCH
+                    : Failure.DOWNLOAD_CHECKSUM_MISMATCH, "file '" + file.name() + "': " + problem.get().message());
         }
         Files.move(part, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        LOG.info("pulled {} ({} bytes)", file.name(), size);
+        LOG.info("pulled {} ({} bytes)", file.name(), file.bytes());
         return false;
     }
 
@@ -198,21 +194,10 @@ public final class Puller {
         org.apache.hadoop.fs.Path path = versionDir;
         for (String segment : name.split("/")) {
             path = new org.apache.hadoop.fs.Path(path, segment);
-            if (isSymlink(path)) {
+            if (source.isSymlink(path)) {
                 throw new PullException(Failure.SYMLINK, "'" + name + "' leads through a symbolic link in the"
                         + " source (" + path + ")");
             }
-        }
-    }
-
-    private boolean isSymlink(org.apache.hadoop.fs.Path path) throws IOException {
-        if ("file".equals(source.fileSystem().getUri().getScheme())) {
-            return Files.isSymbolicLink(Path.of(source.fileSystem().makeQualified(path).toUri()));
-        }
-        try {
-            return source.fileSystem().getFileLinkStatus(path).isSymlink();
-        } catch (UnsupportedOperationException e) {
-            return false; // a file system without symlinks
         }
     }
 
@@ -235,17 +220,6 @@ public final class Puller {
         }
     }
 
-    private static String crc(Path file) throws IOException {
-        CRC32C crc = new CRC32C();
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buffer = new byte[BUFFER];
-            for (int read; (read = in.read(buffer)) > 0; ) {
-                crc.update(buffer, 0, read);
-            }
-        }
-        return String.format("%08x", crc.getValue());
-    }
-
     /** Loads every pulled shard and searches the hold-out queries: the warm-up before the switch. */
     private void warmUp(Manifest manifest, Path local) throws IOException {
         Metric metric = Metric.fromConfig(manifest.vectors.metric);
@@ -258,11 +232,9 @@ public final class Puller {
                 continue;
             }
             try (FaissIndex index = FaissIndex.read(local.resolve(shard.file))) {
-                if (index.dimension() != manifest.vectors.dimension || index.ntotal() != shard.rows
-                        || index.metric().faissCode() != metric.faissCode()) {
-                    throw new PullException(Failure.WARM_UP_FAILED, String.format(
-                            "%s: dimension %d, %d vectors; manifest says dimension %d, %d rows", shard.file,
-                            index.dimension(), index.ntotal(), manifest.vectors.dimension, shard.rows));
+                Optional<String> mismatch = BundleReader.checkShard(index, manifest, shard);
+                if (mismatch.isPresent()) {
+                    throw new PullException(Failure.WARM_UP_FAILED, shard.file + ": " + mismatch.get());
                 }
                 index.setNprobe(Math.max(1, manifest.validation.nprobe));
                 Neighbours hits = new Neighbours(queries.n(), k, metric.smallerIsCloser());

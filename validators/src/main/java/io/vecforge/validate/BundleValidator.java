@@ -3,10 +3,10 @@ package io.vecforge.validate;
 import io.vecforge.Failure;
 import io.vecforge.faiss.Neighbours;
 import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.BundleReader;
 import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.Completion;
 import io.vecforge.bundle.IndexLifecycle;
-import io.vecforge.bundle.FileDigest;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.ShardAssignment;
 import io.vecforge.bundle.Fvecs;
@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
@@ -48,26 +49,30 @@ public final class BundleValidator {
 
     /** Reads the manifest from the version directory and validates against it. */
     public ValidationReport validate(Path versionDir) throws IOException {
-        Path manifestFile = new Path(versionDir, Manifest.FILE_NAME);
-        if (!storage.exists(manifestFile)) {
-            ValidationReport report = new ValidationReport();
-            report.bundle = versionDir.toString();
-            report.fail(Failure.MANIFEST, Manifest.FILE_NAME, "no manifest.json in " + versionDir);
-            return report;
+        BundleReader bundle = new BundleReader(storage, versionDir);
+        String problem;
+        if (!bundle.hasManifest()) {
+            problem = "no manifest.json in " + versionDir;
+        } else {
+            try {
+                return validate(bundle, bundle.manifest());
+            } catch (IllegalArgumentException e) {
+                problem = e.getMessage();
+            }
         }
-        Manifest manifest;
-        try {
-            manifest = Manifest.fromJson(storage.read(manifestFile));
-        } catch (IllegalArgumentException e) {
-            ValidationReport report = new ValidationReport();
-            report.bundle = versionDir.toString();
-            report.fail(Failure.MANIFEST, Manifest.FILE_NAME, e.getMessage());
-            return report;
-        }
-        return validate(versionDir, manifest);
+        ValidationReport report = new ValidationReport();
+        report.bundle = versionDir.toString();
+        report.fail(Failure.MANIFEST, Manifest.FILE_NAME, problem);
+        return report;
     }
 
+    /** Validates a version against a manifest held in memory (the build's, before it is written). */
     public ValidationReport validate(Path versionDir, Manifest manifest) throws IOException {
+        return validate(new BundleReader(storage, versionDir), manifest);
+    }
+
+    private ValidationReport validate(BundleReader bundle, Manifest manifest) throws IOException {
+        Path versionDir = bundle.versionDir();
         ValidationReport report = new ValidationReport();
         report.bundle = versionDir.toString();
         report.indexName = manifest.indexName;
@@ -81,9 +86,9 @@ public final class BundleValidator {
             return report;
         }
         if (options.requireSuccess()) {
-            checkComplete(versionDir, report);
+            checkComplete(bundle, report);
         }
-        Set<String> damaged = checkFiles(versionDir, manifest, report);
+        Set<String> damaged = checkFiles(bundle, manifest, report);
         checkRowCounts(manifest, report);
         checkShardsAndRecall(versionDir, manifest, damaged, report);
         checkLocation(versionDir, manifest, report);
@@ -92,10 +97,10 @@ public final class BundleValidator {
         return report;
     }
 
-    private void checkComplete(Path versionDir, ValidationReport report) throws IOException {
-        if (Completion.isComplete(storage, versionDir)) {
+    private void checkComplete(BundleReader bundle, ValidationReport report) throws IOException {
+        if (bundle.isComplete()) {
             report.passed("complete");
-        } else if (storage.exists(new Path(versionDir, BundleLayout.SUCCESS))) {
+        } else if (storage.exists(bundle.file(BundleLayout.SUCCESS))) {
             report.fail(Failure.INCOMPLETE, BundleLayout.SUCCESS, "_SUCCESS does not vouch for this"
                     + " manifest.json (its SHA-256 differs): the manifest changed after the build completed");
         } else {
@@ -162,13 +167,14 @@ public final class BundleValidator {
     }
 
     /** Returns the files that are missing or damaged. */
-    private Set<String> checkFiles(Path versionDir, Manifest manifest, ValidationReport report) throws IOException {
+    private Set<String> checkFiles(BundleReader bundle, Manifest manifest, ValidationReport report)
+            throws IOException {
         Set<String> damaged = new HashSet<>();
         for (Manifest.Shard shard : manifest.shards) {
-            checkFile(versionDir, shard.file, shard.bytes, shard.crc32c, damaged, report);
+            checkFile(bundle, shard.file, shard.bytes, shard.crc32c, damaged, report);
         }
         for (Manifest.BundleFile file : manifest.files) {
-            checkFile(versionDir, file.file, file.bytes, file.crc32c, damaged, report);
+            checkFile(bundle, file.file, file.bytes, file.crc32c, damaged, report);
         }
         if (damaged.isEmpty()) {
             report.passed("files");
@@ -176,24 +182,11 @@ public final class BundleValidator {
         return damaged;
     }
 
-    private void checkFile(Path versionDir, String name, long bytes, String crc32c, Set<String> damaged,
+    private static void checkFile(BundleReader bundle, String name, long bytes, String crc32c, Set<String> damaged,
             ValidationReport report) throws IOException {
-        Path file = new Path(versionDir, name);
-        if (!storage.exists(file)) {
-            report.fail(Failure.MISSING_FILE, name, "missing");
-            damaged.add(name);
-            return;
-        }
-        long length = storage.length(file);
-        if (length != bytes) {
-            report.fail(Failure.SIZE_MISMATCH, name, "size " + length + " bytes, manifest says " + bytes);
-            damaged.add(name);
-            return;
-        }
-        FileDigest digest = storage.digest(file);
-        if (!digest.crc32cHex().equals(crc32c)) {
-            report.fail(Failure.CHECKSUM_MISMATCH, name,
-                    "CRC32C " + digest.crc32cHex() + ", manifest says " + crc32c);
+        Optional<BundleReader.FileProblem> problem = bundle.verifyFile(name, bytes, crc32c);
+        if (problem.isPresent()) {
+            report.fail(problem.get().failure(), name, problem.get().message());
             damaged.add(name);
         }
     }
@@ -241,7 +234,9 @@ public final class BundleValidator {
             java.nio.file.Path local = download(versionDir, shard.file);
             try (FaissIndex index = FaissIndex.read(local)) {
                 Files.deleteIfExists(local);
-                if (!shardMatches(shard, index, manifest, metric, report)) {
+                Optional<String> problem = BundleReader.checkShard(index, manifest, shard);
+                if (problem.isPresent()) {
+                    report.fail(Failure.SHARD_UNREADABLE, shard.file, problem.get());
                     shardsOk = false;
                     continue;
                 }
@@ -275,25 +270,6 @@ public final class BundleValidator {
         } else {
             report.passed("recall");
         }
-    }
-
-    private static boolean shardMatches(Manifest.Shard shard, FaissIndex index, Manifest manifest, Metric metric,
-            ValidationReport report) {
-        String problem = null;
-        if (index.dimension() != manifest.vectors.dimension) {
-            problem = "dimension " + index.dimension() + ", manifest says " + manifest.vectors.dimension;
-        } else if (index.metric().faissCode() != metric.faissCode()) {
-            problem = "metric " + index.metric().configName() + ", manifest says " + manifest.vectors.metric;
-        } else if (index.ntotal() != shard.rows) {
-            problem = "holds " + index.ntotal() + " vectors, manifest says " + shard.rows;
-        } else if (!index.isIvf()) {
-            problem = "is not an IVF index";
-        }
-        if (problem != null) {
-            report.fail(Failure.SHARD_UNREADABLE, shard.file, problem);
-            return false;
-        }
-        return true;
     }
 
     private static boolean idsBelongToShard(Manifest.Shard shard, FaissIndex index, int shardCount,

@@ -61,7 +61,7 @@ public final class Manifest {
         public long inputRows;
         public long indexedRows;
         public long rejectedRows;
-        /** Rejected rows by reason: null-id, null-vector, wrong-dimension, non-finite, zero-vector. */
+        /** Rejected rows by reason (docs/build.md#rejection-reasons). */
         public Map<String, Long> rejected = new LinkedHashMap<>();
         public long duplicatesDropped;
         public double maxRejectedFraction;
@@ -73,6 +73,13 @@ public final class Manifest {
 
         public boolean balances() {
             return inputRows == indexedRows + rejectedRows + duplicatesDropped;
+        }
+
+        /** input = indexed + rejected (by reason) + duplicates dropped, as one line. */
+        public String summary() {
+            return String.format(java.util.Locale.ROOT,
+                    "input %,d = indexed %,d + rejected %,d %s + duplicates dropped %,d", inputRows, indexedRows,
+                    rejectedRows, rejected, duplicatesDropped);
         }
     }
 

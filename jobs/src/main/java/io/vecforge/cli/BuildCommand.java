@@ -65,7 +65,7 @@ final class BuildCommand implements Callable<Integer> {
             settings.put("publish.allow-drift", "true");
         }
         BuildConfig buildConfig = BuildConfig.load(config, settings);
-        try (SparkSession spark = EmbeddedSpark.session("vecforge build " + buildConfig.indexName(), master)) {
+        try (SparkSession spark = EmbeddedSpark.session("vecforge build " + buildConfig.index().name(), master)) {
             BuildJob job = new BuildJob(spark, buildConfig);
             BuildResult result = (noPublish ? job.withoutPublishing() : job).run();
             if (runId != null) {
@@ -74,7 +74,7 @@ final class BuildCommand implements Callable<Integer> {
             out().printf(Locale.ROOT, (result.published() ? "published" : "staged") + " %s version %s: %,d rows in %d shards, recall@%d %.4f%n  %s%n  %s%n",
                     result.manifest().indexName, result.manifest().version, result.manifest().source.acceptedRows,
                     result.manifest().shards.size(), result.manifest().validation.k,
-                    result.manifest().validation.recall, BuildJob.describe(result.manifest().accounting),
+                    result.manifest().validation.recall, result.manifest().accounting.summary(),
                     result.versionDir());
             return 0;
         } catch (BuildFailedException e) {

@@ -17,9 +17,9 @@ final class RunRecord {
     }
 
     static void write(BuildConfig config, String runId, String version) throws IOException {
-        Path root = new Path(config.outputRoot());
+        Path root = new Path(config.index().outputRoot());
         BundleStorage storage = BundleStorage.forUri(root.toUri(), new Configuration());
-        Path indexDir = new BundleLayout(storage.qualify(root), config.indexName()).indexDir();
+        Path indexDir = new BundleLayout(storage.qualify(root), config.index().name()).indexDir();
         storage.write(new Path(new Path(new Path(indexDir, "_runs"), safe(runId)), "VERSION"),
                 (version + "\n").getBytes(StandardCharsets.UTF_8));
     }

@@ -13,7 +13,8 @@ import java.util.TreeSet;
 
 /**
  * Settings of one index build. Read from a properties file (conf/example-index.properties documents
- * every key) plus command-line overrides; unknown keys are errors, never ignored.
+ * every key) plus command-line overrides; unknown keys are errors, never ignored. Parsed once,
+ * into one record per section; stages and tasks take the section they need.
  */
 public final class BuildConfig implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -66,9 +67,64 @@ public final class BuildConfig implements Serializable {
     }
 
     private final Map<String, String> values;
+    private final Input input;
+    private final Index index;
+    private final Train train;
+    private final Build build;
+    private final Validate validate;
+    private final Publish publish;
+
+    /** input.*: where the embeddings are and what a good row is. */
+    public record Input(String path, List<String> idColumns, String vectorColumn, int dimension,
+            boolean requireSuccess, double maxRejectedFraction, DuplicatePolicy duplicates, String orderColumn)
+            implements Serializable {}
+
+    /** index.*, output.root and shards: what is built and where it is published. */
+    public record Index(String name, String outputRoot, String factory, Metric metric, int shards)
+            implements Serializable {
+        /** The shape of the index once the data's dimension is known. */
+        public IndexShape shape(int dimension) {
+            return new IndexShape(dimension, factory, metric);
+        }
+    }
+
+    /** train.*: the training sample and where training runs. */
+    public record Train(long seed, long sampleRows, long maxSampleBytes, int threads, TrainerChoice trainer,
+            String gpuResource, String gpuDiscoveryScript, long gpuWaitSeconds) implements Serializable {}
+
+    /** build.*: shard tasks and the version's logical date. */
+    public record Build(int batchRows, int threadsPerTask, java.time.LocalDate logicalDate) implements Serializable {}
+
+    /** validate.*: the hold-out queries and the recall the version must reach. */
+    public record Validate(int queries, int k, int nprobe, double minRecall) implements Serializable {}
+
+    /** publish.*: the drift guard's limits. */
+    public record Publish(double maxCountChange, double maxRecallDrop, boolean allowDrift) implements Serializable {}
 
     private BuildConfig(Map<String, String> values) {
         this.values = values;
+        ConfigValues v = new ConfigValues(values);
+        v.requirePresent(DEFAULTS);
+        this.input = new Input(v.text("input.path"), columns(v.text("input.id-column")), v.text("input.vector-column"),
+                v.nonNegativeInt("input.dimension"), v.bool("input.require-success"),
+                v.fraction("input.max-rejected-fraction"), DuplicatePolicy.fromConfig(v.text("input.duplicates")),
+                v.optional("input.order-column"));
+        this.index = new Index(v.text("index.name"), v.text("output.root"), v.text("index.factory"),
+                Metric.fromConfig(v.text("index.metric")), v.positiveInt("shards"));
+        this.train = new Train(v.number("train.seed"), v.nonNegative("train.sample-rows"),
+                v.number("train.max-sample-bytes"), v.nonNegativeInt("train.threads"),
+                TrainerChoice.fromConfig(v.text("train.trainer")), v.text("train.gpu.resource"),
+                v.text("train.gpu.discovery-script"), v.positive("train.gpu.wait-seconds"));
+        this.build = new Build(v.positiveInt("build.batch-rows"), v.nonNegativeInt("build.threads-per-task"),
+                v.date("build.logical-date"));
+        this.validate = new Validate(v.positiveInt("validate.queries"), v.positiveInt("validate.k"),
+                v.positiveInt("validate.nprobe"), v.fraction("validate.min-recall"));
+        this.publish = new Publish(v.nonNegativeNumber("publish.max-count-change"),
+                v.fraction("publish.max-recall-drop"), v.bool("publish.allow-drift"));
+        if (input.duplicates() != DuplicatePolicy.FAIL && input.orderColumn() == null) {
+            throw new IllegalArgumentException("input.duplicates=" + input.duplicates().configName()
+                    + " needs input.order-column to say which row of an id is first or latest");
+        }
     }
 
     public static BuildConfig load(Path file, Map<String, String> overrides) throws IOException {
@@ -86,232 +142,41 @@ public final class BuildConfig implements Serializable {
         }
         Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
         given.forEach((key, value) -> values.put(key, value == null ? null : value.trim()));
-        BuildConfig config = new BuildConfig(values);
-        config.check();
-        return config;
-    }
-
-    private void check() {
-        for (Map.Entry<String, String> entry : values.entrySet()) {
-            if (entry.getValue() == null || entry.getValue().isEmpty() && DEFAULTS.get(entry.getKey()) == null) {
-                throw new IllegalArgumentException("config key '" + entry.getKey() + "' is required");
-            }
-        }
-        metric();
-        trainer();
-        positive("train.gpu.wait-seconds", gpuWaitSeconds());
-        duplicatePolicy();
-        requireSuccess();
-        logicalDate();
-        allowDrift();
-        fraction("input.max-rejected-fraction");
-        fraction("publish.max-recall-drop");
-        if (fraction("publish.max-count-change") < 0) {
-            throw new IllegalArgumentException("publish.max-count-change must not be negative");
-        }
-        if (duplicatePolicy() != DuplicatePolicy.FAIL && orderColumn() == null) {
-            throw new IllegalArgumentException("input.duplicates=" + duplicatePolicy().configName()
-                    + " needs input.order-column to say which row of an id is first or latest");
-        }
-        positive("shards", shards());
-        positive("build.batch-rows", batchRows());
-        positive("validate.queries", queries());
-        positive("validate.k", k());
-        positive("validate.nprobe", nprobe());
-        if (minRecall() < 0 || minRecall() > 1) {
-            throw new IllegalArgumentException("validate.min-recall must be within [0, 1], got " + minRecall());
-        }
-        if (dimension() < 0 || sampleRows() < 0 || trainThreads() < 0 || threadsPerTask() < 0) {
-            throw new IllegalArgumentException(
-                    "input.dimension, train.sample-rows, train.threads and build.threads-per-task must not be negative");
-        }
-    }
-
-    private static void positive(String key, long value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException("config key '" + key + "' must be positive, got " + value);
-        }
-    }
-
-    private double fraction(String key) {
-        double value;
-        try {
-            value = Double.parseDouble(get(key));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("config key '" + key + "' must be a number, got '" + get(key) + "'");
-        }
-        if (value < 0 || value > 1 && !key.equals("publish.max-count-change")) {
-            throw new IllegalArgumentException("config key '" + key + "' must be within [0, 1], got " + value);
-        }
-        return value;
-    }
-
-    private boolean bool(String key) {
-        String value = get(key).toLowerCase(java.util.Locale.ROOT);
-        if (!value.equals("true") && !value.equals("false")) {
-            throw new IllegalArgumentException("config key '" + key + "' must be true or false, got '" + get(key) + "'");
-        }
-        return value.equals("true");
-    }
-
-    public String get(String key) {
-        return values.get(key);
-    }
-
-    private long number(String key) {
-        try {
-            return Long.parseLong(values.get(key));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("config key '" + key + "' must be a whole number, got '"
-                    + values.get(key) + "'");
-        }
-    }
-
-    public String indexName() {
-        return get("index.name");
-    }
-
-    public String inputPath() {
-        return get("input.path");
+        return new BuildConfig(values);
     }
 
     /** One long/int column, or one or more columns (e.g. strings) mapped to dense int64 ids. */
-    public List<String> idColumns() {
-        return Arrays.stream(get("input.id-column").split(",")).map(String::trim).filter(c -> !c.isEmpty()).toList();
+    private static List<String> columns(String value) {
+        return Arrays.stream(value.split(",")).map(String::trim).filter(c -> !c.isEmpty()).toList();
     }
 
-    public boolean requireSuccess() {
-        return bool("input.require-success");
+    public Input input() {
+        return input;
     }
 
-    public double maxRejectedFraction() {
-        return fraction("input.max-rejected-fraction");
+    public Index index() {
+        return index;
     }
 
-    public DuplicatePolicy duplicatePolicy() {
-        return DuplicatePolicy.fromConfig(get("input.duplicates"));
+    public Train train() {
+        return train;
     }
 
-    /** The column ordering rows of one id for keep-first / keep-latest, or null. */
-    public String orderColumn() {
-        String value = get("input.order-column");
-        return value.isEmpty() ? null : value;
+    public Build build() {
+        return build;
     }
 
-    /** The date the input's data is for (yesterday's embeddings in a T+1 build); default: today, UTC. */
-    public java.time.LocalDate logicalDate() {
-        String value = get("build.logical-date");
-        if (value.isEmpty()) {
-            return java.time.LocalDate.now(java.time.ZoneOffset.UTC);
-        }
-        try {
-            return java.time.LocalDate.parse(value);
-        } catch (java.time.format.DateTimeParseException e) {
-            throw new IllegalArgumentException("build.logical-date must be YYYY-MM-DD, got '" + value + "'");
-        }
+    public Validate validate() {
+        return validate;
     }
 
-    public double maxCountChange() {
-        return fraction("publish.max-count-change");
+    public Publish publish() {
+        return publish;
     }
 
-    public double maxRecallDrop() {
-        return fraction("publish.max-recall-drop");
-    }
-
-    public boolean allowDrift() {
-        return bool("publish.allow-drift");
-    }
-
-    public String vectorColumn() {
-        return get("input.vector-column");
-    }
-
-    /** 0: take the dimension from the data. */
-    public int dimension() {
-        return (int) number("input.dimension");
-    }
-
-    public String outputRoot() {
-        return get("output.root");
-    }
-
-    public String factory() {
-        return get("index.factory");
-    }
-
-    public Metric metric() {
-        return Metric.fromConfig(get("index.metric"));
-    }
-
-    public int shards() {
-        return (int) number("shards");
-    }
-
-    public long seed() {
-        return number("train.seed");
-    }
-
-    public long sampleRows() {
-        return number("train.sample-rows");
-    }
-
-    public long maxSampleBytes() {
-        return number("train.max-sample-bytes");
-    }
-
-    /** 0: every core of the executor that trains. */
-    public int trainThreads() {
-        return (int) number("train.threads");
-    }
-
-    public TrainerChoice trainer() {
-        return TrainerChoice.fromConfig(get("train.trainer"));
-    }
-
-    /** The Spark resource name GPUs go by on the cluster. */
-    public String gpuResource() {
-        return get("train.gpu.resource");
-    }
-
-    /** Discovery script for GPU executors started for training ("" = the cluster's own setting). */
-    public String gpuDiscoveryScript() {
-        return get("train.gpu.discovery-script");
-    }
-
-    /** How long the training stage waits for a GPU executor before auto falls back (gpu fails). */
-    public long gpuWaitSeconds() {
-        return number("train.gpu.wait-seconds");
-    }
-
-    public int batchRows() {
-        return (int) number("build.batch-rows");
-    }
-
-    /** 0: spark.task.cpus. */
-    public int threadsPerTask() {
-        return (int) number("build.threads-per-task");
-    }
-
-    public int queries() {
-        return (int) number("validate.queries");
-    }
-
-    public int k() {
-        return (int) number("validate.k");
-    }
-
-    public int nprobe() {
-        return (int) number("validate.nprobe");
-    }
-
-    public double minRecall() {
-        try {
-            return Double.parseDouble(get("validate.min-recall"));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("validate.min-recall must be a number, got '"
-                    + get("validate.min-recall") + "'");
-        }
+    /** The raw value of a key, as given (for messages that quote the user's setting). */
+    public String get(String key) {
+        return values.get(key);
     }
 
     public Map<String, String> asMap() {

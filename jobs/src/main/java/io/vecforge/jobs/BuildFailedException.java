@@ -33,6 +33,27 @@ public class BuildFailedException extends RuntimeException {
         return getMessage().startsWith(prefix) ? getMessage().substring(prefix.length()) : getMessage();
     }
 
+    /** What `_FAILED` records: stage, failure, exit code, message, time. */
+    java.util.Map<String, Object> record() {
+        java.util.Map<String, Object> record = new java.util.LinkedHashMap<>();
+        record.put("stage", stage);
+        record.put("failure", failure.name());
+        record.put("exitCode", failure.exitCode());
+        record.put("message", detail());
+        record.put("failedAt", java.time.Instant.now().toString());
+        return record;
+    }
+
+    /** The innermost cause's message: Spark wraps task failures several levels deep. */
+    static String rootCause(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        return cause == e ? message : message + " (" + cause.getClass().getSimpleName() + ")";
+    }
+
     BuildFailedException inStage(String actualStage) {
         return new BuildFailedException(actualStage, failure, detail(), getCause());
     }

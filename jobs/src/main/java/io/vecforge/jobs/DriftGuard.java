@@ -45,7 +45,7 @@ final class DriftGuard {
         }
         long before = published.source.acceptedRows;
         double change = Math.abs(rows - before) / (double) before;
-        if (change > config.maxCountChange()) {
+        if (change > config.publish().maxCountChange()) {
             refuse(String.format(Locale.ROOT,
                     "row count changes by %.1f%% from %,d (published %s) to %,d (new %s), above"
                             + " publish.max-count-change=%s",
@@ -58,7 +58,7 @@ final class DriftGuard {
             return;
         }
         double drop = published.validation.recall - recall;
-        if (drop > config.maxRecallDrop()) {
+        if (drop > config.publish().maxRecallDrop()) {
             refuse(String.format(Locale.ROOT,
                     "recall@%d drops by %.4f from %.4f (published %s) to %.4f (new %s), above"
                             + " publish.max-recall-drop=%s",
@@ -68,7 +68,7 @@ final class DriftGuard {
     }
 
     private void refuse(String drift) {
-        if (config.allowDrift()) {
+        if (config.publish().allowDrift()) {
             LOG.warn("drift allowed (publish.allow-drift): {}", drift);
             return;
         }

@@ -20,29 +20,29 @@ final class InputReader {
     private InputReader() {}
 
     static InputTable open(SparkSession spark, BuildConfig config, Configuration hadoopConf) {
-        Path path = new Path(config.inputPath());
-        checkPresentAndReady(path, config.requireSuccess(), hadoopConf);
+        Path path = new Path(config.input().path());
+        checkPresentAndReady(path, config.input().requireSuccess(), hadoopConf);
         Dataset<Row> raw;
         try {
             // mergeSchema reads every file's footer: a corrupt file or a file of another schema fails here.
-            raw = spark.read().option("mergeSchema", "true").parquet(config.inputPath());
+            raw = spark.read().option("mergeSchema", "true").parquet(config.input().path());
         } catch (Exception e) {
-            String cause = BuildJob.describe(e);
+            String cause = BuildFailedException.rootCause(e);
             Optional<String> type = unreadableType(path, hadoopConf);
             if (type.isPresent()) {
-                throw BuildFailedException.of(Failure.INPUT_SCHEMA, "input " + config.inputPath() + ": "
+                throw BuildFailedException.of(Failure.INPUT_SCHEMA, "input " + config.input().path() + ": "
                         + type.get());
             }
             if (cause.contains("merge") || cause.contains("Merge")) {
                 throw BuildFailedException.of(Failure.INPUT_UNREADABLE,
-                        "the files of input " + config.inputPath() + " disagree on schema: " + cause);
+                        "the files of input " + config.input().path() + " disagree on schema: " + cause);
             }
             throw BuildFailedException.of(Failure.INPUT_UNREADABLE,
-                    "cannot read input " + config.inputPath() + ": " + causes(e));
+                    "cannot read input " + config.input().path() + ": " + causes(e));
         }
-        boolean external = InputSchema.check(raw.schema(), config.idColumns(), config.vectorColumn(),
-                config.orderColumn());
-        return new InputTable(raw, config.idColumns(), external, config.vectorColumn(), config.orderColumn());
+        boolean external = InputSchema.check(raw.schema(), config.input().idColumns(), config.input().vectorColumn(),
+                config.input().orderColumn());
+        return new InputTable(raw, config.input().idColumns(), external, config.input().vectorColumn(), config.input().orderColumn());
     }
 
     /** Every distinct message down the cause chain: Spark names the file in an outer one. */

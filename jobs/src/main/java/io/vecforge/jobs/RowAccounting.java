@@ -13,6 +13,21 @@ record RowAccounting(long inputRows, int dimension, Map<String, Long> rejected) 
         return inputRows - rejectedRows();
     }
 
+    /** Fails the build when more rows were rejected than input.max-rejected-fraction allows, or all were. */
+    void checkTolerance(double maxRejectedFraction, Map<String, java.util.List<String>> samples, String quarantine) {
+        double fraction = rejectedRows() / (double) inputRows;
+        String allowed = java.math.BigDecimal.valueOf(maxRejectedFraction).stripTrailingZeros().toPlainString();
+        if (acceptedRows() == 0 || fraction > maxRejectedFraction) {
+            throw BuildFailedException.of(io.vecforge.Failure.BAD_ROWS, String.format(java.util.Locale.ROOT,
+                    "%,d of %,d rows rejected (%.4f%%), above input.max-rejected-fraction=%s: %s; rejected rows are"
+                            + " in %s", rejectedRows(), inputRows, 100 * fraction, allowed,
+                    describeRejections(samples), quarantine));
+        }
+        org.slf4j.LoggerFactory.getLogger(RowAccounting.class).warn(
+                "{} of {} rows rejected, within input.max-rejected-fraction={}: {}", rejectedRows(), inputRows,
+                allowed, rejected);
+    }
+
     String describeRejections(Map<String, java.util.List<String>> samples) {
         return rejected.entrySet().stream()
                 .map(e -> e.getKey() + ": " + e.getValue() + " (e.g. ids " + String.join("; ",

@@ -27,43 +27,34 @@ final class ShardTask implements Serializable {
             FileDigest digest, Neighbours exact, long millis, String executor, long peakRssBytes,
             long nativeHeapBytes, long uploadMillis) implements Serializable {}
 
-    private final HadoopConf conf;
-    private final String versionDir;
-    private final String trainedIndex;
-    private final int shards;
-    private final int batchRows;
-    private final int threads;
-    private final Metric metric;
-    private final int k;
-    private final DuplicatePolicy duplicatePolicy;
+    /** Where the shards go, from which trained index, and how each task adds its rows. */
+    record Spec(String versionDir, String trainedIndex, int shards, int batchRows, int threads, Metric metric, int k,
+            DuplicatePolicy duplicates) implements Serializable {}
 
-    ShardTask(HadoopConf conf, String versionDir, String trainedIndex, int shards, int batchRows, int threads,
-            Metric metric, int k, DuplicatePolicy duplicatePolicy) {
+    private final HadoopConf conf;
+    private final Spec spec;
+
+    ShardTask(HadoopConf conf, Spec spec) {
         this.conf = conf;
-        this.versionDir = versionDir;
-        this.trainedIndex = trainedIndex;
-        this.shards = shards;
-        this.batchRows = batchRows;
-        this.threads = threads;
-        this.metric = metric;
-        this.k = k;
-        this.duplicatePolicy = duplicatePolicy;
+        this.spec = spec;
     }
 
     Report run(int shard, Iterator<Tuple2<RowKey, float[]>> rows, float[] queries) throws Exception {
-        FaissIndex.setThreads(threads, 1);
+        FaissIndex.setThreads(spec.threads(), 1);
         long start = System.nanoTime();
+        String versionDir = spec.versionDir();
+        Metric metric = spec.metric();
         BundleStorage storage = BundleStorage.forUri(new Path(versionDir).toUri(), conf.get());
         java.nio.file.Path trained = Files.createTempFile("vecforge-trained-", ".faiss");
         java.nio.file.Path local = Files.createTempFile("vecforge-shard-" + shard + "-", ".faiss");
         try {
-            storage.download(new Path(trainedIndex), trained);
+            storage.download(new Path(spec.trainedIndex()), trained);
             FaissIndex empty = FaissIndex.read(trained);
-            ExactNeighbourSearch exact = new ExactNeighbourSearch(queries, empty.dimension(), metric, k);
+            ExactNeighbourSearch exact = new ExactNeighbourSearch(queries, empty.dimension(), metric, spec.k());
             ShardResult result;
             long nativeHeap;
-            try (ShardBuilder builder = new ShardBuilder(shard, shards, empty, batchRows, exact, metric.normalizes(),
-                    duplicatePolicy)) {
+            try (ShardBuilder builder = new ShardBuilder(shard, spec.shards(), empty, spec.batchRows(), exact,
+                    metric.normalizes(), spec.duplicates())) {
                 while (rows.hasNext()) {
                     Tuple2<RowKey, float[]> row = rows.next();
                     builder.add(row._1().id(), row._2());

@@ -6,7 +6,6 @@ import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.FileDigest;
 import io.vecforge.data.EmbeddingParquetReader;
 import io.vecforge.faiss.FaissIndex;
-import io.vecforge.faiss.Metric;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.util.Arrays;
@@ -26,48 +25,38 @@ final class TrainTask implements Serializable {
     record Result(FileDigest digest, long millis, int threads, TrainingDevice device, String executor,
             List<String> gpus) implements Serializable {}
 
-    private final HadoopConf conf;
-    private final String samplePath;
-    private final long sampleRows;
-    private final int dimension;
-    private final String factory;
-    private final Metric metric;
-    private final int threads;
-    private final String target;
-    private final TrainerChoice trainer;
-    private final String gpuResource;
+    /** What to train: the staged sample, the index's shape, where the trained index goes, on how many threads. */
+    record Spec(String samplePath, long sampleRows, IndexShape shape, String target, int threads,
+            TrainerChoice trainer, String gpuResource) implements Serializable {}
 
-    TrainTask(HadoopConf conf, String samplePath, long sampleRows, int dimension, String factory, Metric metric,
-            int threads, String target, TrainerChoice trainer, String gpuResource) {
+    private final HadoopConf conf;
+    private final Spec spec;
+
+    TrainTask(HadoopConf conf, Spec spec) {
         this.conf = conf;
-        this.samplePath = samplePath;
-        this.sampleRows = sampleRows;
-        this.dimension = dimension;
-        this.factory = factory;
-        this.metric = metric;
-        this.threads = threads;
-        this.target = target;
-        this.trainer = trainer;
-        this.gpuResource = gpuResource;
+        this.spec = spec;
     }
 
     Result run() throws Exception {
-        int ompThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        int ompThreads = spec.threads() > 0 ? spec.threads() : Runtime.getRuntime().availableProcessors();
         List<String> gpus = assignedGpus();
-        TrainingDevice device = TrainingDevice.choose(trainer, gpuResource, gpus, FaissIndex.gpuTraining(),
-                ompThreads);
+        TrainingDevice device = TrainingDevice.choose(spec.trainer(), spec.gpuResource(), gpus,
+                FaissIndex.gpuTraining(), ompThreads);
         String executor = SparkEnv.get() == null ? "?" : SparkEnv.get().executorId();
-        LOG.info("training {} on {} rows x {} (executor {}, {}{})", factory, sampleRows, dimension, executor,
-                device.device(), device.note() == null ? "" : "; " + device.note());
+        IndexShape shape = spec.shape();
+        LOG.info("training {} on {} rows x {} (executor {}, {}{})", shape.factory(), spec.sampleRows(),
+                shape.dimension(), executor, device.device(), device.note() == null ? "" : "; " + device.note());
         FaissIndex.setThreads(ompThreads, 1);
         long start = System.nanoTime();
-        Path targetPath = new Path(target);
+        Path targetPath = new Path(spec.target());
         BundleStorage storage = BundleStorage.forUri(targetPath.toUri(), conf.get());
         java.nio.file.Path local = Files.createTempFile("vecforge-trained-", ".faiss");
-        try (ElapsedLog ticking = ElapsedLog.every(30, "training " + factory + " on " + sampleRows + " x " + dimension);
-                EmbeddingParquetReader sample = EmbeddingParquetReader.open(conf.get(), new Path(samplePath), "id",
-                        "vector");
-                FaissIndex trained = Trainer.train(sample, sampleRows, dimension, factory, metric)) {
+        try (ElapsedLog ticking = ElapsedLog.every(30, "training " + shape.factory() + " on " + spec.sampleRows()
+                        + " x " + shape.dimension());
+                EmbeddingParquetReader sample = EmbeddingParquetReader.open(conf.get(), new Path(spec.samplePath()),
+                        "id", "vector");
+                FaissIndex trained = Trainer.train(sample, spec.sampleRows(), shape.dimension(), shape.factory(),
+                        shape.metric())) {
             trained.write(local);
             FileDigest digest = storage.upload(local, targetPath,
                     new Path(targetPath.getParent(), BundleLayout.ATTEMPTS));
@@ -82,7 +71,7 @@ final class TrainTask implements Serializable {
         if (context == null) {
             return List.of();
         }
-        ResourceInformation info = context.resourcesJMap().get(gpuResource);
+        ResourceInformation info = context.resourcesJMap().get(spec.gpuResource());
         return info == null ? List.of() : Arrays.asList(info.addresses());
     }
 }

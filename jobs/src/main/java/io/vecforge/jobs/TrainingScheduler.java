@@ -39,8 +39,8 @@ final class TrainingScheduler {
     }
 
     static Placement place(SparkContext sc, BuildConfig config, int cores) {
-        String gpu = config.gpuResource();
-        if (config.trainer() == TrainerChoice.CPU) {
+        String gpu = config.train().gpuResource();
+        if (config.train().trainer() == TrainerChoice.CPU) {
             return new Placement(null, "train.trainer=cpu");
         }
         if (sc.isLocal()) {
@@ -49,9 +49,9 @@ final class TrainingScheduler {
         SparkConf conf = sc.getConf();
         TaskResourceRequests task = new TaskResourceRequests().cpus(cores).resource(gpu, 1.0);
         if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
-            String script = config.gpuDiscoveryScript().isEmpty()
+            String script = config.train().gpuDiscoveryScript().isEmpty()
                     ? conf.get("spark.executor.resource." + gpu + ".discoveryScript", "")
-                    : config.gpuDiscoveryScript();
+                    : config.train().gpuDiscoveryScript();
             ExecutorResourceRequests executor = new ExecutorResourceRequests().cores(cores)
                     .resource(gpu, 1, script, "");
             return new Placement(new ResourceProfileBuilder().require(executor).require(task).build(),
@@ -67,7 +67,7 @@ final class TrainingScheduler {
 
     /** train.trainer=gpu on an application that can never schedule a GPU fails at once. */
     static void requireGpuIfDemanded(SparkContext sc, BuildConfig config) {
-        if (config.trainer() != TrainerChoice.GPU) {
+        if (config.train().trainer() != TrainerChoice.GPU) {
             return;
         }
         Placement placement = place(sc, config, 1);
@@ -76,9 +76,21 @@ final class TrainingScheduler {
         }
     }
 
+    /** train.threads, else the executor's cores; 0 lets the task use every core of its machine. */
+    static int threads(SparkContext sc, BuildConfig.Train train) {
+        if (train.threads() > 0) {
+            return train.threads();
+        }
+        int executorCores = sc.getConf().getInt("spark.executor.cores", 0);
+        if (executorCores > 0) {
+            return executorCores;
+        }
+        return sc.isLocal() ? sc.defaultParallelism() : 0;
+    }
+
     TrainTask.Result run(TrainTask task, int cores) throws Exception {
         Placement placement = place(jsc.sc(), config, cores);
-        TrainerChoice choice = config.trainer();
+        TrainerChoice choice = config.train().trainer();
         if (placement.profile() == null) {
             if (choice == TrainerChoice.GPU) {
                 throw BuildFailedException.of(Failure.CONFIG, "train.trainer=gpu, but " + placement.reason());
@@ -88,14 +100,14 @@ final class TrainingScheduler {
             }
             return withNote(runOn(null, task).get(), choice == TrainerChoice.AUTO ? placement.reason() : null);
         }
-        LOG.info("training stage asks for one '{}': {}", config.gpuResource(), placement.reason());
+        LOG.info("training stage asks for one '{}': {}", config.train().gpuResource(), placement.reason());
         JavaFutureAction<List<TrainTask.Result>> onGpu = runOn(placement.profile(), task);
-        if (awaitStart(onGpu, config.gpuWaitSeconds())) {
+        if (awaitStart(onGpu, config.train().gpuWaitSeconds())) {
             return onGpu.get().get(0);
         }
         onGpu.cancel(true);
-        String why = "no executor with a '" + config.gpuResource() + "' started within train.gpu.wait-seconds="
-                + config.gpuWaitSeconds();
+        String why = "no executor with a '" + config.train().gpuResource() + "' started within train.gpu.wait-seconds="
+                + config.train().gpuWaitSeconds();
         if (choice == TrainerChoice.GPU) {
             throw BuildFailedException.of(Failure.FAILED, "train.trainer=gpu, but " + why);
         }
@@ -108,7 +120,7 @@ final class TrainingScheduler {
         if (profile != null) {
             one = one.withResources(profile);
         }
-        jsc.setJobDescription("vecforge: train " + config.factory());
+        jsc.setJobDescription("vecforge: train " + config.index().factory());
         try {
             return one.map(ignored -> task.run()).collectAsync();
         } finally {

@@ -26,10 +26,10 @@ class BuildConfigTest {
     @Test
     void defaultsApply() {
         BuildConfig config = BuildConfig.of(REQUIRED, "test");
-        assertEquals("IVF1024,PQ32np", config.factory());
-        assertEquals(Metric.L2, config.metric());
-        assertEquals(4, config.shards());
-        assertEquals(16, config.nprobe());
+        assertEquals("IVF1024,PQ32np", config.index().factory());
+        assertEquals(Metric.L2, config.index().metric());
+        assertEquals(4, config.index().shards());
+        assertEquals(16, config.validate().nprobe());
     }
 
     @Test

@@ -1,0 +1,146 @@
+package io.vecforge.jobs;
+
+import io.vecforge.Failure;
+import io.vecforge.Versions;
+import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.FileDigest;
+import io.vecforge.bundle.Manifest;
+import io.vecforge.faiss.FaissIndex;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Assembles a version's manifest from the results of the build's stages, in stage order. The
+ * stages know nothing of the manifest; the driver hands each result here as it arrives.
+ */
+final class ManifestBuilder {
+    private final Manifest manifest = new Manifest();
+
+    ManifestBuilder(BuildConfig config, String version) {
+        manifest.indexName = config.index().name();
+        manifest.version = version;
+        manifest.vecforgeVersion = Versions.vecforge();
+        manifest.faissVersion = FaissIndex.faissVersion();
+        manifest.vectors.factory = config.index().factory();
+        manifest.vectors.metric = config.index().metric().configName();
+        manifest.training.seed = config.train().seed();
+        manifest.sharding.shards = config.index().shards();
+        manifest.accounting.maxRejectedFraction = config.input().maxRejectedFraction();
+        manifest.accounting.duplicatePolicy = config.input().duplicates().configName();
+        manifest.accounting.orderColumn = config.input().orderColumn();
+        manifest.source.idColumn = String.join(",", config.input().idColumns());
+        manifest.source.vectorColumn = config.input().vectorColumn();
+        manifest.ids.columns = config.input().idColumns();
+    }
+
+    /** The read stage: where the input is and whether its ids are mapped. */
+    void source(String qualifiedPath, boolean externalIds) {
+        manifest.source.path = qualifiedPath;
+        manifest.ids.external = externalIds;
+    }
+
+    /** The check stage: every input row, the rejected ones by reason, and the dimension taken. */
+    void rows(RowAccounting rows, String quarantine) {
+        manifest.accounting.inputRows = rows.inputRows();
+        manifest.accounting.rejectedRows = rows.rejectedRows();
+        manifest.accounting.rejected.putAll(rows.rejected());
+        manifest.accounting.quarantine = quarantine;
+        manifest.vectors.dimension = rows.dimension();
+    }
+
+    void idMap(List<Manifest.BundleFile> files) {
+        if (!files.isEmpty()) {
+            manifest.files.addAll(files);
+            manifest.ids.mapDir = BundleLayout.ID_MAP;
+        }
+    }
+
+    void training(TrainTask.Result trained, long sampleRows) {
+        manifest.training.sampleRows = sampleRows;
+        manifest.training.trainedIndexFile = BundleLayout.TRAINED_INDEX;
+        manifest.training.trainer = trained.device().trainer();
+        manifest.training.device = trained.device().device();
+        manifest.training.note = trained.device().note();
+        manifest.training.millis = trained.millis();
+        manifest.runtime.trainExecutor = trained.executor();
+        manifest.runtime.trainGpus.addAll(trained.gpus());
+        manifest.files.add(new Manifest.BundleFile("trained-index", BundleLayout.TRAINED_INDEX, trained.digest()));
+    }
+
+    void queries(FileDigest digest, int count) {
+        manifest.files.add(new Manifest.BundleFile("holdout-queries", BundleLayout.QUERIES, digest));
+        manifest.validation.queriesFile = BundleLayout.QUERIES;
+        manifest.validation.queries = count;
+    }
+
+    /** The shards stage: one entry per shard, the rows indexed, the duplicates dropped, where tasks ran. */
+    void shards(ShardStage.Result shards) {
+        for (ShardTask.Report report : shards.reports()) {
+            manifest.shards.add(shardEntry(report));
+            recordExecutorUse(report);
+        }
+        manifest.accounting.duplicatesDropped = shards.duplicates();
+        manifest.accounting.indexedRows = manifest.shardRows();
+        manifest.source.acceptedRows = manifest.accounting.indexedRows;
+    }
+
+    /** input = indexed + rejected + duplicates dropped, exactly, or the build fails. */
+    long requireBalanced() {
+        Manifest.Accounting a = manifest.accounting;
+        if (!a.balances()) {
+            throw BuildFailedException.of(Failure.FAILED, String.format(Locale.ROOT,
+                    "rows lost: input %d != indexed %d + rejected %d + duplicates dropped %d", a.inputRows,
+                    a.indexedRows, a.rejectedRows, a.duplicatesDropped));
+        }
+        return a.indexedRows;
+    }
+
+    void groundTruth(FileDigest digest, BuildConfig.Validate validate) {
+        manifest.files.add(new Manifest.BundleFile("holdout-ground-truth", BundleLayout.GROUND_TRUTH, digest));
+        manifest.validation.groundTruthFile = BundleLayout.GROUND_TRUTH;
+        manifest.validation.k = validate.k();
+        manifest.validation.nprobe = validate.nprobe();
+        manifest.validation.minRecall = validate.minRecall();
+    }
+
+    /** The manifest as it stands, for validation before it is complete. */
+    Manifest draft() {
+        return manifest;
+    }
+
+    void validated(double recall) {
+        manifest.validation.recall = recall;
+    }
+
+    /** The final manifest: creation time, stage timings and the content hash. */
+    Manifest complete(Map<String, Long> timings) {
+        manifest.createdAt = Instant.now().toString();
+        manifest.timingsMillis.putAll(timings);
+        manifest.contentHash = manifest.computeContentHash();
+        return manifest;
+    }
+
+    private void recordExecutorUse(ShardTask.Report report) {
+        Manifest.ExecutorUse use = manifest.runtime.executors.computeIfAbsent(report.executor(),
+                ignored -> new Manifest.ExecutorUse());
+        use.shardTasks++;
+        manifest.runtime.shardTaskMillis += report.millis();
+        manifest.runtime.shardUploadMillis += report.uploadMillis();
+        use.peakRssBytes = Math.max(use.peakRssBytes, report.peakRssBytes());
+        use.peakNativeHeapBytes = Math.max(use.peakNativeHeapBytes, report.nativeHeapBytes());
+    }
+
+    private static Manifest.Shard shardEntry(ShardTask.Report report) {
+        Manifest.Shard shard = new Manifest.Shard();
+        shard.shard = report.shard();
+        shard.file = BundleLayout.shardFileName(report.shard());
+        shard.rows = report.rows();
+        shard.bytes = report.digest().bytes();
+        shard.crc32c = report.digest().crc32cHex();
+        shard.minId = report.minId();
+        shard.maxId = report.maxId();
+        return shard;
+    }
+}

@@ -33,6 +33,9 @@ from airflow.sdk import DAG, task
 VECFORGE_HOME = Path(os.environ.get("VECFORGE_HOME", Path(__file__).resolve().parent.parent))
 CONF_DIR = Path(os.environ.get("VECFORGE_CONF_DIR", VECFORGE_HOME / "conf"))
 CLI = str(VECFORGE_HOME / "scripts" / "vecforge")
+# The one list of defaults: conf/example-index.properties sets every key to its default, and a Java
+# test (BuildConfigTest) keeps it equal to BuildConfig's. The DAG takes its airflow.* defaults there.
+EXAMPLE_CONFIG = VECFORGE_HOME / "conf" / "example-index.properties"
 
 
 def read_properties(path: Path) -> dict[str, str]:
@@ -68,23 +71,27 @@ def safe_run_id(run_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", run_id)
 
 
+def airflow_defaults() -> dict[str, str]:
+    return {k: v for k, v in read_properties(EXAMPLE_CONFIG).items() if k.startswith("airflow.")}
+
+
 def make_dag(conf_file: Path) -> DAG:
-    props = read_properties(conf_file)
+    props = {**airflow_defaults(), **read_properties(conf_file)}
     index = props["index.name"]
     input_base = props["input.path"].rstrip("/")
     root = props["output.root"].rstrip("/")
-    owner = props.get("airflow.owner", "vecforge")
+    owner = props["airflow.owner"]
     index_dir = f"{root}/{index}"
 
     with DAG(
         dag_id=f"vecforge_{index}",
         description=f"T+1 rebuild of the {index} Faiss index",
         doc_md=__doc__,
-        schedule=props.get("airflow.schedule", "@daily"),
-        start_date=datetime.fromisoformat(props.get("airflow.start-date", "2026-01-01")).replace(tzinfo=timezone.utc),
-        catchup=props.get("airflow.catchup", "false") == "true",
+        schedule=props["airflow.schedule"],
+        start_date=datetime.fromisoformat(props["airflow.start-date"]).replace(tzinfo=timezone.utc),
+        catchup=props["airflow.catchup"] == "true",
         max_active_runs=1,
-        dagrun_timeout=timedelta(hours=float(props.get("airflow.run-timeout-hours", "6"))),
+        dagrun_timeout=timedelta(hours=float(props["airflow.run-timeout-hours"])),
         default_args={"owner": owner, "retries": 0},
         tags=["vecforge", index],
     ) as dag:
@@ -92,8 +99,8 @@ def make_dag(conf_file: Path) -> DAG:
         @task.sensor(
             task_id="wait_for_input",
             mode="reschedule",
-            poke_interval=float(props.get("airflow.sensor-poke-seconds", "60")),
-            timeout=float(props.get("airflow.sensor-timeout-hours", "12")) * 3600,
+            poke_interval=float(props["airflow.sensor-poke-seconds"]),
+            timeout=float(props["airflow.sensor-timeout-hours"]) * 3600,
             doc_md="Waits for the upstream job's `_SUCCESS` in the input partition of the logical date.",
         )
         def wait_for_input(ds=None):
@@ -106,7 +113,7 @@ def make_dag(conf_file: Path) -> DAG:
         build = SparkSubmitOperator(
             task_id="build",
             doc_md="Builds the logical date's partition into a staged (validated, unpublished) version.",
-            conn_id=props.get("airflow.spark-conn-id", "vecforge_spark"),
+            conn_id=props["airflow.spark-conn-id"],
             application=spark_jar(),
             java_class="io.vecforge.cli.VecforgeCli",
             application_args=[
@@ -117,8 +124,8 @@ def make_dag(conf_file: Path) -> DAG:
             ],
             conf={"spark.executorEnv.OPENBLAS_NUM_THREADS": "1"},
             env_vars={"OPENBLAS_NUM_THREADS": "1"},
-            retries=int(props.get("airflow.build-retries", "2")),
-            retry_delay=timedelta(minutes=float(props.get("airflow.retry-delay-minutes", "5"))),
+            retries=int(props["airflow.build-retries"]),
+            retry_delay=timedelta(minutes=float(props["airflow.retry-delay-minutes"])),
             retry_exponential_backoff=True,
         )
 

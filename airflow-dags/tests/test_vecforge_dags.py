@@ -87,6 +87,26 @@ def test_dagbag_loads_every_dag_with_the_specified_graph(monkeypatch):
     assert dag.get_task("record_outcome").trigger_rule == "all_done"
 
 
+def test_unset_airflow_keys_take_the_defaults_of_the_example_config(monkeypatch, tmp_path):
+    (tmp_path / "bare.properties").write_text("index.name=bare\ninput.path=file:///in\noutput.root=file:///out\n")
+    monkeypatch.setenv("VECFORGE_CONF_DIR", str(tmp_path))
+    monkeypatch.setenv("AIRFLOW__CORE__LOAD_EXAMPLES", "false")
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS))
+    assert bag.import_errors == {}
+    dag = bag.dags["vecforge_bare"]
+    example = {}
+    for line in (REPO / "conf" / "example-index.properties").read_text().splitlines():
+        if line.startswith("airflow."):
+            key, _, value = line.partition("=")
+            example[key] = value.strip()
+    assert dag.schedule == example["airflow.schedule"]
+    assert dag.dagrun_timeout.total_seconds() == float(example["airflow.run-timeout-hours"]) * 3600
+    assert dag.get_task("build").retries == int(example["airflow.build-retries"])
+    assert all(t.owner == example["airflow.owner"] for t in dag.tasks)
+
+
 def test_nightly_runs_publish_fail_loudly_and_never_move_latest_back(env):
     # A good day publishes a validated bundle for that date.
     partition(env, "2026-11-20")

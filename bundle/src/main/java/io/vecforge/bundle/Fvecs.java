@@ -25,43 +25,53 @@ public final class Fvecs {
 
     public static void write(Path file, float[] data, int n, int d) throws IOException {
         checkShape(data.length, n, d);
-        try (FileChannel channel = openForWrite(file);
-                RowWriter writer = new RowWriter(channel, 0, d, Float.BYTES)) {
-            for (int i = 0; i < n; i++) {
-                writer.addFloats(data, i * d);
-            }
-        }
+        writeRows(file, n, d, Float.BYTES, (writer, i) -> writer.addFloats(data, i * d));
     }
 
     public static void writeLongs(Path file, long[] data, int n, int k) throws IOException {
         checkShape(data.length, n, k);
-        try (FileChannel channel = openForWrite(file);
-                RowWriter writer = new RowWriter(channel, 0, k, Long.BYTES)) {
-            for (int i = 0; i < n; i++) {
-                writer.addLongs(data, i * k);
-            }
-        }
+        writeRows(file, n, k, Long.BYTES, (writer, i) -> writer.addLongs(data, i * k));
     }
 
     public static Data read(Path file) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            RowReader reader = new RowReader(file, channel, Float.BYTES);
-            float[] vectors = new float[reader.n * reader.d];
-            for (int i = 0; i < reader.n; i++) {
-                reader.next().asFloatBuffer().get(vectors, i * reader.d, reader.d);
-            }
-            return new Data(reader.n, reader.d, vectors);
-        }
+        return readRows(file, Float.BYTES, (n, d) -> {
+            float[] vectors = new float[n * d];
+            return new Target<>(new Data(n, d, vectors), (row, i) -> row.asFloatBuffer().get(vectors, i * d, d));
+        });
     }
 
     public static LongData readLongs(Path file) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            RowReader reader = new RowReader(file, channel, Long.BYTES);
-            long[] values = new long[reader.n * reader.d];
-            for (int i = 0; i < reader.n; i++) {
-                reader.next().asLongBuffer().get(values, i * reader.d, reader.d);
+        return readRows(file, Long.BYTES, (n, k) -> {
+            long[] values = new long[n * k];
+            return new Target<>(new LongData(n, k, values), (row, i) -> row.asLongBuffer().get(values, i * k, k));
+        });
+    }
+
+    private interface RowSource {
+        void write(RowWriter writer, int row) throws IOException;
+    }
+
+    /** Where rows are read to: the result, and how one row lands in it. */
+    private record Target<T>(T result, java.util.function.ObjIntConsumer<ByteBuffer> row) {}
+
+    private static void writeRows(Path file, int n, int d, int elementBytes, RowSource rows) throws IOException {
+        try (FileChannel channel = openForWrite(file);
+                RowWriter writer = new RowWriter(channel, 0, d, elementBytes)) {
+            for (int i = 0; i < n; i++) {
+                rows.write(writer, i);
             }
-            return new LongData(reader.n, reader.d, values);
+        }
+    }
+
+    private static <T> T readRows(Path file, int elementBytes,
+            java.util.function.BiFunction<Integer, Integer, Target<T>> allocate) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            RowReader reader = new RowReader(file, channel, elementBytes);
+            Target<T> target = allocate.apply(reader.n, reader.d);
+            for (int i = 0; i < reader.n; i++) {
+                target.row().accept(reader.next(), i);
+            }
+            return target.result();
         }
     }
 

@@ -105,29 +105,39 @@ final class LifecycleCommands {
         }
     }
 
-    @Command(name = "pin", description = "Protects a version from gc.")
-    static final class Pin extends Base {
+    /** pin and unpin: ROOT INDEX VERSION. */
+    abstract static class PinBase extends Base {
         @Parameters(index = "2", paramLabel = "VERSION")
         String version;
 
+        abstract boolean pinning();
+
         @Override
         public Integer call() throws Exception {
-            location.lifecycle().pin(version);
-            out().printf("pinned %s%n", version);
+            IndexLifecycle lifecycle = location.lifecycle();
+            if (pinning()) {
+                lifecycle.pin(version);
+            } else {
+                lifecycle.unpin(version);
+            }
+            out().printf("%s %s%n", pinning() ? "pinned" : "unpinned", version);
             return 0;
         }
     }
 
-    @Command(name = "unpin", description = "Lets gc consider a version again.")
-    static final class Unpin extends Base {
-        @Parameters(index = "2", paramLabel = "VERSION")
-        String version;
-
+    @Command(name = "pin", description = "Protects a version from gc.")
+    static final class Pin extends PinBase {
         @Override
-        public Integer call() throws Exception {
-            location.lifecycle().unpin(version);
-            out().printf("unpinned %s%n", version);
-            return 0;
+        boolean pinning() {
+            return true;
+        }
+    }
+
+    @Command(name = "unpin", description = "Lets gc consider a version again.")
+    static final class Unpin extends PinBase {
+        @Override
+        boolean pinning() {
+            return false;
         }
     }
 

@@ -16,8 +16,8 @@ import java.util.TreeSet;
  * every key) plus command-line overrides; unknown keys are errors, never ignored. Parsed once,
  * into one record per section; stages and tasks take the section they need.
  */
-public final class BuildConfig implements Serializable {
-    private static final long serialVersionUID = 1L;
+public record BuildConfig(Input input, Index index, Train train, Build build, Validate validate, Publish publish,
+        Map<String, String> values) implements Serializable {
 
     /** Every key with its default (null = required, "" = optional and unset). Order is the documentation order. */
     static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -66,14 +66,6 @@ public final class BuildConfig implements Serializable {
         DEFAULTS.put("publish.allow-drift", "false");
     }
 
-    private final Map<String, String> values;
-    private final Input input;
-    private final Index index;
-    private final Train train;
-    private final Build build;
-    private final Validate validate;
-    private final Publish publish;
-
     /** input.*: where the embeddings are and what a good row is. */
     public record Input(String path, List<String> idColumns, String vectorColumn, int dimension,
             boolean requireSuccess, double maxRejectedFraction, DuplicatePolicy duplicates, String orderColumn)
@@ -101,30 +93,30 @@ public final class BuildConfig implements Serializable {
     /** publish.*: the drift guard's limits. */
     public record Publish(double maxCountChange, double maxRecallDrop, boolean allowDrift) implements Serializable {}
 
-    private BuildConfig(Map<String, String> values) {
-        this.values = values;
+    private static BuildConfig parse(Map<String, String> values) {
         ConfigValues v = new ConfigValues(values);
         v.requirePresent(DEFAULTS);
-        this.input = new Input(v.text("input.path"), columns(v.text("input.id-column")), v.text("input.vector-column"),
+        Input input = new Input(v.text("input.path"), columns(v.text("input.id-column")), v.text("input.vector-column"),
                 v.nonNegativeInt("input.dimension"), v.bool("input.require-success"),
                 v.fraction("input.max-rejected-fraction"), DuplicatePolicy.fromConfig(v.text("input.duplicates")),
                 v.optional("input.order-column"));
-        this.index = new Index(v.text("index.name"), v.text("output.root"), v.text("index.factory"),
+        Index index = new Index(v.text("index.name"), v.text("output.root"), v.text("index.factory"),
                 Metric.fromConfig(v.text("index.metric")), v.positiveInt("shards"));
-        this.train = new Train(v.number("train.seed"), v.nonNegative("train.sample-rows"),
+        Train train = new Train(v.number("train.seed"), v.nonNegative("train.sample-rows"),
                 v.number("train.max-sample-bytes"), v.nonNegativeInt("train.threads"),
                 TrainerChoice.fromConfig(v.text("train.trainer")), v.text("train.gpu.resource"),
                 v.text("train.gpu.discovery-script"), v.positive("train.gpu.wait-seconds"));
-        this.build = new Build(v.positiveInt("build.batch-rows"), v.nonNegativeInt("build.threads-per-task"),
+        Build build = new Build(v.positiveInt("build.batch-rows"), v.nonNegativeInt("build.threads-per-task"),
                 v.date("build.logical-date"));
-        this.validate = new Validate(v.positiveInt("validate.queries"), v.positiveInt("validate.k"),
+        Validate validate = new Validate(v.positiveInt("validate.queries"), v.positiveInt("validate.k"),
                 v.positiveInt("validate.nprobe"), v.fraction("validate.min-recall"));
-        this.publish = new Publish(v.nonNegativeNumber("publish.max-count-change"),
+        Publish publish = new Publish(v.nonNegativeNumber("publish.max-count-change"),
                 v.fraction("publish.max-recall-drop"), v.bool("publish.allow-drift"));
         if (input.duplicates() != DuplicatePolicy.FAIL && input.orderColumn() == null) {
             throw new IllegalArgumentException("input.duplicates=" + input.duplicates().configName()
                     + " needs input.order-column to say which row of an id is first or latest");
         }
+        return new BuildConfig(input, index, train, build, validate, publish, Map.copyOf(values));
     }
 
     public static BuildConfig load(Path file, Map<String, String> overrides) throws IOException {
@@ -142,7 +134,7 @@ public final class BuildConfig implements Serializable {
         }
         Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
         given.forEach((key, value) -> values.put(key, value == null ? null : value.trim()));
-        return new BuildConfig(values);
+        return parse(values);
     }
 
     /** One long/int column, or one or more columns (e.g. strings) mapped to dense int64 ids. */
@@ -150,36 +142,15 @@ public final class BuildConfig implements Serializable {
         return Arrays.stream(value.split(",")).map(String::trim).filter(c -> !c.isEmpty()).toList();
     }
 
-    public Input input() {
-        return input;
-    }
-
-    public Index index() {
-        return index;
-    }
-
-    public Train train() {
-        return train;
-    }
-
-    public Build build() {
-        return build;
-    }
-
-    public Validate validate() {
-        return validate;
-    }
-
-    public Publish publish() {
-        return publish;
-    }
-
     /** The raw value of a key, as given (for messages that quote the user's setting). */
     public String get(String key) {
         return values.get(key);
     }
 
+    /** Every key with its value, in documentation order. */
     public Map<String, String> asMap() {
-        return new LinkedHashMap<>(values);
+        Map<String, String> ordered = new LinkedHashMap<>();
+        DEFAULTS.keySet().forEach(key -> ordered.put(key, values.get(key)));
+        return ordered;
     }
 }

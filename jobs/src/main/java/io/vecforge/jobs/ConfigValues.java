@@ -42,11 +42,7 @@ final class ConfigValues {
     }
 
     long positive(String key) {
-        long value = number(key);
-        if (value <= 0) {
-            throw new IllegalArgumentException("config key '" + key + "' must be positive, got " + value);
-        }
-        return value;
+        return atLeast(key, 1, "must be positive");
     }
 
     int positiveInt(String key) {
@@ -54,41 +50,42 @@ final class ConfigValues {
     }
 
     long nonNegative(String key) {
-        long value = number(key);
-        if (value < 0) {
-            throw new IllegalArgumentException("config key '" + key + "' must not be negative, got " + value);
-        }
-        return value;
+        return atLeast(key, 0, "must not be negative");
     }
 
     int nonNegativeInt(String key) {
         return toInt(key, nonNegative(key));
     }
 
-    double decimal(String key) {
-        try {
-            double value = Double.parseDouble(values.get(key));
-            if (!Double.isFinite(value)) {
-                throw invalid(key, "a finite number");
-            }
-            return value;
-        } catch (NumberFormatException e) {
-            throw invalid(key, "a number");
-        }
+    double fraction(String key) {
+        return within(key, 1, "must be within [0, 1]");
     }
 
-    double fraction(String key) {
-        double value = decimal(key);
-        if (value < 0 || value > 1) {
-            throw new IllegalArgumentException("config key '" + key + "' must be within [0, 1], got " + value);
+    double nonNegativeNumber(String key) {
+        return within(key, Double.POSITIVE_INFINITY, "must not be negative");
+    }
+
+    private long atLeast(String key, long minimum, String rule) {
+        long value = number(key);
+        if (value < minimum) {
+            throw new IllegalArgumentException("config key '" + key + "' " + rule + ", got " + value);
         }
         return value;
     }
 
-    double nonNegativeNumber(String key) {
-        double value = decimal(key);
-        if (value < 0) {
-            throw new IllegalArgumentException("config key '" + key + "' must not be negative, got " + value);
+    /** A finite number in [0, maximum]. */
+    private double within(String key, double maximum, String rule) {
+        double value;
+        try {
+            value = Double.parseDouble(values.get(key));
+        } catch (NumberFormatException e) {
+            throw invalid(key, "a number");
+        }
+        if (!Double.isFinite(value)) {
+            throw invalid(key, "a finite number");
+        }
+        if (value < 0 || value > maximum) {
+            throw new IllegalArgumentException("config key '" + key + "' " + rule + ", got " + value);
         }
         return value;
     }

@@ -53,8 +53,8 @@ class Bundle:
         queries = np.array(queries, dtype=np.float32, order="C")
         if self.metric == "cosine":
             faiss.normalize_L2(queries)  # the index holds L2-normalised vectors, searched by inner product
-        if nprobe is None:
-            nprobe = self.manifest["validation"]["nprobe"]
+        if nprobe is None:  # the bundle's recommended nprobe, else the one validation used
+            nprobe = (self.manifest.get("search") or {}).get("nprobe") or self.manifest["validation"]["nprobe"]
         smaller_is_closer = self.metric == "l2"  # ip and cosine: larger is closer
         all_d, all_i = [], []
         for shard in self.shards:

@@ -19,7 +19,7 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"formatVersion", "indexName", "version", "createdAt", "vecforgeVersion", "faissVersion",
     "source", "accounting", "ids", "vectors", "training", "sharding", "shards", "files", "validation",
-    "timingsMillis", "runtime", "contentHash"})
+    "search", "timingsMillis", "runtime", "contentHash"})
 public final class Manifest {
     public static final int FORMAT_VERSION = 1;
     public static final String FILE_NAME = "manifest.json";
@@ -44,6 +44,8 @@ public final class Manifest {
     /** Every other file of the bundle: the trained empty index and the hold-out query set. */
     public List<BundleFile> files = new ArrayList<>();
     public Validation validation = new Validation();
+    /** Search settings the build recommends; null in bundles built before they were recorded. */
+    public Search search;
     public Map<String, Long> timingsMillis = new LinkedHashMap<>();
     public Runtime runtime = new Runtime();
     /** SHA-256 of the content: {@link #computeContentHash()}. */
@@ -121,6 +123,8 @@ public final class Manifest {
         public List<String> trainGpus = new ArrayList<>();
         /** Per executor: shard tasks run and the largest peak RSS they reported. */
         public Map<String, ExecutorUse> executors = new java.util.TreeMap<>();
+        /** Hold-out search time per query (µs, summed over shards) by nprobe, on the validating machine. */
+        public Map<String, Double> searchMicrosPerQuery = new LinkedHashMap<>();
         /** Shard tasks' time summed over tasks (task-seconds, not wall time), and their uploads' share. */
         public long shardTaskMillis;
         public long shardUploadMillis;
@@ -176,6 +180,32 @@ public final class Manifest {
         public double minRecall;
         /** recall@k measured before publication; null until validated. */
         public Double recall;
+    }
+
+    /** The recommended search settings: recall of the hold-out queries at each nprobe swept. */
+    public static final class Search {
+        /** The smallest swept nprobe whose recall reaches targetRecall (the largest swept if none does). */
+        public int nprobe;
+        public double targetRecall;
+        public boolean targetReached;
+        public List<NprobeRecall> recallCurve = new ArrayList<>();
+    }
+
+    public static final class NprobeRecall {
+        public int nprobe;
+        public double recall;
+
+        public NprobeRecall() {}
+
+        public NprobeRecall(int nprobe, double recall) {
+            this.nprobe = nprobe;
+            this.recall = recall;
+        }
+    }
+
+    /** The nprobe to search with by default: the recommended one, else the one validation used. */
+    public int defaultNprobe() {
+        return search != null && search.nprobe > 0 ? search.nprobe : Math.max(1, validation.nprobe);
     }
 
     public BundleFile file(String role) {

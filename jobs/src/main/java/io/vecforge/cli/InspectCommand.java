@@ -46,6 +46,12 @@ final class InspectCommand implements Callable<Integer> {
         out().printf(Locale.ROOT, "recall@%d %s at nprobe %d on %d queries (minimum %.4f)%n", m.validation.k,
                 m.validation.recall == null ? "not measured" : String.format(Locale.ROOT, "%.4f", m.validation.recall),
                 m.validation.nprobe, m.validation.queries, m.validation.minRecall);
+        if (m.search != null) {
+            out().printf(Locale.ROOT, "search    nprobe %d recommended (target recall %.2f %s); recall by nprobe:%s%n",
+                    m.search.nprobe, m.search.targetRecall, m.search.targetReached ? "reached" : "NOT reached",
+                    m.search.recallCurve.stream().map(p -> String.format(Locale.ROOT, " %d:%.3f", p.nprobe, p.recall))
+                            .collect(java.util.stream.Collectors.joining()));
+        }
         out().printf(Locale.ROOT, "shards    %d (%s)%n", m.shards.size(), m.sharding.partitioner);
         for (Manifest.Shard s : m.shards) {
             out().printf(Locale.ROOT, "  %s  %,12d rows  %,14d bytes  crc32c %s  ids %s..%s%n", s.file, s.rows,

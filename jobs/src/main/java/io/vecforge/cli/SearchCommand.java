@@ -46,7 +46,8 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "-k", defaultValue = "10", description = "Neighbours per query (default: ${DEFAULT-VALUE}).")
     int k;
 
-    @Option(names = "--nprobe", description = "Inverted lists to visit (default: the manifest's validation nprobe).")
+    @Option(names = "--nprobe", description = "Inverted lists to visit (default: the bundle's recommended"
+            + " search.nprobe, else its validation nprobe).")
     Integer nprobe;
 
     @Option(names = "--json", description = "Print results as JSON.")
@@ -65,7 +66,7 @@ final class SearchCommand implements Callable<Integer> {
         int dimension = manifest.vectors.dimension;
         float[] queries = queryVectors(manifest, dimension);
         int n = queries.length / dimension;
-        int probes = nprobe != null ? nprobe : manifest.validation.nprobe;
+        int probes = nprobe != null ? nprobe : manifest.defaultNprobe();
         Metric metric = Metric.fromConfig(manifest.vectors.metric);
         metric.prepare(queries, dimension);
         Neighbours merged = new Neighbours(n, k, metric.smallerIsCloser());

@@ -50,6 +50,7 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
         DEFAULTS.put("validate.k", "10");
         DEFAULTS.put("validate.nprobe", "16");
         DEFAULTS.put("validate.min-recall", "0.5");
+        DEFAULTS.put("validate.target-recall", "0.9");
         DEFAULTS.put("build.logical-date", "");
         DEFAULTS.put("publish.max-count-change", "0.2");
         DEFAULTS.put("airflow.schedule", "@daily");
@@ -88,7 +89,8 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
     public record Build(int batchRows, int threadsPerTask, java.time.LocalDate logicalDate) implements Serializable {}
 
     /** validate.*: the hold-out queries and the recall the version must reach. */
-    public record Validate(int queries, int k, int nprobe, double minRecall) implements Serializable {}
+    public record Validate(int queries, int k, int nprobe, double minRecall, double targetRecall)
+            implements Serializable {}
 
     /** publish.*: the drift guard's limits. */
     public record Publish(double maxCountChange, double maxRecallDrop, boolean allowDrift) implements Serializable {}
@@ -109,7 +111,8 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
         Build build = new Build(v.positiveInt("build.batch-rows"), v.nonNegativeInt("build.threads-per-task"),
                 v.date("build.logical-date"));
         Validate validate = new Validate(v.positiveInt("validate.queries"), v.positiveInt("validate.k"),
-                v.positiveInt("validate.nprobe"), v.fraction("validate.min-recall"));
+                v.positiveInt("validate.nprobe"), v.fraction("validate.min-recall"),
+                v.fraction("validate.target-recall"));
         Publish publish = new Publish(v.nonNegativeNumber("publish.max-count-change"),
                 v.fraction("publish.max-recall-drop"), v.bool("publish.allow-drift"));
         if (input.duplicates() != DuplicatePolicy.FAIL && input.orderColumn() == null) {

@@ -145,7 +145,7 @@ public final class BuildJob {
         clock.stop();
 
         clock.start("shards");
-        ShardStage.Result shards = ShardStage.run(spark, rows.rows(), shardTask(trainedPath, shape),
+        ShardStage.Result shards = ShardStage.run(spark, rows.rows(), shardTask(trainedPath, shape, acceptedRows),
                 config.index().shards(), queries, queryCount, config.validate().k(), shape.metric().smallerIsCloser());
         manifest.shards(shards);
         shards.requireNoDuplicates(config.input().duplicates());
@@ -156,7 +156,7 @@ public final class BuildJob {
         clock.start("validate");
         storage.delete(new Path(versionDir, BundleLayout.WORK));
         ValidationReport report = ValidateStage.requireValid(storage, versionDir, manifest.draft());
-        manifest.validated(report.recall);
+        manifest.validated(report, config.validate().targetRecall());
         drift.checkRecall(report.recall);
         clock.stop();
 
@@ -176,12 +176,12 @@ public final class BuildJob {
         return new BuildResult(versionDir.toString(), complete, report, published, publish);
     }
 
-    private ShardTask shardTask(Path trainedPath, IndexShape shape) {
+    private ShardTask shardTask(Path trainedPath, IndexShape shape, long acceptedRows) {
         int threads = config.build().threadsPerTask() > 0 ? config.build().threadsPerTask()
                 : spark.sparkContext().getConf().getInt("spark.task.cpus", 1);
         return new ShardTask(new HadoopConf(hadoopConf), new ShardTask.Spec(versionDir.toString(),
                 trainedPath.toString(), config.index().shards(), config.build().batchRows(), threads, shape.metric(),
-                config.validate().k(), config.input().duplicates()));
+                config.validate().k(), config.input().duplicates(), acceptedRows));
     }
 
     private void createVersionDir() throws IOException {

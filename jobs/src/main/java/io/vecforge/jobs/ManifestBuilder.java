@@ -6,6 +6,8 @@ import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.FileDigest;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.faiss.FaissIndex;
+import io.vecforge.validate.NprobeSweep;
+import io.vecforge.validate.ValidationReport;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -110,8 +112,22 @@ final class ManifestBuilder {
         return manifest;
     }
 
-    void validated(double recall) {
-        manifest.validation.recall = recall;
+    /** The validate stage: recall at validate.nprobe, and the nprobe curve with the recommended nprobe. */
+    void validated(ValidationReport report, double targetRecall) {
+        manifest.validation.recall = report.recall;
+        if (report.nprobeCurve == null || report.nprobeCurve.isEmpty()) {
+            return;
+        }
+        Manifest.Search search = new Manifest.Search();
+        NprobeSweep.Point chosen = NprobeSweep.recommend(report.nprobeCurve, targetRecall);
+        search.nprobe = chosen.nprobe();
+        search.targetRecall = targetRecall;
+        search.targetReached = chosen.recall() >= targetRecall;
+        for (NprobeSweep.Point point : report.nprobeCurve) {
+            search.recallCurve.add(new Manifest.NprobeRecall(point.nprobe(), point.recall()));
+            manifest.runtime.searchMicrosPerQuery.put(String.valueOf(point.nprobe()), point.microsPerQuery());
+        }
+        manifest.search = search;
     }
 
     /** The final manifest: creation time, stage timings and the content hash. */

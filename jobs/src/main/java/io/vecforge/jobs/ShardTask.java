@@ -29,7 +29,7 @@ final class ShardTask implements Serializable {
 
     /** Where the shards go, from which trained index, and how each task adds its rows. */
     record Spec(String versionDir, String trainedIndex, int shards, int batchRows, int threads, Metric metric, int k,
-            DuplicatePolicy duplicates) implements Serializable {}
+            DuplicatePolicy duplicates, long acceptedRows) implements Serializable {}
 
     private final HadoopConf conf;
     private final Spec spec;
@@ -55,10 +55,13 @@ final class ShardTask implements Serializable {
             long nativeHeap;
             try (ShardBuilder builder = new ShardBuilder(shard, spec.shards(), empty, spec.batchRows(), exact,
                     metric.normalizes(), spec.duplicates())) {
+                RowProgress progress = new RowProgress("shard " + shard, spec.acceptedRows() / spec.shards());
                 while (rows.hasNext()) {
                     Tuple2<RowKey, float[]> row = rows.next();
                     builder.add(row._1().id(), row._2());
+                    progress.add();
                 }
+                progress.done();
                 result = builder.finish(local);
                 nativeHeap = FaissIndex.nativeHeapBytes(); // the shard's codes are still held here
             }

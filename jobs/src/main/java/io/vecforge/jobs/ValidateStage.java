@@ -17,7 +17,7 @@ final class ValidateStage {
         java.nio.file.Path scratch = Files.createTempDirectory("vecforge-validate-");
         ValidationReport report;
         try {
-            report = new BundleValidator(storage, new BundleValidator.Options(false, null, null, scratch))
+            report = new BundleValidator(storage, new BundleValidator.Options(false, null, null, scratch, true))
                     .validate(versionDir, manifest);
         } finally {
             Files.deleteIfExists(scratch);

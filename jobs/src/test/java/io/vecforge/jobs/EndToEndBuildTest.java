@@ -86,6 +86,28 @@ class EndToEndBuildTest extends SparkTestSupport {
     }
 
     @Test
+    void theNprobeCurveIsRecordedAndTheSmallestNprobeReachingTheTargetIsTheDefault() throws IOException {
+        Manifest manifest = Manifest.fromJson(Files.readAllBytes(versionDir.resolve(Manifest.FILE_NAME)));
+        java.util.List<Integer> swept = manifest.search.recallCurve.stream().map(p -> p.nprobe).toList();
+        assertEquals(java.util.List.of(1, 2, 4, 8, 16, 32, 64, 128, 256), swept, "powers of two up to nlist");
+        assertEquals(0.9, manifest.search.targetRecall);
+        Manifest.NprobeRecall first = manifest.search.recallCurve.stream().filter(p -> p.recall >= 0.9).findFirst()
+                .orElse(manifest.search.recallCurve.get(swept.size() - 1));
+        assertEquals(first.nprobe, manifest.search.nprobe);
+        assertEquals(first.recall >= 0.9, manifest.search.targetReached);
+        Manifest.NprobeRecall at16 = manifest.search.recallCurve.get(swept.indexOf(16));
+        assertEquals(manifest.validation.recall, at16.recall, 1e-12, "the sweep agrees with validation at nprobe 16");
+        assertTrue(manifest.search.recallCurve.get(swept.size() - 1).recall > manifest.search.recallCurve.get(0).recall);
+        assertEquals(swept.size(), manifest.runtime.searchMicrosPerQuery.size());
+        assertTrue(manifest.runtime.searchMicrosPerQuery.values().stream().allMatch(micros -> micros > 0));
+
+        Cli search = Cli.run("search", versionDir.toString(), "--id", "7", "-k", "3", "--json");
+        assertEquals(0, search.exitCode(), search.err());
+        assertEquals(manifest.search.nprobe, JSON.readTree(search.out()).get("nprobe").asInt(),
+                "search defaults to the recommended nprobe");
+    }
+
+    @Test
     void validateCommandPassesTheBundle() throws IOException {
         Cli human = Cli.run("validate", versionDir.getParent().toString());
         assertEquals(0, human.exitCode(), human.out() + human.err());

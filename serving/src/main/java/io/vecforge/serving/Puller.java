@@ -236,7 +236,7 @@ public final class Puller {
                 if (mismatch.isPresent()) {
                     throw new PullException(Failure.WARM_UP_FAILED, shard.file + ": " + mismatch.get());
                 }
-                index.setNprobe(Math.max(1, manifest.validation.nprobe));
+                index.setNprobe(manifest.defaultNprobe());
                 Neighbours hits = new Neighbours(queries.n(), k, metric.smallerIsCloser());
                 hits.offerAll(index.search(queries.vectors(), queries.n(), k));
                 if (shard.rows > 0 && queries.n() > 0 && hits.id(0, 0) < 0) {

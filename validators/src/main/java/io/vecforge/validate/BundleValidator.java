@@ -37,7 +37,12 @@ public final class BundleValidator {
      * @param minRecall overrides the manifest's threshold when not null
      * @param nprobe overrides the manifest's nprobe when not null
      */
-    public record Options(boolean requireSuccess, Double minRecall, Integer nprobe, java.nio.file.Path scratchDir) {}
+    public record Options(boolean requireSuccess, Double minRecall, Integer nprobe, java.nio.file.Path scratchDir,
+            boolean sweepNprobe) {
+        public Options(boolean requireSuccess, Double minRecall, Integer nprobe, java.nio.file.Path scratchDir) {
+            this(requireSuccess, minRecall, nprobe, scratchDir, false);
+        }
+    }
 
     private final BundleStorage storage;
     private final Options options;
@@ -223,6 +228,7 @@ public final class BundleValidator {
         }
         Neighbours found = queries == null ? null
                 : new Neighbours(queries.n(), settings.k, metric.smallerIsCloser());
+        NprobeSweep sweep = null;
         boolean shardsOk = true;
         boolean idsOk = true;
         FaissIndex.setThreads(Runtime.getRuntime().availableProcessors(), 1);
@@ -244,6 +250,11 @@ public final class BundleValidator {
                 if (found != null) {
                     index.setNprobe(report.nprobe);
                     found.offerAll(index.search(queries.vectors(), queries.n(), settings.k));
+                    if (options.sweepNprobe()) {
+                        sweep = sweep != null ? sweep : new NprobeSweep(index.nlist(), queries.n(), settings.k,
+                                metric.smallerIsCloser());
+                        sweep.search(index, queries.vectors(), settings.k);
+                    }
                 }
                 LOG.info("validated shard {} of {} ({} rows)", shard.shard + 1, manifest.shards.size(), shard.rows);
             } catch (RuntimeException e) {
@@ -263,6 +274,9 @@ public final class BundleValidator {
             return;
         }
         report.recall = found.recallAgainst(truth.values(), truth.k());
+        if (sweep != null) {
+            report.nprobeCurve = sweep.curve(truth.values(), truth.k());
+        }
         if (report.recall < report.minRecall) {
             report.fail(Failure.RECALL_TOO_LOW, null, String.format(java.util.Locale.ROOT,
                     "recall@%d %.4f at nprobe %d is below %.4f", settings.k, report.recall, report.nprobe,

@@ -23,6 +23,8 @@ public final class ValidationReport {
     public Double recall;
     public double minRecall;
     public int nprobe;
+    /** Recall and latency at increasing nprobe, when the validation swept them (the build does). */
+    public List<NprobeSweep.Point> nprobeCurve;
     public final List<String> checksPassed = new ArrayList<>();
     public final List<Problem> problems = new ArrayList<>();
 

@@ -100,6 +100,17 @@ public final class Manifest {
         public String metric;
         /** The exact Faiss index_factory string. */
         public String factory;
+        /** How index.factory=auto chose the factory; null when the config named one. */
+        public AutoFactory auto;
+    }
+
+    /** The inputs and outcome of index.factory=auto. */
+    public static final class AutoFactory {
+        public long maxMemoryBytes;
+        public long nlist;
+        public int codeBytes;
+        public long estimatedBytes;
+        public String reasoning;
     }
 
     public static final class Training {

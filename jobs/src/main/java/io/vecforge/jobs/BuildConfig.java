@@ -35,6 +35,7 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
         DEFAULTS.put("output.root", null);
         DEFAULTS.put("index.factory", "IVF1024,PQ32np");
         DEFAULTS.put("index.metric", "l2");
+        DEFAULTS.put("index.max-memory", "");
         DEFAULTS.put("shards", "4");
         DEFAULTS.put("train.seed", "42");
         DEFAULTS.put("train.sample-rows", "0");
@@ -73,11 +74,13 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
             implements Serializable {}
 
     /** index.*, output.root and shards: what is built and where it is published. */
-    public record Index(String name, String outputRoot, String factory, Metric metric, int shards)
+    public record Index(String name, String outputRoot, String factory, Metric metric, int shards, long maxMemory)
             implements Serializable {
-        /** The shape of the index once the data's dimension is known. */
-        public IndexShape shape(int dimension) {
-            return new IndexShape(dimension, factory, metric);
+        public static final String AUTO = "auto";
+
+        /** index.factory=auto: chosen from the data and index.max-memory once both are known. */
+        public boolean autoFactory() {
+            return AUTO.equals(factory);
         }
     }
 
@@ -103,7 +106,11 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
                 v.fraction("input.max-rejected-fraction"), DuplicatePolicy.fromConfig(v.text("input.duplicates")),
                 v.optional("input.order-column"));
         Index index = new Index(v.text("index.name"), v.text("output.root"), v.text("index.factory"),
-                Metric.fromConfig(v.text("index.metric")), v.positiveInt("shards"));
+                Metric.fromConfig(v.text("index.metric")), v.positiveInt("shards"), v.bytes("index.max-memory"));
+        if (index.autoFactory() && index.maxMemory() <= 0) {
+            throw new IllegalArgumentException("index.factory=auto needs index.max-memory (the serving memory of all"
+                    + " shards together, e.g. 8g) to choose the factory");
+        }
         Train train = new Train(v.number("train.seed"), v.nonNegative("train.sample-rows"),
                 v.number("train.max-sample-bytes"), v.nonNegativeInt("train.threads"),
                 TrainerChoice.fromConfig(v.text("train.trainer")), v.text("train.gpu.resource"),

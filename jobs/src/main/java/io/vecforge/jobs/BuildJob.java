@@ -2,6 +2,7 @@ package io.vecforge.jobs;
 
 import io.vecforge.Failure;
 import io.vecforge.Versions;
+import io.vecforge.build.FactoryChooser;
 import io.vecforge.build.TrainingPlan;
 import io.vecforge.bundle.BuildHeartbeat;
 import io.vecforge.bundle.BundleLayout;
@@ -111,7 +112,7 @@ public final class BuildJob {
             rows.checkTolerance(config.input().maxRejectedFraction(), check.samples(rows), quarantinePath.toString());
         }
         manifest.rows(rows, quarantine);
-        IndexShape shape = config.index().shape(rows.dimension());
+        IndexShape shape = shape(rows);
         drift.checkShape(shape.dimension(), shape.metric().configName());
         drift.checkCount(rows.acceptedRows());
         TrainStage training = new TrainStage(spark, config);
@@ -182,6 +183,24 @@ public final class BuildJob {
         return new ShardTask(new HadoopConf(hadoopConf), new ShardTask.Spec(versionDir.toString(),
                 trainedPath.toString(), config.index().shards(), config.build().batchRows(), threads, shape.metric(),
                 config.validate().k(), config.input().duplicates(), acceptedRows));
+    }
+
+    /** The index's shape; index.factory=auto is resolved here, from the accepted rows and index.max-memory. */
+    private IndexShape shape(RowAccounting rows) {
+        BuildConfig.Index index = config.index();
+        FactoryChooser.Choice auto = null;
+        String factory = index.factory();
+        if (index.autoFactory()) {
+            try {
+                auto = FactoryChooser.choose(rows.acceptedRows(), rows.dimension(), index.shards(), index.maxMemory());
+            } catch (IllegalArgumentException e) {
+                throw BuildFailedException.of(Failure.CONFIG, e.getMessage());
+            }
+            factory = auto.factory();
+            LOG.info("index.factory=auto chose {}: {}", factory, auto.reasoning());
+        }
+        manifest.factory(factory, auto);
+        return new IndexShape(rows.dimension(), factory, index.metric());
     }
 
     private void createVersionDir() throws IOException {

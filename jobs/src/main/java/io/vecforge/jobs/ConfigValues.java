@@ -90,6 +90,31 @@ final class ConfigValues {
         return value;
     }
 
+    /** A size in bytes: a whole number with an optional k, m, g or t suffix (binary); 0 when empty. */
+    long bytes(String key) {
+        String value = values.get(key).trim().toLowerCase(Locale.ROOT);
+        if (value.isEmpty()) {
+            return 0;
+        }
+        int shift = switch (value.charAt(value.length() - 1)) {
+            case 'k' -> 10;
+            case 'm' -> 20;
+            case 'g' -> 30;
+            case 't' -> 40;
+            default -> 0;
+        };
+        String digits = shift == 0 ? value : value.substring(0, value.length() - 1);
+        try {
+            long number = Long.parseLong(digits);
+            if (number <= 0 || number > (Long.MAX_VALUE >> shift)) {
+                throw invalid(key, "a positive size such as 512m or 8g");
+            }
+            return number << shift;
+        } catch (NumberFormatException e) {
+            throw invalid(key, "a positive size such as 512m or 8g");
+        }
+    }
+
     boolean bool(String key) {
         String value = values.get(key).toLowerCase(Locale.ROOT);
         if (!value.equals("true") && !value.equals("false")) {

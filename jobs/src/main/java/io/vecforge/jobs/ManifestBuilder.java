@@ -2,6 +2,7 @@ package io.vecforge.jobs;
 
 import io.vecforge.Failure;
 import io.vecforge.Versions;
+import io.vecforge.build.FactoryChooser;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.FileDigest;
 import io.vecforge.bundle.Manifest;
@@ -50,6 +51,20 @@ final class ManifestBuilder {
         manifest.accounting.rejected.putAll(rows.rejected());
         manifest.accounting.quarantine = quarantine;
         manifest.vectors.dimension = rows.dimension();
+    }
+
+    /** The factory the build uses: the config's, or the one index.factory=auto chose. */
+    void factory(String factory, FactoryChooser.Choice auto) {
+        manifest.vectors.factory = factory;
+        if (auto != null) {
+            Manifest.AutoFactory record = new Manifest.AutoFactory();
+            record.maxMemoryBytes = auto.budgetBytes();
+            record.nlist = auto.nlist();
+            record.codeBytes = auto.codeBytes();
+            record.estimatedBytes = auto.estimatedBytes();
+            record.reasoning = auto.reasoning();
+            manifest.vectors.auto = record;
+        }
     }
 
     void idMap(List<Manifest.BundleFile> files) {

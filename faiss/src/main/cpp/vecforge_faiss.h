@@ -83,6 +83,12 @@ public:
                        (faiss::Index::idx_t*)labels);
     }
 
+    /** Distance of each of n vectors to its nearest coarse centroid (the IVF quantizer's k=1 search). */
+    void nearestCentroidDistances(long long n, const float* x, float* distances) const {
+        std::vector<faiss::Index::idx_t> labels((size_t)n);
+        ivf()->quantizer->search((faiss::Index::idx_t)n, x, 1, distances, labels.data());
+    }
+
     /** Copies the ids of every inverted list, list by list, into out (ntotal entries). */
     void copyIds(long long* out) const {
         const faiss::IndexIVF* ivfIndex = ivf();

@@ -125,6 +125,12 @@ public final class Manifest {
         public String note;
         /** Time of the training task itself. Not hashed. */
         public Long millis;
+        /** Mean distance of this build's training sample to its nearest coarse centroid (train.reuse=auto compares it). */
+        public Double quantizerFit;
+        /** The version whose trained index this build reused; null when it trained its own. Not hashed. */
+        public String reusedFrom;
+        /** Why train.reuse reused or trained. Not hashed. */
+        public String reuseDecision;
     }
 
     /** Facts of this particular run, not of the bundle's content: never hashed. */
@@ -250,7 +256,7 @@ public final class Manifest {
             tree.remove(List.of("version", "createdAt", "timingsMillis", "runtime", "contentHash"));
             ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("source")).remove("path");
             ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("training")).remove(
-                    List.of("device", "note", "millis"));
+                    List.of("device", "note", "millis", "reusedFrom", "reuseDecision"));
             ObjectMapper canonical = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
             Object sorted = canonical.treeToValue(tree, Object.class);
             return Completion.sha256(canonical.writeValueAsBytes(sorted));

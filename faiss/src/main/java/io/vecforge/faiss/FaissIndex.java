@@ -130,6 +130,18 @@ public final class FaissIndex implements AutoCloseable {
         return new SearchResult(n, k, distances, labels);
     }
 
+    /**
+     * Distance of each vector to its nearest coarse centroid, in the quantizer's metric (squared L2,
+     * or inner product): how well a trained IVF quantizer fits data.
+     */
+    public float[] nearestCentroidDistances(float[] vectors, int n) {
+        checkLength(vectors.length, n);
+        VectorGuard.checkVectors(vectors, n, dimension());
+        float[] distances = new float[n];
+        live().nearestCentroidDistances(n, vectors, distances);
+        return distances;
+    }
+
     /** The ids stored in an IVF index, inverted list by inverted list. */
     public long[] ids() {
         long total = ntotal();

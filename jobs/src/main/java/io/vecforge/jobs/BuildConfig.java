@@ -42,6 +42,8 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
         DEFAULTS.put("train.max-sample-bytes", String.valueOf(512L << 20));
         DEFAULTS.put("train.threads", "0");
         DEFAULTS.put("train.trainer", "auto");
+        DEFAULTS.put("train.reuse", "never");
+        DEFAULTS.put("train.max-reuse-degradation", "0.1");
         DEFAULTS.put("train.gpu.resource", "gpu");
         DEFAULTS.put("train.gpu.discovery-script", "");
         DEFAULTS.put("train.gpu.wait-seconds", "300");
@@ -86,7 +88,8 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
 
     /** train.*: the training sample and where training runs. */
     public record Train(long seed, long sampleRows, long maxSampleBytes, int threads, TrainerChoice trainer,
-            String gpuResource, String gpuDiscoveryScript, long gpuWaitSeconds) implements Serializable {}
+            String gpuResource, String gpuDiscoveryScript, long gpuWaitSeconds, TrainReuse reuse,
+            double maxReuseDegradation) implements Serializable {}
 
     /** build.*: shard tasks and the version's logical date. */
     public record Build(int batchRows, int threadsPerTask, java.time.LocalDate logicalDate) implements Serializable {}
@@ -114,7 +117,8 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
         Train train = new Train(v.number("train.seed"), v.nonNegative("train.sample-rows"),
                 v.number("train.max-sample-bytes"), v.nonNegativeInt("train.threads"),
                 TrainerChoice.fromConfig(v.text("train.trainer")), v.text("train.gpu.resource"),
-                v.text("train.gpu.discovery-script"), v.positive("train.gpu.wait-seconds"));
+                v.text("train.gpu.discovery-script"), v.positive("train.gpu.wait-seconds"),
+                TrainReuse.fromConfig(v.text("train.reuse")), v.nonNegativeNumber("train.max-reuse-degradation"));
         Build build = new Build(v.positiveInt("build.batch-rows"), v.nonNegativeInt("build.threads-per-task"),
                 v.date("build.logical-date"));
         Validate validate = new Validate(v.positiveInt("validate.queries"), v.positiveInt("validate.k"),

@@ -36,6 +36,9 @@ public final class BuildJob {
     private String version;
     private Path versionDir;
     private ManifestBuilder manifest;
+    /** What LATEST named when the build started, and that version's manifest (null if nothing). */
+    private String published;
+    private Manifest previous;
     private boolean createdVersionDir;
     /** Set once _SUCCESS is written: from then on no error may delete the version or mark it failed. */
     private boolean staged;
@@ -93,9 +96,10 @@ public final class BuildJob {
         InputTable input = InputReader.open(spark, config, hadoopConf);
         Path inputPath = new Path(config.input().path());
         manifest.source(inputPath.getFileSystem(hadoopConf).makeQualified(inputPath).toString(), input.externalIds());
-        String published = VersionCommit.published(storage, layout).orElse(null);
-        DriftGuard drift = new DriftGuard(published == null ? null : Manifest.fromJson(storage.read(
-                new Path(layout.versionDir(published), Manifest.FILE_NAME))), version, config);
+        published = VersionCommit.published(storage, layout).orElse(null);
+        previous = published == null ? null : Manifest.fromJson(storage.read(new Path(layout.versionDir(published),
+                Manifest.FILE_NAME)));
+        DriftGuard drift = new DriftGuard(previous, version, config);
         clock.stop();
 
         clock.start("check");
@@ -121,13 +125,13 @@ public final class BuildJob {
                 storage)) {
             manifest.idMap(accepted.idMapFiles());
             clock.stop();
-            return buildFrom(accepted, rows.acceptedRows(), training, plan, shape, drift, published);
+            return buildFrom(accepted, rows.acceptedRows(), training, plan, shape, drift);
         }
     }
 
     /** From the accepted rows on: sample, train, hold-out queries, shards, validate, commit. */
     private BuildResult buildFrom(IndexRows rows, long acceptedRows, TrainStage training, TrainingPlan plan,
-            IndexShape shape, DriftGuard drift, String published) throws Exception {
+            IndexShape shape, DriftGuard drift) throws Exception {
         clock.start("sample");
         Path samplePath = new Path(new Path(versionDir, BundleLayout.WORK), "train-sample");
         long sampleRows = training.sample(rows.rows(), acceptedRows, plan, shape, samplePath);
@@ -135,7 +139,8 @@ public final class BuildJob {
 
         clock.start("train");
         Path trainedPath = new Path(versionDir, BundleLayout.TRAINED_INDEX);
-        manifest.training(training.train(samplePath, sampleRows, shape, trainedPath), sampleRows);
+        manifest.training(training.train(samplePath, sampleRows, shape, trainedPath,
+                training.reuse(previous, shape, layout)), sampleRows);
         clock.stop();
 
         clock.start("queries");

@@ -81,6 +81,9 @@ final class ManifestBuilder {
         manifest.training.device = trained.device().device();
         manifest.training.note = trained.device().note();
         manifest.training.millis = trained.millis();
+        manifest.training.quantizerFit = trained.fit().meanDistance();
+        manifest.training.reusedFrom = trained.fit().reusedFrom();
+        manifest.training.reuseDecision = trained.fit().decision();
         manifest.runtime.trainExecutor = trained.executor();
         manifest.runtime.trainGpus.addAll(trained.gpus());
         manifest.files.add(new Manifest.BundleFile("trained-index", BundleLayout.TRAINED_INDEX, trained.digest()));

@@ -2,6 +2,8 @@ package io.vecforge.jobs;
 
 import io.vecforge.Failure;
 import io.vecforge.build.TrainingPlan;
+import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.Manifest;
 import io.vecforge.faiss.FaissIndex;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -11,6 +13,7 @@ import org.apache.spark.sql.SparkSession;
 
 /** Plans, samples and trains: the training sample staged in _work, then one training task. */
 final class TrainStage {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrainStage.class);
     private final SparkSession spark;
     private final BuildConfig config;
     private final HadoopConf hadoopConf;
@@ -32,6 +35,28 @@ final class TrainStage {
         }
     }
 
+    /**
+     * What train.reuse may reuse: the published version's trained index when its dimension, metric
+     * and factory are this build's; null (train) otherwise, or under train.reuse=never.
+     */
+    TrainTask.Reuse reuse(Manifest published, IndexShape shape, BundleLayout layout) {
+        TrainReuse mode = config.train().reuse();
+        if (mode == TrainReuse.NEVER || published == null) {
+            return null;
+        }
+        boolean same = published.vectors.dimension == shape.dimension()
+                && shape.metric().configName().equals(published.vectors.metric)
+                && shape.factory().equals(published.vectors.factory) && published.training.trainedIndexFile != null;
+        if (!same) {
+            LOG.info("train.reuse={}: published {} has another dimension, metric or factory; training", mode,
+                    published.version);
+            return null;
+        }
+        Path trained = new Path(layout.versionDir(published.version), published.training.trainedIndexFile);
+        return new TrainTask.Reuse(mode, published.version, trained.toString(), published.training.quantizerFit,
+                config.train().maxReuseDegradation());
+    }
+
     /** Writes the sample and returns its row count, failing if it is below what the factory needs. */
     long sample(Dataset<Row> rows, long acceptedRows, TrainingPlan plan, IndexShape shape, Path samplePath) {
         long sampleRows = HoldoutSelection.writeTrainingSample(spark, rows, acceptedRows, plan.sampleRows(),
@@ -43,10 +68,11 @@ final class TrainStage {
         return sampleRows;
     }
 
-    TrainTask.Result train(Path samplePath, long sampleRows, IndexShape shape, Path trainedPath) throws Exception {
+    TrainTask.Result train(Path samplePath, long sampleRows, IndexShape shape, Path trainedPath, TrainTask.Reuse reuse)
+            throws Exception {
         int threads = TrainingScheduler.threads(spark.sparkContext(), config.train());
         TrainTask task = new TrainTask(hadoopConf, new TrainTask.Spec(samplePath.toString(), sampleRows, shape,
-                trainedPath.toString(), threads, config.train().trainer(), config.train().gpuResource()));
+                trainedPath.toString(), threads, config.train().trainer(), config.train().gpuResource(), reuse));
         return new TrainingScheduler(JavaSparkContext.fromSparkContext(spark.sparkContext()), config)
                 .run(task, Math.max(1, threads));
     }

@@ -1,5 +1,6 @@
 package io.vecforge.jobs;
 
+import io.vecforge.build.QuantizerFit;
 import io.vecforge.build.Trainer;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
@@ -23,11 +24,21 @@ final class TrainTask implements Serializable {
     private static final Logger LOG = LoggerFactory.getLogger(TrainTask.class);
 
     record Result(FileDigest digest, long millis, int threads, TrainingDevice device, String executor,
-            List<String> gpus) implements Serializable {}
+            List<String> gpus, Fit fit) implements Serializable {}
+
+    /**
+     * How the quantizer fits this build's sample (mean distance to the nearest coarse centroid), and
+     * whether it was reused: {@code reusedFrom} names the version whose trained index this is.
+     */
+    record Fit(double meanDistance, String reusedFrom, String decision, Double degradation) implements Serializable {}
+
+    /** train.reuse: the published version's trained index, and the fit its own sample had. */
+    record Reuse(TrainReuse mode, String previousVersion, String previousTrained, Double previousMeanDistance,
+            double maxDegradation) implements Serializable {}
 
     /** What to train: the staged sample, the index's shape, where the trained index goes, on how many threads. */
     record Spec(String samplePath, long sampleRows, IndexShape shape, String target, int threads,
-            TrainerChoice trainer, String gpuResource) implements Serializable {}
+            TrainerChoice trainer, String gpuResource, Reuse reuse) implements Serializable {}
 
     private final HadoopConf conf;
     private final Spec spec;
@@ -50,20 +61,74 @@ final class TrainTask implements Serializable {
         long start = System.nanoTime();
         Path targetPath = new Path(spec.target());
         BundleStorage storage = BundleStorage.forUri(targetPath.toUri(), conf.get());
+        Path attempts = new Path(targetPath.getParent(), BundleLayout.ATTEMPTS);
         java.nio.file.Path local = Files.createTempFile("vecforge-trained-", ".faiss");
-        try (ElapsedLog ticking = ElapsedLog.every(30, "training " + shape.factory() + " on " + spec.sampleRows()
-                        + " x " + shape.dimension());
-                EmbeddingParquetReader sample = EmbeddingParquetReader.open(conf.get(), new Path(spec.samplePath()),
-                        "id", "vector");
-                FaissIndex trained = Trainer.train(sample, spec.sampleRows(), shape.dimension(), shape.factory(),
-                        shape.metric())) {
-            trained.write(local);
-            FileDigest digest = storage.upload(local, targetPath,
-                    new Path(targetPath.getParent(), BundleLayout.ATTEMPTS));
-            return new Result(digest, (System.nanoTime() - start) / 1_000_000, ompThreads, device, executor, gpus);
+        try {
+            Fit fit = spec.reuse() == null ? null : tryReuse(storage, local);
+            if (fit == null || fit.reusedFrom() == null) {
+                String decision = fit == null ? null : fit.decision();
+                Double degradation = fit == null ? null : fit.degradation();
+                train(local);
+                try (FaissIndex trained = FaissIndex.read(local)) {
+                    fit = new Fit(meanDistance(trained), null, decision, degradation);
+                }
+            }
+            FileDigest digest = storage.upload(local, targetPath, attempts);
+            return new Result(digest, (System.nanoTime() - start) / 1_000_000, ompThreads, device, executor, gpus,
+                    fit);
         } finally {
             Files.deleteIfExists(local);
         }
+    }
+
+    private void train(java.nio.file.Path local) throws Exception {
+        IndexShape shape = spec.shape();
+        try (ElapsedLog ticking = ElapsedLog.every(30, "training " + shape.factory() + " on " + spec.sampleRows()
+                        + " x " + shape.dimension());
+                EmbeddingParquetReader sample = sample();
+                FaissIndex trained = Trainer.train(sample, spec.sampleRows(), shape.dimension(), shape.factory(),
+                        shape.metric())) {
+            trained.write(local);
+        }
+    }
+
+    /**
+     * Fetches the published trained index into {@code local} and measures how this sample fits it.
+     * Returns a fit naming the version when it is reused (train.reuse=previous, or auto within
+     * train.max-reuse-degradation), else the decision to train afresh.
+     */
+    private Fit tryReuse(BundleStorage storage, java.nio.file.Path local) throws Exception {
+        Reuse reuse = spec.reuse();
+        storage.download(new Path(reuse.previousTrained()), local);
+        double fresh;
+        try (FaissIndex previous = FaissIndex.read(local)) {
+            fresh = meanDistance(previous);
+        }
+        if (reuse.mode() == TrainReuse.PREVIOUS) {
+            return new Fit(fresh, reuse.previousVersion(), "train.reuse=previous", null);
+        }
+        if (reuse.previousMeanDistance() == null) {
+            return new Fit(fresh, null, "trained: " + reuse.previousVersion() + " records no quantizer fit to"
+                    + " compare with", null);
+        }
+        double degradation = QuantizerFit.degradation(reuse.previousMeanDistance(), fresh, spec.shape().metric());
+        String comparison = String.format(java.util.Locale.ROOT, "fit %.6g under %s's quantizer vs its own %.6g:"
+                + " %+.2f%% (train.max-reuse-degradation %.2f%%)", fresh, reuse.previousVersion(),
+                reuse.previousMeanDistance(), 100 * degradation, 100 * reuse.maxDegradation());
+        LOG.info("train.reuse=auto: {}", comparison);
+        return degradation <= reuse.maxDegradation()
+                ? new Fit(fresh, reuse.previousVersion(), "reused: " + comparison, degradation)
+                : new Fit(fresh, null, "trained: " + comparison, degradation);
+    }
+
+    private double meanDistance(FaissIndex trained) throws Exception {
+        try (EmbeddingParquetReader sample = sample()) {
+            return QuantizerFit.meanDistance(trained, sample, spec.shape().metric());
+        }
+    }
+
+    private EmbeddingParquetReader sample() throws java.io.IOException {
+        return EmbeddingParquetReader.open(conf.get(), new Path(spec.samplePath()), "id", "vector");
     }
 
     private List<String> assignedGpus() {

@@ -137,7 +137,7 @@ final class TrainingScheduler {
         TrainingDevice device = new TrainingDevice(result.device().trainer(), result.device().device(),
                 "train.trainer=auto fell back to the CPU: " + driverNote);
         return new TrainTask.Result(result.digest(), result.millis(), result.threads(), device, result.executor(),
-                result.gpus());
+                result.gpus(), result.fit());
     }
 
     /** True once the training task has started (or the job ended); false if it has not within the wait. */

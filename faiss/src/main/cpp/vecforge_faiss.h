@@ -10,7 +10,9 @@
 #define VECFORGE_FAISS_H
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <unistd.h>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -83,6 +85,49 @@ public:
                        (faiss::Index::idx_t*)labels);
     }
 
+    /** Lets training print its progress (k-means iterations, PQ training), as Faiss does with verbose. */
+    void setTrainingVerbose(bool verbose) {
+        index_->verbose = verbose;
+        faiss::IndexIVF* ivfIndex = faiss::ivflib::try_extract_index_ivf(index_);
+        if (ivfIndex != nullptr) {
+            ivfIndex->verbose = verbose;
+            ivfIndex->cp.verbose = verbose;
+        }
+    }
+
+    /**
+     * Sends what C code prints to stdout (Faiss's verbose output) into a new pipe until
+     * releaseStdout(); returns the pipe's read end, or -1. The JVM's own System.out writes to file
+     * descriptor 1 directly, not through C's stdout, so it is not captured.
+     */
+    static int captureStdout() {
+        int fds[2];
+        if (pipe(fds) != 0) return -1;
+        cookie_io_functions_t io = {nullptr, &writeToPipe, nullptr, &closePipe};
+        FILE* pipeFile = fopencookie(reinterpret_cast<void*>(static_cast<intptr_t>(fds[1])), "w", io);
+        if (pipeFile == nullptr) {
+            close(fds[0]);
+            close(fds[1]);
+            return -1;
+        }
+        fflush(stdout);
+        savedStdout() = stdout;
+        stdout = pipeFile;
+        return fds[0];
+    }
+
+    /** Puts C's stdout back and closes the pipe's write end: the reader sees the end of the stream. */
+    static void releaseStdout() {
+        if (savedStdout() == nullptr) return;
+        FILE* pipeFile = stdout;
+        fflush(pipeFile);
+        stdout = savedStdout();
+        savedStdout() = nullptr;
+        fclose(pipeFile);
+    }
+
+    static void closeFd(int fd) { close(fd); }
+
     /** Distance of each of n vectors to its nearest coarse centroid (the IVF quantizer's k=1 search). */
     void nearestCentroidDistances(long long n, const float* x, float* distances) const {
         std::vector<faiss::Index::idx_t> labels((size_t)n);
@@ -135,6 +180,24 @@ public:
 
 private:
     explicit NativeIndex(faiss::Index* index) : index_(index) {}
+
+    static FILE*& savedStdout() {
+        static FILE* saved = nullptr;
+        return saved;
+    }
+
+    static ssize_t writeToPipe(void* cookie, const char* buffer, size_t size) {
+        int fd = static_cast<int>(reinterpret_cast<intptr_t>(cookie));
+        size_t written = 0;
+        while (written < size) {
+            ssize_t n = write(fd, buffer + written, size - written);
+            if (n <= 0) return written > 0 ? (ssize_t)written : -1;
+            written += (size_t)n;
+        }
+        return (ssize_t)written;
+    }
+
+    static int closePipe(void* cookie) { return close(static_cast<int>(reinterpret_cast<intptr_t>(cookie))); }
     NativeIndex(const NativeIndex&) = delete;
     NativeIndex& operator=(const NativeIndex&) = delete;
 

@@ -89,6 +89,11 @@ public final class FaissIndex implements AutoCloseable {
         live().setNprobe(nprobe);
     }
 
+    /** Whether training prints its progress (k-means iterations, PQ training) through {@link FaissOutput}. */
+    public void setTrainingVerbose(boolean verbose) {
+        live().setTrainingVerbose(verbose);
+    }
+
     /** Trains on n vectors held in native memory (n * dimension floats). */
     public void train(FloatPointer vectors, long n) {
         checkLength(vectors.capacity(), n);

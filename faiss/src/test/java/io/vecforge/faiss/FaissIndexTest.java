@@ -18,6 +18,25 @@ class FaissIndexTest {
     private static final int D = 16;
 
     @Test
+    void faissTrainingProgressIsRoutedToAConsumerLineByLine() throws Exception {
+        float[] data = TestVectors.clustered(4000, D, 3);
+        java.util.List<String> lines = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        try (FaissIndex index = FaissIndex.create(D, "IVF16,PQ4np", Metric.L2)) {
+            index.setTrainingVerbose(true);
+            try (FaissOutput output = FaissOutput.capture(lines::add)) {
+                index.train(data, 4000);
+            }
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("Clustering 4000 points in 16D to 16 clusters")), lines.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("Iteration 9")), lines.toString());
+        try (FaissIndex quiet = FaissIndex.create(D, "IVF16,Flat", Metric.L2)) {
+            int before = lines.size();
+            quiet.train(data, 4000);
+            assertEquals(before, lines.size(), "nothing is captured once the capture is closed");
+        }
+    }
+
+    @Test
     void valuesFaissWouldAbortOnOrLoseAreRefusedBeforeTheNativeCall() {
         float[] data = TestVectors.clustered(400, D, 2);
         try (FaissIndex index = FaissIndex.create(D, "IVF4,Flat", Metric.L2)) {

@@ -1,6 +1,7 @@
 package io.vecforge.build;
 
 import io.vecforge.faiss.FaissIndex;
+import io.vecforge.faiss.FaissOutput;
 import io.vecforge.faiss.Metric;
 import java.io.IOException;
 import org.bytedeco.javacpp.FloatPointer;
@@ -29,12 +30,36 @@ public final class Trainer {
             LOG.info("training '{}' ({}) on {} x {} with {} OpenMP threads", factory, metric.configName(), rows,
                     dimension, FaissIndex.openMpMaxThreads());
             long start = System.nanoTime();
-            index.train(vectors, rows);
+            index.setTrainingVerbose(true);
+            try (FaissOutput progress = FaissOutput.capture(new ProgressLog(LOG)::line)) {
+                index.train(vectors, rows);
+            }
             LOG.info("training done in {} ms", (System.nanoTime() - start) / 1_000_000);
             return index;
         } catch (IOException | RuntimeException e) {
             index.close();
             throw e;
+        }
+    }
+
+    /** Faiss's progress lines, logged; its per-iteration lines at most every two seconds. */
+    private static final class ProgressLog {
+        private final Logger log;
+        private long lastIteration;
+
+        ProgressLog(Logger log) {
+            this.log = log;
+        }
+
+        void line(String line) {
+            if (line.startsWith("Iteration")) {
+                long now = System.nanoTime();
+                if (now - lastIteration < 2_000_000_000L) {
+                    return;
+                }
+                lastIteration = now;
+            }
+            log.info("faiss: {}", line);
         }
     }
 

@@ -134,6 +134,14 @@ public:
         ivf()->quantizer->search((faiss::Index::idx_t)n, x, 1, distances, labels.data());
     }
 
+    /** The size of every inverted list, into out (nlist entries). */
+    void listSizes(long long* out) const {
+        const faiss::IndexIVF* ivfIndex = ivf();
+        for (size_t list = 0; list < ivfIndex->nlist; list++) {
+            out[list] = (long long)ivfIndex->invlists->list_size(list);
+        }
+    }
+
     /** Copies the ids of every inverted list, list by list, into out (ntotal entries). */
     void copyIds(long long* out) const {
         const faiss::IndexIVF* ivfIndex = ivf();

@@ -18,7 +18,7 @@ import java.util.Map;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"formatVersion", "indexName", "version", "createdAt", "vecforgeVersion", "faissVersion",
-    "source", "accounting", "ids", "vectors", "training", "sharding", "shards", "files", "validation",
+    "source", "accounting", "ids", "vectors", "training", "sharding", "shards", "files", "reports", "validation",
     "search", "timingsMillis", "runtime", "contentHash"})
 public final class Manifest {
     public static final int FORMAT_VERSION = 1;
@@ -43,6 +43,8 @@ public final class Manifest {
     public List<Shard> shards = new ArrayList<>();
     /** Every other file of the bundle: the trained empty index and the hold-out query set. */
     public List<BundleFile> files = new ArrayList<>();
+    /** The build report (report.html and its images): checked like files, not part of the content hash. */
+    public List<BundleFile> reports = new ArrayList<>();
     public Validation validation = new Validation();
     /** Search settings the build recommends; null in bundles built before they were recorded. */
     public Search search;
@@ -142,6 +144,8 @@ public final class Manifest {
         public Map<String, ExecutorUse> executors = new java.util.TreeMap<>();
         /** Hold-out search time per query (µs, summed over shards) by nprobe, on the validating machine. */
         public Map<String, Double> searchMicrosPerQuery = new LinkedHashMap<>();
+        /** Each shard task's time (ms), by shard. */
+        public Map<String, Long> shardMillis = new LinkedHashMap<>();
         /** Shard tasks' time summed over tasks (task-seconds, not wall time), and their uploads' share. */
         public long shardTaskMillis;
         public long shardUploadMillis;
@@ -237,7 +241,8 @@ public final class Manifest {
     public java.util.Set<String> repeatedFileNames() {
         java.util.Set<String> seen = new java.util.HashSet<>();
         java.util.Set<String> repeated = new java.util.TreeSet<>();
-        java.util.stream.Stream.concat(shards.stream().map(s -> s.file), files.stream().map(f -> f.file))
+        java.util.stream.Stream.concat(shards.stream().map(s -> s.file),
+                        java.util.stream.Stream.concat(files.stream(), reports.stream()).map(f -> f.file))
                 .filter(java.util.Objects::nonNull)
                 .filter(name -> !seen.add(name))
                 .forEach(repeated::add);
@@ -253,7 +258,7 @@ public final class Manifest {
     public String computeContentHash() {
         try {
             com.fasterxml.jackson.databind.node.ObjectNode tree = JSON.valueToTree(this);
-            tree.remove(List.of("version", "createdAt", "timingsMillis", "runtime", "contentHash"));
+            tree.remove(List.of("version", "createdAt", "timingsMillis", "runtime", "reports", "contentHash"));
             ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("source")).remove("path");
             ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("training")).remove(
                     List.of("device", "note", "millis", "reusedFrom", "reuseDecision"));

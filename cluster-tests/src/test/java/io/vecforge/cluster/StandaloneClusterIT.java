@@ -369,6 +369,7 @@ class StandaloneClusterIT {
         Set<String> expected = new TreeSet<>(Set.of(Manifest.FILE_NAME, BundleLayout.SUCCESS));
         manifest.shards.forEach(s -> expected.add(s.file));
         manifest.files.forEach(f -> expected.add(f.file));
+        manifest.reports.forEach(f -> expected.add(f.file));
         Set<String> actual = new TreeSet<>();
         org.apache.hadoop.fs.Path root = versionPath(version, "");
         var files = hdfs.fileSystem().listFiles(root, true);

@@ -147,6 +147,13 @@ public final class FaissIndex implements AutoCloseable {
         return distances;
     }
 
+    /** How many vectors each inverted list of an IVF index holds. */
+    public long[] listSizes() {
+        long[] sizes = new long[Math.toIntExact(nlist())];
+        live().listSizes(sizes);
+        return sizes;
+    }
+
     /** The ids stored in an IVF index, inverted list by inverted list. */
     public long[] ids() {
         long total = ntotal();

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         scope = CommandLine.ScopeType.INHERIT, // every subcommand gets --help, --version and this version provider
         description = "Builds Faiss IVFPQ indexes from Parquet embeddings on Spark and publishes validated bundles.",
         subcommands = {BuildCommand.class, ValidateCommand.class, InspectCommand.class, SearchCommand.class,
+            ReportCommand.class,
             GenDataCommand.class, LifecycleCommands.Publish.class, LifecycleCommands.ListVersions.class,
             LifecycleCommands.Rollback.class, LifecycleCommands.Pin.class, LifecycleCommands.Unpin.class,
             LifecycleCommands.Gc.class, CommandLine.HelpCommand.class},

@@ -9,6 +9,7 @@ import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.VersionCommit;
+import io.vecforge.report.BuildReport;
 import io.vecforge.validate.ValidationReport;
 import java.io.IOException;
 import java.time.Instant;
@@ -164,6 +165,11 @@ public final class BuildJob {
         ValidationReport report = ValidateStage.requireValid(storage, versionDir, manifest.draft());
         manifest.validated(report, config.validate().targetRecall());
         drift.checkRecall(report.recall);
+        clock.stop();
+
+        clock.start("report");
+        manifest.reports(BuildReport.write(storage, versionDir, BuildReport.render(manifest.draft(), clock.timings(),
+                report.listSizes)));
         clock.stop();
 
         clock.start("publish");

@@ -148,6 +148,10 @@ final class ManifestBuilder {
         manifest.search = search;
     }
 
+    void reports(List<Manifest.BundleFile> files) {
+        manifest.reports.addAll(files);
+    }
+
     /** The final manifest: creation time, stage timings and the content hash. */
     Manifest complete(Map<String, Long> timings) {
         manifest.createdAt = Instant.now().toString();
@@ -161,6 +165,7 @@ final class ManifestBuilder {
                 ignored -> new Manifest.ExecutorUse());
         use.shardTasks++;
         manifest.runtime.shardTaskMillis += report.millis();
+        manifest.runtime.shardMillis.put(String.valueOf(report.shard()), report.millis());
         manifest.runtime.shardUploadMillis += report.uploadMillis();
         use.peakRssBytes = Math.max(use.peakRssBytes, report.peakRssBytes());
         use.peakNativeHeapBytes = Math.max(use.peakNativeHeapBytes, report.nativeHeapBytes());

@@ -2,6 +2,7 @@ package io.vecforge.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -105,6 +106,58 @@ class EndToEndBuildTest extends SparkTestSupport {
         assertEquals(0, search.exitCode(), search.err());
         assertEquals(manifest.search.nprobe, JSON.readTree(search.out()).get("nprobe").asInt(),
                 "search defaults to the recommended nprobe");
+    }
+
+    @Test
+    void everyVersionHasABuildReportWhoseImagesRenderAndTheCommandRegeneratesIt(@TempDir Path scratch)
+            throws IOException {
+        Manifest manifest = Manifest.fromJson(Files.readAllBytes(versionDir.resolve(Manifest.FILE_NAME)));
+        java.util.List<String> reported = manifest.reports.stream().map(f -> f.file).toList();
+        assertEquals(java.util.List.of("report.html", "report/recall.png", "report/timeline.png", "report/shards.png",
+                "report/lists.png", "report/rows.png"), reported);
+        for (Manifest.BundleFile file : manifest.reports) {
+            assertEquals(file.crc32c, crc32c(versionDir.resolve(file.file)), file.file);
+        }
+        for (String png : reported.subList(1, reported.size())) {
+            assertDrawn(Files.readAllBytes(versionDir.resolve(png)), png);
+        }
+        String html = Files.readString(versionDir.resolve("report.html"));
+        assertEquals(5, assertImagesRender(html), "every chart is embedded");
+        assertTrue(html.contains("imbalance factor") && html.contains("recommended nprobe"), html);
+        assertFalse(html.contains("http://") || html.contains("https://"), "self-contained: nothing to fetch");
+
+        Cli report = Cli.run("report", versionDir.toString(), "-o", scratch.toString());
+        assertEquals(0, report.exitCode(), report.err());
+        assertEquals(5, assertImagesRender(Files.readString(scratch.resolve("report.html"))));
+        for (String png : reported.subList(1, reported.size())) {
+            assertDrawn(Files.readAllBytes(scratch.resolve(png)), png);
+        }
+    }
+
+    /** Decodes every embedded image; returns how many there are. */
+    private static int assertImagesRender(String html) throws IOException {
+        java.util.regex.Matcher images = java.util.regex.Pattern.compile("src=\"data:image/png;base64,([^\"]+)\"")
+                .matcher(html);
+        int count = 0;
+        while (images.find()) {
+            assertDrawn(java.util.Base64.getDecoder().decode(images.group(1)), "image " + count);
+            count++;
+        }
+        return count;
+    }
+
+    /** A PNG that decodes, with a size, and with something drawn on its white background. */
+    private static void assertDrawn(byte[] png, String name) throws IOException {
+        java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+        assertNotNull(image, name + " is not a PNG");
+        assertTrue(image.getWidth() > 100 && image.getHeight() > 100, name);
+        long drawn = 0;
+        for (int x = 0; x < image.getWidth(); x += 2) {
+            for (int y = 0; y < image.getHeight(); y += 2) {
+                drawn += (image.getRGB(x, y) & 0xffffff) != 0xffffff ? 1 : 0;
+            }
+        }
+        assertTrue(drawn > 500, name + " is blank");
     }
 
     @Test

@@ -181,6 +181,9 @@ public final class BundleValidator {
         for (Manifest.BundleFile file : manifest.files) {
             checkFile(bundle, file.file, file.bytes, file.crc32c, damaged, report);
         }
+        for (Manifest.BundleFile file : manifest.reports) {
+            checkFile(bundle, file.file, file.bytes, file.crc32c, damaged, report);
+        }
         if (damaged.isEmpty()) {
             report.passed("files");
         }
@@ -254,6 +257,7 @@ public final class BundleValidator {
                         sweep = sweep != null ? sweep : new NprobeSweep(index.nlist(), queries.n(), settings.k,
                                 metric.smallerIsCloser());
                         sweep.search(index, queries.vectors(), settings.k);
+                        addListSizes(report, index.listSizes());
                     }
                 }
                 LOG.info("validated shard {} of {} ({} rows)", shard.shard + 1, manifest.shards.size(), shard.rows);
@@ -283,6 +287,16 @@ public final class BundleValidator {
                     report.minRecall));
         } else {
             report.passed("recall");
+        }
+    }
+
+    private static void addListSizes(ValidationReport report, long[] sizes) {
+        if (report.listSizes == null) {
+            report.listSizes = sizes;
+        } else {
+            for (int i = 0; i < sizes.length; i++) {
+                report.listSizes[i] += sizes[i];
+            }
         }
     }
 

@@ -25,6 +25,8 @@ public final class ValidationReport {
     public int nprobe;
     /** Recall and latency at increasing nprobe, when the validation swept them (the build does). */
     public List<NprobeSweep.Point> nprobeCurve;
+    /** Vectors per inverted list, summed over shards (they share the quantizer), when swept. */
+    public long[] listSizes;
     public final List<String> checksPassed = new ArrayList<>();
     public final List<Problem> problems = new ArrayList<>();
 

@@ -56,7 +56,7 @@ final class Chart {
         if (!Double.isNaN(marker)) {
             max = Math.max(max, marker);
         }
-        max = max <= 0 ? 1 : max * 1.05;
+        max = max <= 0 ? 1 : line && max <= 1 ? 1 : max * 1.05; // recall-like lines get the whole [0, 1] axis
         int plotWidth = WIDTH - LEFT - RIGHT;
         int plotHeight = HEIGHT - TOP - BOTTOM;
         g.drawLine(LEFT, TOP, LEFT, TOP + plotHeight);

@@ -141,7 +141,7 @@ public final class BuildJob {
         clock.start("train");
         Path trainedPath = new Path(versionDir, BundleLayout.TRAINED_INDEX);
         manifest.training(training.train(samplePath, sampleRows, shape, trainedPath,
-                training.reuse(previous, shape, layout)), sampleRows);
+                training.reuse(published, previous, shape, layout)), sampleRows);
         clock.stop();
 
         clock.start("queries");

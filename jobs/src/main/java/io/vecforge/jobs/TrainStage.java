@@ -39,7 +39,7 @@ final class TrainStage {
      * What train.reuse may reuse: the published version's trained index when its dimension, metric
      * and factory are this build's; null (train) otherwise, or under train.reuse=never.
      */
-    TrainTask.Reuse reuse(Manifest published, IndexShape shape, BundleLayout layout) {
+    TrainTask.Reuse reuse(String publishedVersion, Manifest published, IndexShape shape, BundleLayout layout) {
         TrainReuse mode = config.train().reuse();
         if (mode == TrainReuse.NEVER || published == null) {
             return null;
@@ -49,11 +49,12 @@ final class TrainStage {
                 && shape.factory().equals(published.vectors.factory) && published.training.trainedIndexFile != null;
         if (!same) {
             LOG.info("train.reuse={}: published {} has another dimension, metric or factory; training", mode,
-                    published.version);
+                    publishedVersion);
             return null;
         }
-        Path trained = new Path(layout.versionDir(published.version), published.training.trainedIndexFile);
-        return new TrainTask.Reuse(mode, published.version, trained.toString(), published.training.quantizerFit,
+        // LATEST's (checked) version names the directory, never the manifest's own say
+        Path trained = new Path(layout.versionDir(publishedVersion), BundleLayout.TRAINED_INDEX);
+        return new TrainTask.Reuse(mode, publishedVersion, trained.toString(), published.training.quantizerFit,
                 config.train().maxReuseDegradation());
     }
 

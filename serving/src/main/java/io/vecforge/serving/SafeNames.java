@@ -1,17 +1,16 @@
 package io.vecforge.serving;
 
 import io.vecforge.Failure;
+import io.vecforge.bundle.BundleFileName;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.VersionName;
-import java.util.regex.Pattern;
+import java.util.Optional;
 
 /**
  * A manifest is untrusted input: every file it names must be a plain relative name inside the
  * bundle ("shard-00000.faiss", "holdout/queries.fvecs"), of a bounded size.
  */
 final class SafeNames {
-    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
-
     private SafeNames() {}
 
     static void check(Manifest manifest, long maxFileBytes) {
@@ -40,21 +39,10 @@ final class SafeNames {
     }
 
     static void check(String name, long bytes, long maxFileBytes) {
-        if (name == null || name.isEmpty()) {
-            throw new PullException(Failure.PATH_TRAVERSAL, "a file has no name");
-        }
-        if (name.startsWith("/") || name.startsWith("\\") || name.matches("^[A-Za-z]:.*") || name.contains("://")) {
-            throw new PullException(Failure.ABSOLUTE_PATH, "file '" + name + "' is an absolute path");
-        }
-        String[] segments = name.split("/", -1);
-        if (segments.length > 2) {
-            throw new PullException(Failure.PATH_TRAVERSAL, "file '" + name + "' is nested too deep");
-        }
-        for (String segment : segments) {
-            if (!SEGMENT.matcher(segment).matches() || segment.equals("..") || segment.contains("..")) {
-                throw new PullException(Failure.PATH_TRAVERSAL, "file '" + name + "' is not a plain name inside"
-                        + " the bundle");
-            }
+        Optional<String> problem = BundleFileName.problem(name);
+        if (problem.isPresent()) {
+            throw new PullException(name != null && BundleFileName.isAbsolute(name) ? Failure.ABSOLUTE_PATH
+                    : Failure.PATH_TRAVERSAL, problem.get());
         }
         if (bytes < 0 || bytes > maxFileBytes) {
             throw new PullException(Failure.TOO_LARGE, "file '" + name + "' declares " + bytes

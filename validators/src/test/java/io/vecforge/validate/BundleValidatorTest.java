@@ -139,6 +139,22 @@ class BundleValidatorTest {
     }
 
     @Test
+    void aManifestNamingAFileOutsideTheVersionIs10AndNothingIsRead() throws IOException {
+        Path outside = dir.resolve("secret.txt");
+        Files.writeString(outside, "not part of any bundle");
+        bundle.manifest.files.get(0).file = "../secret.txt";
+        bundle.manifest.files.get(1).file = outside.toString();
+        bundle.writeManifest();
+
+        ValidationReport report = validate(true, null);
+
+        assertFirstProblem(report, Failure.MANIFEST, "../secret.txt");
+        assertTrue(report.problems.get(0).message().contains("not a plain name inside the bundle"), report.summary());
+        assertTrue(report.problems.get(1).message().contains("is an absolute path"), report.summary());
+        assertFalse(report.checksPassed.contains("files"), "validation stops before reading any file");
+    }
+
+    @Test
     void aVersionCopiedUnderAnotherNameIs19() throws IOException {
         String renamed = "20260101-renamed";
         Path copy = bundle.local(Manifest.FILE_NAME).getParent().resolveSibling(renamed);

@@ -168,8 +168,7 @@ public final class BuildJob {
         clock.stop();
 
         clock.start("report");
-        manifest.reports(BuildReport.write(storage, versionDir, BuildReport.render(manifest.draft(), clock.timings(),
-                report.listSizes)));
+        writeReport(report.listSizes);
         clock.stop();
 
         clock.start("publish");
@@ -186,6 +185,18 @@ public final class BuildJob {
                 publish ? "published" : "staged (not published)", config.index().name(), version, published,
                 config.validate().k(), report.recall, complete.accounting.summary(), clock.timings());
         return new BuildResult(versionDir.toString(), complete, report, published, publish);
+    }
+
+    /** The build report is for people: a driver that cannot draw it (no fonts, say) still publishes. */
+    private void writeReport(long[] listSizes) throws IOException {
+        java.util.Map<String, byte[]> files;
+        try {
+            files = BuildReport.render(manifest.draft(), clock.timings(), listSizes);
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("no build report: drawing it failed ({})", BuildFailedException.rootCause(e));
+            return;
+        }
+        manifest.reports(BuildReport.write(storage, versionDir, files));
     }
 
     private ShardTask shardTask(Path trainedPath, IndexShape shape, long acceptedRows) {

@@ -99,7 +99,13 @@ final class TrainTask implements Serializable {
      */
     private Fit tryReuse(BundleStorage storage, java.nio.file.Path local) throws Exception {
         Reuse reuse = spec.reuse();
-        storage.download(new Path(reuse.previousTrained()), local);
+        try {
+            storage.download(new Path(reuse.previousTrained()), local);
+        } catch (java.io.IOException e) {
+            LOG.warn("train.reuse: cannot read {}; training instead: {}", reuse.previousTrained(), e.getMessage());
+            return new Fit(0, null, "trained: cannot read " + reuse.previousVersion() + "'s trained index ("
+                    + e.getMessage() + ")", null);
+        }
         double fresh;
         try (FaissIndex previous = FaissIndex.read(local)) {
             fresh = meanDistance(previous);

@@ -23,7 +23,7 @@ public final class FaissOutput implements AutoCloseable {
     }
 
     /** Starts capturing; if another capture is running or the pipe cannot be made, lines are not routed. */
-    public static FaissOutput capture(Consumer<String> lines) throws IOException {
+    public static FaissOutput capture(Consumer<String> lines) {
         synchronized (LOCK) {
             if (capturing) {
                 return new FaissOutput(null);
@@ -35,6 +35,9 @@ public final class FaissOutput implements AutoCloseable {
             InputStream in;
             try {
                 in = new FileInputStream("/proc/self/fd/" + fd);
+            } catch (IOException e) {
+                NativeIndex.releaseStdout(); // no /proc (not Linux): leave stdout as it was
+                return new FaissOutput(null);
             } finally {
                 NativeIndex.closeFd(fd);
             }

@@ -41,7 +41,7 @@ EXAMPLE_CONFIG = VECFORGE_HOME / "conf" / "example-index.properties"
 def read_properties(path: Path) -> dict[str, str]:
     """Java properties, the subset vecforge configs use: key=value lines, # or ! comments."""
     props = {}
-    for line in path.read_text().splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if not line or line[0] in "#!":
             continue

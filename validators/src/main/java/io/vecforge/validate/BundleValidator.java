@@ -260,7 +260,7 @@ public final class BundleValidator {
                     index.setNprobe(report.nprobe);
                     found.offerAll(index.search(queries.vectors(), queries.n(), settings.k));
                     if (options.sweepNprobe()) {
-                        sweep = sweep != null ? sweep : new NprobeSweep(index.nlist(), queries.n(), settings.k,
+                        sweep = sweep != null ? sweep : new NprobeSweep(index.nlist(), report.nprobe, queries.n(), settings.k,
                                 metric.smallerIsCloser());
                         sweep.search(index, queries.vectors(), settings.k);
                         addListSizes(report, index.listSizes());

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Recall and latency of the hold-out queries at increasing nprobe (1, 2, 4, … up to nlist), over
+ * Recall and latency of the hold-out queries at increasing nprobe (1, 2, 4, …), over
  * every shard: the curve a bundle records so that serving can pick its nprobe
  * ({@link #recommend}). Latency is the search time summed over shards, per query, on this machine.
  */
@@ -19,13 +19,19 @@ public final class NprobeSweep {
     private final long[] nanos;
     private final int queries;
 
-    public NprobeSweep(long nlist, int queries, int k, boolean smallerIsCloser) {
+    /**
+     * Sweeps 1, 2, 4, … up to nlist/8 (at least min(nlist, 16), and at least the validation's
+     * nprobe): the far end of the curve, where nprobe approaches nlist, costs as much as brute
+     * force and tells little, since recall flattens long before.
+     */
+    public NprobeSweep(long nlist, int validationNprobe, int queries, int k, boolean smallerIsCloser) {
+        long last = Math.min(nlist, Math.max(validationNprobe, Math.max(Math.min(nlist, 16), nlist / 8)));
         List<Integer> steps = new ArrayList<>();
-        for (long p = 1; p <= Math.max(1, nlist); p *= 2) {
+        for (long p = 1; p <= Math.max(1, last); p *= 2) {
             steps.add((int) p);
         }
-        if (steps.get(steps.size() - 1) != nlist && nlist > 1) {
-            steps.add((int) nlist); // the exhaustive end of the curve
+        if (steps.get(steps.size() - 1) != last && last > 1) {
+            steps.add((int) last);
         }
         this.nprobes = steps.stream().mapToInt(Integer::intValue).toArray();
         this.found = new Neighbours[nprobes.length];

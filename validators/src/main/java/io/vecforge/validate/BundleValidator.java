@@ -6,7 +6,6 @@ import io.vecforge.bundle.BundleFileName;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleReader;
 import io.vecforge.bundle.BundleStorage;
-import io.vecforge.bundle.Completion;
 import io.vecforge.bundle.IndexLifecycle;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.ShardAssignment;

@@ -48,6 +48,11 @@ final class TrainTask implements Serializable {
         this.spec = spec;
     }
 
+    /** The factory this task trains (index.factory=auto already resolved). */
+    String factory() {
+        return spec.shape().factory();
+    }
+
     Result run() throws Exception {
         int ompThreads = spec.threads() > 0 ? spec.threads() : Runtime.getRuntime().availableProcessors();
         List<String> gpus = assignedGpus();

@@ -120,7 +120,7 @@ final class TrainingScheduler {
         if (profile != null) {
             one = one.withResources(profile);
         }
-        jsc.setJobDescription("vecforge: train " + config.index().factory());
+        jsc.setJobDescription("vecforge: train " + task.factory());
         try {
             return one.map(ignored -> task.run()).collectAsync();
         } finally {

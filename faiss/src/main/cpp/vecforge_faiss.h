@@ -25,6 +25,7 @@
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
 #include <faiss/impl/io.h>
+#include "vecforge_assign.h"
 
 extern "C" void openblas_set_num_threads(int num_threads);
 
@@ -45,6 +46,60 @@ public:
 private:
     friend class NativeIndex;
     std::vector<uint8_t> data_;
+};
+
+/**
+ * How k-means assigns vectors to centroids while an index trains: on a GPU through
+ * libvecforge_gpu.so, or on the CPU through Faiss's own IndexFlat (the stand-in that proves the
+ * plug-in path trains exactly as Faiss does by default). Released only by destroy, which the Java
+ * owner (io.vecforge.faiss.KmeansAssigner) calls exactly once.
+ */
+class NativeKmeansAssigner {
+public:
+    static NativeKmeansAssigner* cpuStandIn() { return new NativeKmeansAssigner(nullptr, -1); }
+    /** GPU `device` through the library at libraryPath; throws with the reason when it cannot be used. */
+    static NativeKmeansAssigner* gpu(const char* libraryPath, int device) {
+        const GpuLibrary& library = GpuLibrary::at(libraryPath);
+        char reason[512] = {0};
+        int devices = library.probe(reason, sizeof(reason));
+        if (devices <= 0) throw std::runtime_error(std::string("no usable GPU: ") + reason);
+        if (device < 0 || device >= devices) {
+            throw std::invalid_argument("GPU " + std::to_string(device) + " does not exist (" +
+                                        std::to_string(devices) + " visible)");
+        }
+        return new NativeKmeansAssigner(&library, device);
+    }
+    static void destroy(NativeKmeansAssigner* assigner) { delete assigner; }
+
+    /** k = 1 searches answered so far, and the vectors they assigned. */
+    long long searches() const {
+        long long total = 0;
+        for (const auto& index : state_->indexes) total += index->searches();
+        return total;
+    }
+    long long searchedVectors() const {
+        long long total = 0;
+        for (const auto& index : state_->indexes) total += index->searched();
+        return total;
+    }
+
+    /** Usable GPUs seen through the library at libraryPath; 0 with the reason in `reason` (NUL-terminated). */
+    static int gpuCount(const char* libraryPath, signed char* reason, int reasonLength) {
+        return GpuLibrary::at(libraryPath).probe(reinterpret_cast<char*>(reason), reasonLength);
+    }
+    static int gpuName(const char* libraryPath, int device, signed char* name, int nameLength) {
+        return GpuLibrary::at(libraryPath).deviceName(device, reinterpret_cast<char*>(name), nameLength);
+    }
+
+    ~NativeKmeansAssigner() { delete state_; }
+
+private:
+    friend class NativeIndex;
+    NativeKmeansAssigner(const GpuLibrary* library, int device) : state_(new AssignerState{library, device, {}}) {}
+    NativeKmeansAssigner(const NativeKmeansAssigner&) = delete;
+    NativeKmeansAssigner& operator=(const NativeKmeansAssigner&) = delete;
+
+    AssignerState* state_;
 };
 
 class NativeIndex {
@@ -76,6 +131,26 @@ public:
     void setNprobe(long long nprobe) { ivf()->nprobe = (size_t)nprobe; }
 
     void train(long long n, const float* x) { index_->train((faiss::Index::idx_t)n, x); }
+    /**
+     * Trains with the assigner answering every k-means assignment: the coarse quantizer's
+     * (IndexIVF::clustering_index) and, for IVFPQ, the PQ codebooks' (ProductQuantizer::assign_index).
+     * The hooks are cleared afterwards, so copies and written files never see them.
+     */
+    void trainWith(long long n, const float* x, NativeKmeansAssigner* assigner) {
+        faiss::IndexIVF* ivfIndex = ivf();
+        faiss::ProductQuantizer* pq = productQuantizerOf(ivfIndex);
+        ivfIndex->clustering_index = assigner->state_->indexFor((int)ivfIndex->d, ivfIndex->metric_type);
+        if (pq != nullptr) {
+            pq->assign_index = assigner->state_->indexFor((int)pq->dsub, faiss::METRIC_L2);
+        }
+        try {
+            index_->train((faiss::Index::idx_t)n, x);
+        } catch (...) {
+            clearAssignHooks(ivfIndex, pq);
+            throw;
+        }
+        clearAssignHooks(ivfIndex, pq);
+    }
     void add(long long n, const float* x) { index_->add((faiss::Index::idx_t)n, x); }
     void addWithIds(long long n, const float* x, const long long* ids) {
         index_->add_with_ids((faiss::Index::idx_t)n, x, (const faiss::Index::idx_t*)ids);
@@ -188,6 +263,11 @@ public:
 
 private:
     explicit NativeIndex(faiss::Index* index) : index_(index) {}
+
+    static void clearAssignHooks(faiss::IndexIVF* ivfIndex, faiss::ProductQuantizer* pq) {
+        ivfIndex->clustering_index = nullptr;
+        if (pq != nullptr) pq->assign_index = nullptr;
+    }
 
     static FILE*& savedStdout() {
         static FILE* saved = nullptr;

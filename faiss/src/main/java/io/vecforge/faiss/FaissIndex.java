@@ -19,6 +19,9 @@ public final class FaissIndex implements AutoCloseable {
         Loader.load(NativeFaiss.class);
     }
 
+    /** Loads the JNI library (the class initializer does; this names the intent). */
+    static void loadNativeLibrary() {}
+
     /** ||x - y||² ≤ 4·max(||x||², ||y||²): below this squared norm, no distance overflows a float. */
     public static final double MAX_SQUARED_NORM = Float.MAX_VALUE / 4.0;
 
@@ -99,6 +102,19 @@ public final class FaissIndex implements AutoCloseable {
         checkLength(vectors.capacity(), n);
         VectorGuard.checkVectors(vectors, n, dimension());
         live().train(n, vectors);
+    }
+
+    /**
+     * Trains with {@code assigner} answering every k-means assignment (coarse quantizer and, for
+     * IVFPQ, the PQ codebooks); only IVF indexes train this way.
+     */
+    public void train(FloatPointer vectors, long n, KmeansAssigner assigner) {
+        checkLength(vectors.capacity(), n);
+        VectorGuard.checkVectors(vectors, n, dimension());
+        if (!isIvf()) {
+            throw new IllegalArgumentException("only IVF indexes train with a k-means assigner");
+        }
+        live().trainWith(n, vectors, assigner.live());
     }
 
     public void train(float[] vectors, int n) {
@@ -217,10 +233,6 @@ public final class FaissIndex implements AutoCloseable {
      * Whether this native library can train on a GPU. It is built from CPU-only sources: the CUDA
      * trainer (docs/gpu.md) is not part of it, so a GPU that Spark assigns goes unused.
      */
-    public static boolean gpuTraining() {
-        return false;
-    }
-
     public static int openMpMaxThreads() {
         return NativeIndex.ompMaxThreads();
     }

@@ -1,0 +1,220 @@
+// Assignment indexes for Faiss's k-means, plugged in as IndexIVF::clustering_index (coarse
+// quantizer) and ProductQuantizer::assign_index (PQ codebooks). Faiss's Clustering only calls
+// search(k = 1), reset() and add() on them, so one exact nearest-centroid search is all a
+// backend provides; Faiss keeps its own k-means semantics (sampling, seeds, empty-cluster
+// splitting, iterations).
+//
+// Internal to the JNI library: JavaCPP's Parser reads vecforge_faiss.h only, not this header.
+#ifndef VECFORGE_ASSIGN_H
+#define VECFORGE_ASSIGN_H
+
+#include <dlfcn.h>
+#include <omp.h>
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+#include <faiss/Index.h>
+#include <faiss/IndexFlat.h>
+#include <faiss/IndexIVF.h>
+#include <faiss/IndexIVFPQ.h>
+
+namespace vecforge {
+
+/** The C functions of libvecforge_gpu.so (faiss/src/main/cuda/vecforge_gpu.cu), opened with dlopen. */
+struct GpuLibrary {
+    int (*probe)(char*, int) = nullptr;
+    int (*deviceName)(int, char*, int) = nullptr;
+    void* (*open)(int, int, int, char*, int) = nullptr;
+    const char* (*error)(void*) = nullptr;
+    int (*setCentroids)(void*, int64_t, const float*) = nullptr;
+    int (*assign)(void*, int64_t, const float*, uint64_t, float*, int64_t*) = nullptr;
+    void (*close)(void*) = nullptr;
+
+    /** The library at `path`, opened once per process; throws with the loader's reason. */
+    static const GpuLibrary& at(const char* path) {
+        static std::mutex lock;
+        static std::unique_ptr<GpuLibrary> opened;
+        std::lock_guard<std::mutex> guard(lock);
+        if (opened) {
+            return *opened;
+        }
+        void* handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        if (handle == nullptr) {
+            const char* why = dlerror();
+            throw std::runtime_error(std::string("cannot load the GPU library ") + path + ": " + (why ? why : "?"));
+        }
+        std::unique_ptr<GpuLibrary> library(new GpuLibrary());
+        library->probe = (int (*)(char*, int))dlsym(handle, "vf_gpu_probe");
+        library->deviceName = (int (*)(int, char*, int))dlsym(handle, "vf_gpu_device_name");
+        library->open = (void* (*)(int, int, int, char*, int))dlsym(handle, "vf_gpu_open");
+        library->error = (const char* (*)(void*))dlsym(handle, "vf_gpu_error");
+        library->setCentroids = (int (*)(void*, int64_t, const float*))dlsym(handle, "vf_gpu_set_centroids");
+        library->assign = (int (*)(void*, int64_t, const float*, uint64_t, float*, int64_t*))dlsym(handle, "vf_gpu_assign");
+        library->close = (void (*)(void*))dlsym(handle, "vf_gpu_close");
+        if (!library->probe || !library->deviceName || !library->open || !library->error || !library->setCentroids ||
+            !library->assign || !library->close) {
+            dlclose(handle);
+            throw std::runtime_error(std::string("the GPU library ") + path + " lacks the vf_gpu_* functions");
+        }
+        opened = std::move(library);
+        return *opened;
+    }
+};
+
+/** Where an assignment index sends its one search: Faiss's IndexFlat (CPU) or the GPU library. */
+class AssignBackend {
+public:
+    virtual ~AssignBackend() = default;
+    virtual void setCentroids(int64_t k, const float* centroids) = 0;
+    virtual void nearest(int64_t n, const float* x, float* distances, faiss::Index::idx_t* labels) = 0;
+};
+
+/** The CPU stand-in: Faiss's own IndexFlat, so training is exactly Faiss's default. */
+class FlatBackend : public AssignBackend {
+public:
+    FlatBackend(int d, faiss::MetricType metric) : flat_(d, metric) {}
+    void setCentroids(int64_t k, const float* centroids) override {
+        flat_.reset();
+        flat_.add((faiss::Index::idx_t)k, centroids);
+    }
+    void nearest(int64_t n, const float* x, float* distances, faiss::Index::idx_t* labels) override {
+        flat_.search((faiss::Index::idx_t)n, x, 1, distances, labels);
+    }
+
+private:
+    faiss::IndexFlat flat_;
+};
+
+/** Content key of the vectors searched: the same key means the GPU may reuse its resident copy. */
+inline uint64_t contentKey(int64_t n, int d, const float* x) {
+    const size_t words = (size_t)n * (size_t)d;
+    const uint32_t* bits = reinterpret_cast<const uint32_t*>(x);
+    const size_t chunk = (size_t)1 << 20;
+    const int64_t chunks = (int64_t)((words + chunk - 1) / chunk);
+    std::vector<uint64_t> partial((size_t)chunks);
+#pragma omp parallel for
+    for (int64_t c = 0; c < chunks; c++) {
+        uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)c;
+        size_t end = std::min(words, (size_t)(c + 1) * chunk);
+        for (size_t i = (size_t)c * chunk; i < end; i++) {
+            h = (h ^ bits[i]) * 0x100000001B3ULL;
+            h ^= h >> 29;
+        }
+        partial[(size_t)c] = h;
+    }
+    uint64_t key = 0xCBF29CE484222325ULL ^ (uint64_t)n ^ ((uint64_t)d << 40);
+    for (uint64_t h : partial) {
+        key = (key ^ h) * 0x100000001B3ULL;
+        key ^= key >> 31;
+    }
+    return key == 0 ? 1 : key;  // 0 means "no key" to the GPU library
+}
+
+class GpuBackend : public AssignBackend {
+public:
+    GpuBackend(const GpuLibrary& library, int device, int d, faiss::MetricType metric)
+            : library_(library), d_(d) {
+        char error[512] = {0};
+        context_ = library_.open(device, d, metric == faiss::METRIC_L2 ? 1 : 0, error, sizeof(error));
+        if (context_ == nullptr) {
+            throw std::runtime_error(std::string("GPU ") + std::to_string(device) + ": " + error);
+        }
+    }
+    ~GpuBackend() override { library_.close(context_); }
+    void setCentroids(int64_t k, const float* centroids) override {
+        check(library_.setCentroids(context_, k, centroids));
+    }
+    void nearest(int64_t n, const float* x, float* distances, faiss::Index::idx_t* labels) override {
+        static_assert(sizeof(faiss::Index::idx_t) == sizeof(int64_t), "Faiss ids are 64-bit");
+        check(library_.assign(context_, n, x, contentKey(n, d_, x), distances, reinterpret_cast<int64_t*>(labels)));
+    }
+
+private:
+    void check(int status) {
+        if (status != 0) throw std::runtime_error(std::string("GPU k-means assignment: ") + library_.error(context_));
+    }
+    GpuBackend(const GpuBackend&) = delete;
+    GpuBackend& operator=(const GpuBackend&) = delete;
+
+    const GpuLibrary& library_;
+    int d_;
+    void* context_;
+};
+
+/**
+ * The faiss::Index that Clustering trains against. It keeps the centroids Clustering adds and hands
+ * them to the backend before the next search; anything but a k = 1 search is refused.
+ */
+class AssignIndex : public faiss::Index {
+public:
+    AssignIndex(int d, faiss::MetricType metric, std::unique_ptr<AssignBackend> backend)
+            : faiss::Index(d, metric), backend_(std::move(backend)) {
+        is_trained = true;
+    }
+
+    void add(idx_t n, const float* x) override {
+        centroids_.insert(centroids_.end(), x, x + (size_t)n * d);
+        ntotal += n;
+        uploaded_ = false;
+    }
+    void reset() override {
+        centroids_.clear();
+        ntotal = 0;
+        uploaded_ = false;
+    }
+    void search(idx_t n, const float* x, idx_t k, float* distances, idx_t* labels,
+                const faiss::SearchParameters* params = nullptr) const override {
+        if (k != 1 || params != nullptr) {
+            throw std::invalid_argument("the k-means assignment index answers k = 1 searches only");
+        }
+        if (!uploaded_) {
+            backend_->setCentroids(ntotal, centroids_.data());
+            uploaded_ = true;
+        }
+        backend_->nearest(n, x, distances, labels);
+        searches_++;
+        searched_ += n;
+    }
+
+    long long searches() const { return searches_; }
+    long long searched() const { return searched_; }
+
+private:
+    std::unique_ptr<AssignBackend> backend_;
+    std::vector<float> centroids_;
+    mutable bool uploaded_ = false;
+    mutable long long searches_ = 0;
+    mutable long long searched_ = 0;
+};
+
+/** The product quantizer whose codebooks k-means trains inside an IVF index, if it has one. */
+inline faiss::ProductQuantizer* productQuantizerOf(faiss::IndexIVF* ivf) {
+    auto* ivfpq = dynamic_cast<faiss::IndexIVFPQ*>(ivf);
+    return ivfpq == nullptr ? nullptr : &ivfpq->pq;
+}
+
+/** What a Java-side KmeansAssigner owns: its backend choice and the assignment indexes it made. */
+struct AssignerState {
+    const GpuLibrary* library;  // null: the CPU stand-in
+    int device;
+    std::vector<std::unique_ptr<AssignIndex>> indexes;
+
+    faiss::Index* indexFor(int d, faiss::MetricType metric) {
+        std::unique_ptr<AssignBackend> backend;
+        if (library == nullptr) {
+            backend.reset(new FlatBackend(d, metric));
+        } else {
+            backend.reset(new GpuBackend(*library, device, d, metric));
+        }
+        indexes.emplace_back(new AssignIndex(d, metric, std::move(backend)));
+        return indexes.back().get();
+    }
+};
+
+}  // namespace vecforge
+
+#endif

@@ -1,0 +1,62 @@
+package io.vecforge.faiss;
+
+import io.vecforge.faiss.NativeFaiss.NativeKmeansAssigner;
+
+/**
+ * Answers the nearest-centroid searches of Faiss's k-means while an index trains
+ * ({@link FaissIndex#train(org.bytedeco.javacpp.FloatPointer, long, KmeansAssigner)}): on a GPU, or on
+ * the CPU through Faiss's own flat index (a stand-in that trains exactly as Faiss's default does).
+ * Owns its native peer; {@link #close()} frees it at once.
+ */
+public final class KmeansAssigner implements AutoCloseable {
+    private NativeKmeansAssigner peer;
+
+    private KmeansAssigner(NativeKmeansAssigner peer) {
+        this.peer = peer;
+    }
+
+    /** Faiss's IndexFlat behind the plug-in point: the CPU reference of the GPU path. */
+    public static KmeansAssigner cpuStandIn() {
+        FaissIndex.loadNativeLibrary();
+        return new KmeansAssigner(NativeKmeansAssigner.cpuStandIn());
+    }
+
+    /**
+     * GPU {@code device} (a CUDA ordinal).
+     *
+     * @throws GpuUnavailableException when there is no such usable GPU, with the reason
+     */
+    public static KmeansAssigner gpu(int device) {
+        String library = GpuLibrary.path().toString();
+        try {
+            return new KmeansAssigner(NativeKmeansAssigner.gpu(library, device));
+        } catch (RuntimeException e) {
+            throw new GpuUnavailableException(e.getMessage(), e);
+        }
+    }
+
+    /** k = 1 searches answered so far (one per k-means iteration of each quantizer trained). */
+    public long searches() {
+        return live().searches();
+    }
+
+    /** Vectors assigned by those searches. */
+    public long searchedVectors() {
+        return live().searchedVectors();
+    }
+
+    NativeKmeansAssigner live() {
+        if (peer == null) {
+            throw new IllegalStateException("k-means assigner is closed");
+        }
+        return peer;
+    }
+
+    @Override
+    public void close() {
+        if (peer != null) {
+            NativeKmeansAssigner.destroy(peer);
+            peer = null;
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package io.vecforge.faiss;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import io.vecforge.testing.TestVectors;
+import java.nio.file.Files;
+import org.bytedeco.javacpp.FloatPointer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** The plug-in point of GPU training, exercised on the CPU with Faiss's own flat index behind it. */
+class KmeansAssignerTest {
+    private static final int ROWS = 6_000;
+    private static final int DIM = 16;
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({
+        "'IVF32,PQ4x8', L2, 4",      // coarse k-means + 4 PQ codebooks, polysemous training on
+        "'IVF32,PQ8np', L2, 8",
+        "'IVF16,PQ4np', INNER_PRODUCT, 4",
+        "'IVF16,PQ4np', COSINE, 4",
+        "'IVF32,SQ8', L2, 0",        // no product quantizer: only the coarse quantizer's k-means
+        "'PCAR8,IVF16,PQ2np', L2, 2" // behind a pre-transform
+    })
+    void theStandInTrainsByteForByteLikeFaissDefault(String factory, Metric metric, int codebooks) {
+        float[] vectors = TestVectors.clustered(ROWS, DIM, 7);
+        if (metric.normalizes()) {
+            for (int row = 0; row < ROWS; row++) {
+                Metric.normalize(vectors, row * DIM, DIM);
+            }
+        }
+        byte[] reference;
+        try (FaissIndex index = FaissIndex.create(DIM, factory, metric);
+                FloatPointer x = new FloatPointer(vectors)) {
+            index.train(x, ROWS);
+            reference = index.serialize();
+        }
+        try (FaissIndex index = FaissIndex.create(DIM, factory, metric);
+                FloatPointer x = new FloatPointer(vectors);
+                KmeansAssigner standIn = KmeansAssigner.cpuStandIn()) {
+            index.train(x, ROWS, standIn);
+            assertArrayEquals(reference, index.serialize(), "trained index differs from Faiss's default training");
+            // Every k-means asks once per iteration (Faiss's defaults: 10 iterations for the coarse
+            // quantizer, 25 for each PQ codebook), so the plug-in answered all of them.
+            assertEquals(10L + 25L * codebooks, standIn.searches(), "k-means assignment searches");
+            assertTrue(standIn.searchedVectors() >= standIn.searches() * 16 * 39, "vectors assigned");
+            try (FaissIndex copy = index.copy()) {
+                assertArrayEquals(reference, copy.serialize(), "a copy carries no assignment hook");
+            }
+        }
+    }
+
+    @Test
+    void onlyIvfIndexesTrainWithAnAssigner() {
+        try (FaissIndex flat = FaissIndex.create(DIM, "PQ4", Metric.L2);
+                FloatPointer x = new FloatPointer(TestVectors.clustered(2_000, DIM, 1));
+                KmeansAssigner standIn = KmeansAssigner.cpuStandIn()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> flat.train(x, 2_000, standIn));
+            assertEquals("only IVF indexes train with a k-means assigner", e.getMessage());
+        }
+    }
+
+    @Test
+    void theGpuLibraryIsPackedAndItsProbeSaysWhyThereIsNoGpu() throws Exception {
+        assertTrue(Files.size(GpuLibrary.path()) > 0, "libvecforge_gpu.so in the jar");
+        GpuLibrary.Probe probe = GpuLibrary.probe();
+        assumeFalse(probe.available(), "this machine has a GPU: " + probe.names());
+        assertEquals(0, probe.devices());
+        assertTrue(probe.reason().startsWith("CUDA: ") || probe.reason().startsWith("cuBLAS"), probe.reason());
+        assertTrue(probe.names().isEmpty());
+        GpuUnavailableException e = assertThrows(GpuUnavailableException.class, () -> KmeansAssigner.gpu(0));
+        assertEquals("no usable GPU: " + probe.reason(), e.getMessage());
+    }
+
+    @Test
+    void aClosedAssignerIsRefused() {
+        KmeansAssigner standIn = KmeansAssigner.cpuStandIn();
+        standIn.close();
+        standIn.close();
+        assertFalse(assertThrows(IllegalStateException.class, standIn::searches).getMessage().isEmpty());
+    }
+}

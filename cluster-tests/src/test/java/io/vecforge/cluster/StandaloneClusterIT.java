@@ -240,7 +240,9 @@ class StandaloneClusterIT {
         assertEquals(0, build.await(BUILD_TIMEOUT), build.output());
         Manifest manifest = manifest(latest());
         assertEquals("cpu", manifest.training.trainer);
-        assertTrue(manifest.training.note.contains("no GPU trainer"), manifest.training.note);
+        // The worker advertises a GPU (a stand-in discovery script); the probe on this GPU-less machine says why
+        // the task could not use it.
+        assertTrue(manifest.training.note.contains("gpu [0], but no GPU is usable here: "), manifest.training.note);
         assertEquals(List.of("0"), manifest.runtime.trainGpus, "Spark gave the training task the worker's GPU");
         assertNotNull(manifest.training.millis);
         assertEquals(baseline.contentHash, manifest.contentHash, "the CPU fallback trains the same bytes");

@@ -1,88 +1,22 @@
 package io.vecforge.build;
 
 import io.vecforge.faiss.FaissIndex;
-import io.vecforge.faiss.FaissOutput;
 import io.vecforge.faiss.Metric;
 import java.io.IOException;
-import org.bytedeco.javacpp.FloatPointer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-/** Trains an empty Faiss index on a training sample held in native memory, never in the JVM heap. */
-public final class Trainer {
-    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
-
-    private Trainer() {}
+/**
+ * Trains an empty Faiss index on a training sample. The training task chooses one implementation
+ * once: {@link CpuTrainer}, or {@link GpuTrainer} when it has a usable GPU.
+ */
+public interface Trainer {
+    /** "cpu" or "gpu". */
+    String kind();
 
     /**
      * @param sample the training rows, in a deterministic order; closed by the caller
      * @param rows how many rows the sample holds (the native buffer is sized from it)
+     * @return the trained, empty index; the caller owns it
      */
-    public static FaissIndex train(EmbeddingCursor sample, long rows, int dimension, String factory,
-            Metric metric) throws IOException {
-        FaissIndex index = FaissIndex.create(dimension, factory, metric);
-        try (FloatPointer vectors = new FloatPointer(rows * dimension)) {
-            long loaded = load(sample, vectors, rows, dimension, metric.normalizes());
-            vectors.position(0);
-            if (loaded != rows) {
-                throw new IllegalStateException("training sample holds " + loaded + " rows, expected " + rows);
-            }
-            LOG.info("training '{}' ({}) on {} x {} with {} OpenMP threads", factory, metric.configName(), rows,
-                    dimension, FaissIndex.openMpMaxThreads());
-            long start = System.nanoTime();
-            index.setTrainingVerbose(true);
-            try (FaissOutput progress = FaissOutput.capture(new ProgressLog(LOG)::line)) {
-                index.train(vectors, rows);
-            }
-            LOG.info("training done in {} ms", (System.nanoTime() - start) / 1_000_000);
-            return index;
-        } catch (IOException | RuntimeException e) {
-            index.close();
-            throw e;
-        }
-    }
-
-    /** Faiss's progress lines, logged; its per-iteration lines at most every two seconds. */
-    private static final class ProgressLog {
-        private final Logger log;
-        private long lastIteration;
-
-        ProgressLog(Logger log) {
-            this.log = log;
-        }
-
-        void line(String line) {
-            if (line.startsWith("Iteration")) {
-                long now = System.nanoTime();
-                if (now - lastIteration < 2_000_000_000L) {
-                    return;
-                }
-                lastIteration = now;
-            }
-            log.info("faiss: {}", line);
-        }
-    }
-
-    private static long load(EmbeddingCursor sample, FloatPointer vectors, long rows, int dimension,
-            boolean normalize) throws IOException {
-        long loaded = 0;
-        float[] scratch = new float[dimension];
-        while (sample.next()) {
-            float[] vector = sample.vector();
-            if (vector.length != dimension) {
-                throw new InvalidRowException(sample.id(),
-                        "vector has " + vector.length + " components, expected " + dimension);
-            }
-            if (loaded == rows) {
-                return loaded + 1;
-            }
-            System.arraycopy(vector, 0, scratch, 0, dimension);
-            if (normalize && !Metric.normalize(scratch, 0, dimension)) {
-                throw new InvalidRowException(sample.id(), "zero vector cannot be normalised for cosine");
-            }
-            vectors.position(loaded * dimension).put(scratch, 0, dimension);
-            loaded++;
-        }
-        return loaded;
-    }
+    FaissIndex train(EmbeddingCursor sample, long rows, int dimension, String factory, Metric metric)
+            throws IOException;
 }

@@ -73,7 +73,7 @@ final class TrainStage {
             throws Exception {
         int threads = TrainingScheduler.threads(spark.sparkContext(), config.train());
         TrainTask task = new TrainTask(hadoopConf, new TrainTask.Spec(samplePath.toString(), sampleRows, shape,
-                trainedPath.toString(), threads, config.train().trainer(), config.train().gpuResource(), reuse));
+                trainedPath.toString(), threads, config.train().trainer(), config.train().gpuResource(), spark.sparkContext().isLocal(), reuse));
         return new TrainingScheduler(JavaSparkContext.fromSparkContext(spark.sparkContext()), config)
                 .run(task, Math.max(1, threads));
     }

@@ -7,6 +7,8 @@ import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.FileDigest;
 import io.vecforge.data.EmbeddingParquetReader;
 import io.vecforge.faiss.FaissIndex;
+import io.vecforge.faiss.GpuLibrary;
+import io.vecforge.faiss.GpuUnavailableException;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.util.Arrays;
@@ -38,7 +40,7 @@ final class TrainTask implements Serializable {
 
     /** What to train: the staged sample, the index's shape, where the trained index goes, on how many threads. */
     record Spec(String samplePath, long sampleRows, IndexShape shape, String target, int threads,
-            TrainerChoice trainer, String gpuResource, Reuse reuse) implements Serializable {}
+            TrainerChoice trainer, String gpuResource, boolean localMode, Reuse reuse) implements Serializable {}
 
     private final HadoopConf conf;
     private final Spec spec;
@@ -56,8 +58,8 @@ final class TrainTask implements Serializable {
     Result run() throws Exception {
         int ompThreads = spec.threads() > 0 ? spec.threads() : Runtime.getRuntime().availableProcessors();
         List<String> gpus = assignedGpus();
-        TrainingDevice device = TrainingDevice.choose(spec.trainer(), spec.gpuResource(), gpus,
-                FaissIndex.gpuTraining(), ompThreads);
+        TrainingDevice device = TrainingDevice.choose(spec.trainer(), spec.gpuResource(), gpus, spec.localMode(),
+                GpuLibrary::probe, ompThreads);
         String executor = SparkEnv.get() == null ? "?" : SparkEnv.get().executorId();
         IndexShape shape = spec.shape();
         LOG.info("training {} on {} rows x {} (executor {}, {}{})", shape.factory(), spec.sampleRows(),
@@ -73,7 +75,7 @@ final class TrainTask implements Serializable {
             if (fit == null || fit.reusedFrom() == null) {
                 String decision = fit == null ? null : fit.decision();
                 Double degradation = fit == null ? null : fit.degradation();
-                train(local);
+                device = train(local, device, ompThreads);
                 try (FaissIndex trained = FaissIndex.read(local)) {
                     fit = new Fit(meanDistance(trained), null, decision, degradation);
                 }
@@ -86,12 +88,28 @@ final class TrainTask implements Serializable {
         }
     }
 
-    private void train(java.nio.file.Path local) throws Exception {
+    /** Trains on the chosen device; under train.trainer=auto a GPU that fails hands over to the CPU. */
+    private TrainingDevice train(java.nio.file.Path local, TrainingDevice device, int threads) throws Exception {
+        try {
+            train(local, device.newTrainer());
+            return device;
+        } catch (GpuUnavailableException e) {
+            if (spec.trainer() == TrainerChoice.GPU) {
+                throw new IllegalStateException("train.trainer=gpu, but " + e.getMessage(), e);
+            }
+            LOG.warn("GPU training failed, training on the CPU instead: {}", e.getMessage());
+            TrainingDevice cpu = device.fallBack(e.getMessage(), threads);
+            train(local, cpu.newTrainer());
+            return cpu;
+        }
+    }
+
+    private void train(java.nio.file.Path local, Trainer trainer) throws Exception {
         IndexShape shape = spec.shape();
         try (ElapsedLog ticking = ElapsedLog.every(30, "training " + shape.factory() + " on " + spec.sampleRows()
-                        + " x " + shape.dimension());
+                        + " x " + shape.dimension() + " on the " + trainer.kind());
                 EmbeddingParquetReader sample = sample();
-                FaissIndex trained = Trainer.train(sample, spec.sampleRows(), shape.dimension(), shape.factory(),
+                FaissIndex trained = trainer.train(sample, spec.sampleRows(), shape.dimension(), shape.factory(),
                         shape.metric())) {
             trained.write(local);
         }

@@ -1,41 +1,78 @@
 package io.vecforge.jobs;
 
+import io.vecforge.build.CpuTrainer;
+import io.vecforge.build.GpuTrainer;
+import io.vecforge.build.Trainer;
+import io.vecforge.faiss.GpuLibrary;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
- * Where the training task trains, decided inside the task from what Spark assigned to it
- * (TaskContext resources) and what the native library can do.
+ * Where the training task trains, decided once inside the task from what Spark assigned to it
+ * (TaskContext resources) and what the GPU probe of its machine finds.
  *
  * @param trainer "gpu" or "cpu"
- * @param device the device's name (a GPU address, or the CPU model)
+ * @param device the device's name (a GPU's ordinal and model, or the CPU model and threads)
  * @param note why a GPU was not used, when one was asked for; null otherwise
+ * @param gpu the CUDA ordinal to train on; -1 on the CPU
  */
-record TrainingDevice(String trainer, String device, String note) implements Serializable {
+record TrainingDevice(String trainer, String device, String note, int gpu) implements Serializable {
 
-    static TrainingDevice choose(TrainerChoice choice, String resource, List<String> assigned, boolean gpuCapable,
-            int threads) {
+    /**
+     * @param assigned the addresses Spark assigned to the task for {@code resource}
+     * @param localMode Spark local mode: the task runs in the driver's JVM, which may use its machine's GPU
+     *                  although local mode schedules no GPU resources
+     */
+    static TrainingDevice choose(TrainerChoice choice, String resource, List<String> assigned, boolean localMode,
+            Supplier<GpuLibrary.Probe> probe, int threads) {
         String cpu = cpuName() + ", " + threads + " thread(s)";
         if (choice == TrainerChoice.CPU) {
-            return new TrainingDevice("cpu", cpu, null);
+            return new TrainingDevice("cpu", cpu, null, -1);
         }
         String problem;
-        if (assigned.isEmpty()) {
+        if (assigned.isEmpty() && !localMode) {
             problem = "the training task was given no '" + resource + "' resource";
-        } else if (!gpuCapable) {
-            problem = "Spark gave the training task " + resource + " " + assigned + ", but this vecforge native"
-                    + " library has no GPU trainer (built from CPU-only sources)";
         } else {
-            return new TrainingDevice("gpu", resource + " " + assigned.get(0), null);
+            GpuLibrary.Probe found = probe.get();
+            int ordinal = assigned.isEmpty() ? 0 : ordinal(assigned.get(0));
+            String given = assigned.isEmpty() ? "Spark local mode (this machine's GPU 0)"
+                    : "Spark gave the training task " + resource + " " + assigned;
+            if (!found.available()) {
+                problem = given + ", but no GPU is usable here: " + found.reason();
+            } else if (ordinal >= found.devices()) {
+                problem = given + ", but CUDA sees " + found.devices() + " device(s)";
+            } else {
+                return new TrainingDevice("gpu", "GPU " + ordinal + ": " + found.names().get(ordinal), null, ordinal);
+            }
         }
         if (choice == TrainerChoice.GPU) {
             throw new IllegalStateException("train.trainer=gpu, but " + problem
                     + "; use train.trainer=auto to fall back to the CPU");
         }
-        return new TrainingDevice("cpu", cpu, "train.trainer=auto fell back to the CPU: " + problem);
+        return new TrainingDevice("cpu", cpu, "train.trainer=auto fell back to the CPU: " + problem, -1);
+    }
+
+    /** The same task on the CPU, saying why the GPU could not train. */
+    TrainingDevice fallBack(String why, int threads) {
+        return new TrainingDevice("cpu", cpuName() + ", " + threads + " thread(s)",
+                "train.trainer=auto fell back to the CPU: " + why, -1);
+    }
+
+    Trainer newTrainer() {
+        return gpu >= 0 ? new GpuTrainer(gpu) : new CpuTrainer();
+    }
+
+    /** Spark's GPU addresses are CUDA ordinals ("0", "1", ...); anything else means the first visible GPU. */
+    private static int ordinal(String address) {
+        try {
+            return Math.max(0, Integer.parseInt(address.trim()));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     static String cpuName() {

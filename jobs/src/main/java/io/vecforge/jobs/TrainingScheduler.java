@@ -1,6 +1,7 @@
 package io.vecforge.jobs;
 
 import io.vecforge.Failure;
+import io.vecforge.faiss.GpuLibrary;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +28,8 @@ import org.slf4j.LoggerFactory;
 final class TrainingScheduler {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingScheduler.class);
 
+    private static final String LOCAL_MODE = "Spark local mode";
+
     /** The profile for the training stage (null: the default one) and why. */
     record Placement(ResourceProfile profile, String reason) {}
 
@@ -44,7 +47,7 @@ final class TrainingScheduler {
             return new Placement(null, "train.trainer=cpu");
         }
         if (sc.isLocal()) {
-            return new Placement(null, "Spark local mode schedules no '" + gpu + "' resources");
+            return new Placement(null, LOCAL_MODE + " schedules no '" + gpu + "' resources");
         }
         SparkConf conf = sc.getConf();
         TaskResourceRequests task = new TaskResourceRequests().cpus(cores).resource(gpu, 1.0);
@@ -65,13 +68,22 @@ final class TrainingScheduler {
                 + " is false and spark.executor.resource." + gpu + ".amount is unset)");
     }
 
-    /** train.trainer=gpu on an application that can never schedule a GPU fails at once. */
+    /**
+     * train.trainer=gpu on an application that can never give the training task a GPU fails at once. In
+     * local mode the task runs in this JVM and may use this machine's GPU, so the probe decides.
+     */
     static void requireGpuIfDemanded(SparkContext sc, BuildConfig config) {
         if (config.train().trainer() != TrainerChoice.GPU) {
             return;
         }
         Placement placement = place(sc, config, 1);
-        if (placement.profile() == null) {
+        if (sc.isLocal()) {
+            GpuLibrary.Probe probe = GpuLibrary.probe();
+            if (!probe.available()) {
+                throw BuildFailedException.of(Failure.CONFIG, "train.trainer=gpu, but " + placement.reason()
+                        + " and this machine has no usable GPU: " + probe.reason());
+            }
+        } else if (placement.profile() == null) {
             throw BuildFailedException.of(Failure.CONFIG, "train.trainer=gpu, but " + placement.reason());
         }
     }
@@ -91,6 +103,9 @@ final class TrainingScheduler {
     TrainTask.Result run(TrainTask task, int cores) throws Exception {
         Placement placement = place(jsc.sc(), config, cores);
         TrainerChoice choice = config.train().trainer();
+        if (jsc.sc().isLocal()) {
+            return runOn(null, task).get().get(0); // the task itself probes this machine's GPU
+        }
         if (placement.profile() == null) {
             if (choice == TrainerChoice.GPU) {
                 throw BuildFailedException.of(Failure.CONFIG, "train.trainer=gpu, but " + placement.reason());
@@ -134,8 +149,7 @@ final class TrainingScheduler {
             return result;
         }
         // The driver knows why no GPU was offered; the task only sees that none was.
-        TrainingDevice device = new TrainingDevice(result.device().trainer(), result.device().device(),
-                "train.trainer=auto fell back to the CPU: " + driverNote);
+        TrainingDevice device = result.device().fallBack(driverNote, result.threads());
         return new TrainTask.Result(result.digest(), result.millis(), result.threads(), device, result.executor(),
                 result.gpus(), result.fit());
     }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.data.EmbeddingParquetWriter;
+import io.vecforge.faiss.GpuLibrary;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -70,6 +71,12 @@ class EndToEndBuildTest extends SparkTestSupport {
         assertEquals(DIM, manifest.vectors.dimension);
         assertEquals("1.7.3", manifest.faissVersion);
         assertTrue(manifest.training.sampleRows >= 39L * 256, "sample of " + manifest.training.sampleRows);
+        GpuLibrary.Probe gpu = GpuLibrary.probe();
+        if (!gpu.available()) { // train.trainer=auto in local mode: the machine's GPU, else the CPU and why
+            assertEquals("cpu", manifest.training.trainer);
+            assertEquals("train.trainer=auto fell back to the CPU: Spark local mode (this machine's GPU 0), but no GPU"
+                    + " is usable here: " + gpu.reason(), manifest.training.note);
+        }
         for (Manifest.Shard shard : manifest.shards) {
             Path file = versionDir.resolve(shard.file);
             assertEquals(shard.bytes, Files.size(file), shard.file);

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Checks vecforge's GPU training on a machine with an NVIDIA GPU (driver >= 580, CUDA 13), without Java:
+# the assignment kernel against Faiss's IndexFlatL2, then the default config trained on GPU and CPU on
+# the same sample (objective, recall@10, GPU/CPU time ratio). See docs/gpu.md.
+#
+#   scripts/gpu-check.sh [--rows N] [--wiki]   build if needed (g++, libfaiss-dev), then run
+#   scripts/gpu-check.sh --build-only          only build target/gpu-check/ (binary + its libraries)
+#   scripts/gpu-check.sh --stand-in            the same checks with Faiss's IndexFlat in place of the GPU
+#
+# target/gpu-check/ is self-contained (rpath $ORIGIN: libvecforge_gpu.so, OpenBLAS, libgomp, libgfortran;
+# about 50 MB), so it can be copied to a GPU machine that has no compiler; cuBLAS must be there
+# (libcublas.so.13 or .12 on the loader path, or VECFORGE_CUBLAS=/path/to/libcublas.so.N).
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+out="$repo/target/gpu-check"
+faiss_archive=/usr/lib/x86_64-linux-gnu/libfaiss.a
+
+build() {
+  mkdir -p "$out"
+  echo "gpu-check: building $out"
+  "$repo/faiss/src/main/cuda/build-gpu-library.sh" "$out/libvecforge_gpu.so"
+  g++ -O2 -std=c++17 -fopenmp -I"$repo/faiss/src/main/cpp" -o "$out/gpu_check" \
+    "$repo/scripts/gpu-check/gpu_check.cpp" "$faiss_archive" -lopenblas -ldl -Wl,-rpath,'$ORIGIN'
+  # The shared libraries the binary needs beyond glibc/libstdc++, beside it (ldd must find the system's).
+  rm -f "$out"/lib{openblas,gfortran,gomp,quadmath}.so.*
+  for lib in libopenblas.so.0 libgfortran.so.5 libgomp.so.1 libquadmath.so.0; do
+    path="$(ldd "$out/gpu_check" | awk -v l="$lib" '$1 == l {print $3}')"
+    [[ -n "$path" ]] && cp -L "$path" "$out/$lib"
+  done
+  echo "gpu-check: $(du -sh "$out" | cut -f1) in $out"
+}
+
+if [[ "${1:-}" == "--build-only" ]]; then
+  build
+  exit 0
+fi
+if command -v g++ > /dev/null && [[ -f "$faiss_archive" ]]; then
+  build
+elif [[ ! -x "$out/gpu_check" ]]; then
+  echo "gpu-check: no g++ or $faiss_archive here and no prebuilt $out: run --build-only on a build machine and copy it" >&2
+  exit 2
+fi
+if command -v nvidia-smi > /dev/null; then
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
+fi
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}" OPENBLAS_NUM_THREADS=1
+if [[ "${1:-}" == "--stand-in" ]]; then
+  exec "$out/gpu_check" "$@"
+fi
+exec "$out/gpu_check" "$out/libvecforge_gpu.so" "$@"

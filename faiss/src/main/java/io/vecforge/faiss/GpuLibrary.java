@@ -58,7 +58,12 @@ public final class GpuLibrary {
             return new Probe(0, e.getMessage(), List.of());
         }
         byte[] text = new byte[512];
-        int devices = NativeKmeansAssigner.gpuCount(library, text, text.length);
+        int devices;
+        try {
+            devices = NativeKmeansAssigner.gpuCount(library, text, text.length);
+        } catch (RuntimeException e) { // dlopen failed: the reason is the answer, not an error
+            return new Probe(0, e.getMessage(), List.of());
+        }
         if (devices <= 0) {
             return new Probe(0, cString(text), List.of());
         }

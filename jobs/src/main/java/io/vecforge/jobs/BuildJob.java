@@ -13,9 +13,14 @@ import io.vecforge.report.BuildReport;
 import io.vecforge.validate.ValidationReport;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +48,7 @@ public final class BuildJob {
     private boolean createdVersionDir;
     /** Set once _SUCCESS is written: from then on no error may delete the version or mark it failed. */
     private boolean staged;
+    private InputScan.Result scan;
     private BuildHeartbeat heartbeat;
     private boolean publish = true;
 
@@ -105,11 +111,14 @@ public final class BuildJob {
 
         clock.start("check");
         RowCheck check = new RowCheck(input, config.index().metric());
-        RowAccounting rows = check.count(config.input().dimension());
-        if (rows.inputRows() == 0) {
+        long inputRows = input.raw().count(); // Parquet footers: no vector is read
+        if (inputRows == 0) {
             throw BuildFailedException.of(Failure.INPUT_MISSING, "input " + config.input().path() + " has no rows");
         }
         createVersionDir();
+        scan = InputScan.run(input, check, scanPlan(input, inputRows),
+                new Path(new Path(versionDir, BundleLayout.WORK), "candidates"));
+        RowAccounting rows = scan.accounting();
         String quarantine = rows.rejectedRows() > 0 ? BundleLayout.QUARANTINE : null;
         if (quarantine != null) {
             Path quarantinePath = new Path(versionDir, quarantine);
@@ -135,7 +144,9 @@ public final class BuildJob {
             IndexShape shape, DriftGuard drift) throws Exception {
         clock.start("sample");
         Path samplePath = new Path(new Path(versionDir, BundleLayout.WORK), "train-sample");
-        long sampleRows = training.sample(rows.rows(), acceptedRows, plan, shape, samplePath);
+        Dataset<Row> candidates = scan.candidates() == null ? null : spark.read().parquet(scan.candidates().toString());
+        long sampleRows = training.sample(candidates, scan.sampleBelow(), rows.rows(), acceptedRows, plan, shape,
+                samplePath);
         clock.stop();
 
         clock.start("train");
@@ -145,8 +156,8 @@ public final class BuildJob {
         clock.stop();
 
         clock.start("queries");
-        float[] queries = HoldoutSelection.queries(rows.rows(), shape, config.validate().queries(),
-                config.train().seed());
+        float[] queries = HoldoutSelection.queries(candidates, scan.queryBelow(), rows.rows(), acceptedRows, shape,
+                config.validate().queries(), config.train().seed());
         int queryCount = queries.length / shape.dimension();
         manifest.queries(HoldoutFiles.uploadQueries(storage, versionDir, queries, shape.dimension()), queryCount);
         clock.stop();
@@ -162,7 +173,8 @@ public final class BuildJob {
 
         clock.start("validate");
         storage.delete(new Path(versionDir, BundleLayout.WORK));
-        ValidationReport report = ValidateStage.requireValid(storage, versionDir, manifest.draft());
+        ValidationReport report = ValidateStage.requireValid(spark, storage, versionDir, manifest.draft(),
+                taskThreads());
         manifest.validated(report, config.validate().targetRecall());
         drift.checkRecall(report.recall);
         clock.stop();
@@ -199,12 +211,44 @@ public final class BuildJob {
         manifest.reports(BuildReport.write(storage, versionDir, files));
     }
 
-    private ShardTask shardTask(Path trainedPath, IndexShape shape, long acceptedRows) {
-        int threads = config.build().threadsPerTask() > 0 ? config.build().threadsPerTask()
+    /** OpenMP threads of a shard or validation task: build.threads-per-task, else spark.task.cpus. */
+    private int taskThreads() {
+        return config.build().threadsPerTask() > 0 ? config.build().threadsPerTask()
                 : spark.sparkContext().getConf().getInt("spark.task.cpus", 1);
+    }
+
+    private ShardTask shardTask(Path trainedPath, IndexShape shape, long acceptedRows) {
         return new ShardTask(new HadoopConf(hadoopConf), new ShardTask.Spec(versionDir.toString(),
-                trainedPath.toString(), config.index().shards(), config.build().batchRows(), threads, shape.metric(),
+                trainedPath.toString(), config.index().shards(), config.build().batchRows(), taskThreads(), shape.metric(),
                 config.validate().k(), config.input().duplicates(), acceptedRows));
+    }
+
+    /**
+     * What the input scan selects candidates for, before the rows are counted: the configured dimension
+     * or the first row's, and the sample the factory would want for the input's row count.
+     */
+    private InputScan.Plan scanPlan(InputTable input, long inputRows) {
+        int configured = config.input().dimension();
+        int dimension = configured > 0 ? configured : firstDimension(input);
+        long sampleRows = 0;
+        try {
+            String factory = config.index().autoFactory()
+                    ? FactoryChooser.choose(inputRows, dimension, config.index().shards(), config.index().maxMemory())
+                            .factory()
+                    : config.index().factory();
+            sampleRows = TrainingPlan.forFactory(factory, dimension, inputRows, config.train().maxSampleBytes(),
+                    config.train().sampleRows()).sampleRows();
+        } catch (IllegalArgumentException e) {
+            // a factory Faiss cannot build fails with its own message later; no candidates to plan for
+        }
+        return new InputScan.Plan(dimension, configured > 0, inputRows, sampleRows, config.validate().queries(),
+                config.train().seed());
+    }
+
+    private static int firstDimension(InputTable input) {
+        Column vector = functions.col("`" + input.vectorColumn() + "`");
+        List<Row> first = input.raw().where(vector.isNotNull()).select(functions.size(vector)).limit(1).collectAsList();
+        return first.isEmpty() ? 0 : first.get(0).getInt(0);
     }
 
     /** The index's shape; index.factory=auto is resolved here, from the accepted rows and index.max-memory. */

@@ -8,7 +8,9 @@ import static org.apache.spark.sql.functions.xxhash64;
 import io.vecforge.faiss.Metric;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -21,33 +23,70 @@ import org.slf4j.LoggerFactory;
 final class HoldoutSelection {
     private static final Logger LOG = LoggerFactory.getLogger(HoldoutSelection.class);
 
+    /** Selection keys are in [0, BUCKETS). */
+    static final long BUCKETS = 1L << 30;
+
     private HoldoutSelection() {}
 
+    /** A row's selection key under {@code seed}: the smallest keys are chosen, ties broken by id. */
+    static Column key(long seed, Column id) {
+        return pmod(xxhash64(lit(seed), id), lit(BUCKETS));
+    }
+
     /**
-     * Writes the training sample as Parquet and returns its row count. A hash filter keeps a little
-     * more than needed, then the smallest hashes are kept, sorted.
+     * The key below which {@code wanted} of {@code rows} rows fall with a wide margin (6 standard
+     * deviations and a quarter more); BUCKETS (every row) when that is all of them.
      */
-    static long writeTrainingSample(SparkSession spark, Dataset<Row> rows, long acceptedRows, long wanted, long seed,
+    static long threshold(long wanted, long rows) {
+        double margin = 1.25 * (wanted + 6 * Math.sqrt(wanted) + 100);
+        return rows <= margin ? BUCKETS : (long) Math.ceil(margin / rows * BUCKETS);
+    }
+
+    /**
+     * Writes the training sample as Parquet, the {@code wanted} rows of {@code rows} with the smallest
+     * keys among those below {@code below}, sorted by key; returns how many it wrote.
+     */
+    static long writeTrainingSample(SparkSession spark, Dataset<Row> rows, long below, long wanted, long seed,
             Path samplePath) {
-        double margin = wanted + 6 * Math.sqrt(wanted) + 100;
-        double fraction = Math.min(1.0, margin / acceptedRows);
-        long buckets = 1L << 30;
         LOG.info("sampling {} training rows (seed {})", wanted, seed);
-        rows.withColumn("_h", xxhash64(lit(seed), col("id")))
-                .where(pmod(col("_h"), lit(buckets)).lt(lit((long) Math.ceil(fraction * buckets))))
-                .orderBy(col("_h"), col("id"))
+        rows.withColumn("_k", key(seed, col("id")))
+                .where(col("_k").lt(lit(below)))
+                .orderBy(col("_k"), col("id"))
                 .limit((int) wanted)
                 .select("id", "vector")
                 .write()
+                .mode(SaveMode.Overwrite)
                 .parquet(samplePath.toString());
         return spark.read().parquet(samplePath.toString()).count();
     }
 
-    /** Up to {@code count} hold-out query vectors (seed + 1), prepared for the metric. */
-    static float[] queries(Dataset<Row> rows, IndexShape shape, int count, long seed) {
+    /**
+     * The hold-out queries, from the input scan's candidates (selected below {@code candidatesBelow}) when
+     * they hold them, else from the accepted rows (a pass over the input).
+     */
+    static float[] queries(Dataset<Row> candidates, long candidatesBelow, Dataset<Row> rows, long acceptedRows,
+            IndexShape shape, int count, long seed) {
+        if (candidates != null) {
+            float[] queries = queries(candidates, candidatesBelow, shape, count, seed);
+            int found = queries.length / shape.dimension();
+            if (found >= Math.min(count, acceptedRows) || candidatesBelow >= BUCKETS) {
+                return queries;
+            }
+            LOG.warn("the input scan's candidates hold {} of the {} queries wanted: choosing from the accepted rows",
+                    found, count);
+        }
+        return queries(rows, BUCKETS, shape, count, seed);
+    }
+
+    /**
+     * Up to {@code count} hold-out query vectors (seed + 1): those of {@code rows} with the smallest keys
+     * among those below {@code below}, prepared for the metric.
+     */
+    static float[] queries(Dataset<Row> rows, long below, IndexShape shape, int count, long seed) {
         int dimension = shape.dimension();
         List<Row> picked = rows
-                .withColumn("_q", xxhash64(lit(seed + 1), col("id")))
+                .withColumn("_q", key(seed + 1, col("id")))
+                .where(col("_q").lt(lit(below)))
                 .orderBy(col("_q"), col("id"))
                 .limit(count)
                 .select("vector")

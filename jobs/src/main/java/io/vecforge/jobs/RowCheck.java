@@ -20,6 +20,7 @@ import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +45,9 @@ final class RowCheck {
             "wrong-dimension", "non-finite", "float-overflow", "float-underflow", "norm-overflow", "zero-vector",
             "norm-underflow");
     private static final int SAMPLE_IDS = 5;
+    static final String ROW_PROBLEM = "_row_problem";
+    static final String SIZE = "_size";
+    static final String VALUE_PROBLEM = "_value_problem";
 
     private final InputTable input;
     private final Column idNull;
@@ -85,6 +89,48 @@ final class RowCheck {
                 .when(zero, lit("zero-vector"))
                 .when(normUnderflow, lit("norm-underflow"))
                 .otherwise(lit(null).cast("string"));
+    }
+
+    /** The input with its row checks' results beside each row: the columns the scan observes. */
+    Dataset<Row> checked(Column... carried) {
+        List<Column> columns = new ArrayList<>(List.of(rowProblem.as(ROW_PROBLEM),
+                when(vector.isNull(), lit(-1)).otherwise(size(vector)).as(SIZE), valueProblem.as(VALUE_PROBLEM)));
+        columns.addAll(Arrays.asList(carried));
+        return input.raw().select(columns.toArray(Column[]::new));
+    }
+
+    /** Over {@link #checked}: the counts {@link #fromCounts} turns into the accounting, for rows of {@code dimension}. */
+    static List<Column> counts(int dimension) {
+        List<Column> counts = new ArrayList<>();
+        counts.add(functions.count(lit(1)).as("rows"));
+        Column rowOk = col(ROW_PROBLEM).isNull();
+        for (String reason : REASONS) {
+            Column is = switch (reason) {
+                case "wrong-dimension" -> rowOk.and(col(SIZE).notEqual(dimension));
+                case "null-id", "negative-id", "null-vector", "null-order" -> col(ROW_PROBLEM).equalTo(reason);
+                default -> rowOk.and(col(SIZE).equalTo(dimension)).and(col(VALUE_PROBLEM).equalTo(reason));
+            };
+            counts.add(functions.count(when(is, lit(1))).as(reason));
+        }
+        return counts;
+    }
+
+    /** Over {@link #checked}: the rows accepted at {@code dimension}. */
+    static Column acceptedAt(int dimension) {
+        return col(ROW_PROBLEM).isNull().and(col(SIZE).equalTo(dimension)).and(col(VALUE_PROBLEM).isNull());
+    }
+
+    static RowAccounting fromCounts(Map<String, Object> counts, int dimension) {
+        Map<String, Long> rejected = new LinkedHashMap<>();
+        for (String reason : REASONS) {
+            long n = ((Number) counts.get(reason)).longValue();
+            if (n > 0) {
+                rejected.put(reason, n);
+            }
+        }
+        long total = ((Number) counts.get("rows")).longValue();
+        LOG.info("input: {} rows, dimension {}, rejected {}", total, dimension, rejected);
+        return new RowAccounting(total, dimension, rejected);
     }
 
     /** Row counts by (row problem, size, value problem): one pass over the input. */

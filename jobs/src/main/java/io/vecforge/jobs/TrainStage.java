@@ -58,10 +58,29 @@ final class TrainStage {
                 config.train().maxReuseDegradation());
     }
 
-    /** Writes the sample and returns its row count, failing if it is below what the factory needs. */
-    long sample(Dataset<Row> rows, long acceptedRows, TrainingPlan plan, IndexShape shape, Path samplePath) {
-        long sampleRows = HoldoutSelection.writeTrainingSample(spark, rows, acceptedRows, plan.sampleRows(),
-                config.train().seed(), samplePath);
+    /**
+     * Writes the sample and returns its row count, failing if it is below what the factory needs. It is
+     * picked from the input scan's candidates (selected below {@code candidatesBelow}) when they hold it,
+     * else (external ids, a candidate set short of it) from the accepted rows, a pass over the input.
+     */
+    long sample(Dataset<Row> candidates, long candidatesBelow, Dataset<Row> rows, long acceptedRows,
+            TrainingPlan plan, IndexShape shape, Path samplePath) {
+        long wanted = plan.sampleRows();
+        long seed = config.train().seed();
+        long sampleRows = -1;
+        if (candidates != null) {
+            sampleRows = HoldoutSelection.writeTrainingSample(spark, candidates, candidatesBelow, wanted, seed,
+                    samplePath);
+            if (sampleRows < Math.min(wanted, acceptedRows) && candidatesBelow < HoldoutSelection.BUCKETS) {
+                LOG.warn("the input scan's candidates hold {} of the {} sample rows wanted: sampling the accepted rows",
+                        sampleRows, wanted);
+                sampleRows = -1;
+            }
+        }
+        if (sampleRows < 0) {
+            sampleRows = HoldoutSelection.writeTrainingSample(spark, rows,
+                    HoldoutSelection.threshold(wanted, acceptedRows), wanted, seed, samplePath);
+        }
         if (sampleRows < plan.minimumRows()) {
             throw BuildFailedException.of(Failure.CONFIG, "training sample has " + sampleRows + " rows, below the "
                     + plan.minimumRows() + " '" + shape.factory() + "' needs");

@@ -14,8 +14,9 @@ import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.hadoop.fs.Path;
@@ -25,8 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Checks a bundle version against its manifest: files (presence, size, CRC32C), exact row
  * accounting, every shard loading in Faiss with the manifest's shape, unique ids, and recall@k of
- * the hold-out queries. The build job runs it before publishing; `vecforge validate` runs it on
- * any bundle. Shards are loaded one at a time, so memory stays at one shard.
+ * the hold-out queries. The build job runs it before publishing, its per-shard checks in Spark tasks;
+ * `vecforge validate` runs it on any bundle, shard after shard. Either way this JVM holds the
+ * queries and the merged top-k, never a shard ({@link ShardValidation}).
  */
 public final class BundleValidator {
     private static final Logger LOG = LoggerFactory.getLogger(BundleValidator.class);
@@ -44,12 +46,31 @@ public final class BundleValidator {
         }
     }
 
+    /** Runs the shards' share of validation: in turn here, or spread over Spark tasks by the build. */
+    @FunctionalInterface
+    public interface ShardRunner {
+        List<ShardValidation.Result> run(ShardValidation work, List<Integer> shards) throws IOException;
+    }
+
     private final BundleStorage storage;
     private final Options options;
+    private final ShardRunner runner;
 
     public BundleValidator(BundleStorage storage, Options options) {
+        this(storage, options, null);
+    }
+
+    /** @param runner where the per-shard checks run; null runs them one after the other in this JVM */
+    public BundleValidator(BundleStorage storage, Options options, ShardRunner runner) {
         this.storage = storage;
         this.options = options;
+        this.runner = runner != null ? runner : (work, shards) -> {
+            List<ShardValidation.Result> results = new ArrayList<>();
+            for (int shard : shards) {
+                results.add(work.run(storage, shard));
+            }
+            return results;
+        };
     }
 
     /** Reads the manifest from the version directory and validates against it. */
@@ -93,9 +114,12 @@ public final class BundleValidator {
         if (options.requireSuccess()) {
             checkComplete(bundle, report);
         }
-        Set<String> damaged = checkFiles(bundle, manifest, report);
+        Set<String> damaged = checkHoldoutAndOtherFiles(bundle, manifest, report);
+        Holdout holdout = holdout(versionDir, manifest, damaged);
+        List<ShardValidation.Result> shards = runShards(versionDir, manifest, holdout);
+        checkShardFiles(shards, damaged, report);
         checkRowCounts(manifest, report);
-        checkShardsAndRecall(versionDir, manifest, damaged, report);
+        checkShardsAndRecall(manifest, holdout, shards, report);
         checkLocation(versionDir, manifest, report);
         LOG.info("validation of {} {}: {}", manifest.indexName, manifest.version,
                 report.isOk() ? "valid" : report.problems);
@@ -176,23 +200,68 @@ public final class BundleValidator {
         return true;
     }
 
-    /** Returns the files that are missing or damaged. */
-    private Set<String> checkFiles(BundleReader bundle, Manifest manifest, ValidationReport report)
+    /** Checks every file but the shards (their tasks check them) and returns those missing or damaged. */
+    private Set<String> checkHoldoutAndOtherFiles(BundleReader bundle, Manifest manifest, ValidationReport report)
             throws IOException {
         Set<String> damaged = new HashSet<>();
-        for (Manifest.Shard shard : manifest.shards) {
-            checkFile(bundle, shard.file, shard.bytes, shard.crc32c, damaged, report);
-        }
         for (Manifest.BundleFile file : manifest.files) {
             checkFile(bundle, file.file, file.bytes, file.crc32c, damaged, report);
         }
         for (Manifest.BundleFile file : manifest.reports) {
             checkFile(bundle, file.file, file.bytes, file.crc32c, damaged, report);
         }
-        if (damaged.isEmpty()) {
+        return damaged;
+    }
+
+    private static void checkShardFiles(List<ShardValidation.Result> shards, Set<String> damaged,
+            ValidationReport report) {
+        boolean shardFilesOk = true;
+        for (ShardValidation.Result shard : shards) {
+            if (!shard.fileOk()) {
+                shard.problems().forEach(p -> report.fail(p.failure(), p.file(), p.message()));
+                shardFilesOk = false;
+            }
+        }
+        if (damaged.isEmpty() && shardFilesOk) {
             report.passed("files");
         }
-        return damaged;
+    }
+
+    /** The hold-out queries (prepared for the metric) and their exact neighbours; null when damaged or absent. */
+    private record Holdout(Fvecs.Data queries, Fvecs.LongData truth) {}
+
+    private Holdout holdout(Path versionDir, Manifest manifest, Set<String> damaged) throws IOException {
+        Manifest.Validation settings = manifest.validation;
+        if (settings.queriesFile == null || settings.groundTruthFile == null || damaged.contains(settings.queriesFile)
+                || damaged.contains(settings.groundTruthFile)) {
+            return null;
+        }
+        java.nio.file.Path queriesFile = download(versionDir, settings.queriesFile);
+        java.nio.file.Path truthFile = download(versionDir, settings.groundTruthFile);
+        try {
+            Fvecs.Data queries = Fvecs.read(queriesFile);
+            Metric.fromConfig(manifest.vectors.metric).prepare(queries.vectors(), queries.d());
+            return new Holdout(queries, Fvecs.readLongs(truthFile));
+        } finally {
+            Files.deleteIfExists(queriesFile);
+            Files.deleteIfExists(truthFile);
+        }
+    }
+
+    private List<ShardValidation.Result> runShards(Path versionDir, Manifest manifest, Holdout holdout)
+            throws IOException {
+        int nprobe = options.nprobe() != null ? options.nprobe() : manifest.validation.nprobe;
+        ShardValidation work = new ShardValidation(versionDir.toString(), manifest.toJson(),
+                holdout == null ? null : holdout.queries().vectors(), nprobe, options.sweepNprobe(),
+                Runtime.getRuntime().availableProcessors(),
+                options.scratchDir() == null ? null : options.scratchDir().toString());
+        List<Integer> shards = new ArrayList<>();
+        for (int i = 0; i < manifest.shards.size(); i++) {
+            shards.add(i);
+        }
+        List<ShardValidation.Result> results = new ArrayList<>(runner.run(work, shards));
+        results.sort(java.util.Comparator.comparingInt(ShardValidation.Result::shard));
+        return results;
     }
 
     private static void checkFile(BundleReader bundle, String name, long bytes, String crc32c, Set<String> damaged,
@@ -214,63 +283,32 @@ public final class BundleValidator {
         }
     }
 
-    private void checkShardsAndRecall(Path versionDir, Manifest manifest, Set<String> damaged,
-            ValidationReport report) throws IOException {
-        Metric metric = Metric.fromConfig(manifest.vectors.metric);
+    private void checkShardsAndRecall(Manifest manifest, Holdout holdout, List<ShardValidation.Result> shards,
+            ValidationReport report) {
         Manifest.Validation settings = manifest.validation;
-        Fvecs.Data queries = null;
-        Fvecs.LongData truth = null;
-        boolean holdoutIntact = settings.queriesFile != null && settings.groundTruthFile != null
-                && !damaged.contains(settings.queriesFile) && !damaged.contains(settings.groundTruthFile);
-        if (holdoutIntact) {
-            java.nio.file.Path queriesFile = download(versionDir, settings.queriesFile);
-            java.nio.file.Path truthFile = download(versionDir, settings.groundTruthFile);
-            try {
-                queries = Fvecs.read(queriesFile);
-                metric.prepare(queries.vectors(), queries.d());
-                truth = Fvecs.readLongs(truthFile);
-            } finally {
-                Files.deleteIfExists(queriesFile);
-                Files.deleteIfExists(truthFile);
-            }
-        }
-        Neighbours found = queries == null ? null
-                : new Neighbours(queries.n(), settings.k, metric.smallerIsCloser());
+        boolean smallerIsCloser = Metric.fromConfig(manifest.vectors.metric).smallerIsCloser();
+        Neighbours found = holdout == null ? null
+                : new Neighbours(holdout.queries().n(), settings.k, smallerIsCloser);
         NprobeSweep sweep = null;
         boolean shardsOk = true;
         boolean idsOk = true;
-        FaissIndex.setThreads(Runtime.getRuntime().availableProcessors(), 1);
-        for (Manifest.Shard shard : manifest.shards) {
-            if (damaged.contains(shard.file)) {
+        for (ShardValidation.Result shard : shards) {
+            if (!shard.fileOk()) {
                 shardsOk = false;
                 continue;
             }
-            java.nio.file.Path local = download(versionDir, shard.file);
-            try (FaissIndex index = FaissIndex.read(local)) {
-                Files.deleteIfExists(local);
-                Optional<String> problem = BundleReader.checkShard(index, manifest, shard);
-                if (problem.isPresent()) {
-                    report.fail(Failure.SHARD_UNREADABLE, shard.file, problem.get());
-                    shardsOk = false;
-                    continue;
-                }
-                idsOk &= idsBelongToShard(shard, index, manifest.shards.size(), report);
-                if (found != null) {
-                    index.setNprobe(report.nprobe);
-                    found.offerAll(index.search(queries.vectors(), queries.n(), settings.k));
-                    if (options.sweepNprobe()) {
-                        sweep = sweep != null ? sweep : new NprobeSweep(index.nlist(), report.nprobe, queries.n(), settings.k,
-                                metric.smallerIsCloser());
-                        sweep.search(index, queries.vectors(), settings.k);
-                        addListSizes(report, index.listSizes());
-                    }
-                }
-                LOG.info("validated shard {} of {} ({} rows)", shard.shard + 1, manifest.shards.size(), shard.rows);
-            } catch (RuntimeException e) {
-                report.fail(Failure.SHARD_UNREADABLE, shard.file, "Faiss cannot load it: " + e.getMessage());
+            shard.problems().forEach(p -> report.fail(p.failure(), p.file(), p.message()));
+            if (!shard.loaded()) {
                 shardsOk = false;
-            } finally {
-                Files.deleteIfExists(local);
+                continue;
+            }
+            idsOk &= shard.idsOk();
+            if (found != null && shard.found() != null) {
+                found.merge(shard.found());
+            }
+            if (shard.sweep() != null) {
+                sweep = sweep == null ? shard.sweep() : sweep.merge(shard.sweep());
+                addListSizes(report, shard.listSizes());
             }
         }
         if (shardsOk) {
@@ -279,9 +317,10 @@ public final class BundleValidator {
         if (shardsOk && idsOk) {
             report.passed("unique ids");
         }
-        if (!holdoutIntact || !shardsOk) {
+        if (holdout == null || !shardsOk) {
             return;
         }
+        Fvecs.LongData truth = holdout.truth();
         report.recall = found.recallAgainst(truth.values(), truth.k());
         if (sweep != null) {
             report.nprobeCurve = sweep.curve(truth.values(), truth.k());
@@ -303,30 +342,6 @@ public final class BundleValidator {
                 report.listSizes[i] += sizes[i];
             }
         }
-    }
-
-    private static boolean idsBelongToShard(Manifest.Shard shard, FaissIndex index, int shardCount,
-            ValidationReport report) {
-        long[] ids = index.ids();
-        Arrays.sort(ids);
-        for (int i = 0; i < ids.length; i++) {
-            if (i > 0 && ids[i] == ids[i - 1]) {
-                report.fail(Failure.DUPLICATE_IDS, shard.file, "id " + ids[i] + " appears more than once");
-                return false;
-            }
-            int owner = ShardAssignment.shardOf(ids[i], shardCount);
-            if (owner != shard.shard) {
-                report.fail(Failure.DUPLICATE_IDS, shard.file,
-                        "id " + ids[i] + " belongs to shard " + owner + ", so it may be duplicated there");
-                return false;
-            }
-        }
-        if (ids.length > 0 && (shard.minId == null || shard.minId != ids[0] || shard.maxId != ids[ids.length - 1])) {
-            report.fail(Failure.SHARD_UNREADABLE, shard.file, "ids span " + ids[0] + ".." + ids[ids.length - 1]
-                    + ", manifest says " + shard.minId + ".." + shard.maxId);
-            return false;
-        }
-        return true;
     }
 
     private java.nio.file.Path download(Path versionDir, String name) throws IOException {

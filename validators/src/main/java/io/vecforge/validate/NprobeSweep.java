@@ -10,7 +10,9 @@ import java.util.List;
  * every shard: the curve a bundle records so that serving can pick its nprobe
  * ({@link #recommend}). Latency is the search time summed over shards, per query, on this machine.
  */
-public final class NprobeSweep {
+public final class NprobeSweep implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** One point of the curve. */
     public record Point(int nprobe, double recall, double microsPerQuery) {}
 
@@ -50,6 +52,19 @@ public final class NprobeSweep {
             found[i].offerAll(shard.search(queryVectors, queries, k));
             nanos[i] += System.nanoTime() - start;
         }
+    }
+
+    /** Adds another shard's sweep (same nprobes): merged top-k, summed search time. Returns this. */
+    public NprobeSweep merge(NprobeSweep other) {
+        if (!java.util.Arrays.equals(nprobes, other.nprobes)) {
+            throw new IllegalArgumentException("sweeps over different nprobes cannot merge: "
+                    + java.util.Arrays.toString(nprobes) + " vs " + java.util.Arrays.toString(other.nprobes));
+        }
+        for (int i = 0; i < nprobes.length; i++) {
+            found[i].merge(other.found[i]);
+            nanos[i] += other.nanos[i];
+        }
+        return this;
     }
 
     public List<Point> curve(long[] truth, int truthK) {

@@ -1,10 +1,13 @@
 package io.vecforge.jobs;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -23,6 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 final class InputScan {
     private static final Logger LOG = LoggerFactory.getLogger(InputScan.class);
+    private static final long OBSERVATION_WAIT_SECONDS = 120;
 
     /**
      * What to look for: rows of {@code dimension} (configured, or the first row's, to be confirmed by
@@ -50,38 +54,58 @@ final class InputScan {
     private InputScan() {}
 
     static Result run(InputTable input, RowCheck check, Plan plan, Path candidates) {
-        boolean selectHere = !input.externalIds();
-        Column id = selectHere ? col("`" + input.idColumns().get(0) + "`").cast("long") : lit(0L);
+        if (input.externalIds()) {
+            // Sample and queries are chosen by the dense ids mapped later, so there is nothing to select here.
+            return new Result(check.count(plan.dimensionConfigured() ? plan.dimension() : 0), null, plan);
+        }
+        Column id = col("`" + input.idColumns().get(0) + "`").cast("long");
         Column vector = col("`" + input.vectorColumn() + "`").cast("array<float>");
         Dataset<Row> checked = check.checked(id.as("id"), vector.as("vector"));
         List<Column> counts = RowCheck.counts(plan.dimension());
         Observation observation = new Observation("vecforge-input-check");
         Dataset<Row> observed = checked.observe(observation, counts.get(0),
                 counts.subList(1, counts.size()).toArray(Column[]::new));
-        Column wanted = lit(selectHere);
-        if (selectHere) {
-            Result thresholds = new Result(null, null, plan);
-            Column sample = HoldoutSelection.key(plan.seed(), col("id")).lt(thresholds.sampleBelow());
-            Column queries = HoldoutSelection.key(plan.seed() + 1, col("id")).lt(thresholds.queryBelow());
-            wanted = RowCheck.acceptedAt(plan.dimension()).and(sample.or(queries));
-        }
+        Result thresholds = new Result(null, null, plan);
+        Column sample = HoldoutSelection.key(plan.seed(), col("id")).lt(thresholds.sampleBelow());
+        Column queries = HoldoutSelection.key(plan.seed() + 1, col("id")).lt(thresholds.queryBelow());
         LOG.info("scanning the input: row checks, and candidates for {} sample rows and {} queries", plan.sampleRows(),
                 plan.queries());
-        observed.where(wanted).select("id", "vector").write().parquet(candidates.toString());
-        Map<String, Object> observedCounts;
-        try {
-            observedCounts = observation.getAsJava();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the input's row counts", e);
-        }
-        RowAccounting accounting = RowCheck.fromCounts(observedCounts, plan.dimension());
-        if (!plan.dimensionConfigured() && accounting.rejected().containsKey("wrong-dimension")) {
+        // The filter must stay a real predicate: one Spark folds to false would prune the observation away.
+        observed.where(RowCheck.acceptedAt(plan.dimension()).and(sample.or(queries)))
+                .select("id", "vector").write().parquet(candidates.toString());
+        Map<String, Object> observedCounts = observedCounts(observation);
+        RowAccounting accounting = observedCounts != null ? RowCheck.fromCounts(observedCounts, plan.dimension())
+                : check.count(plan.dimensionConfigured() ? plan.dimension() : 0);
+        if (observedCounts != null && !plan.dimensionConfigured()
+                && accounting.rejected().containsKey("wrong-dimension")) {
             // The first row's dimension is only a guess: the rows disagree, so count them by size as before.
             LOG.info("input.dimension is not set and rows differ in dimension: counting by size");
             accounting = check.count(0);
         }
-        boolean usable = selectHere && accounting.dimension() == plan.dimension();
+        boolean usable = accounting.dimension() == plan.dimension();
         return new Result(accounting, usable ? candidates : null, plan);
+    }
+
+    /**
+     * The counts Spark observed during the write that just finished; null (the caller counts in a pass of
+     * its own) if they do not arrive: Observation.get has no timeout and would block the build forever.
+     */
+    private static Map<String, Object> observedCounts(Observation observation) {
+        ExecutorService waiter = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "vecforge-observed-counts");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            return waiter.submit(observation::getAsJava).get(OBSERVATION_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            LOG.warn("the input scan's row counts did not arrive ({}): counting in a pass of its own", e.toString());
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the input's row counts", e);
+        } finally {
+            waiter.shutdownNow();
+        }
     }
 }

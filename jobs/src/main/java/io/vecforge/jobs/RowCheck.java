@@ -3,7 +3,6 @@ package io.vecforge.jobs;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat_ws;
-import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.size;
@@ -21,6 +20,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,21 +74,7 @@ final class RowCheck {
     }
 
     private static Column valueProblem(String v, Metric metric) {
-        String squaredNorm = "aggregate(" + v + ", cast(0 as double), (acc, x) -> acc + double(float(x)) * double(float(x)))";
-        Column nonFinite = expr("exists(" + v
-                + ", x -> x IS NULL OR isnan(x) OR x = double('Infinity') OR x = double('-Infinity'))");
-        Column floatOverflow = expr("exists(" + v + ", x -> abs(float(x)) = float('Infinity'))");
-        Column floatUnderflow = expr("exists(" + v + ", x -> x != 0 AND float(x) = 0)");
-        Column normOverflow = expr(squaredNorm + " >= " + FaissIndex.MAX_SQUARED_NORM);
-        Column zero = metric.normalizes() ? expr("forall(" + v + ", x -> x = 0)") : lit(false);
-        Column normUnderflow = metric.normalizes() ? expr(squaredNorm + " < " + (double) Float.MIN_NORMAL) : lit(false);
-        return when(nonFinite, lit("non-finite"))
-                .when(floatOverflow, lit("float-overflow"))
-                .when(floatUnderflow, lit("float-underflow"))
-                .when(normOverflow, lit("norm-overflow"))
-                .when(zero, lit("zero-vector"))
-                .when(normUnderflow, lit("norm-underflow"))
-                .otherwise(lit(null).cast("string"));
+        return functions.udf(new VectorValueCheck(metric.normalizes()), DataTypes.StringType).apply(col(v));
     }
 
     /** The input with its row checks' results beside each row: the columns the scan observes. */

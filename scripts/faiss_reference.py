@@ -2,7 +2,7 @@
 string, then recall@k of a vecforge bundle's hold-out queries against its exact ground truth.
 
 Prints one JSON object: timings, throughput and recall. Used by the end-to-end test and by
-scripts/bench-vs-faiss.sh.
+scripts/bench-peers.sh.
 """
 import argparse
 import json

@@ -61,6 +61,31 @@ final class HoldoutSelection {
     }
 
     /**
+     * Writes the training sample from the input scan's candidates (selected below {@code candidatesBelow})
+     * when they hold it, else from the accepted rows (a pass over the input); returns its row count.
+     */
+    static long writeTrainingSample(SparkSession spark, Dataset<Row> candidates, long candidatesBelow,
+            Dataset<Row> rows, long acceptedRows, long wanted, long seed, Path samplePath) {
+        if (candidates != null) {
+            long found = writeTrainingSample(spark, candidates, candidatesBelow, wanted, seed, samplePath);
+            if (holdsAll(found, wanted, acceptedRows, candidatesBelow)) {
+                return found;
+            }
+            LOG.warn("the input scan's candidates hold {} of the {} sample rows wanted: sampling the accepted rows",
+                    found, wanted);
+        }
+        return writeTrainingSample(spark, rows, threshold(wanted, acceptedRows), wanted, seed, samplePath);
+    }
+
+    /**
+     * Whether rows picked below a key hold the {@code wanted} smallest keys of all accepted rows: they do
+     * when there were that many (or every accepted row), or when the key bound excluded nothing.
+     */
+    private static boolean holdsAll(long found, long wanted, long acceptedRows, long below) {
+        return found >= Math.min(wanted, acceptedRows) || below >= BUCKETS;
+    }
+
+    /**
      * The hold-out queries, from the input scan's candidates (selected below {@code candidatesBelow}) when
      * they hold them, else from the accepted rows (a pass over the input).
      */
@@ -69,7 +94,7 @@ final class HoldoutSelection {
         if (candidates != null) {
             float[] queries = queries(candidates, candidatesBelow, shape, count, seed);
             int found = queries.length / shape.dimension();
-            if (found >= Math.min(count, acceptedRows) || candidatesBelow >= BUCKETS) {
+            if (holdsAll(found, count, acceptedRows, candidatesBelow)) {
                 return queries;
             }
             LOG.warn("the input scan's candidates hold {} of the {} queries wanted: choosing from the accepted rows",

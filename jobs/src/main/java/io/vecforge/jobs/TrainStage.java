@@ -65,22 +65,8 @@ final class TrainStage {
      */
     long sample(Dataset<Row> candidates, long candidatesBelow, Dataset<Row> rows, long acceptedRows,
             TrainingPlan plan, IndexShape shape, Path samplePath) {
-        long wanted = plan.sampleRows();
-        long seed = config.train().seed();
-        long sampleRows = -1;
-        if (candidates != null) {
-            sampleRows = HoldoutSelection.writeTrainingSample(spark, candidates, candidatesBelow, wanted, seed,
-                    samplePath);
-            if (sampleRows < Math.min(wanted, acceptedRows) && candidatesBelow < HoldoutSelection.BUCKETS) {
-                LOG.warn("the input scan's candidates hold {} of the {} sample rows wanted: sampling the accepted rows",
-                        sampleRows, wanted);
-                sampleRows = -1;
-            }
-        }
-        if (sampleRows < 0) {
-            sampleRows = HoldoutSelection.writeTrainingSample(spark, rows,
-                    HoldoutSelection.threshold(wanted, acceptedRows), wanted, seed, samplePath);
-        }
+        long sampleRows = HoldoutSelection.writeTrainingSample(spark, candidates, candidatesBelow, rows,
+                acceptedRows, plan.sampleRows(), config.train().seed(), samplePath);
         if (sampleRows < plan.minimumRows()) {
             throw BuildFailedException.of(Failure.CONFIG, "training sample has " + sampleRows + " rows, below the "
                     + plan.minimumRows() + " '" + shape.factory() + "' needs");
@@ -92,7 +78,8 @@ final class TrainStage {
             throws Exception {
         int threads = TrainingScheduler.threads(spark.sparkContext(), config.train());
         TrainTask task = new TrainTask(hadoopConf, new TrainTask.Spec(samplePath.toString(), sampleRows, shape,
-                trainedPath.toString(), threads, config.train().trainer(), config.train().gpuResource(), spark.sparkContext().isLocal(), reuse));
+                trainedPath.toString(), threads, config.train().trainer(), config.train().gpuResource(),
+                spark.sparkContext().isLocal(), reuse));
         return new TrainingScheduler(JavaSparkContext.fromSparkContext(spark.sparkContext()), config)
                 .run(task, Math.max(1, threads));
     }

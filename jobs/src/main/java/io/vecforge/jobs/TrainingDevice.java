@@ -29,9 +29,8 @@ record TrainingDevice(String trainer, String device, String note, int gpu) imple
      */
     static TrainingDevice choose(TrainerChoice choice, String resource, List<String> assigned, boolean localMode,
             Supplier<GpuLibrary.Probe> probe, int threads) {
-        String cpu = cpuName() + ", " + threads + " thread(s)";
         if (choice == TrainerChoice.CPU) {
-            return new TrainingDevice("cpu", cpu, null, -1);
+            return new TrainingDevice("cpu", cpu(threads), null, -1);
         }
         String problem;
         if (assigned.isEmpty() && !localMode) {
@@ -53,13 +52,20 @@ record TrainingDevice(String trainer, String device, String note, int gpu) imple
             throw new IllegalStateException("train.trainer=gpu, but " + problem
                     + "; use train.trainer=auto to fall back to the CPU");
         }
-        return new TrainingDevice("cpu", cpu, "train.trainer=auto fell back to the CPU: " + problem, -1);
+        return onCpuBecause(problem, threads);
     }
 
     /** The same task on the CPU, saying why the GPU could not train. */
     TrainingDevice fallBack(String why, int threads) {
-        return new TrainingDevice("cpu", cpuName() + ", " + threads + " thread(s)",
-                "train.trainer=auto fell back to the CPU: " + why, -1);
+        return onCpuBecause(why, threads);
+    }
+
+    private static TrainingDevice onCpuBecause(String why, int threads) {
+        return new TrainingDevice("cpu", cpu(threads), "train.trainer=auto fell back to the CPU: " + why, -1);
+    }
+
+    private static String cpu(int threads) {
+        return cpuName() + ", " + threads + " thread(s)";
     }
 
     Trainer newTrainer() {

@@ -28,8 +28,6 @@ import org.slf4j.LoggerFactory;
 final class TrainingScheduler {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingScheduler.class);
 
-    private static final String LOCAL_MODE = "Spark local mode";
-
     /** The profile for the training stage (null: the default one) and why. */
     record Placement(ResourceProfile profile, String reason) {}
 
@@ -47,7 +45,7 @@ final class TrainingScheduler {
             return new Placement(null, "train.trainer=cpu");
         }
         if (sc.isLocal()) {
-            return new Placement(null, LOCAL_MODE + " schedules no '" + gpu + "' resources");
+            return new Placement(null, "Spark local mode schedules no '" + gpu + "' resources");
         }
         SparkConf conf = sc.getConf();
         TaskResourceRequests task = new TaskResourceRequests().cpus(cores).resource(gpu, 1.0);

@@ -6,7 +6,8 @@ import org.apache.spark.sql.api.java.UDF1;
 /**
  * The value checks of one vector (RowCheck's value reasons) in a single loop over its components,
  * as Faiss will see them: after the cast to float. Spark's higher-order functions (exists, forall,
- * aggregate) run interpreted, five loops a row; this one loop made the check pass several times faster.
+ * aggregate) run interpreted, five loops a row; this one loop took the check stage from 15.0 s to 6.6 s
+ * at 1M x 128 and from 44.9 s to 12.2 s at 4M (scripts/bench-compare.sh, with the one-pass scan).
  * Returns the reason, or null for values Faiss can take.
  */
 final class VectorValueCheck implements UDF1<scala.collection.Seq<Object>, String> {

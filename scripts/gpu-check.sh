@@ -3,7 +3,7 @@
 # the assignment kernel against Faiss's IndexFlatL2, then the default config trained on GPU and CPU on
 # the same sample (objective, recall@10, GPU/CPU time ratio). See docs/gpu.md.
 #
-#   scripts/gpu-check.sh [--rows N] [--wiki]   build if needed (g++, libfaiss-dev), then run
+#   scripts/gpu-check.sh [--rows N] [--wiki]   build if needed (g++, cmake, ninja: Faiss 1.15 from its pinned source), then run
 #   scripts/gpu-check.sh --build-only          only build target/gpu-check/ (binary + its libraries)
 #   scripts/gpu-check.sh --stand-in            the same checks with Faiss's IndexFlat in place of the GPU
 #
@@ -13,14 +13,16 @@
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$repo/target/gpu-check"
-faiss_archive=/usr/lib/x86_64-linux-gnu/libfaiss.a
+# The same Faiss the JNI library links: faiss/cppbuild.sh's cached prefix (built on first use).
+faiss_prefix="$out/faiss-prefix"
 
 build() {
   mkdir -p "$out"
   echo "gpu-check: building $out"
+  "$repo/faiss/cppbuild.sh" "$faiss_prefix"
   "$repo/faiss/src/main/cuda/build-gpu-library.sh" "$out/libvecforge_gpu.so"
-  g++ -O2 -std=c++17 -fopenmp -I"$repo/faiss/src/main/cpp" -o "$out/gpu_check" \
-    "$repo/scripts/gpu-check/gpu_check.cpp" "$faiss_archive" -lopenblas -ldl -Wl,-rpath,'$ORIGIN'
+  g++ -O2 -std=c++17 -fopenmp -I"$repo/faiss/src/main/cpp" -I"$faiss_prefix/include" -o "$out/gpu_check" \
+    "$repo/scripts/gpu-check/gpu_check.cpp" "$faiss_prefix/lib/libfaiss.a" -lopenblas -ldl -Wl,-rpath,'$ORIGIN'
   # The shared libraries the binary needs beyond glibc/libstdc++, beside it (ldd must find the system's).
   rm -f "$out"/lib{openblas,gfortran,gomp,quadmath}.so.*
   for lib in libopenblas.so.0 libgfortran.so.5 libgomp.so.1 libquadmath.so.0; do
@@ -34,10 +36,10 @@ if [[ "${1:-}" == "--build-only" ]]; then
   build
   exit 0
 fi
-if command -v g++ > /dev/null && [[ -f "$faiss_archive" ]]; then
+if command -v g++ > /dev/null && command -v cmake > /dev/null; then
   build
 elif [[ ! -x "$out/gpu_check" ]]; then
-  echo "gpu-check: no g++ or $faiss_archive here and no prebuilt $out: run --build-only on a build machine and copy it" >&2
+  echo "gpu-check: no g++/cmake here and no prebuilt $out: run --build-only on a build machine and copy it" >&2
   exit 2
 fi
 if command -v nvidia-smi > /dev/null; then

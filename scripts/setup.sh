@@ -4,7 +4,9 @@
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-packages=(openjdk-17-jdk-headless maven g++ libfaiss-dev libopenblas-dev python3-faiss python3-numpy python3-venv)
+# Faiss itself is built from its pinned source by faiss/cppbuild.sh (cmake, ninja); Debian's python3-faiss
+# (1.7.3) stays for the interop checks only.
+packages=(openjdk-17-jdk-headless maven g++ cmake ninja-build libopenblas-dev python3-faiss python3-numpy python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -33,10 +33,37 @@ def read_i64vecs(path):
     return rows[:, 4:].copy().view(np.int64)
 
 
+def _version(text):
+    """(1, 15, 0) from "1.15.0"; None if it is no dotted number."""
+    parts = str(text).strip().split(".")
+    if not all(p.isdigit() and len(p) <= 6 for p in parts) or len(parts) > 4:
+        return None
+    return tuple(int(p) for p in parts) + (0,) * (4 - len(parts))
+
+
+class FaissTooOld(RuntimeError):
+    """The bundle's files need a newer Faiss than the one imported here."""
+
+
+def check_readable(manifest, faiss_version=None):
+    """Raises FaissTooOld before any shard is opened when this Faiss cannot read the bundle."""
+    minimum = manifest.get("faissMinReader")
+    if minimum is None:  # recorded since vecforge 0.1 on Faiss 1.15; older bundles are 1.7.3-readable
+        return
+    have = faiss_version or faiss.__version__
+    need = _version(minimum)
+    if need is None or _version(have) is None or _version(have) < need:
+        raise FaissTooOld("bundle %s needs Faiss %s or newer to read (built with faiss %s as %s); this "
+                          "reader has faiss %s: upgrade faiss here first"
+                          % (manifest.get("version"), minimum, manifest.get("faissVersion"),
+                             manifest.get("vectors", {}).get("factory"), have))
+
+
 class Bundle:
     def __init__(self, version_dir):
         with open(os.path.join(version_dir, "manifest.json")) as f:
             self.manifest = json.load(f)
+        check_readable(self.manifest)
         self.metric = self.manifest["vectors"]["metric"]
         self.shards = [faiss.read_index(os.path.join(version_dir, s["file"]))
                        for s in self.manifest["shards"]]
@@ -93,7 +120,11 @@ def main(argv):
     parser.add_argument("-k", type=int, default=10)
     parser.add_argument("--nprobe", type=int)
     args = parser.parse_args(argv)
-    bundle = open_bundle(args.bundle)
+    try:
+        bundle = open_bundle(args.bundle)
+    except FaissTooOld as e:
+        print("vecforge_bundle: refused: %s" % e, file=sys.stderr)
+        sys.exit(3)
     d, i = bundle.search(read_fvecs(args.queries), args.k, args.nprobe)
     print(json.dumps({"faiss": faiss.__version__, "ntotal": bundle.ntotal,
                       "results": [{"ids": i[q].tolist(), "distances": d[q].tolist()}

@@ -70,7 +70,7 @@ class AssignBackend {
 public:
     virtual ~AssignBackend() = default;
     virtual void setCentroids(int64_t k, const float* centroids) = 0;
-    virtual void nearest(int64_t n, const float* x, float* distances, faiss::Index::idx_t* labels) = 0;
+    virtual void nearest(int64_t n, const float* x, float* distances, faiss::idx_t* labels) = 0;
 };
 
 /** The CPU stand-in: Faiss's own IndexFlat, so training is exactly Faiss's default. */
@@ -79,10 +79,10 @@ public:
     FlatBackend(int d, faiss::MetricType metric) : flat_(d, metric) {}
     void setCentroids(int64_t k, const float* centroids) override {
         flat_.reset();
-        flat_.add((faiss::Index::idx_t)k, centroids);
+        flat_.add((faiss::idx_t)k, centroids);
     }
-    void nearest(int64_t n, const float* x, float* distances, faiss::Index::idx_t* labels) override {
-        flat_.search((faiss::Index::idx_t)n, x, 1, distances, labels);
+    void nearest(int64_t n, const float* x, float* distances, faiss::idx_t* labels) override {
+        flat_.search((faiss::idx_t)n, x, 1, distances, labels);
     }
 
 private:
@@ -128,8 +128,8 @@ public:
     void setCentroids(int64_t k, const float* centroids) override {
         check(library_.setCentroids(context_, k, centroids));
     }
-    void nearest(int64_t n, const float* x, float* distances, faiss::Index::idx_t* labels) override {
-        static_assert(sizeof(faiss::Index::idx_t) == sizeof(int64_t), "Faiss ids are 64-bit");
+    void nearest(int64_t n, const float* x, float* distances, faiss::idx_t* labels) override {
+        static_assert(sizeof(faiss::idx_t) == sizeof(int64_t), "Faiss ids are 64-bit");
         check(library_.assign(context_, n, x, contentKey(n, d_, x), distances, reinterpret_cast<int64_t*>(labels)));
     }
 
@@ -156,7 +156,7 @@ public:
         is_trained = true;
     }
 
-    void add(idx_t n, const float* x) override {
+    void add(faiss::idx_t n, const float* x) override {
         centroids_.insert(centroids_.end(), x, x + (size_t)n * d);
         ntotal += n;
         uploaded_ = false;
@@ -166,7 +166,7 @@ public:
         ntotal = 0;
         uploaded_ = false;
     }
-    void search(idx_t n, const float* x, idx_t k, float* distances, idx_t* labels,
+    void search(faiss::idx_t n, const float* x, faiss::idx_t k, float* distances, faiss::idx_t* labels,
                 const faiss::SearchParameters* params = nullptr) const override {
         if (k != 1 || params != nullptr) {
             throw std::invalid_argument("the k-means assignment index answers k = 1 searches only");

@@ -10,6 +10,7 @@
 #define VECFORGE_FAISS_H
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <unistd.h>
@@ -21,13 +22,21 @@
 #include <faiss/Index.h>
 #include <faiss/IndexIVF.h>
 #include <faiss/IVFlib.h>
+#include <faiss/IndexScalarQuantizer.h>
+#include <faiss/IndexPreTransform.h>
+#include <faiss/IndexIDMap.h>
+#include <faiss/IndexRefine.h>
+#include <cxxabi.h>
+#include <typeinfo>
 #include <faiss/clone_index.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
 #include <faiss/impl/io.h>
+#include <faiss/utils/simd_levels.h>
 #include "vecforge_assign.h"
 
 extern "C" void openblas_set_num_threads(int num_threads);
+extern "C" char* openblas_get_corename(void);
 
 namespace vecforge {
 
@@ -130,7 +139,7 @@ public:
     long long nprobe() const { return (long long)ivf()->nprobe; }
     void setNprobe(long long nprobe) { ivf()->nprobe = (size_t)nprobe; }
 
-    void train(long long n, const float* x) { index_->train((faiss::Index::idx_t)n, x); }
+    void train(long long n, const float* x) { index_->train((faiss::idx_t)n, x); }
     /**
      * Trains with the assigner answering every k-means assignment: the coarse quantizer's
      * (IndexIVF::clustering_index) and, for IVFPQ, the PQ codebooks' (ProductQuantizer::assign_index).
@@ -144,20 +153,20 @@ public:
             pq->assign_index = assigner->state_->indexFor((int)pq->dsub, faiss::METRIC_L2);
         }
         try {
-            index_->train((faiss::Index::idx_t)n, x);
+            index_->train((faiss::idx_t)n, x);
         } catch (...) {
             clearAssignHooks(ivfIndex, pq);
             throw;
         }
         clearAssignHooks(ivfIndex, pq);
     }
-    void add(long long n, const float* x) { index_->add((faiss::Index::idx_t)n, x); }
+    void add(long long n, const float* x) { index_->add((faiss::idx_t)n, x); }
     void addWithIds(long long n, const float* x, const long long* ids) {
-        index_->add_with_ids((faiss::Index::idx_t)n, x, (const faiss::Index::idx_t*)ids);
+        index_->add_with_ids((faiss::idx_t)n, x, (const faiss::idx_t*)ids);
     }
     void search(long long n, const float* x, long long k, float* distances, long long* labels) const {
-        index_->search((faiss::Index::idx_t)n, x, (faiss::Index::idx_t)k, distances,
-                       (faiss::Index::idx_t*)labels);
+        index_->search((faiss::idx_t)n, x, (faiss::idx_t)k, distances,
+                       (faiss::idx_t*)labels);
     }
 
     /** Lets training print its progress (k-means iterations, PQ training), as Faiss does with verbose. */
@@ -205,8 +214,8 @@ public:
 
     /** Distance of each of n vectors to its nearest coarse centroid (the IVF quantizer's k=1 search). */
     void nearestCentroidDistances(long long n, const float* x, float* distances) const {
-        std::vector<faiss::Index::idx_t> labels((size_t)n);
-        ivf()->quantizer->search((faiss::Index::idx_t)n, x, 1, distances, labels.data());
+        std::vector<faiss::idx_t> labels((size_t)n);
+        ivf()->quantizer->search((faiss::idx_t)n, x, 1, distances, labels.data());
     }
 
     /** The size of every inverted list, into out (nlist entries). */
@@ -228,6 +237,18 @@ public:
             std::memcpy(out + written, ids.get(), n * sizeof(long long));
             written += (long long)n;
         }
+    }
+
+    /**
+     * The classes a written file of this index holds, outermost first, separated by ';' (for example
+     * "faiss::IndexIVFPQ;faiss::IndexFlatL2;faiss::ArrayInvertedLists"): what decides which Faiss
+     * versions can read it. A scalar quantizer adds its type, as in "faiss::IndexIVFScalarQuantizer(qtype 0)".
+     */
+    const char* components() const {
+        static thread_local std::string out;
+        out.clear();
+        describe(index_, out);
+        return out.c_str();
     }
 
     void writeFile(const char* path) const { faiss::write_index(index_, path); }
@@ -253,6 +274,32 @@ public:
         struct mallinfo2 info = mallinfo2();
         return (long long)(info.uordblks + info.hblkhd);
     }
+    /** The SIMD level Faiss dispatches to in this process (NONE, AVX2, AVX512, AVX512_SPR, ...). */
+    static const char* simdLevel() {
+        static thread_local std::string name;
+        name = faiss::SIMDConfig::get_level_name();
+        return name.c_str();
+    }
+    /** Whether this CPU and this build can run `level`; false for a name Faiss does not know. */
+    static bool simdLevelAvailable(const char* level) {
+        try {
+            return faiss::SIMDConfig::is_simd_level_available(faiss::to_simd_level(level));
+        } catch (const std::exception&) {
+            return false;
+        }
+    }
+    /** Makes Faiss dispatch to `level` from now on, process-wide; throws when it is not available. */
+    static void setSimdLevel(const char* level) {
+        faiss::SIMDLevel parsed = faiss::to_simd_level(level);
+        if (!faiss::SIMDConfig::is_simd_level_available(parsed)) {
+            throw std::invalid_argument(std::string("Faiss SIMD level ") + level +
+                                        " is not available on this CPU (detected " +
+                                        faiss::SIMDConfig::get_level_name() + ")");
+        }
+        faiss::SIMDConfig::set_level(parsed);
+    }
+    /** The OpenBLAS kernel set chosen for this CPU (Haswell, SkylakeX, Zen, ...); it decides sgemm's rounding. */
+    static const char* blasCore() { return openblas_get_corename(); }
     static const char* faissVersion() {
         static const std::string version = std::to_string(FAISS_VERSION_MAJOR) + "." +
             std::to_string(FAISS_VERSION_MINOR) + "." + std::to_string(FAISS_VERSION_PATCH);
@@ -267,6 +314,39 @@ private:
     static void clearAssignHooks(faiss::IndexIVF* ivfIndex, faiss::ProductQuantizer* pq) {
         ivfIndex->clustering_index = nullptr;
         if (pq != nullptr) pq->assign_index = nullptr;
+    }
+
+    template <typename T>
+    static void appendType(const T* object, std::string& out) {
+        if (!out.empty()) out += ';';
+        if (object == nullptr) {
+            out += "null";
+            return;
+        }
+        int status = 0;
+        char* demangled = abi::__cxa_demangle(typeid(*object).name(), nullptr, nullptr, &status);
+        out += status == 0 && demangled != nullptr ? demangled : typeid(*object).name();
+        std::free(demangled);
+    }
+
+    static void describe(const faiss::Index* index, std::string& out) {
+        appendType(index, out);
+        if (index == nullptr) return;
+        if (auto sq = dynamic_cast<const faiss::IndexIVFScalarQuantizer*>(index)) {
+            out += "(qtype " + std::to_string((int)sq->sq.qtype) + ")";
+        }
+        if (auto pre = dynamic_cast<const faiss::IndexPreTransform*>(index)) {
+            for (const faiss::VectorTransform* transform : pre->chain) appendType(transform, out);
+            describe(pre->index, out);
+        } else if (auto map = dynamic_cast<const faiss::IndexIDMap*>(index)) {
+            describe(map->index, out);
+        } else if (auto refine = dynamic_cast<const faiss::IndexRefine*>(index)) {
+            describe(refine->base_index, out);
+            describe(refine->refine_index, out);
+        } else if (auto ivfIndex = dynamic_cast<const faiss::IndexIVF*>(index)) {
+            describe(ivfIndex->quantizer, out);
+            appendType(ivfIndex->invlists, out);
+        }
     }
 
     static FILE*& savedStdout() {

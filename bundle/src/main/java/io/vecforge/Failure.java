@@ -25,6 +25,9 @@ public enum Failure {
     CONCURRENT_PUBLISH(Command.BUILD, 28, "another build published this index meanwhile; this version stays staged"),
     COMMIT_STATE_UNKNOWN(Command.BUILD, 29, "moving LATEST failed so that it may or may not name the new version;"
             + " nothing was deleted: check with `vecforge list`"),
+    MIXED_DISPATCH(Command.BUILD, 30, "tasks computed with different SIMD kernels (Faiss level or OpenBLAS core), so"
+            + " the bundle's bytes would depend on which executor ran which task; pin build.simd-level and"
+            + " OPENBLAS_CORETYPE"),
 
     // vecforge validate (docs/validate.md); the first failure found decides the exit code
     MANIFEST(Command.VALIDATE, 10, "manifest missing, unreadable or inconsistent"),
@@ -51,7 +54,9 @@ public enum Failure {
     WARM_UP_FAILED(Command.PULL, 47, "a shard does not load in Faiss, disagrees with the manifest, or fails the"
             + " smoke queries"),
     ACTIVATE_FAILED(Command.PULL, 48, "the --on-activate command failed; current was switched back"),
-    DUPLICATE_FILE(Command.PULL, 49, "the manifest lists one file name twice");
+    DUPLICATE_FILE(Command.PULL, 49, "the manifest lists one file name twice"),
+    FAISS_TOO_OLD(Command.PULL, 50, "the bundle's faissMinReader is newer than this puller's Faiss: it cannot read"
+            + " the files; upgrade the serving nodes first");
 
     /** The command whose exit codes a failure belongs to. */
     public enum Command { BUILD, VALIDATE, PULL }

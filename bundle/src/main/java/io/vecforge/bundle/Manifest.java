@@ -18,7 +18,7 @@ import java.util.Map;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"formatVersion", "indexName", "version", "createdAt", "vecforgeVersion", "faissVersion",
-    "source", "accounting", "ids", "vectors", "training", "sharding", "shards", "files", "reports", "validation",
+    "faissMinReader", "source", "accounting", "ids", "vectors", "training", "sharding", "shards", "files", "reports", "validation",
     "search", "timingsMillis", "runtime", "contentHash"})
 public final class Manifest {
     public static final int FORMAT_VERSION = 1;
@@ -34,6 +34,11 @@ public final class Manifest {
     public String createdAt;
     public String vecforgeVersion;
     public String faissVersion;
+    /**
+     * The oldest Faiss that reads this bundle's files (io.vecforge.faiss.FaissReaders); pullers and
+     * readers with an older Faiss refuse the bundle. Null in bundles built before it was recorded.
+     */
+    public String faissMinReader;
     public Source source = new Source();
     public Accounting accounting = new Accounting();
     public Ids ids = new Ids();
@@ -149,6 +154,10 @@ public final class Manifest {
         /** Shard tasks' time summed over tasks (task-seconds, not wall time), and their uploads' share. */
         public long shardTaskMillis;
         public long shardUploadMillis;
+        /** The Faiss SIMD level and OpenBLAS kernels the training task computed with ("AVX2 / Haswell"). */
+        public String trainDispatch;
+        /** The same for each shard task, by shard. */
+        public Map<String, String> shardDispatch = new LinkedHashMap<>();
     }
 
     public static final class ExecutorUse {

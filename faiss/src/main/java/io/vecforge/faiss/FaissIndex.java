@@ -212,6 +212,15 @@ public final class FaissIndex implements AutoCloseable {
         }
     }
 
+    /**
+     * The classes a written file of this index holds, outermost first, ';'-separated (for example
+     * {@code faiss::IndexIVFPQ;faiss::IndexFlatL2;faiss::ArrayInvertedLists}); {@link FaissReaders} maps
+     * them to the oldest Faiss that reads the file.
+     */
+    public String components() {
+        return live().components().getString();
+    }
+
     public static String faissVersion() {
         return NativeIndex.faissVersion().getString();
     }
@@ -229,10 +238,7 @@ public final class FaissIndex implements AutoCloseable {
         return NativeIndex.nativeHeapBytes();
     }
 
-    /**
-     * Whether this native library can train on a GPU. It is built from CPU-only sources: the CUDA
-     * trainer (docs/gpu.md) is not part of it, so a GPU that Spark assigns goes unused.
-     */
+    /** OpenMP threads a parallel loop started on the calling thread would use. */
     public static int openMpMaxThreads() {
         return NativeIndex.ompMaxThreads();
     }

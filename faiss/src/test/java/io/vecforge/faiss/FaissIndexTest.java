@@ -165,7 +165,7 @@ class FaissIndexTest {
 
     @Test
     void reportsVersionAndThreads() {
-        assertEquals("1.7.3", FaissIndex.faissVersion());
+        assertEquals("1.15.0", FaissIndex.faissVersion());
         FaissIndex.setThreads(1, 1);
         assertEquals(1, FaissIndex.openMpMaxThreads());
         FaissIndex.setThreads(2, 1);

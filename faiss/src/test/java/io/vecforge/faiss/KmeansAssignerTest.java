@@ -46,9 +46,12 @@ class KmeansAssignerTest {
                 KmeansAssigner standIn = KmeansAssigner.cpuStandIn()) {
             index.train(x, ROWS, standIn);
             assertArrayEquals(reference, index.serialize(), "trained index differs from Faiss's default training");
-            // Every k-means asks once per iteration (Faiss's defaults: 10 iterations for the coarse
-            // quantizer, 25 for each PQ codebook), so the plug-in answered all of them.
-            assertEquals(10L + 25L * codebooks, standIn.searches(), "k-means assignment searches");
+            // Every k-means asks once per iteration: at most Faiss's defaults (10 iterations for the coarse
+            // quantizer, 25 for each PQ codebook; Faiss 1.15 stops a k-means early once its objective no
+            // longer changes), and at least once each, so the plug-in answered every one of them.
+            long searches = standIn.searches();
+            assertTrue(searches >= 1L + codebooks && searches <= 10L + 25L * codebooks,
+                    "k-means assignment searches: " + searches);
             assertTrue(standIn.searchedVectors() >= standIn.searches() * 16 * 39, "vectors assigned");
             try (FaissIndex copy = index.copy()) {
                 assertArrayEquals(reference, copy.serialize(), "a copy carries no assignment hook");

@@ -49,6 +49,7 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
         DEFAULTS.put("train.gpu.wait-seconds", "300");
         DEFAULTS.put("build.batch-rows", "8192");
         DEFAULTS.put("build.threads-per-task", "0");
+        DEFAULTS.put("build.simd-level", "auto");
         DEFAULTS.put("validate.queries", "500");
         DEFAULTS.put("validate.k", "10");
         DEFAULTS.put("validate.nprobe", "16");
@@ -91,8 +92,14 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
             String gpuResource, String gpuDiscoveryScript, long gpuWaitSeconds, TrainReuse reuse,
             double maxReuseDegradation) implements Serializable {}
 
-    /** build.*: shard tasks and the version's logical date. */
-    public record Build(int batchRows, int threadsPerTask, java.time.LocalDate logicalDate) implements Serializable {}
+    /**
+     * build.*: shard tasks, the Faiss SIMD level every task pins ({@code auto}: each task's CPU decides,
+     * and a build whose tasks disagree is refused) and the version's logical date.
+     */
+    public record Build(int batchRows, int threadsPerTask, java.time.LocalDate logicalDate, String simdLevel)
+            implements Serializable {
+        public static final List<String> SIMD_LEVELS = List.of("auto", "NONE", "AVX2", "AVX512", "AVX512_SPR");
+    }
 
     /** validate.*: the hold-out queries and the recall the version must reach. */
     public record Validate(int queries, int k, int nprobe, double minRecall, double targetRecall)
@@ -120,7 +127,7 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
                 v.text("train.gpu.discovery-script"), v.positive("train.gpu.wait-seconds"),
                 TrainReuse.fromConfig(v.text("train.reuse")), v.nonNegativeNumber("train.max-reuse-degradation"));
         Build build = new Build(v.positiveInt("build.batch-rows"), v.nonNegativeInt("build.threads-per-task"),
-                v.date("build.logical-date"));
+                v.date("build.logical-date"), simdLevel(v.text("build.simd-level")));
         Validate validate = new Validate(v.positiveInt("validate.queries"), v.positiveInt("validate.k"),
                 v.positiveInt("validate.nprobe"), v.fraction("validate.min-recall"),
                 v.fraction("validate.target-recall"));
@@ -131,6 +138,16 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
                     + " needs input.order-column to say which row of an id is first or latest");
         }
         return new BuildConfig(input, index, train, build, validate, publish, Map.copyOf(values));
+    }
+
+    private static String simdLevel(String value) {
+        for (String level : Build.SIMD_LEVELS) {
+            if (level.equalsIgnoreCase(value.trim())) {
+                return level;
+            }
+        }
+        throw new IllegalArgumentException("build.simd-level must be one of " + String.join(", ", Build.SIMD_LEVELS)
+                + ", got '" + value + "'");
     }
 
     public static BuildConfig load(Path file, Map<String, String> overrides) throws IOException {

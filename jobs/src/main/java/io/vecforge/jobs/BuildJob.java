@@ -166,6 +166,7 @@ public final class BuildJob {
         ShardStage.Result shards = ShardStage.run(spark, rows.rows(), shardTask(trainedPath, shape, acceptedRows),
                 config.index().shards(), queries, queryCount, config.validate().k(), shape.metric().smallerIsCloser());
         manifest.shards(shards);
+        manifest.requireOneDispatch(config.build().simdLevel());
         shards.requireNoDuplicates(config.input().duplicates());
         drift.checkCount(manifest.requireBalanced());
         manifest.groundTruth(HoldoutFiles.uploadGroundTruth(storage, versionDir, shards.exact()), config.validate());
@@ -220,7 +221,7 @@ public final class BuildJob {
     private ShardTask shardTask(Path trainedPath, IndexShape shape, long acceptedRows) {
         return new ShardTask(new HadoopConf(hadoopConf), new ShardTask.Spec(versionDir.toString(),
                 trainedPath.toString(), config.index().shards(), config.build().batchRows(), taskThreads(), shape.metric(),
-                config.validate().k(), config.input().duplicates(), acceptedRows));
+                config.validate().k(), config.input().duplicates(), acceptedRows, config.build().simdLevel()));
     }
 
     /**

@@ -7,6 +7,7 @@ import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.FileDigest;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.faiss.FaissIndex;
+import io.vecforge.faiss.FaissReaders;
 import io.vecforge.validate.NprobeSweep;
 import io.vecforge.validate.ValidationReport;
 import java.time.Instant;
@@ -84,6 +85,8 @@ final class ManifestBuilder {
         manifest.training.quantizerFit = trained.fit().meanDistance();
         manifest.training.reusedFrom = trained.fit().reusedFrom();
         manifest.training.reuseDecision = trained.fit().decision();
+        manifest.faissMinReader = FaissReaders.minimumReader(trained.components(), manifest.faissVersion);
+        manifest.runtime.trainDispatch = trained.dispatch().toString();
         manifest.runtime.trainExecutor = trained.executor();
         manifest.runtime.trainGpus.addAll(trained.gpus());
         manifest.files.add(new Manifest.BundleFile("trained-index", BundleLayout.TRAINED_INDEX, trained.digest()));
@@ -99,11 +102,29 @@ final class ManifestBuilder {
     void shards(ShardStage.Result shards) {
         for (ShardTask.Report report : shards.reports()) {
             manifest.shards.add(shardEntry(report));
+            manifest.runtime.shardDispatch.put(String.valueOf(report.shard()), report.dispatch().toString());
             recordExecutorUse(report);
         }
         manifest.accounting.duplicatesDropped = shards.duplicates();
         manifest.accounting.indexedRows = manifest.shardRows();
         manifest.source.acceptedRows = manifest.accounting.indexedRows;
+    }
+
+    /**
+     * Every task computed with the same SIMD level and BLAS kernels, or the build fails: they decide
+     * rounding, so a bundle must not depend on which executor ran which task (docs/cluster.md#simd).
+     */
+    void requireOneDispatch(String simdLevel) {
+        java.util.Map<String, java.util.List<String>> tasksByDispatch = new java.util.TreeMap<>();
+        tasksByDispatch.computeIfAbsent(manifest.runtime.trainDispatch, d -> new java.util.ArrayList<>()).add("training");
+        manifest.runtime.shardDispatch.forEach((shard, dispatch) ->
+                tasksByDispatch.computeIfAbsent(dispatch, d -> new java.util.ArrayList<>()).add("shard " + shard));
+        if (tasksByDispatch.size() > 1) {
+            throw BuildFailedException.of(Failure.MIXED_DISPATCH, "tasks computed with different SIMD kernels ("
+                    + "Faiss level / OpenBLAS core): " + tasksByDispatch + "; build.simd-level=" + simdLevel
+                    + ". Pin build.simd-level to a level every executor has and OPENBLAS_CORETYPE"
+                    + " (spark.executorEnv.OPENBLAS_CORETYPE) to one kernel set (docs/cluster.md#simd)");
+        }
     }
 
     /** input = indexed + rejected + duplicates dropped, exactly, or the build fails. */

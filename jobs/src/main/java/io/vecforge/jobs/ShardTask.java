@@ -11,6 +11,7 @@ import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.FileDigest;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
+import io.vecforge.faiss.SimdDispatch;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.util.Iterator;
@@ -25,11 +26,11 @@ final class ShardTask implements Serializable {
 
     record Report(int shard, long rows, Long minId, Long maxId, long duplicates, List<Long> duplicateSamples,
             FileDigest digest, Neighbours exact, long millis, String executor, long peakRssBytes,
-            long nativeHeapBytes, long uploadMillis) implements Serializable {}
+            long nativeHeapBytes, long uploadMillis, SimdDispatch dispatch) implements Serializable {}
 
     /** Where the shards go, from which trained index, and how each task adds its rows. */
     record Spec(String versionDir, String trainedIndex, int shards, int batchRows, int threads, Metric metric, int k,
-            DuplicatePolicy duplicates, long acceptedRows) implements Serializable {}
+            DuplicatePolicy duplicates, long acceptedRows, String simdLevel) implements Serializable {}
 
     private final HadoopConf conf;
     private final Spec spec;
@@ -41,6 +42,7 @@ final class ShardTask implements Serializable {
 
     Report run(int shard, Iterator<Tuple2<RowKey, float[]>> rows, float[] queries) throws Exception {
         FaissIndex.setThreads(spec.threads(), 1);
+        SimdDispatch dispatch = SimdDispatch.pin(spec.simdLevel());
         long start = System.nanoTime();
         String versionDir = spec.versionDir();
         Metric metric = spec.metric();
@@ -74,7 +76,7 @@ final class ShardTask implements Serializable {
             return new Report(shard, result.rows(), result.minId(), result.maxId(), result.duplicates(),
                     result.duplicateSamples(), digest, result.exactNeighbours(), (System.nanoTime() - start) / 1_000_000,
                     SparkEnv.get() == null ? "?" : SparkEnv.get().executorId(), ProcessMemory.peakRssBytes(),
-                    nativeHeap, uploadMillis);
+                    nativeHeap, uploadMillis, dispatch);
         } finally {
             Files.deleteIfExists(trained);
             Files.deleteIfExists(local);

@@ -9,6 +9,7 @@ import io.vecforge.data.EmbeddingParquetReader;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.GpuLibrary;
 import io.vecforge.faiss.GpuUnavailableException;
+import io.vecforge.faiss.SimdDispatch;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.util.Arrays;
@@ -25,8 +26,12 @@ final class TrainTask implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(TrainTask.class);
 
+    /**
+     * {@code components}: the classes the trained index is made of (what decides which Faiss can read
+     * the bundle); {@code dispatch}: the SIMD level and BLAS kernels the task computed with.
+     */
     record Result(FileDigest digest, long millis, int threads, TrainingDevice device, String executor,
-            List<String> gpus, Fit fit) implements Serializable {}
+            List<String> gpus, Fit fit, String components, SimdDispatch dispatch) implements Serializable {}
 
     /**
      * How the quantizer fits this build's sample (mean distance to the nearest coarse centroid), and
@@ -40,7 +45,8 @@ final class TrainTask implements Serializable {
 
     /** What to train: the staged sample, the index's shape, where the trained index goes, on how many threads. */
     record Spec(String samplePath, long sampleRows, IndexShape shape, String target, int threads,
-            TrainerChoice trainer, String gpuResource, boolean localMode, Reuse reuse) implements Serializable {}
+            TrainerChoice trainer, String gpuResource, boolean localMode, Reuse reuse, String simdLevel)
+            implements Serializable {}
 
     private final HadoopConf conf;
     private final Spec spec;
@@ -65,6 +71,9 @@ final class TrainTask implements Serializable {
         LOG.info("training {} on {} rows x {} (executor {}, {}{})", shape.factory(), spec.sampleRows(),
                 shape.dimension(), executor, device.device(), device.note() == null ? "" : "; " + device.note());
         FaissIndex.setThreads(ompThreads, 1);
+        SimdDispatch dispatch = SimdDispatch.pin(spec.simdLevel());
+        LOG.info("training computes with Faiss SIMD {} and OpenBLAS {} kernels", dispatch.faissLevel(),
+                dispatch.blasCore());
         long start = System.nanoTime();
         Path targetPath = new Path(spec.target());
         BundleStorage storage = BundleStorage.forUri(targetPath.toUri(), conf.get());
@@ -80,9 +89,13 @@ final class TrainTask implements Serializable {
                     fit = new Fit(meanDistance(trained), null, decision, degradation);
                 }
             }
+            String components;
+            try (FaissIndex trained = FaissIndex.read(local)) {
+                components = trained.components();
+            }
             FileDigest digest = storage.upload(local, targetPath, attempts);
             return new Result(digest, (System.nanoTime() - start) / 1_000_000, ompThreads, device, executor, gpus,
-                    fit);
+                    fit, components, dispatch);
         } finally {
             Files.deleteIfExists(local);
         }

@@ -8,9 +8,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the repository's Python scripts with Debian's stock /usr/bin/python3 and python3-faiss. */
+/**
+ * Runs the repository's Python scripts with stock faiss-python: Debian's /usr/bin/python3 and
+ * python3-faiss (1.7.3) by default, or the newest faiss-cpu wheel (setup.sh's .venv-faiss).
+ */
 final class Python {
     static final String INTERPRETER = "/usr/bin/python3";
+    static final String WHEEL = Path.of("..", ".venv-faiss", "bin", "python").toAbsolutePath().normalize().toString();
+    /** Both stock readers: Debian's Faiss 1.7.3 and the newest faiss-cpu. */
+    static final List<String> STOCK_READERS = List.of(INTERPRETER, WHEEL);
 
     private Python() {}
 
@@ -24,7 +30,11 @@ final class Python {
 
     /** Runs the script and returns its standard output; fails with its error output if it exits non-zero. */
     static String run(String script, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(INTERPRETER, script(script).toString()));
+        return runWith(INTERPRETER, script, args);
+    }
+
+    static String runWith(String interpreter, String script, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(interpreter, script(script).toString()));
         command.addAll(List.of(args));
         Path stderr = Files.createTempFile("python-", ".err");
         Process process = new ProcessBuilder(command)

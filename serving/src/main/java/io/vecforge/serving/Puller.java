@@ -10,6 +10,7 @@ import io.vecforge.bundle.FileDigest;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.Fvecs;
 import io.vecforge.faiss.FaissIndex;
+import io.vecforge.faiss.FaissReaders;
 import io.vecforge.faiss.Metric;
 import java.io.IOException;
 import java.io.InputStream;
@@ -81,6 +82,13 @@ public final class Puller {
         if (!bundle.isComplete()) {
             throw new PullException(Failure.NOT_COMPLETE, "version " + version + " has no _SUCCESS vouching for"
                     + " its manifest.json");
+        }
+        String faiss = FaissIndex.faissVersion();
+        if (!FaissReaders.canRead(faiss, manifest.faissMinReader)) {
+            throw new PullException(Failure.FAISS_TOO_OLD, "version " + version + " needs Faiss "
+                    + manifest.faissMinReader + " or newer to read (built with " + manifest.faissVersion + " as "
+                    + manifest.vectors.factory + "); this puller has Faiss " + faiss + ". Upgrade the serving"
+                    + " nodes first, or keep serving the current version");
         }
         Path local = target.resolve("versions").resolve(version);
         Files.createDirectories(local);

@@ -18,7 +18,7 @@ import org.bytedeco.javacpp.tools.InfoMapper;
         target = "io.vecforge.faiss.NativeFaiss",
         value = @Platform(
                 value = "linux-x86_64",
-                compiler = "cpp11",
+                compiler = "cpp17",
                 include = "vecforge_faiss.h",
                 link = {"faiss", "openblas", "gomp"}))
 public class NativeFaissPresets implements InfoMapper {

@@ -15,13 +15,13 @@ work="${VECFORGE_BENCH_WORK:-/tmp/vecforge-bench-faiss}"
 wheel_python="$repo/.venv-faiss/bin/python"
 [[ -x "$wheel_python" ]] || { echo "bench-faiss: run scripts/setup.sh first (it installs .venv-faiss)" >&2; exit 2; }
 mkdir -p "$work"
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}" OPENBLAS_NUM_THREADS=1
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}"
 
 prefix="$work/faiss-prefix"
 "$repo/faiss/cppbuild.sh" "$prefix"
 driver="$work/faiss_driver"
 g++ -O2 -std=c++17 -fopenmp -I"$prefix/include" -o "$driver" "$repo/scripts/faiss-driver/faiss_driver.cpp" \
-  "$prefix/lib/libfaiss.a" -lopenblas
+  "$prefix/lib/libfaiss.a" /usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so.0 -Wl,-rpath,/usr/lib/x86_64-linux-gnu/openblas-openmp
 
 shape="$rows x $dim, $train_rows training rows"
 if [[ "$(cat "$work/shape" 2>/dev/null)" != "$shape" ]]; then
@@ -47,10 +47,13 @@ PY
 }
 run vecforge-cppbuild "$driver" --factory "$factory" --train "$work/train.fvecs" --base "$work/base.fvecs" \
   --index "$work/vecforge-cppbuild.index"
+# The wheel as a user runs it, and with OPENBLAS_NUM_THREADS=1 (its bundled OpenBLAS is an OpenMP build too).
 run wheel "$wheel_python" "$repo/scripts/faiss_bench.py" build --work "$work" --factory "$factory" \
   --index "$work/wheel.index"
+run wheel-blas1 env OPENBLAS_NUM_THREADS=1 "$wheel_python" "$repo/scripts/faiss_bench.py" build --work "$work" \
+  --factory "$factory" --index "$work/wheel-blas1.index"
 if [[ "${VECFORGE_BENCH_SKIP_DEBIAN:-0}" != 1 ]]; then
-  run debian-1.7.3 /usr/bin/python3 "$repo/scripts/faiss_bench.py" build --work "$work" --factory "$factory" \
+  run debian-1.7.3 env OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$repo/scripts/faiss_bench.py" build --work "$work" --factory "$factory" \
     --index "$work/debian-1.7.3.index"
 fi
 "$wheel_python" "$repo/scripts/faiss_bench.py" report --work "$work"

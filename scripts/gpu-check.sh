@@ -22,7 +22,8 @@ build() {
   "$repo/faiss/cppbuild.sh" "$faiss_prefix"
   "$repo/faiss/src/main/cuda/build-gpu-library.sh" "$out/libvecforge_gpu.so"
   g++ -O2 -std=c++17 -fopenmp -I"$repo/faiss/src/main/cpp" -I"$faiss_prefix/include" -o "$out/gpu_check" \
-    "$repo/scripts/gpu-check/gpu_check.cpp" "$faiss_prefix/lib/libfaiss.a" -lopenblas -ldl -Wl,-rpath,'$ORIGIN'
+    "$repo/scripts/gpu-check/gpu_check.cpp" "$faiss_prefix/lib/libfaiss.a" /usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so.0 -ldl \
+    -Wl,-rpath,'$ORIGIN'
   # The shared libraries the binary needs beyond glibc/libstdc++, beside it (ldd must find the system's).
   rm -f "$out"/lib{openblas,gfortran,gomp,quadmath}.so.*
   for lib in libopenblas.so.0 libgfortran.so.5 libgomp.so.1 libquadmath.so.0; do

@@ -6,7 +6,9 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # Faiss itself is built from its pinned source by faiss/cppbuild.sh (cmake, ninja); Debian's python3-faiss
 # (1.7.3) stays for the interop checks only.
-packages=(openjdk-17-jdk-headless maven g++ cmake ninja-build libopenblas-dev python3-faiss python3-numpy python3-venv)
+# libopenblas0-openmp: the OpenBLAS build that shares Faiss's OpenMP threads (faiss/pom.xml links it).
+packages=(openjdk-17-jdk-headless maven g++ cmake ninja-build libopenblas-dev libopenblas0-openmp python3-faiss
+          python3-numpy python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

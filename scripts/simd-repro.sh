@@ -15,7 +15,8 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}" OPENBLAS_NUM_THREADS=1
 "$repo/faiss/cppbuild.sh" "$work/faiss-prefix"
 driver="$work/faiss_driver"
 g++ -O2 -std=c++17 -fopenmp -I"$work/faiss-prefix/include" -o "$driver" \
-  "$repo/scripts/faiss-driver/faiss_driver.cpp" "$work/faiss-prefix/lib/libfaiss.a" -lopenblas
+  "$repo/scripts/faiss-driver/faiss_driver.cpp" "$work/faiss-prefix/lib/libfaiss.a" \
+  /usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so.0 -Wl,-rpath,/usr/lib/x86_64-linux-gnu/openblas-openmp
 if [[ "$(cat "$work/shape" 2>/dev/null)" != "$rows" ]]; then
   "$wheel_python" "$repo/scripts/faiss_bench.py" gen --out "$work" --rows "$rows" --dim 128 --train-rows 65536 --queries 10
   echo "$rows" > "$work/shape"

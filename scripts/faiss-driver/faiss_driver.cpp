@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -21,6 +22,7 @@
 
 extern "C" char* openblas_get_corename(void);
 extern "C" void openblas_set_num_threads(int);
+extern "C" int openblas_get_parallel(void);
 
 namespace {
 
@@ -72,7 +74,12 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        openblas_set_num_threads(1);  // as vecforge's tasks do: BLAS inside Faiss's OpenMP loops
+        // As vecforge's tasks do: the OpenMP OpenBLAS follows the OpenMP threads, a pthread one gets 1.
+        const char* blasThreads = std::getenv("VECFORGE_BLAS_THREADS");
+        int threads = omp_get_max_threads();
+        openblas_set_num_threads(blasThreads != nullptr ? std::atoi(blasThreads)
+                                 : openblas_get_parallel() == 2 ? threads : 1);
+        omp_set_num_threads(threads);
         int d = 0;
         long nt = 0, nb = 0;
         std::vector<float> train = readFvecs(trainPath, d, nt);
@@ -97,9 +104,10 @@ int main(int argc, char** argv) {
             addSeconds = seconds(start);
         }
         if (!indexOut.empty()) faiss::write_index(index.get(), indexOut.c_str());
-        std::printf("{\"library\": \"faiss %s (vecforge's cppbuild)\", \"simd\": \"%s\", \"blas\": \"%s\", "
+        std::printf("{\"library\": \"faiss %s (vecforge's cppbuild)\", \"simd\": \"%s\", \"blas\": \"%s %s\", "
                     "\"threads\": %d, \"train_rows\": %ld, \"rows\": %ld, \"train_s\": %.3f, \"add_s\": %.3f}\n",
                     VERSION_STRING, faiss::SIMDConfig::get_level_name().c_str(), openblas_get_corename(),
+                    openblas_get_parallel() == 2 ? "OpenMP" : "pthreads",
                     omp_get_max_threads(), nt, nb, trainSeconds, addSeconds);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "faiss_driver: %s\n", e.what());

@@ -37,6 +37,7 @@
 
 extern "C" void openblas_set_num_threads(int num_threads);
 extern "C" char* openblas_get_corename(void);
+extern "C" int openblas_get_parallel(void);
 
 namespace vecforge {
 
@@ -260,13 +261,17 @@ public:
         return bytes;
     }
 
-    /** OpenMP threads apply to the calling thread (a Spark task's thread); OpenBLAS's
-     *  pthread pool is process-wide. One BLAS thread keeps BLAS calls made inside Faiss's
-     *  OpenMP loops from oversubscribing the task's cores. */
+    /** OpenMP threads apply to the calling thread (a Spark task's thread). The OpenMP build of
+     *  OpenBLAS (the one vecforge links) follows them: a BLAS call outside Faiss's parallel loops
+     *  (k-means and coarse assignment, the big sgemms) uses every task thread, one inside them runs
+     *  on its own thread, so nothing oversubscribes. A pthread OpenBLAS has one process-wide pool
+     *  that knows nothing of OpenMP: it gets blasThreads (1 keeps the loops from oversubscribing). */
     static void setThreads(int ompThreads, int blasThreads) {
+        openblas_set_num_threads(blasOpenMp() ? ompThreads : blasThreads);
         omp_set_num_threads(ompThreads);
-        openblas_set_num_threads(blasThreads);
     }
+    /** Whether the OpenBLAS loaded is its OpenMP build (openblas_get_parallel() == 2). */
+    static bool blasOpenMp() { return openblas_get_parallel() == 2; }
     static int ompMaxThreads() { return omp_get_max_threads(); }
     /** Bytes the C heap holds for the process right now (glibc mallinfo2: arenas + mmapped
      *  blocks): Faiss's memory, without the JVM's own heap. */
@@ -300,6 +305,7 @@ public:
     }
     /** The OpenBLAS kernel set chosen for this CPU (Haswell, SkylakeX, Zen, ...); it decides sgemm's rounding. */
     static const char* blasCore() { return openblas_get_corename(); }
+
     static const char* faissVersion() {
         static const std::string version = std::to_string(FAISS_VERSION_MAJOR) + "." +
             std::to_string(FAISS_VERSION_MINOR) + "." + std::to_string(FAISS_VERSION_PATCH);

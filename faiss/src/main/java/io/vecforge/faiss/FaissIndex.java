@@ -226,8 +226,10 @@ public final class FaissIndex implements AutoCloseable {
     }
 
     /**
-     * Sets the OpenMP threads of the calling thread (Faiss's parallel loops) and the process-wide
-     * OpenBLAS threads. Call it at the start of every task, on the task's thread.
+     * Sets the OpenMP threads of the calling thread (Faiss's parallel loops). The OpenMP build of
+     * OpenBLAS that vecforge links follows them (big sgemms use every task thread, BLAS inside Faiss's
+     * loops one); {@code blasThreads} is the process-wide pool of a pthread OpenBLAS, should another
+     * one be loaded. Call it at the start of every task, on the task's thread.
      */
     public static void setThreads(int openMpThreads, int blasThreads) {
         NativeIndex.setThreads(Math.max(1, openMpThreads), Math.max(1, blasThreads));

@@ -14,11 +14,16 @@ public record SimdDispatch(String faissLevel, String blasCore) implements java.i
         Loader.load(NativeFaiss.class);
     }
 
-    /** {@code faiss.simd-level=auto}: leave Faiss's own choice. */
+    /** {@code build.simd-level=auto}: leave Faiss's own choice. */
     public static final String AUTO = "auto";
 
     public static SimdDispatch current() {
         return new SimdDispatch(NativeIndex.simdLevel().getString(), NativeIndex.blasCore().getString().trim());
+    }
+
+    /** "OpenMP" when the OpenBLAS loaded is its OpenMP build (the one vecforge links), else "pthreads". */
+    public static String blasThreading() {
+        return NativeIndex.blasOpenMp() ? "OpenMP" : "pthreads";
     }
 
     /** Whether this CPU and this Faiss build can run {@code level} (NONE, AVX2, AVX512, AVX512_SPR). */
@@ -37,7 +42,7 @@ public record SimdDispatch(String faissLevel, String blasCore) implements java.i
         }
         String name = normalise(level);
         if (!NativeIndex.simdLevelAvailable(name)) {
-            throw new IllegalArgumentException("faiss.simd-level=" + level + " is not available on this executor (Faiss "
+            throw new IllegalArgumentException("build.simd-level=" + level + " is not available on this executor (Faiss "
                     + "detected " + NativeIndex.simdLevel().getString() + "); pin a level every executor has");
         }
         NativeIndex.setSimdLevel(name);

@@ -166,6 +166,8 @@ class FaissIndexTest {
     @Test
     void reportsVersionAndThreads() {
         assertEquals("1.15.0", FaissIndex.faissVersion());
+        // faiss/pom.xml links the OpenMP build of OpenBLAS by rpath, whatever libopenblas.so.0 points at.
+        assertEquals("OpenMP", SimdDispatch.blasThreading());
         FaissIndex.setThreads(1, 1);
         assertEquals(1, FaissIndex.openMpMaxThreads());
         FaissIndex.setThreads(2, 1);

@@ -72,8 +72,8 @@ final class TrainTask implements Serializable {
                 shape.dimension(), executor, device.device(), device.note() == null ? "" : "; " + device.note());
         FaissIndex.setThreads(ompThreads, 1);
         SimdDispatch dispatch = SimdDispatch.pin(spec.simdLevel());
-        LOG.info("training computes with Faiss SIMD {} and OpenBLAS {} kernels", dispatch.faissLevel(),
-                dispatch.blasCore());
+        LOG.info("training computes with Faiss SIMD {} and OpenBLAS {} kernels ({} threading)", dispatch.faissLevel(),
+                dispatch.blasCore(), SimdDispatch.blasThreading());
         long start = System.nanoTime();
         Path targetPath = new Path(spec.target());
         BundleStorage storage = BundleStorage.forUri(targetPath.toUri(), conf.get());

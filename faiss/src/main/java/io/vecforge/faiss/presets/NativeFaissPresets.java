@@ -10,8 +10,9 @@ import org.bytedeco.javacpp.tools.InfoMapper;
  * JavaCPP preset for vecforge's Faiss facade (src/main/cpp/vecforge_faiss.h).
  *
  * <p>At build time JavaCPP's Parser turns the facade into {@code io.vecforge.faiss.NativeFaiss},
- * and its Builder compiles the JNI library against Debian's static {@code libfaiss.a}; only
- * OpenBLAS and libgomp stay dynamic. The library is packed in the jar and loaded by
+ * and its Builder compiles the JNI library against the static {@code libfaiss.a} that
+ * faiss/cppbuild.sh builds from Faiss's pinned source; only OpenBLAS (its OpenMP build) and libgomp
+ * stay dynamic. The library is packed in the jar and loaded by
  * {@link org.bytedeco.javacpp.Loader}.
  */
 @Properties(
@@ -20,7 +21,9 @@ import org.bytedeco.javacpp.tools.InfoMapper;
                 value = "linux-x86_64",
                 compiler = "cpp17",
                 include = "vecforge_faiss.h",
-                link = {"faiss", "openblas", "gomp"}))
+                // OpenBLAS is linked by path in faiss/pom.xml (its OpenMP build), not listed here:
+                // JavaCPP's Loader would load whichever libopenblas the system default is first.
+                link = {"faiss", "gomp"}))
 public class NativeFaissPresets implements InfoMapper {
     @Override
     public void map(InfoMap infoMap) {

@@ -1,0 +1,36 @@
+package io.vecforge.faiss;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class SimdDispatchTest {
+    @Test
+    void aPinnedLevelIsWhatFaissDispatchesToAndAutoLeavesItAlone() {
+        SimdDispatch detected = SimdDispatch.current();
+        assertFalse(detected.faissLevel().isBlank());
+        assertFalse(detected.blasCore().isBlank());
+        try {
+            assertTrue(SimdDispatch.available("NONE"), "every build has the scalar level");
+            assertEquals("NONE", SimdDispatch.pin("none").faissLevel());
+            assertEquals("NONE", SimdDispatch.pin("auto").faissLevel(), "auto leaves the level as it is");
+            assertEquals(detected.blasCore(), SimdDispatch.current().blasCore(), "OpenBLAS picks its own kernels");
+        } finally {
+            SimdDispatch.pin(detected.faissLevel());
+        }
+        assertEquals(detected, SimdDispatch.current());
+    }
+
+    @Test
+    void aLevelThisCpuCannotRunOrFaissDoesNotKnowIsRefusedBeforeAnyFaissWork() {
+        SimdDispatch before = SimdDispatch.current();
+        IllegalArgumentException arm = assertThrows(IllegalArgumentException.class, () -> SimdDispatch.pin("ARM_NEON"));
+        assertTrue(arm.getMessage().contains("build.simd-level=ARM_NEON is not available on this executor (Faiss detected "
+                + before.faissLevel() + ")"), arm.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> SimdDispatch.pin("AVX9000"));
+        assertEquals(before, SimdDispatch.current(), "a refused pin changes nothing");
+    }
+}

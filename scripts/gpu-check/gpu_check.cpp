@@ -1,5 +1,5 @@
 // gpu_check: checks vecforge's GPU k-means assignment on a machine with an NVIDIA GPU, without Java.
-// Linked against Debian's static libfaiss.a and vecforge's own assignment index
+// Linked against the static libfaiss.a of Faiss 1.15.0 (faiss/cppbuild.sh) and vecforge's own assignment index
 // (faiss/src/main/cpp/vecforge_assign.h), the same code the JNI library runs.
 //
 //   gpu_check <libvecforge_gpu.so> [--rows N] [--wiki]

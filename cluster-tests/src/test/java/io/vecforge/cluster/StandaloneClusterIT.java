@@ -265,6 +265,39 @@ class StandaloneClusterIT {
                 "shard tasks also run on the worker without a GPU: " + shardWorkers);
     }
 
+    @Test
+    @Order(6)
+    void executorsOnDifferentSimdLevelsAreRefusedUnlessTheLevelIsPinned() throws Exception {
+        // Worker 2 stands for an older CPU: its executors' Faiss dispatches to the scalar level.
+        spark.killWorker(2);
+        spark.awaitWorkerGone(2);
+        spark.startWorker(2, Map.of(), Map.of("FAISS_SIMD_LEVEL", "NONE"));
+        List<String> bothExecutors = List.of("--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
+                "--conf", "spark.scheduler.maxRegisteredResourcesWaitingTime=120s");
+        String before = latest();
+
+        Submission mixed = submit("mixed-simd", 3, bothExecutors);
+        assertEquals(30, mixed.await(BUILD_TIMEOUT), mixed.output());
+        assertTrue(mixed.output().contains("tasks computed with different SIMD kernels"), mixed.output());
+        assertTrue(mixed.output().contains("NONE / "), mixed.output());
+        assertEquals(before, latest(), "a refused build leaves LATEST alone");
+        String refused = newestVersion();
+        assertTrue(hdfs.fileSystem().exists(versionPath(refused, BundleLayout.FAILED)), "the version says why it failed");
+        assertFalse(hdfs.fileSystem().exists(versionPath(refused, BundleLayout.SUCCESS)));
+
+        Submission pinned = submit("pinned-simd", 3, bothExecutors, "--set", "build.simd-level=NONE");
+        assertEquals(0, pinned.await(BUILD_TIMEOUT), pinned.output());
+        Manifest manifest = manifest(latest());
+        assertTrue(manifest.runtime.trainDispatch.startsWith("NONE / "), manifest.runtime.trainDispatch);
+        assertEquals(SHARDS, manifest.runtime.shardDispatch.size());
+        manifest.runtime.shardDispatch.values().forEach(d -> assertTrue(d.startsWith("NONE / "), d));
+        assertEquals(2, new HashSet<>(manifest.runtime.executors.keySet()).size(), "shards ran on both workers: "
+                + manifest.runtime.executors.keySet());
+        System.out.printf("pinned to NONE on mixed workers: content hash %s the baseline's (auto, %s)%n",
+                manifest.contentHash.equals(baseline.contentHash) ? "equals" : "differs from",
+                baseline.runtime.trainDispatch);
+    }
+
     /** A test that fails half-way must not leave its build running into the next test. */
     @org.junit.jupiter.api.AfterEach
     void killLeftoverBuilds() throws InterruptedException {

@@ -246,6 +246,43 @@ class PullTest {
     }
 
     @Test
+    void aBundleThisPullersFaissCannotReadIsRefusedBeforeTheSwitch() throws Exception {
+        refused(Failure.FAISS_TOO_OLD, "needs Faiss 99.1 or newer to read", bundle -> {
+            bundle.manifest.faissMinReader = "99.1";
+            bundle.writeManifest();
+        });
+        refused(Failure.FAISS_TOO_OLD, "needs Faiss ../1 or newer", bundle -> { // no version: never readable
+            bundle.manifest.faissMinReader = "../1";
+            bundle.writeManifest();
+        });
+    }
+
+    @Test
+    void stockFaissPythonRefusesABundleItsFaissCannotReadAndReadsOneItCan() throws Exception {
+        TestBundle bundle = TestBundle.write(dir);
+        assertEquals("1.7.3", bundle.manifest.faissMinReader, "IVF,PQ files are readable by Faiss 1.7.3");
+        bundle.manifest.faissMinReader = "1.15.0"; // as a factory only Faiss 1.15 reads would record
+        bundle.writeManifest();
+        assertEquals(0, pull().code(), "this puller's Faiss is 1.15.0");
+        Path current = node().resolve("current");
+        Path repo = Path.of("..").toAbsolutePath().normalize();
+        for (String python : List.of("/usr/bin/python3", repo.resolve(".venv-faiss/bin/python").toString())) {
+            Process process = new ProcessBuilder(python, repo.resolve("scripts/vecforge_bundle.py").toString(),
+                    current.toString(), "--queries", current.resolve(BundleLayout.QUERIES).toString()).start();
+            String out = new String(process.getInputStream().readAllBytes());
+            String err = new String(process.getErrorStream().readAllBytes());
+            int code = process.waitFor();
+            if (python.startsWith("/usr/bin")) { // Debian's faiss 1.7.3
+                assertEquals(3, code, out + err);
+                assertTrue(err.contains("needs Faiss 1.15.0 or newer to read") && err.contains("faiss 1.7.3"), err);
+                assertEquals("", out, "nothing searched");
+            } else {
+                assertEquals(0, code, err);
+            }
+        }
+    }
+
+    @Test
     void anOversizedFileIsRefused() throws Exception {
         TestBundle.write(dir);
         Run run = pull("--max-file-bytes", "1000");

@@ -87,6 +87,8 @@ public final class TestBundle {
         try (FaissIndex index = FaissIndex.create(D, FACTORY, Metric.L2)) {
             index.train(vectors, ROWS);
             trained = index.serialize();
+            manifest.faissMinReader = io.vecforge.faiss.FaissReaders.minimumReader(index.components(),
+                    manifest.faissVersion);
         }
         manifest.training.sampleRows = ROWS;
         manifest.training.trainedIndexFile = BundleLayout.TRAINED_INDEX;

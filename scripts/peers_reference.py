@@ -367,7 +367,8 @@ def report(args):
               " (autofaiss-pyspark: the python driver; its Spark JVM is not reaped)" if spark else "", args.interval,
               "; autofaiss-pyspark: python driver + Spark JVM + python workers" if spark else ""))
     blas = os.environ.get("OPENBLAS_NUM_THREADS")
-    print("- OPENBLAS_NUM_THREADS: vecforge %s (scripts/vecforge sets 1 unless set), peers %s."
+    print("- BLAS threads: vecforge links the OpenMP build of OpenBLAS, which follows each task's OpenMP "
+          "threads (OPENBLAS_NUM_THREADS=%s only caps a pthread OpenBLAS); peers: OPENBLAS_NUM_THREADS %s."
           % (blas or "1", blas or "unset (library default)"))
     for r in runs:
         if r["exit"]:

@@ -29,7 +29,7 @@ has avx2 && levels+=(AVX2)
 has avx512f && has avx512bw && has avx512dq && has avx512vl && has avx512cd && levels+=(AVX512)
 # OpenBLAS kernel sets by generation; only those this CPU can execute.
 cores=("")
-has sse3 && cores+=(Prescott)
+has pni && cores+=(Prescott)  # SSE3 shows as "pni"
 has avx && cores+=(Sandybridge)
 has avx2 && cores+=(Haswell)
 has avx512f && cores+=(SkylakeX)
@@ -42,7 +42,7 @@ for level in "${levels[@]}"; do
     name="$level-${core:-default}"
     json="$(env FAISS_SIMD_LEVEL="$level" ${core:+OPENBLAS_CORETYPE=$core} "$driver" --factory "$factory" \
       --train "$work/train.fvecs" --base "$work/base.fvecs" --trained "$work/$name.trained" --index "$work/$name.index")"
-    read -r simd blas train add < <("$wheel_python" -c 'import json,sys; r=json.loads(sys.argv[1]); print(r["simd"], r["blas"], r["train_s"], r["add_s"])' "$json")
+    IFS='|' read -r simd blas train add < <("$wheel_python" -c 'import json,sys; r=json.loads(sys.argv[1]); print("|".join(str(r[k]) for k in ("simd", "blas", "train_s", "add_s")))' "$json")
     printf '| %s | %s | %s | %s | %s s | %s s |\n' "$simd" "$blas" "$(sha256sum "$work/$name.trained" | cut -c1-16)" \
       "$(sha256sum "$work/$name.index" | cut -c1-16)" "$train" "$add"
   done

@@ -28,6 +28,8 @@ build() {
   rm -f "$out"/lib{openblas,gfortran,gomp,quadmath}.so.*
   for lib in libopenblas.so.0 libgfortran.so.5 libgomp.so.1 libquadmath.so.0; do
     path="$(ldd "$out/gpu_check" | awk -v l="$lib" '$1 == l {print $3}')"
+    # OpenBLAS: its OpenMP build, as the JNI library links it, whatever the system default is.
+    [[ "$lib" == libopenblas.so.0 ]] && path=/usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so.0
     [[ -n "$path" ]] && cp -L "$path" "$out/$lib"
   done
   echo "gpu-check: $(du -sh "$out" | cut -f1) in $out"
@@ -46,7 +48,7 @@ fi
 if command -v nvidia-smi > /dev/null; then
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 fi
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}" OPENBLAS_NUM_THREADS=1
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}"
 if [[ "${1:-}" == "--stand-in" ]]; then
   exec "$out/gpu_check" "$@"
 fi

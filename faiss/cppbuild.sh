@@ -93,17 +93,20 @@ tar -xzf "$source_file" -C "$work"
 src="$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'faiss*' | head -1)"
 [[ -f "$src/CMakeLists.txt" ]] || fail "$archive holds no faiss source tree"
 staging="$prefix.staging.$$"
-rm -rf "$staging"
+rm -rf "$prefix".staging.*  # left by a build that died; we hold the lock, so none is running
 cmake -S "$src" -B "$work/build" -G Ninja "${cmake_flags[@]}" -DCMAKE_INSTALL_PREFIX="$staging" \
   > "$work/cmake.log" 2>&1 || { tail -40 "$work/cmake.log" >&2; fail "cmake configure failed"; }
 jobs="${VECFORGE_BUILD_JOBS:-$(nproc)}"
 # Progress every minute: the build is the longest step of a cold checkout.
 ( while sleep 60; do say "still compiling ($(( SECONDS - start )) s)"; done ) &
 ticker=$!
-trap 'kill $ticker 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $ticker 2>/dev/null || true; rm -rf "$work"' EXIT
 ninja -C "$work/build" -j "$jobs" faiss > "$work/ninja.log" 2>&1 ||
   { tail -60 "$work/ninja.log" >&2; fail "compiling Faiss failed (log above)"; }
-cmake --install "$work/build" --component Unspecified > /dev/null 2>&1 || cmake --install "$work/build" > /dev/null
+# Only the faiss target was built: install its component (headers, libfaiss.a, CMake config).
+cmake --install "$work/build" --component Unspecified > "$work/install.log" 2>&1 ||
+  cmake --install "$work/build" >> "$work/install.log" 2>&1 ||
+  { tail -20 "$work/install.log" >&2; fail "installing Faiss into $staging failed"; }
 kill $ticker 2>/dev/null || true
 [[ -f "$staging/lib/libfaiss.a" || -f "$staging/lib64/libfaiss.a" ]] || fail "the install put no libfaiss.a under $staging"
 [[ -d "$staging/lib" ]] || ln -s lib64 "$staging/lib"

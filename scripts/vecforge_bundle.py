@@ -11,6 +11,7 @@ same as searching one index holding every vector.
 """
 import json
 import os
+import re
 import sys
 
 import numpy as np
@@ -34,11 +35,22 @@ def read_i64vecs(path):
 
 
 def _version(text):
-    """(1, 15, 0) from "1.15.0"; None if it is no dotted number."""
+    """(1, 15, 0, 0) from "1.15.0"; None if it is no dotted number (a manifest's value is untrusted)."""
     parts = str(text).strip().split(".")
     if not all(p.isdigit() and len(p) <= 6 for p in parts) or len(parts) > 4:
         return None
     return tuple(int(p) for p in parts) + (0,) * (4 - len(parts))
+
+
+def _installed_version(text):
+    """The leading numbers of an installed faiss's version: "1.8.0.post1" -> (1, 8, 0, 0)."""
+    numbers = []
+    for part in str(text).strip().split(".")[:4]:
+        digits = re.match(r"\d*", part).group(0)
+        if not digits:
+            break
+        numbers.append(int(digits))
+    return tuple(numbers) + (0,) * (4 - len(numbers)) if numbers else None
 
 
 class FaissTooOld(RuntimeError):
@@ -52,7 +64,7 @@ def check_readable(manifest, faiss_version=None):
         return
     have = faiss_version or faiss.__version__
     need = _version(minimum)
-    if need is None or _version(have) is None or _version(have) < need:
+    if need is None or _installed_version(have) is None or _installed_version(have) < need:
         raise FaissTooOld("bundle %s needs Faiss %s or newer to read (built with faiss %s as %s); this "
                           "reader has faiss %s: upgrade faiss here first"
                           % (manifest.get("version"), minimum, manifest.get("faissVersion"),

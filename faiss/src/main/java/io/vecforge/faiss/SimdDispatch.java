@@ -14,8 +14,15 @@ public record SimdDispatch(String faissLevel, String blasCore) implements java.i
         Loader.load(NativeFaiss.class);
     }
 
-    /** {@code build.simd-level=auto}: leave Faiss's own choice. */
+    /** {@code build.simd-level=auto}: Faiss's own choice for this CPU. */
     public static final String AUTO = "auto";
+
+    /**
+     * The level Faiss chose when this process loaded it (from the CPU, or FAISS_SIMD_LEVEL), before
+     * any pin: what {@code auto} returns to, so a build's level never depends on an earlier build
+     * that ran in the same JVM.
+     */
+    private static final String DETECTED = NativeIndex.simdLevel().getString();
 
     public static SimdDispatch current() {
         return new SimdDispatch(NativeIndex.simdLevel().getString(), NativeIndex.blasCore().getString().trim());
@@ -32,18 +39,16 @@ public record SimdDispatch(String faissLevel, String blasCore) implements java.i
     }
 
     /**
-     * Pins Faiss's SIMD level for the whole process ({@code auto} leaves it). Throws
+     * Pins Faiss's SIMD level for the whole process ({@code auto}: the level Faiss detected). Throws
      * IllegalArgumentException naming the level and the CPU's when this machine cannot run it, so the
      * caller fails the task before any Faiss work.
      */
     public static SimdDispatch pin(String level) {
-        if (level == null || level.isBlank() || AUTO.equalsIgnoreCase(level.trim())) {
-            return current();
-        }
-        String name = normalise(level);
+        boolean auto = level == null || level.isBlank() || AUTO.equalsIgnoreCase(level.trim());
+        String name = auto ? DETECTED : normalise(level);
         if (!NativeIndex.simdLevelAvailable(name)) {
             throw new IllegalArgumentException("build.simd-level=" + level + " is not available on this executor (Faiss "
-                    + "detected " + NativeIndex.simdLevel().getString() + "); pin a level every executor has");
+                    + "detected " + DETECTED + "); pin a level every executor has");
         }
         NativeIndex.setSimdLevel(name);
         return current();

@@ -9,14 +9,16 @@ import org.junit.jupiter.api.Test;
 
 class SimdDispatchTest {
     @Test
-    void aPinnedLevelIsWhatFaissDispatchesToAndAutoLeavesItAlone() {
+    void aPinnedLevelIsWhatFaissDispatchesToAndAutoIsTheDetectedOne() {
         SimdDispatch detected = SimdDispatch.current();
         assertFalse(detected.faissLevel().isBlank());
         assertFalse(detected.blasCore().isBlank());
         try {
             assertTrue(SimdDispatch.available("NONE"), "every build has the scalar level");
             assertEquals("NONE", SimdDispatch.pin("none").faissLevel());
-            assertEquals("NONE", SimdDispatch.pin("auto").faissLevel(), "auto leaves the level as it is");
+            assertEquals(detected.faissLevel(), SimdDispatch.pin("auto").faissLevel(),
+                    "auto returns to the level Faiss detected, whatever an earlier build pinned");
+            assertEquals("NONE", SimdDispatch.pin("NONE").faissLevel());
             assertEquals(detected.blasCore(), SimdDispatch.current().blasCore(), "OpenBLAS picks its own kernels");
         } finally {
             SimdDispatch.pin(detected.faissLevel());

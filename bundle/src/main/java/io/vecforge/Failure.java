@@ -5,11 +5,19 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Every way `vecforge build`, `vecforge validate` and `vecforge-pull` can fail, with the exit code
- * each returns: the one exit-code type of the project. The usage help of each command is rendered
+ * Every way `vecforge` and `vecforge-pull` can fail, with the exit code each returns: the one
+ * exit-code type of the project ({@link ExitCodeMapper} maps exceptions to it). The usage help of each command is rendered
  * from it ({@link #usage}), so the help and the code cannot drift apart.
  */
 public enum Failure {
+    // every command (the usage help of `vecforge` lists them)
+    UNEXPECTED(Command.ANY, 1, "unexpected error (a bug, or I/O outside the cases below); the message names its type"),
+    USAGE(Command.ANY, 2, "usage error: a bad argument, option value, index or version name"),
+    REFUSED(Command.ANY, 4, "refused: the version is not complete, LATEST is locked, moved, or names no version of"
+            + " this index"),
+    STATE_UNKNOWN(Command.ANY, 5, "LATEST may or may not have moved (an error hit while it was written): check with"
+            + " `vecforge list`"),
+
     // vecforge build (docs/build.md)
     CONFIG(Command.BUILD, 2, "the config cannot work: unknown key, bad value, impossible factory string, or more"
             + " centroids than data"),
@@ -59,7 +67,7 @@ public enum Failure {
             + " the files; upgrade the serving nodes first");
 
     /** The command whose exit codes a failure belongs to. */
-    public enum Command { BUILD, VALIDATE, PULL }
+    public enum Command { ANY, BUILD, VALIDATE, PULL }
 
     private final Command command;
     private final int exitCode;
@@ -89,17 +97,19 @@ public enum Failure {
     }
 
     /**
-     * A command's exit-code list for picocli's usage help: the fixed lines ("0:valid", …) first,
-     * then one line per failure of the command.
+     * A command's exit-code list for picocli's usage help: 0 with {@code success}, the failures every
+     * command shares that this one can give ({@code shared}), then the command's own failures.
      */
-    public static Map<String, String> usage(Command command, String... fixedLines) {
+    public static Map<String, String> usage(Command command, String success, Failure... shared) {
         Map<String, String> lines = new LinkedHashMap<>();
-        for (String line : fixedLines) {
-            int colon = line.indexOf(':');
-            lines.put(line.substring(0, colon), line.substring(colon + 1));
-        }
-        for (Failure failure : of(command)) {
+        lines.put("0", success);
+        for (Failure failure : shared) {
             lines.put(String.valueOf(failure.exitCode), failure.meaning);
+        }
+        if (command != Command.ANY) {
+            for (Failure failure : of(command)) {
+                lines.putIfAbsent(String.valueOf(failure.exitCode), failure.meaning);
+            }
         }
         return lines;
     }

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class BuildHeartbeat implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BuildHeartbeat.class);
-    public static final String FILE = "_building";
+    public static final String FILE = BundleLayout.HEARTBEAT;
     public static final Duration INTERVAL = Duration.ofSeconds(30);
     /** A heartbeat this old means its build is gone (ten missed beats). */
     public static final Duration STALE = INTERVAL.multipliedBy(10);

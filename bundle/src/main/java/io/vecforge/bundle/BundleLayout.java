@@ -1,5 +1,6 @@
 package io.vecforge.bundle;
 
+import io.vecforge.UsageException;
 import java.util.Locale;
 import org.apache.hadoop.fs.Path;
 
@@ -7,7 +8,12 @@ import org.apache.hadoop.fs.Path;
  * Where things live under a publish root:
  * <pre>
  * root/index/LATEST                     name of the published version
+ * root/index/HISTORY.jsonl              every move of LATEST, one JSON line each
+ * root/index/_publish.lock              held while LATEST moves (Hadoop commit)
+ * root/index/_pins/version              a pinned version: never garbage-collected
+ * root/index/_runs/run/VERSION          the version a scheduler's run built (build --run-id)
  * root/index/version/manifest.json
+ * root/index/version/report.html, report/…  the build report (for people)
  * root/index/version/shard-00000.faiss  one per shard
  * root/index/version/trained.faiss      the trained, empty index
  * root/index/version/holdout/…          validation queries and their exact neighbours
@@ -21,6 +27,13 @@ import org.apache.hadoop.fs.Path;
  */
 public final class BundleLayout {
     public static final String LATEST = "LATEST";
+    public static final String HISTORY = "HISTORY.jsonl";
+    public static final String PUBLISH_LOCK = "_publish.lock";
+    public static final String PINS = "_pins";
+    public static final String RUNS = "_runs";
+    public static final String RUN_VERSION = "VERSION";
+    public static final String MANIFEST = "manifest.json";
+    public static final String HEARTBEAT = "_building";
     public static final String SUCCESS = "_SUCCESS";
     public static final String TRAINED_INDEX = "trained.faiss";
     public static final String QUERIES = "holdout/queries.fvecs";
@@ -36,7 +49,7 @@ public final class BundleLayout {
 
     public BundleLayout(Path root, String indexName) {
         if (!indexName.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-            throw new IllegalArgumentException("index name '" + indexName
+            throw new UsageException("index name '" + indexName
                     + "' must be letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
         this.indexDir = new Path(root, indexName);
@@ -48,6 +61,30 @@ public final class BundleLayout {
 
     public Path latest() {
         return new Path(indexDir, LATEST);
+    }
+
+    public Path history() {
+        return new Path(indexDir, HISTORY);
+    }
+
+    public Path publishLock() {
+        return new Path(indexDir, PUBLISH_LOCK);
+    }
+
+    public Path pin(String version) {
+        return new Path(pinsDir(), VersionName.check(version));
+    }
+
+    public Path pinsDir() {
+        return new Path(indexDir, PINS);
+    }
+
+    public Path runsDir() {
+        return new Path(indexDir, RUNS);
+    }
+
+    public Path manifest(String version) {
+        return new Path(versionDir(version), MANIFEST);
     }
 
     /** The directory of a version; throws if the name is not a {@link VersionName} (never leaves the index). */

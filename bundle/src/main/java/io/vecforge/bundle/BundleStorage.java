@@ -17,16 +17,23 @@ import org.apache.hadoop.fs.Path;
  * <ul>
  * <li><b>atomic replace</b>: {@link #write} and {@link #upload} make the whole new content appear
  *     at once under the target name, or nothing (readers never see a partial file);
- * <li><b>exclusive create</b>: {@link #createExclusive} succeeds for exactly one of several
- *     concurrent callers (the publish lock);
  * <li><b>listing</b> and reads that see every completed write (read-after-write consistency).
  * </ul>
+ * Moves of LATEST are not plain I/O: each storage brings the {@link CommitOperations} that makes
+ * them atomic on it ({@link #commitOperations}).
  */
 public interface BundleStorage {
-    /** The storage for a URI's file system (file://, hdfs://, …): {@link HadoopBundleStorage}. */
+    /**
+     * The storage for a URI: {@link HadoopBundleStorage} for the file systems whose rename and
+     * exclusive create are atomic (file://, hdfs://, viewfs://). Any other scheme (s3a://, gs://, …)
+     * is refused until a {@link CommitOperations} for it exists.
+     */
     static BundleStorage forUri(URI uri, Configuration conf) throws IOException {
         return HadoopBundleStorage.forUri(uri, conf);
     }
+
+    /** How LATEST of an index on this storage is moved atomically. */
+    CommitOperations commitOperations(BundleLayout layout);
 
     /** Whether a file name is one of the temporary names writes go through. */
     static boolean isTemporary(String name) {
@@ -47,9 +54,6 @@ public interface BundleStorage {
 
     /** As {@link #upload(java.nio.file.Path, Path)}, staging the copy in scratchDir (same file system). */
     FileDigest upload(java.nio.file.Path local, Path target, Path scratchDir) throws IOException;
-
-    /** Exclusive create: false, writing nothing, if the file already exists. */
-    boolean createExclusive(Path path, byte[] content) throws IOException;
 
     /** Opens a file for reading from {@code offset}. */
     InputStream open(Path path, long offset) throws IOException;
@@ -91,10 +95,5 @@ public interface BundleStorage {
         } catch (FileNotFoundException e) {
             return Optional.empty();
         }
-    }
-
-    /** Points a pointer file at a version: an atomic replace. */
-    default void movePointer(Path pointer, String version) throws IOException {
-        write(pointer, (version + "\n").getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -1,7 +1,8 @@
 package io.vecforge.bundle;
 
+import io.vecforge.RefusedException;
 /** LATEST was not moved: the version is exactly as it was (staged, if it was complete). */
-public class CommitFailedException extends IllegalStateException {
+public class CommitFailedException extends RefusedException {
     private static final long serialVersionUID = 1L;
 
     public CommitFailedException(String message) {

@@ -26,7 +26,7 @@ import org.apache.hadoop.fs.Path;
  * OVERWRITE rename on HDFS), so readers never see a partial file.
  */
 public final class HadoopBundleStorage implements BundleStorage {
-    private static final String TEMPORARY_MARK = ".tmp-";
+    static final String TEMPORARY_MARK = ".tmp-";
 
     private final FileSystem fs;
     private final Configuration conf;
@@ -37,8 +37,37 @@ public final class HadoopBundleStorage implements BundleStorage {
         this.conf = conf;
     }
 
+    /** The schemes whose rename and exclusive create are atomic: what {@link HadoopCommitOperations} needs. */
+    private static final java.util.Set<String> ATOMIC_SCHEMES = java.util.Set.of("file", "hdfs", "viewfs");
+
     static HadoopBundleStorage forUri(URI uri, Configuration conf) throws IOException {
+        String scheme = uri.getScheme() != null ? uri.getScheme() : FileSystem.getDefaultUri(conf).getScheme();
+        if (scheme == null || !ATOMIC_SCHEMES.contains(scheme)) {
+            throw new UnsupportedStorageException(uri + ": bundles cannot be published or read on " + scheme
+                    + "://, whose rename and exclusive create are not atomic (a commit could be raced or half-seen);"
+                    + " use hdfs:// or a local path (supported: " + new java.util.TreeSet<>(ATOMIC_SCHEMES) + ")");
+        }
         return new HadoopBundleStorage(FileSystem.get(uri, conf), conf);
+    }
+
+    @Override
+    public CommitOperations commitOperations(BundleLayout layout) {
+        return new HadoopCommitOperations(this, layout);
+    }
+
+    /** Renames source to a name nothing else uses; false if source is gone. One of concurrent callers wins. */
+    boolean renameIfPresent(Path source, Path target) throws IOException {
+        if (isLocal()) {
+            try {
+                Files.move(java.nio.file.Path.of(fs.makeQualified(source).toUri()),
+                        java.nio.file.Path.of(fs.makeQualified(target).toUri()),
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                return true;
+            } catch (java.nio.file.NoSuchFileException e) {
+                return false;
+            }
+        }
+        return fs.rename(source, target);
     }
 
     static boolean isTemporary(String name) {
@@ -147,9 +176,8 @@ public final class HadoopBundleStorage implements BundleStorage {
         fs.delete(path, true);
     }
 
-    /** O_EXCL on local disks, HDFS's create without overwrite. */
-    @Override
-    public boolean createExclusive(Path path, byte[] content) throws IOException {
+    /** Exclusive create (O_EXCL on local disks, HDFS's create without overwrite): false if the file exists. */
+    boolean createExclusive(Path path, byte[] content) throws IOException {
         if (isLocal()) {
             java.nio.file.Path local = java.nio.file.Path.of(fs.makeQualified(path).toUri());
             try {

@@ -1,5 +1,7 @@
 package io.vecforge.bundle;
 
+import io.vecforge.UsageException;
+import io.vecforge.RefusedException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,8 +25,6 @@ import org.slf4j.LoggerFactory;
 public final class IndexLifecycle {
     private static final Logger LOG = LoggerFactory.getLogger(IndexLifecycle.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    public static final String HISTORY = "HISTORY.jsonl";
-    public static final String PINS = "_pins";
 
     private final BundleStorage storage;
     private final BundleLayout layout;
@@ -51,12 +51,12 @@ public final class IndexLifecycle {
 
     /** Moves LATEST back to the version published before the current one, or to {@code target}. */
     public String rollback(String target) throws IOException {
-        String current = published().orElseThrow(() -> new IllegalStateException(
+        String current = published().orElseThrow(() -> new RefusedException(
                 "nothing is published in " + layout.indexDir()));
-        String to = target != null ? VersionName.check(target) : previous(current).orElseThrow(() -> new IllegalStateException(
+        String to = target != null ? VersionName.check(target) : previous(current).orElseThrow(() -> new RefusedException(
                 "no earlier complete version to roll back to from " + current + " (see HISTORY.jsonl)"));
         if (to.equals(current)) {
-            throw new IllegalArgumentException(to + " is already published");
+            throw new UsageException(to + " is already published");
         }
         publish(to, current, "rollback");
         return to;
@@ -76,7 +76,7 @@ public final class IndexLifecycle {
     }
 
     public List<HistoryEntry> history() throws IOException {
-        Path file = new Path(layout.indexDir(), HISTORY);
+        Path file = layout.history();
         List<HistoryEntry> entries = new ArrayList<>();
         if (!storage.exists(file)) {
             return entries;
@@ -91,18 +91,18 @@ public final class IndexLifecycle {
 
     public void pin(String version) throws IOException {
         if (!storage.exists(layout.versionDir(version))) {
-            throw new IllegalArgumentException("no version " + version + " in " + layout.indexDir());
+            throw new UsageException("no version " + version + " in " + layout.indexDir());
         }
-        storage.write(new Path(new Path(layout.indexDir(), PINS), version), new byte[0]);
+        storage.write(layout.pin(version), new byte[0]);
     }
 
     public void unpin(String version) throws IOException {
-        storage.delete(new Path(new Path(layout.indexDir(), PINS), VersionName.check(version)));
+        storage.delete(layout.pin(version));
     }
 
     public Set<String> pins() throws IOException {
         Set<String> pins = new HashSet<>();
-        for (StorageEntry pin : storage.list(new Path(layout.indexDir(), PINS))) {
+        for (StorageEntry pin : storage.list(layout.pinsDir())) {
             if (VersionName.isValid(pin.name())) {
                 pins.add(pin.name());
             }

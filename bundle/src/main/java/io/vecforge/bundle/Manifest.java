@@ -1,5 +1,6 @@
 package io.vecforge.bundle;
 
+import io.vecforge.UsageException;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -22,7 +23,7 @@ import java.util.Map;
     "search", "timingsMillis", "runtime", "contentHash"})
 public final class Manifest {
     public static final int FORMAT_VERSION = 1;
-    public static final String FILE_NAME = "manifest.json";
+    public static final String FILE_NAME = BundleLayout.MANIFEST;
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
@@ -291,11 +292,11 @@ public final class Manifest {
         try {
             Manifest manifest = JSON.readValue(json, Manifest.class);
             if (manifest == null) { // the JSON literal null
-                throw new IllegalArgumentException("manifest.json is not a valid manifest: it holds null");
+                throw new UsageException("manifest.json is not a valid manifest: it holds null");
             }
             return manifest;
         } catch (IOException e) {
-            throw new IllegalArgumentException("manifest.json is not a valid manifest: " + e.getMessage(), e);
+            throw (UsageException) new UsageException("manifest.json is not a valid manifest: " + e.getMessage()).initCause(e);
         }
     }
 }

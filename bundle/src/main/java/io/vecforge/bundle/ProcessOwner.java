@@ -15,9 +15,16 @@ import java.nio.charset.StandardCharsets;
 public record ProcessOwner(String user, String host, String pidNamespace, long pid, String writtenAt) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Microseconds of the last {@link #current()}: each call gets a later one, so no two owners' bytes are equal. */
+    private static final java.util.concurrent.atomic.AtomicLong LAST_MICROS = new java.util.concurrent.atomic.AtomicLong();
+
     public static ProcessOwner current() {
+        java.time.Instant now = java.time.Instant.now();
+        long micros = LAST_MICROS.updateAndGet(last -> Math.max(last + 1,
+                now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000));
+        java.time.Instant at = java.time.Instant.ofEpochSecond(micros / 1_000_000, (micros % 1_000_000) * 1_000);
         return new ProcessOwner(System.getProperty("user.name", "unknown"), localHost(), currentPidNamespace(),
-                ProcessHandle.current().pid(), java.time.Instant.now().toString());
+                ProcessHandle.current().pid(), at.toString());
     }
 
     /** The owner recorded in a file, or null when the file holds something else (an older format). */

@@ -4,52 +4,69 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The short exclusive lock every move of an index's LATEST happens under: an exclusively created
- * file naming its owner ({@link ProcessOwner}). A lock whose owner is dead on this host, or that
- * is older than {@link #STALE}, is broken.
+ * The short lock of {@link HadoopCommitOperations}: an exclusively created file naming its owner
+ * ({@link ProcessOwner}, with the time of acquisition). Only its holder deletes it, and only while
+ * it still holds the holder's bytes. A lock whose owner is dead on this host, or older than
+ * {@link #STALE}, is broken by compare on content: the breaker renames it aside (one rename wins)
+ * and deletes it only if it holds the bytes judged stale; otherwise it puts it back.
  */
 final class PublishLock implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PublishLock.class);
-    static final String FILE = "_publish.lock";
     /** The lock is held for a few small writes; one this old belongs to a publisher that died. */
     private static final Duration STALE = Duration.ofMinutes(2);
     private static final Duration WAIT = STALE.plusSeconds(30);
 
-    private final BundleStorage storage;
+    private final HadoopBundleStorage storage;
     private final Path lock;
+    private final byte[] owner;
 
-    private PublishLock(BundleStorage storage, Path lock) {
+    private PublishLock(HadoopBundleStorage storage, Path lock, byte[] owner) {
         this.storage = storage;
         this.lock = lock;
+        this.owner = owner;
     }
 
     /** Waits for the lock of an index, then deletes the temporaries a killed holder left. */
-    static PublishLock acquire(BundleStorage storage, Path indexDir) throws IOException {
-        Path lock = new Path(indexDir, FILE);
+    static PublishLock acquire(HadoopBundleStorage storage, BundleLayout layout) throws IOException {
+        Path lock = layout.publishLock();
         byte[] owner = ProcessOwner.current().toJson();
         Instant giveUp = Instant.now().plus(WAIT);
         while (!storage.createExclusive(lock, owner)) {
             breakIfStale(storage, lock);
             if (Instant.now().isAfter(giveUp)) {
-                throw new ConcurrentPublishException("LATEST of " + indexDir + " is locked by "
-                        + ProcessOwner.describe(storage.read(lock)));
+                throw new ConcurrentPublishException("LATEST of " + layout.indexDir() + " is locked by "
+                        + ProcessOwner.describe(readOrEmpty(storage, lock)));
             }
             sleep();
         }
-        PublishLock held = new PublishLock(storage, lock);
-        held.deleteLeftoverTemporaries(indexDir);
+        PublishLock held = new PublishLock(storage, lock, owner);
+        held.deleteLeftoverTemporaries(layout.indexDir());
         return held;
     }
 
-    /** Never throws: a lock left behind goes stale and is broken by the next publisher. */
+    /** Refuses to go on when the lock was broken (this holder stalled past {@link #STALE}). */
+    void requireHeld() throws IOException {
+        if (!Arrays.equals(readOrEmpty(storage, lock), owner)) {
+            throw new ConcurrentPublishException("the publish lock " + lock + " was broken while this publisher"
+                    + " held it (it stalled over " + STALE.toMinutes() + " minutes); LATEST was not moved");
+        }
+    }
+
+    /** Deletes the lock only if it is still this holder's; never throws (a lock left behind goes stale). */
     @Override
     public void close() {
         try {
+            byte[] content = readOrEmpty(storage, lock);
+            if (!Arrays.equals(content, owner)) {
+                LOG.warn("not releasing {}: it was broken and is now held by {}", lock, ProcessOwner.describe(content));
+                return;
+            }
             storage.delete(lock);
         } catch (IOException | RuntimeException e) {
             LOG.warn("could not release the publish lock {} (the next publisher breaks it after {} min): {}", lock,
@@ -57,19 +74,46 @@ final class PublishLock implements AutoCloseable {
         }
     }
 
-    private static void breakIfStale(BundleStorage storage, Path lock) throws IOException {
+    private static void breakIfStale(HadoopBundleStorage storage, Path lock) throws IOException {
+        byte[] judged;
+        long modified;
         try {
-            byte[] content = storage.read(lock);
-            ProcessOwner owner = ProcessOwner.parse(content);
-            boolean dead = owner != null && owner.isDeadOnThisHost();
-            if (dead || System.currentTimeMillis() - storage.modificationTime(lock) > STALE.toMillis()) {
-                LOG.warn("breaking the publish lock {} of a publisher that {} ({})", lock,
-                        dead ? "is no longer running" : "held it over " + STALE.toMinutes() + " minutes",
-                        ProcessOwner.describe(content));
-                storage.delete(lock);
-            }
+            judged = storage.read(lock);
+            modified = storage.modificationTime(lock);
         } catch (FileNotFoundException released) {
-            // released meanwhile: try again
+            return; // released meanwhile: try again
+        }
+        ProcessOwner holder = ProcessOwner.parse(judged);
+        boolean dead = holder != null && holder.isDeadOnThisHost();
+        if (!dead && System.currentTimeMillis() - modified <= STALE.toMillis()) {
+            return;
+        }
+        Path aside = new Path(lock.getParent(), "." + lock.getName() + ".broken" + HadoopBundleStorage.TEMPORARY_MARK
+                + java.util.UUID.randomUUID());
+        if (!storage.renameIfPresent(lock, aside)) {
+            return; // another breaker or the holder got there first
+        }
+        byte[] taken = storage.read(aside);
+        if (Arrays.equals(taken, judged)) {
+            LOG.warn("broke the publish lock {} of a publisher that {} ({})", lock,
+                    dead ? "is no longer running" : "held it over " + STALE.toMinutes() + " minutes",
+                    ProcessOwner.describe(judged));
+            storage.delete(aside);
+            return;
+        }
+        // a new holder took the lock between the judgement and the rename: give it back
+        if (!storage.createExclusive(lock, taken)) {
+            LOG.warn("the publish lock {} of {} was moved aside by mistake and another publisher took it meanwhile;"
+                    + " its holder will refuse to move LATEST", lock, ProcessOwner.describe(taken));
+        }
+        storage.delete(aside);
+    }
+
+    private static byte[] readOrEmpty(HadoopBundleStorage storage, Path lock) throws IOException {
+        try {
+            return storage.read(lock);
+        } catch (FileNotFoundException e) {
+            return new byte[0];
         }
     }
 

@@ -1,5 +1,7 @@
 package io.vecforge.bundle;
 
+import io.vecforge.UsageException;
+import io.vecforge.RefusedException;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -22,7 +24,7 @@ public final class VersionName {
     public static String check(String version) {
         Optional<String> problem = validate(version);
         if (problem.isPresent()) {
-            throw new IllegalArgumentException("'" + version + "' is not a version name: " + problem.get());
+            throw new UsageException("'" + version + "' is not a version name: " + problem.get());
         }
         return version;
     }
@@ -44,7 +46,7 @@ public final class VersionName {
         String version = pointerContent.trim();
         Optional<String> problem = validate(version);
         if (problem.isPresent()) {
-            throw new IllegalStateException(pointer + " names '" + version + "', which is not a version of this"
+            throw new RefusedException(pointer + " names '" + version + "', which is not a version of this"
                     + " index (" + problem.get() + "): refusing to follow it");
         }
         return version;

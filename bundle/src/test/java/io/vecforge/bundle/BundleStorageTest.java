@@ -81,12 +81,12 @@ class BundleStorageTest {
     }
 
     @Test
-    void movePointerReplacesTheOldVersion() throws IOException {
+    void writeReplacesAPointer() throws IOException {
         Path latest = new Path(root, "index/LATEST");
-        storage.movePointer(latest, "20260101T000000Z-aaaaaa");
+        storage.write(latest, "20260101T000000Z-aaaaaa\n".getBytes(StandardCharsets.UTF_8));
         assertEquals(Optional.of("20260101T000000Z-aaaaaa"), storage.readPointer(latest));
 
-        storage.movePointer(latest, "20260102T000000Z-bbbbbb");
+        storage.write(latest, "20260102T000000Z-bbbbbb\n".getBytes(StandardCharsets.UTF_8));
 
         assertEquals(Optional.of("20260102T000000Z-bbbbbb"), storage.readPointer(latest));
         assertEquals("20260102T000000Z-bbbbbb\n",
@@ -99,7 +99,7 @@ class BundleStorageTest {
         java.nio.file.Path local = Files.write(Files.createTempFile(dir, "local", ".bin"), randomBytes(100, 4));
         storage.upload(local, new Path(root, "v1/trained.faiss"));
         storage.write(new Path(root, "v1/manifest.json"), new byte[] {'{', '}'});
-        storage.movePointer(new Path(root, "LATEST"), "v1");
+        storage.write(new Path(root, "LATEST"), "v1\n".getBytes(StandardCharsets.UTF_8));
 
         try (Stream<java.nio.file.Path> all = Files.walk(dir)) {
             List<String> crcFiles = all.map(p -> p.getFileName().toString())

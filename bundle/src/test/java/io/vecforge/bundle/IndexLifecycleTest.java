@@ -80,7 +80,7 @@ class IndexLifecycleTest {
         assertEquals("20261101-a", lifecycle.published().orElseThrow());
 
         Files.createDirectories(root.resolve("idx").resolve("not-a-version"));
-        Files.writeString(root.resolve("idx").resolve(IndexLifecycle.HISTORY),
+        Files.writeString(root.resolve("idx").resolve(BundleLayout.HISTORY),
                 "{\"action\":\"build\",\"from\":\"../20261101-outside\",\"to\":\"20261101-a\"}\n",
                 java.nio.file.StandardOpenOption.APPEND);
         assertEquals(List.of("20261101-a"), lifecycle.list().stream().map(VersionInfo::version).toList());

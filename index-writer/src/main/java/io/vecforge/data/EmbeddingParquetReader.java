@@ -27,7 +27,7 @@ import org.apache.parquet.schema.MessageType;
  *
  * <p>Not thread-safe.
  */
-public final class EmbeddingParquetReader implements Closeable, io.vecforge.build.EmbeddingCursor {
+public final class EmbeddingParquetReader implements Closeable, io.vecforge.writer.shard.EmbeddingCursor {
     private final Configuration conf;
     private final List<Path> files;
     private final String idColumn;

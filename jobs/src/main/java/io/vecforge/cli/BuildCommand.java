@@ -1,7 +1,7 @@
 package io.vecforge.cli;
 
 import io.vecforge.Failure;
-import io.vecforge.jobs.BuildConfig;
+import io.vecforge.jobs.config.BuildConfig;
 import io.vecforge.jobs.BuildFailedException;
 import io.vecforge.jobs.BuildJob;
 import io.vecforge.jobs.BuildResult;

@@ -1,5 +1,7 @@
 package io.vecforge.cli;
 
+import io.vecforge.RefusedException;
+import io.vecforge.UsageException;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleReader;
 import io.vecforge.bundle.BundleStorage;
@@ -23,14 +25,14 @@ record BundleLocation(BundleReader bundle, String pointer) {
         if (storage.exists(new Path(qualified, Manifest.FILE_NAME))) {
             return new BundleLocation(new BundleReader(storage, qualified), null);
         }
-        Path runRecord = new Path(qualified, "VERSION");
+        Path runRecord = new Path(qualified, BundleLayout.RUN_VERSION);
         if (storage.exists(runRecord) && qualified.getParent() != null
-                && "_runs".equals(qualified.getParent().getName())) {
+                && BundleLayout.RUNS.equals(qualified.getParent().getName())) {
             return followed(storage, qualified.getParent().getParent(), runRecord,
                     new String(storage.read(runRecord), StandardCharsets.UTF_8));
         }
         Path latest = new Path(qualified, BundleLayout.LATEST);
-        String version = storage.readPointer(latest).orElseThrow(() -> new IllegalArgumentException(
+        String version = storage.readPointer(latest).orElseThrow(() -> new UsageException(
                 uri + " is neither a bundle version (no manifest.json) nor an index with a LATEST pointer"));
         return followed(storage, qualified, latest, version);
     }
@@ -40,7 +42,7 @@ record BundleLocation(BundleReader bundle, String pointer) {
         String version = VersionName.fromPointer(content, pointer);
         Path versionDir = new Path(indexDir, version);
         if (!storage.exists(versionDir)) {
-            throw new IllegalStateException(pointer + " names version " + version + ", which does not exist");
+            throw new RefusedException(pointer + " names version " + version + ", which does not exist");
         }
         return new BundleLocation(new BundleReader(storage, versionDir), pointer.toString());
     }
@@ -60,7 +62,7 @@ record BundleLocation(BundleReader bundle, String pointer) {
     /** Refuses a version whose _SUCCESS does not vouch for its manifest: it is never served. */
     BundleLocation requireComplete() throws IOException {
         if (!isComplete()) {
-            throw new IllegalStateException("version " + versionDir() + (pointer == null ? "" : " (named by " + pointer
+            throw new RefusedException("version " + versionDir() + (pointer == null ? "" : " (named by " + pointer
                     + ")") + " is not complete: no _SUCCESS vouching for its manifest.json; refusing to use it");
         }
         return this;

@@ -1,5 +1,6 @@
 package io.vecforge.cli;
 
+import io.vecforge.UsageException;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.IndexLifecycle;
@@ -21,7 +22,7 @@ final class IndexLocation {
         BundleStorage storage = BundleStorage.forUri(rootPath.toUri(), new Configuration());
         BundleLayout layout = new BundleLayout(storage.qualify(rootPath), index);
         if (!storage.exists(layout.indexDir())) {
-            throw new IllegalArgumentException("no index '" + index + "' under " + root);
+            throw new UsageException("no index '" + index + "' under " + root);
         }
         return new IndexLifecycle(storage, layout);
     }

@@ -1,5 +1,7 @@
 package io.vecforge.cli;
 
+import io.vecforge.UsageException;
+import io.vecforge.RefusedException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.vecforge.bundle.VersionName;
@@ -48,7 +50,7 @@ final class LifecycleCommands {
             String before = lifecycle.published().orElse(null);
             if (ifNewer && before != null && VersionName.logicalDate(before).isAfter(VersionName.logicalDate(version))) {
                 if (!lifecycle.isComplete(version)) {
-                    throw new IllegalStateException("version " + version + " is not complete");
+                    throw new RefusedException("version " + version + " is not complete");
                 }
                 out().printf("LATEST of %s stays on %s: its logical date is after %s's%n", location.index, before,
                         version);
@@ -85,11 +87,7 @@ final class LifecycleCommands {
             List<VersionInfo> versions = location.lifecycle().list();
             if (json) {
                 out().println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(
-                        versions.stream().map(v -> java.util.Map.of(
-                                "version", v.version(), "state", v.state().label(), "pinned", v.pinned(),
-                                "rows", String.valueOf(v.rows()), "bytes", String.valueOf(v.bytes()),
-                                "recall", String.valueOf(v.recall()), "createdAt", String.valueOf(v.createdAt())))
-                                .toList()));
+                        versions.stream().map(ListVersions::json).toList()));
                 return 0;
             }
             out().printf(Locale.ROOT, "%-36s %-10s %6s %14s %14s %7s  %s%n", "VERSION", "STATE", "PINNED", "ROWS",
@@ -102,6 +100,19 @@ final class LifecycleCommands {
                         v.createdAt() == null ? "-" : v.createdAt());
             }
             return 0;
+        }
+
+        /** Typed JSON: numbers as numbers, absent values as null. */
+        private static java.util.Map<String, Object> json(VersionInfo v) {
+            java.util.Map<String, Object> entry = new java.util.LinkedHashMap<>();
+            entry.put("version", v.version());
+            entry.put("state", v.state().label());
+            entry.put("pinned", v.pinned());
+            entry.put("rows", v.rows());
+            entry.put("bytes", v.bytes());
+            entry.put("recall", v.recall());
+            entry.put("createdAt", v.createdAt());
+            return entry;
         }
     }
 
@@ -155,7 +166,7 @@ final class LifecycleCommands {
         @Override
         public Integer call() throws Exception {
             if (keep < 1) {
-                throw new IllegalArgumentException("--keep must be at least 1");
+                throw new UsageException("--keep must be at least 1");
             }
             List<String> deleted = location.lifecycle().gc(keep,
                     Duration.ofMillis((long) (graceHours * 3_600_000)), Instant.now());

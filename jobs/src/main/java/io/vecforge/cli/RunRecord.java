@@ -2,7 +2,7 @@ package io.vecforge.cli;
 
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
-import io.vecforge.jobs.BuildConfig;
+import io.vecforge.jobs.config.BuildConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import org.apache.hadoop.conf.Configuration;
@@ -19,8 +19,8 @@ final class RunRecord {
     static void write(BuildConfig config, String runId, String version) throws IOException {
         Path root = new Path(config.index().outputRoot());
         BundleStorage storage = BundleStorage.forUri(root.toUri(), new Configuration());
-        Path indexDir = new BundleLayout(storage.qualify(root), config.index().name()).indexDir();
-        storage.write(new Path(new Path(new Path(indexDir, "_runs"), safe(runId)), "VERSION"),
+        BundleLayout layout = new BundleLayout(storage.qualify(root), config.index().name());
+        storage.write(new Path(new Path(layout.runsDir(), safe(runId)), BundleLayout.RUN_VERSION),
                 (version + "\n").getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -1,5 +1,6 @@
 package io.vecforge.cli;
 
+import io.vecforge.UsageException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vecforge.faiss.Neighbours;
 import io.vecforge.bundle.Manifest;
@@ -56,10 +57,10 @@ final class SearchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (k <= 0) {
-            throw new IllegalArgumentException("-k must be at least 1, got " + k);
+            throw new UsageException("-k must be at least 1, got " + k);
         }
         if (nprobe != null && nprobe <= 0) {
-            throw new IllegalArgumentException("--nprobe must be at least 1, got " + nprobe);
+            throw new UsageException("--nprobe must be at least 1, got " + nprobe);
         }
         BundleLocation location = BundleLocation.resolve(bundle).requireComplete();
         Manifest manifest = location.manifest();
@@ -108,12 +109,12 @@ final class SearchCommand implements Callable<Integer> {
             vectors = vectorOfId(manifest, query.id);
         }
         if (vectors.length == 0 || vectors.length % dimension != 0) {
-            throw new IllegalArgumentException("query has " + vectors.length + " components; the bundle's dimension is "
+            throw new UsageException("query has " + vectors.length + " components; the bundle's dimension is "
                     + dimension);
         }
         for (int i = 0; i < vectors.length; i++) {
             if (!Float.isFinite(vectors[i])) {
-                throw new IllegalArgumentException("query " + i / dimension + " component " + i % dimension + " is "
+                throw new UsageException("query " + i / dimension + " component " + i % dimension + " is "
                         + vectors[i] + ": queries must be finite");
             }
         }
@@ -122,7 +123,7 @@ final class SearchCommand implements Callable<Integer> {
 
     private static float[] vectorOfId(Manifest manifest, long id) throws Exception {
         if (manifest.ids.external) {
-            throw new IllegalArgumentException("this bundle maps external ids (" + manifest.ids.columns
+            throw new UsageException("this bundle maps external ids (" + manifest.ids.columns
                     + "); search it with --vector or --queries");
         }
         try (EmbeddingParquetReader reader = EmbeddingParquetReader.open(new Configuration(),
@@ -133,7 +134,7 @@ final class SearchCommand implements Callable<Integer> {
                 }
             }
         }
-        throw new IllegalArgumentException("id " + id + " is not in the source " + manifest.source.path);
+        throw new UsageException("id " + id + " is not in the source " + manifest.source.path);
     }
 
     private void print(Neighbours merged, int probes, Map<Long, String> external) throws Exception {

@@ -1,5 +1,6 @@
 package io.vecforge.cli;
 
+import io.vecforge.UsageException;
 import io.vecforge.validate.BundleValidator;
 import io.vecforge.validate.ValidationReport;
 import java.nio.file.Files;
@@ -29,10 +30,10 @@ final class ValidateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (minRecall != null && !(minRecall >= 0 && minRecall <= 1)) {
-            throw new IllegalArgumentException("--min-recall must be within [0, 1], got " + minRecall);
+            throw new UsageException("--min-recall must be within [0, 1], got " + minRecall);
         }
         if (nprobe != null && nprobe <= 0) {
-            throw new IllegalArgumentException("--nprobe must be at least 1, got " + nprobe);
+            throw new UsageException("--nprobe must be at least 1, got " + nprobe);
         }
         BundleLocation location = BundleLocation.resolve(bundle);
         java.nio.file.Path scratch = Files.createTempDirectory("vecforge-validate-");

@@ -2,7 +2,7 @@ package io.vecforge.cli;
 
 import io.vecforge.Failure;
 import io.vecforge.Versions;
-import io.vecforge.bundle.CommitStateUnknownException;
+import io.vecforge.ExitCodeMapper;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,12 +17,7 @@ import picocli.CommandLine.Command;
             GenDataCommand.class, LifecycleCommands.Publish.class, LifecycleCommands.ListVersions.class,
             LifecycleCommands.Rollback.class, LifecycleCommands.Pin.class, LifecycleCommands.Unpin.class,
             LifecycleCommands.Gc.class, CommandLine.HelpCommand.class},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:success", "1:unexpected error", "2:usage error (a bad argument or version name)",
-            "4:refused: the version is not complete, LATEST is locked, moved, or names no version of this index",
-            "5:LATEST may or may not have moved (an error hit while it was written): check with `vecforge list`",
-            "3, 20-29:build failures, see `vecforge build --help`",
-            "10-19:validation failures, see `vecforge validate --help`"})
+        exitCodeListHeading = "%nExit codes:%n")
 public final class VecforgeCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -37,21 +32,17 @@ public final class VecforgeCli implements Runnable {
 
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new VecforgeCli());
-        helpExitCodes(cli.getSubcommands().get("build"), Failure.usage(Failure.Command.BUILD, "0:published",
-                "1:unexpected error"));
-        helpExitCodes(cli.getSubcommands().get("validate"), Failure.usage(Failure.Command.VALIDATE, "0:valid",
-                "1:unexpected error", "2:usage error (a bad argument, or BUNDLE is not a bundle)",
-                "4:refused: LATEST or a run record names something that is not a version of its index"));
-        return cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-                    commandLine.getErr().println("vecforge " + commandLine.getCommandName() + ": " + e.getMessage());
-                    if (e instanceof IllegalArgumentException) {
-                        return 2;
-                    }
-                    if (e instanceof CommitStateUnknownException) {
-                        return 5;
-                    }
-                    return e instanceof IllegalStateException ? 4 : 1;
-                });
+        java.util.Map<String, String> top = Failure.usage(Failure.Command.ANY, "success", Failure.UNEXPECTED,
+                Failure.USAGE, Failure.REFUSED, Failure.STATE_UNKNOWN);
+        top.put("3, 20-30", "build failures, see `vecforge build --help`");
+        top.put("10-19", "validation failures, see `vecforge validate --help`");
+        cli.getSubcommands().values().forEach(sub -> helpExitCodes(sub, top));
+        helpExitCodes(cli, top);
+        helpExitCodes(cli.getSubcommands().get("build"), Failure.usage(Failure.Command.BUILD, "published",
+                Failure.UNEXPECTED));
+        helpExitCodes(cli.getSubcommands().get("validate"), Failure.usage(Failure.Command.VALIDATE, "valid",
+                Failure.UNEXPECTED, Failure.USAGE, Failure.REFUSED));
+        return cli.setExecutionExceptionHandler(new ExitCodeMapper("vecforge"));
     }
 
     private static void helpExitCodes(CommandLine command, java.util.Map<String, String> exitCodes) {

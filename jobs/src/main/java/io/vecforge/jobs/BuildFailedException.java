@@ -2,7 +2,7 @@ package io.vecforge.jobs;
 
 import io.vecforge.Failure;
 /** A build that stopped before publishing; says which stage, why, and what. LATEST is untouched. */
-public class BuildFailedException extends RuntimeException {
+public class BuildFailedException extends RuntimeException implements io.vecforge.KnownFailure {
     private static final long serialVersionUID = 1L;
 
     private final String stage;
@@ -23,6 +23,7 @@ public class BuildFailedException extends RuntimeException {
         return stage;
     }
 
+    @Override
     public Failure failure() {
         return failure;
     }
@@ -34,7 +35,7 @@ public class BuildFailedException extends RuntimeException {
     }
 
     /** What `_FAILED` records: stage, failure, exit code, message, time. */
-    java.util.Map<String, Object> record() {
+    public java.util.Map<String, Object> record() {
         java.util.Map<String, Object> record = new java.util.LinkedHashMap<>();
         record.put("stage", stage);
         record.put("failure", failure.name());
@@ -45,7 +46,7 @@ public class BuildFailedException extends RuntimeException {
     }
 
     /** The innermost cause's message: Spark wraps task failures several levels deep. */
-    static String rootCause(Throwable e) {
+    public static String rootCause(Throwable e) {
         Throwable cause = e;
         while (cause.getCause() != null && cause.getCause() != cause) {
             cause = cause.getCause();

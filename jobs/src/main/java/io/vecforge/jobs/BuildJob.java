@@ -1,9 +1,25 @@
 package io.vecforge.jobs;
+import io.vecforge.jobs.config.BuildConfig;
+import io.vecforge.jobs.input.IndexRows;
+import io.vecforge.jobs.input.InputReader;
+import io.vecforge.jobs.input.InputScan;
+import io.vecforge.jobs.input.InputTable;
+import io.vecforge.jobs.input.RowAccounting;
+import io.vecforge.jobs.input.RowCheck;
+import io.vecforge.jobs.publish.BuildCommit;
+import io.vecforge.jobs.publish.DriftGuard;
+import io.vecforge.jobs.sample.HoldoutFiles;
+import io.vecforge.jobs.sample.HoldoutQueries;
+import io.vecforge.jobs.shard.ShardStage;
+import io.vecforge.jobs.shard.ShardTask;
+import io.vecforge.jobs.train.TrainStage;
+import io.vecforge.jobs.train.TrainingScheduler;
+import io.vecforge.jobs.validate.ValidateStage;
 
 import io.vecforge.Failure;
 import io.vecforge.Versions;
-import io.vecforge.build.FactoryChooser;
-import io.vecforge.build.TrainingPlan;
+import io.vecforge.writer.train.FactoryChooser;
+import io.vecforge.writer.train.TrainingPlan;
 import io.vecforge.bundle.BuildHeartbeat;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
@@ -156,7 +172,7 @@ public final class BuildJob {
         clock.stop();
 
         clock.start("queries");
-        float[] queries = HoldoutSelection.queries(candidates, scan.queryBelow(), rows.rows(), acceptedRows, shape,
+        float[] queries = HoldoutQueries.queries(candidates, scan.queryBelow(), rows.rows(), acceptedRows, shape,
                 config.validate().queries(), config.train().seed());
         int queryCount = queries.length / shape.dimension();
         manifest.queries(HoldoutFiles.uploadQueries(storage, versionDir, queries, shape.dimension()), queryCount);

@@ -1,8 +1,13 @@
 package io.vecforge.jobs;
+import io.vecforge.jobs.config.BuildConfig;
+import io.vecforge.jobs.input.RowAccounting;
+import io.vecforge.jobs.shard.ShardStage;
+import io.vecforge.jobs.shard.ShardTask;
+import io.vecforge.jobs.train.TrainTask;
 
 import io.vecforge.Failure;
 import io.vecforge.Versions;
-import io.vecforge.build.FactoryChooser;
+import io.vecforge.writer.train.FactoryChooser;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.FileDigest;
 import io.vecforge.bundle.Manifest;
@@ -19,7 +24,7 @@ import java.util.Map;
  * Assembles a version's manifest from the results of the build's stages, in stage order. The
  * stages know nothing of the manifest; the driver hands each result here as it arrives.
  */
-final class ManifestBuilder {
+public final class ManifestBuilder {
     private final Manifest manifest = new Manifest();
 
     ManifestBuilder(BuildConfig config, String version) {

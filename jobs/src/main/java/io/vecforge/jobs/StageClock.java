@@ -6,7 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Times the build's stages and logs each start and end. */
-final class StageClock {
+public final class StageClock {
     private static final Logger LOG = LoggerFactory.getLogger(StageClock.class);
 
     private final Map<String, Long> timings = new LinkedHashMap<>();

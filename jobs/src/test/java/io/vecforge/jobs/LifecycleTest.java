@@ -1,4 +1,5 @@
 package io.vecforge.jobs;
+import io.vecforge.jobs.config.BuildConfig;
 
 import io.vecforge.Failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -52,7 +53,14 @@ class LifecycleTest extends SparkTestSupport {
         Cli publish = Cli.run("publish", root.toString(), "lc", second.manifest().version);
         assertEquals(0, publish.exitCode(), publish.err());
         assertEquals(second.manifest().version, latest(root));
-        assertTrue(Cli.run("list", "--json", root.toString(), "lc").out().contains("\"previous\""));
+        Cli listJson = Cli.run("list", "--json", root.toString(), "lc");
+        com.fasterxml.jackson.databind.JsonNode versions = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(listJson.out());
+        assertEquals("previous", versions.get(1).get("state").asText(), listJson.out());
+        assertTrue(versions.get(0).get("rows").isIntegralNumber(), "rows is a number: " + listJson.out());
+        assertTrue(versions.get(0).get("bytes").isIntegralNumber(), listJson.out());
+        assertTrue(versions.get(0).get("recall").isDouble(), listJson.out());
+        assertTrue(versions.get(0).get("pinned").isBoolean(), listJson.out());
 
         Cli rollback = Cli.run("rollback", root.toString(), "lc");
         assertEquals(0, rollback.exitCode(), rollback.err());

@@ -1,6 +1,8 @@
 package io.vecforge.serving;
 
+import io.vecforge.ExitCodeMapper;
 import io.vecforge.Failure;
+import io.vecforge.UsageException;
 import io.vecforge.Versions;
 import io.vecforge.bundle.BundleStorage;
 import java.nio.file.Path;
@@ -62,15 +64,9 @@ public final class PullCommand implements Callable<Integer> {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new PullCommand());
         cli.getCommandSpec().usageMessage().exitCodeList(Failure.usage(Failure.Command.PULL,
-                "0:current switched (or already on the version)",
-                "1:unexpected error", "2:usage error"));
-        return cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            commandLine.getErr().println("vecforge-pull: " + e.getMessage());
-            if (e instanceof PullException pull) {
-                return pull.failure().exitCode();
-            }
-            return e instanceof IllegalArgumentException ? 2 : 1;
-        });
+                "current switched (or already on the version)", Failure.UNEXPECTED, Failure.USAGE,
+                Failure.REFUSED));
+        return cli.setExecutionExceptionHandler(new ExitCodeMapper("vecforge-pull"));
     }
 
     @Override
@@ -82,10 +78,10 @@ public final class PullCommand implements Callable<Integer> {
             i = Integer.parseInt(parts[0]);
             n = Integer.parseInt(parts[1]);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("--node must be i/N, got '" + node + "'");
+            throw new UsageException("--node must be i/N, got '" + node + "'");
         }
         if (n < 1 || i < 0 || i >= n) {
-            throw new IllegalArgumentException("--node i/N needs 0 <= i < N, got '" + node + "'");
+            throw new UsageException("--node i/N needs 0 <= i < N, got '" + node + "'");
         }
         org.apache.hadoop.fs.Path index = new org.apache.hadoop.fs.Path(from);
         BundleStorage storage = BundleStorage.forUri(index.toUri(), new Configuration());

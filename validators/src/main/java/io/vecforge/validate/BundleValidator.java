@@ -6,7 +6,6 @@ import io.vecforge.bundle.BundleFileName;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleReader;
 import io.vecforge.bundle.BundleStorage;
-import io.vecforge.bundle.IndexLifecycle;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.ShardAssignment;
 import io.vecforge.bundle.Fvecs;
@@ -152,7 +151,7 @@ public final class BundleValidator {
                     + "'";
         } else if (parent != null && !parent.getName().equals(manifest.indexName)
                 && (storage.exists(new Path(parent, BundleLayout.LATEST))
-                        || storage.exists(new Path(parent, IndexLifecycle.HISTORY)))) {
+                        || storage.exists(new Path(parent, BundleLayout.HISTORY)))) {
             problem = "the manifest is of index '" + manifest.indexName + "' but lies in index '" + parent.getName()
                     + "'";
         }

@@ -1,10 +1,10 @@
 package io.vecforge.validate;
 
 import io.vecforge.Versions;
-import io.vecforge.build.ExactNeighbourSearch;
+import io.vecforge.writer.shard.ExactNeighbourSearch;
 import io.vecforge.faiss.Neighbours;
-import io.vecforge.build.ShardBuilder;
-import io.vecforge.build.ShardResult;
+import io.vecforge.writer.shard.ShardBuilder;
+import io.vecforge.writer.shard.ShardResult;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.FileDigest;
@@ -154,7 +154,7 @@ public final class TestBundle {
         manifest.timingsMillis.put("shards", 2L);
         writeManifest();
         storage.write(file(BundleLayout.SUCCESS), io.vecforge.bundle.Completion.marker(manifest.toJson()));
-        storage.movePointer(layout.latest(), manifest.version);
+        storage.write(layout.latest(), (manifest.version + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     public Path file(String name) {

@@ -1,0 +1,88 @@
+package io.vecforge.writer.train;
+import io.vecforge.writer.shard.EmbeddingCursor;
+import io.vecforge.writer.shard.InvalidRowException;
+
+import io.vecforge.faiss.FaissIndex;
+import io.vecforge.faiss.FaissOutput;
+import io.vecforge.faiss.Metric;
+import java.io.IOException;
+import org.bytedeco.javacpp.FloatPointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** What every trainer does around Faiss's train call: the sample into native memory (never the JVM heap), progress to the log. */
+public abstract class NativeTrainer implements Trainer {
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+
+    /** Runs Faiss's training of {@code index} on the loaded sample. */
+    abstract void train(FaissIndex index, FloatPointer vectors, long rows);
+
+    @Override
+    public final FaissIndex train(EmbeddingCursor sample, long rows, int dimension, String factory, Metric metric)
+            throws IOException {
+        FaissIndex index = FaissIndex.create(dimension, factory, metric);
+        try (FloatPointer vectors = new FloatPointer(rows * dimension)) {
+            long loaded = load(sample, vectors, rows, dimension, metric.normalizes());
+            vectors.position(0);
+            if (loaded != rows) {
+                throw new IllegalStateException("training sample holds " + loaded + " rows, expected " + rows);
+            }
+            LOG.info("training '{}' ({}) on {} x {} on the {} with {} OpenMP threads", factory, metric.configName(),
+                    rows, dimension, kind().toUpperCase(java.util.Locale.ROOT), FaissIndex.openMpMaxThreads());
+            long start = System.nanoTime();
+            index.setTrainingVerbose(true);
+            try (FaissOutput progress = FaissOutput.capture(new ProgressLog(LOG)::line)) {
+                train(index, vectors, rows);
+            }
+            LOG.info("training done in {} ms", (System.nanoTime() - start) / 1_000_000);
+            return index;
+        } catch (IOException | RuntimeException e) {
+            index.close();
+            throw e;
+        }
+    }
+
+    /** Faiss's progress lines, logged; its per-iteration lines at most every two seconds. */
+    private static final class ProgressLog {
+        private final Logger log;
+        private long lastIteration;
+
+        ProgressLog(Logger log) {
+            this.log = log;
+        }
+
+        void line(String line) {
+            if (line.startsWith("Iteration")) {
+                long now = System.nanoTime();
+                if (now - lastIteration < 2_000_000_000L) {
+                    return;
+                }
+                lastIteration = now;
+            }
+            log.info("faiss: {}", line);
+        }
+    }
+
+    private static long load(EmbeddingCursor sample, FloatPointer vectors, long rows, int dimension,
+            boolean normalize) throws IOException {
+        long loaded = 0;
+        float[] scratch = new float[dimension];
+        while (sample.next()) {
+            float[] vector = sample.vector();
+            if (vector.length != dimension) {
+                throw new InvalidRowException(sample.id(),
+                        "vector has " + vector.length + " components, expected " + dimension);
+            }
+            if (loaded == rows) {
+                return loaded + 1;
+            }
+            System.arraycopy(vector, 0, scratch, 0, dimension);
+            if (normalize && !Metric.normalize(scratch, 0, dimension)) {
+                throw new InvalidRowException(sample.id(), "zero vector cannot be normalised for cosine");
+            }
+            vectors.position(loaded * dimension).put(scratch, 0, dimension);
+            loaded++;
+        }
+        return loaded;
+    }
+}

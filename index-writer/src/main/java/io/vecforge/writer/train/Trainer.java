@@ -1,0 +1,23 @@
+package io.vecforge.writer.train;
+import io.vecforge.writer.shard.EmbeddingCursor;
+
+import io.vecforge.faiss.FaissIndex;
+import io.vecforge.faiss.Metric;
+import java.io.IOException;
+
+/**
+ * Trains an empty Faiss index on a training sample. The training task chooses one implementation
+ * once: {@link CpuTrainer}, or {@link GpuTrainer} when it has a usable GPU.
+ */
+public interface Trainer {
+    /** "cpu" or "gpu". */
+    String kind();
+
+    /**
+     * @param sample the training rows, in a deterministic order; closed by the caller
+     * @param rows how many rows the sample holds (the native buffer is sized from it)
+     * @return the trained, empty index; the caller owns it
+     */
+    FaissIndex train(EmbeddingCursor sample, long rows, int dimension, String factory, Metric metric)
+            throws IOException;
+}

@@ -1,0 +1,119 @@
+package io.vecforge.writer.shard;
+
+import io.vecforge.faiss.Neighbours;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.vecforge.faiss.Metric;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Random;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class ExactNeighbourSearchTest {
+    private static final int D = 8;
+    private static final int ROWS = 203;
+    private static final int QUERIES = 12;
+    private static final int K = 10;
+
+    @Test
+    void batchedL2SearchEqualsBruteForce() {
+        checkAgainstBruteForce(Metric.L2, 31);
+    }
+
+    @Test
+    void batchedInnerProductSearchEqualsBruteForce() {
+        checkAgainstBruteForce(Metric.INNER_PRODUCT, 32);
+    }
+
+    @Test
+    void oneBatchAndManyBatchesAgree() {
+        float[] vectors = gaussian(ROWS * D, 5);
+        float[] queries = gaussian(QUERIES * D, 6);
+        long[] ids = ids();
+
+        ExactNeighbourSearch whole = new ExactNeighbourSearch(queries, D, Metric.L2, K);
+        whole.addBatch(vectors, ids, ROWS);
+        ExactNeighbourSearch batched = search(vectors, ids, queries, Metric.L2, 7);
+
+        assertArrayEquals(whole.result().ids(), batched.result().ids());
+    }
+
+    @Test
+    void emptyBatchesChangeNothing() {
+        float[] queries = gaussian(QUERIES * D, 8);
+        ExactNeighbourSearch search = new ExactNeighbourSearch(queries, D, Metric.L2, K);
+        search.addBatch(new float[0], new long[0], 0);
+
+        long[] empty = new long[QUERIES * K];
+        Arrays.fill(empty, -1L);
+        assertArrayEquals(empty, search.result().ids());
+    }
+
+    private static void checkAgainstBruteForce(Metric metric, long seed) {
+        float[] vectors = gaussian(ROWS * D, seed);
+        float[] queries = gaussian(QUERIES * D, seed + 100);
+        long[] ids = ids();
+
+        // 203 rows in batches of 20: the last batch (3 rows) is smaller than k
+        Neighbours found = search(vectors, ids, queries, metric, 20).result();
+
+        assertEquals(QUERIES, found.queries());
+        assertEquals(K, found.k());
+        for (int q = 0; q < QUERIES; q++) {
+            double[] distances = new double[ROWS];
+            for (int i = 0; i < ROWS; i++) {
+                distances[i] = distance(metric, queries, q, vectors, i);
+            }
+            Comparator<Integer> closer = metric.smallerIsCloser()
+                    ? Comparator.comparingDouble(i -> distances[i])
+                    : Comparator.comparingDouble(i -> -distances[i]);
+            int[] expected = IntStream.range(0, ROWS).boxed().sorted(closer).limit(K).mapToInt(i -> i).toArray();
+            for (int r = 0; r < K; r++) {
+                assertEquals(ids[expected[r]], found.id(q, r), "query " + q + " rank " + r);
+                assertEquals(distances[expected[r]], found.distance(q, r), 1e-3, "query " + q + " rank " + r);
+            }
+        }
+    }
+
+    private static ExactNeighbourSearch search(float[] vectors, long[] ids, float[] queries, Metric metric,
+            int batch) {
+        ExactNeighbourSearch search = new ExactNeighbourSearch(queries, D, metric, K);
+        for (int start = 0; start < ROWS; start += batch) {
+            int rows = Math.min(batch, ROWS - start);
+            search.addBatch(Arrays.copyOfRange(vectors, start * D, (start + rows) * D),
+                    Arrays.copyOfRange(ids, start, start + rows), rows);
+        }
+        return search;
+    }
+
+    /** Squared L2 (as Faiss reports it) or inner product. */
+    private static double distance(Metric metric, float[] queries, int q, float[] vectors, int i) {
+        double sum = 0;
+        for (int j = 0; j < D; j++) {
+            double a = queries[q * D + j];
+            double b = vectors[i * D + j];
+            sum += metric == Metric.L2 ? (a - b) * (a - b) : a * b;
+        }
+        return sum;
+    }
+
+    /** Sparse, non-contiguous ids, so positions and ids cannot be confused. */
+    private static long[] ids() {
+        long[] ids = new long[ROWS];
+        for (int i = 0; i < ROWS; i++) {
+            ids[i] = 5_000_000_000L + 17L * i;
+        }
+        return ids;
+    }
+
+    private static float[] gaussian(int n, long seed) {
+        Random random = new Random(seed);
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = (float) random.nextGaussian();
+        }
+        return out;
+    }
+}

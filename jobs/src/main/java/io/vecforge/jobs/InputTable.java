@@ -1,9 +1,0 @@
-package io.vecforge.jobs;
-
-import java.util.List;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-
-/** The opened input: every original column, and which of them hold ids, vectors and the row order. */
-record InputTable(Dataset<Row> raw, List<String> idColumns, boolean externalIds, String vectorColumn,
-        String orderColumn) {}

@@ -1,0 +1,119 @@
+package io.vecforge.jobs.input;
+import io.vecforge.jobs.BuildFailedException;
+import io.vecforge.jobs.config.BuildConfig;
+
+import io.vecforge.Failure;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/** Opens the input dataset: present, ready, readable, one schema, the expected columns. */
+public final class InputReader {
+    private InputReader() {}
+
+    public static InputTable open(SparkSession spark, BuildConfig config, Configuration hadoopConf) {
+        Path path = new Path(config.input().path());
+        checkPresentAndReady(path, config.input().requireSuccess(), hadoopConf);
+        Dataset<Row> raw;
+        try {
+            // mergeSchema reads every file's footer: a corrupt file or a file of another schema fails here.
+            raw = spark.read().option("mergeSchema", "true").parquet(config.input().path());
+        } catch (Exception e) {
+            String cause = BuildFailedException.rootCause(e);
+            Optional<String> type = unreadableType(path, hadoopConf);
+            if (type.isPresent()) {
+                throw BuildFailedException.of(Failure.INPUT_SCHEMA, "input " + config.input().path() + ": "
+                        + type.get());
+            }
+            if (cause.contains("merge") || cause.contains("Merge")) {
+                throw BuildFailedException.of(Failure.INPUT_UNREADABLE,
+                        "the files of input " + config.input().path() + " disagree on schema: " + cause);
+            }
+            throw BuildFailedException.of(Failure.INPUT_UNREADABLE,
+                    "cannot read input " + config.input().path() + ": " + causes(e));
+        }
+        boolean external = InputSchema.check(raw.schema(), config.input().idColumns(), config.input().vectorColumn(),
+                config.input().orderColumn());
+        return new InputTable(raw, config.input().idColumns(), external, config.input().vectorColumn(), config.input().orderColumn());
+    }
+
+    /** Every distinct message down the cause chain: Spark names the file in an outer one. */
+    private static String causes(Throwable e) {
+        java.util.LinkedHashSet<String> messages = new java.util.LinkedHashSet<>();
+        for (Throwable t = e; t != null && messages.size() < 6; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getMessage() != null) {
+                messages.add(t.getMessage().lines().findFirst().orElse(""));
+            }
+        }
+        return String.join("; caused by: ", messages);
+    }
+
+    private static void checkPresentAndReady(Path path, boolean requireSuccess, Configuration conf) {
+        try {
+            FileSystem fs = path.getFileSystem(conf);
+            if (!fs.exists(path)) {
+                throw BuildFailedException.of(Failure.INPUT_MISSING, "input path " + path + " does not exist");
+            }
+            if (requireSuccess && fs.getFileStatus(path).isDirectory() && !fs.exists(new Path(path, "_SUCCESS"))) {
+                throw BuildFailedException.of(Failure.INPUT_NOT_READY, "input " + path
+                        + " has no _SUCCESS marker (input.require-success=true): the upstream job has not finished");
+            }
+            if (dataFiles(fs, path, 1).isEmpty()) {
+                throw BuildFailedException.of(Failure.INPUT_MISSING, "input " + path + " contains no Parquet"
+                        + " files (hidden files and directories such as _temporary/ of an unfinished job do not"
+                        + " count)");
+            }
+        } catch (FileNotFoundException e) {
+            throw BuildFailedException.of(Failure.INPUT_MISSING, "input path " + path + " does not exist");
+        } catch (IOException e) {
+            throw BuildFailedException.of(Failure.INPUT_UNREADABLE,
+                    "cannot list input " + path + ": " + e.getMessage());
+        }
+    }
+
+    private static Optional<String> unreadableType(Path path, Configuration conf) {
+        try {
+            FileSystem fs = path.getFileSystem(conf);
+            return ParquetTypeDiagnosis.unreadableType(fs, dataFiles(fs, path, 1000));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Up to {@code limit} files Spark reads: non-empty, and neither the file nor a directory on its
+     * way below the input is hidden ('_' or '.', as in _temporary/ of a job still writing).
+     */
+    private static List<Path> dataFiles(FileSystem fs, Path path, int limit) throws IOException {
+        Path root = fs.makeQualified(path);
+        int rootDepth = root.depth();
+        List<Path> found = new ArrayList<>();
+        RemoteIterator<LocatedFileStatus> files = fs.listFiles(root, true);
+        while (files.hasNext() && found.size() < limit) {
+            LocatedFileStatus file = files.next();
+            if (file.getLen() > 0 && !hidden(file.getPath(), rootDepth)) {
+                found.add(file.getPath());
+            }
+        }
+        return found;
+    }
+
+    private static boolean hidden(Path file, int rootDepth) {
+        for (Path p = file; p != null && p.depth() > rootDepth; p = p.getParent()) {
+            if (p.getName().startsWith("_") || p.getName().startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

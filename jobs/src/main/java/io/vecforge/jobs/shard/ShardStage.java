@@ -1,0 +1,121 @@
+package io.vecforge.jobs.shard;
+import io.vecforge.jobs.BuildFailedException;
+
+import io.vecforge.Failure;
+import io.vecforge.writer.shard.DuplicatePolicy;
+import io.vecforge.writer.shard.InvalidRowException;
+import io.vecforge.bundle.ShardAssignment;
+import io.vecforge.faiss.Neighbours;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.Partitioner;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import scala.Tuple2;
+
+/**
+ * The shards stage: rows are partitioned by {@link ShardAssignment} and sorted by (id, order),
+ * one {@link ShardTask} per shard streams its rows into a copy of the trained index, and the
+ * reports come back with the exact neighbours of the hold-out queries merged.
+ */
+public final class ShardStage {
+    /** The shard tasks' reports, in shard order, with their exact neighbours and duplicates summed. */
+    public record Result(List<ShardTask.Report> reports, Neighbours exact, long duplicates) {
+        /** Under input.duplicates=fail a repeated id fails the build, naming a few. */
+        public void requireNoDuplicates(DuplicatePolicy policy) {
+            if (duplicates == 0 || policy != DuplicatePolicy.FAIL) {
+                return;
+            }
+            List<Long> samples = reports.stream().flatMap(r -> r.duplicateSamples().stream()).limit(10).toList();
+            throw BuildFailedException.of(Failure.DUPLICATE_INPUT_IDS, String.format(Locale.ROOT,
+                    "%,d rows repeat an id already seen (input.duplicates=fail); e.g. ids %s. Set input.duplicates to"
+                            + " keep-first or keep-latest with input.order-column to keep one row per id",
+                    duplicates, samples));
+        }
+    }
+
+    private ShardStage() {}
+
+    public static Result run(SparkSession spark, Dataset<Row> rows, ShardTask task, int shards, float[] queries,
+            int queryCount, int k, boolean smallerIsCloser) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Broadcast<float[]> sharedQueries = jsc.broadcast(queries);
+        jsc.setJobDescription("vecforge: build " + shards + " shards");
+        JavaPairRDD<RowKey, float[]> byShard = rows.queryExecution().toRdd().toJavaRDD()
+                .mapToPair(ShardStage::toPair)
+                .repartitionAndSortWithinPartitions(new ShardPartitioner(shards), RowKey.ORDER);
+        List<ShardTask.Report> reports;
+        try {
+            reports = new ArrayList<>(byShard
+                    .mapPartitionsWithIndex((shard, part) -> List.of(task.run(shard, part, sharedQueries.value()))
+                            .iterator(), true)
+                    .collect());
+        } finally {
+            jsc.setJobDescription(null);
+        }
+        reports.sort(Comparator.comparingInt(ShardTask.Report::shard));
+        Neighbours exact = new Neighbours(queryCount, k, smallerIsCloser);
+        long duplicates = 0;
+        for (ShardTask.Report report : reports) {
+            exact.merge(report.exact());
+            duplicates += report.duplicates();
+        }
+        return new Result(reports, exact, duplicates);
+    }
+
+    /** (id, vector, order) of an accepted row; the checks repeat the row check's, as a safety net. */
+    private static Tuple2<RowKey, float[]> toPair(InternalRow row) {
+        if (row.isNullAt(0)) {
+            throw new IllegalArgumentException("a row has a null id");
+        }
+        long id = row.getLong(0);
+        if (row.isNullAt(1)) {
+            throw new InvalidRowException(id, "vector is null");
+        }
+        ArrayData vector = row.getArray(1);
+        for (int j = 0; j < vector.numElements(); j++) {
+            if (vector.isNullAt(j)) {
+                throw new InvalidRowException(id, "component " + j + " is null");
+            }
+        }
+        return new Tuple2<>(new RowKey(id, row.getLong(2)), vector.toFloatArray());
+    }
+
+    /** Sends each id to its shard as {@link ShardAssignment} defines it. */
+    static final class ShardPartitioner extends Partitioner {
+        private static final long serialVersionUID = 1L;
+        private final int shards;
+
+        ShardPartitioner(int shards) {
+            this.shards = shards;
+        }
+
+        @Override
+        public int numPartitions() {
+            return shards;
+        }
+
+        @Override
+        public int getPartition(Object key) {
+            return ShardAssignment.shardOf(((RowKey) key).id(), shards);
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof ShardPartitioner p && p.shards == shards;
+        }
+
+        @Override
+        public int hashCode() {
+            return shards;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.vecforge.jobs.shard;
+import io.vecforge.jobs.HadoopConf;
+
+import io.vecforge.writer.shard.DuplicatePolicy;
+import io.vecforge.writer.shard.ExactNeighbourSearch;
+import io.vecforge.faiss.Neighbours;
+import io.vecforge.writer.shard.ShardBuilder;
+import io.vecforge.writer.shard.ProcessMemory;
+import io.vecforge.writer.shard.ShardResult;
+import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.BundleStorage;
+import io.vecforge.bundle.FileDigest;
+import io.vecforge.faiss.FaissIndex;
+import io.vecforge.faiss.Metric;
+import io.vecforge.faiss.SimdDispatch;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkEnv;
+import scala.Tuple2;
+
+/** One Spark task per shard: streams the shard's rows into a copy of the trained index, stages the file. */
+public final class ShardTask implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public record Report(int shard, long rows, Long minId, Long maxId, long duplicates, List<Long> duplicateSamples,
+            FileDigest digest, Neighbours exact, long millis, String executor, long peakRssBytes,
+            long nativeHeapBytes, long uploadMillis, SimdDispatch dispatch) implements Serializable {}
+
+    /** Where the shards go, from which trained index, and how each task adds its rows. */
+    public record Spec(String versionDir, String trainedIndex, int shards, int batchRows, int threads, Metric metric, int k,
+            DuplicatePolicy duplicates, long acceptedRows, String simdLevel) implements Serializable {}
+
+    private final HadoopConf conf;
+    private final Spec spec;
+
+    public ShardTask(HadoopConf conf, Spec spec) {
+        this.conf = conf;
+        this.spec = spec;
+    }
+
+    Report run(int shard, Iterator<Tuple2<RowKey, float[]>> rows, float[] queries) throws Exception {
+        FaissIndex.setThreads(spec.threads(), 1);
+        SimdDispatch dispatch = SimdDispatch.pin(spec.simdLevel());
+        long start = System.nanoTime();
+        String versionDir = spec.versionDir();
+        Metric metric = spec.metric();
+        BundleStorage storage = BundleStorage.forUri(new Path(versionDir).toUri(), conf.get());
+        java.nio.file.Path trained = Files.createTempFile("vecforge-trained-", ".faiss");
+        java.nio.file.Path local = Files.createTempFile("vecforge-shard-" + shard + "-", ".faiss");
+        try {
+            storage.download(new Path(spec.trainedIndex()), trained);
+            FaissIndex empty = FaissIndex.read(trained);
+            ExactNeighbourSearch exact = new ExactNeighbourSearch(queries, empty.dimension(), metric, spec.k());
+            ShardResult result;
+            long nativeHeap;
+            try (ShardBuilder builder = new ShardBuilder(shard, spec.shards(), empty, spec.batchRows(), exact,
+                    metric.normalizes(), spec.duplicates())) {
+                RowProgress progress = new RowProgress("shard " + shard, spec.acceptedRows() / spec.shards());
+                while (rows.hasNext()) {
+                    Tuple2<RowKey, float[]> row = rows.next();
+                    builder.add(row._1().id(), row._2());
+                    progress.add();
+                }
+                progress.done();
+                result = builder.finish(local);
+                nativeHeap = FaissIndex.nativeHeapBytes(); // the shard's codes are still held here
+            }
+            // Each attempt writes aside under _work, then renames over the shard's one name: a retried or
+            // speculative attempt replaces the file with identical bytes and never adds a second copy.
+            long uploadStart = System.nanoTime();
+            FileDigest digest = storage.upload(local, new Path(versionDir, BundleLayout.shardFileName(shard)),
+                    new Path(versionDir, BundleLayout.ATTEMPTS));
+            long uploadMillis = (System.nanoTime() - uploadStart) / 1_000_000;
+            return new Report(shard, result.rows(), result.minId(), result.maxId(), result.duplicates(),
+                    result.duplicateSamples(), digest, result.exactNeighbours(), (System.nanoTime() - start) / 1_000_000,
+                    SparkEnv.get() == null ? "?" : SparkEnv.get().executorId(), ProcessMemory.peakRssBytes(),
+                    nativeHeap, uploadMillis, dispatch);
+        } finally {
+            Files.deleteIfExists(trained);
+            Files.deleteIfExists(local);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.vecforge.jobs.train;
+import io.vecforge.jobs.BuildFailedException;
+import io.vecforge.jobs.HadoopConf;
+import io.vecforge.jobs.IndexShape;
+import io.vecforge.jobs.config.BuildConfig;
+import io.vecforge.jobs.config.TrainReuse;
+import io.vecforge.jobs.sample.TrainingSample;
+
+import io.vecforge.Failure;
+import io.vecforge.writer.train.TrainingPlan;
+import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.Manifest;
+import io.vecforge.faiss.FaissIndex;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/** Plans, samples and trains: the training sample staged in _work, then one training task. */
+public final class TrainStage {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrainStage.class);
+    private final SparkSession spark;
+    private final BuildConfig config;
+    private final HadoopConf hadoopConf;
+
+    public TrainStage(SparkSession spark, BuildConfig config) {
+        this.spark = spark;
+        this.config = config;
+        this.hadoopConf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
+    }
+
+    /** The sample the factory needs for this many rows; a factory Faiss cannot build fails here, before work. */
+    public TrainingPlan plan(IndexShape shape, long rows) {
+        try {
+            FaissIndex.create(shape.dimension(), shape.factory(), shape.metric()).close();
+            return TrainingPlan.forFactory(shape.factory(), shape.dimension(), rows, config.train().maxSampleBytes(),
+                    config.train().sampleRows());
+        } catch (IllegalArgumentException e) {
+            throw BuildFailedException.of(Failure.CONFIG, e.getMessage());
+        }
+    }
+
+    /**
+     * What train.reuse may reuse: the published version's trained index when its dimension, metric
+     * and factory are this build's; null (train) otherwise, or under train.reuse=never.
+     */
+    public TrainTask.Reuse reuse(String publishedVersion, Manifest published, IndexShape shape, BundleLayout layout) {
+        TrainReuse mode = config.train().reuse();
+        if (mode == TrainReuse.NEVER || published == null) {
+            return null;
+        }
+        boolean same = published.vectors.dimension == shape.dimension()
+                && shape.metric().configName().equals(published.vectors.metric)
+                && shape.factory().equals(published.vectors.factory) && published.training.trainedIndexFile != null;
+        if (!same) {
+            LOG.info("train.reuse={}: published {} has another dimension, metric or factory; training", mode,
+                    publishedVersion);
+            return null;
+        }
+        // LATEST's (checked) version names the directory, never the manifest's own say
+        Path trained = new Path(layout.versionDir(publishedVersion), BundleLayout.TRAINED_INDEX);
+        return new TrainTask.Reuse(mode, publishedVersion, trained.toString(), published.training.quantizerFit,
+                config.train().maxReuseDegradation());
+    }
+
+    /**
+     * Writes the sample and returns its row count, failing if it is below what the factory needs. It is
+     * picked from the input scan's candidates (selected below {@code candidatesBelow}) when they hold it,
+     * else (external ids, a candidate set short of it) from the accepted rows, a pass over the input.
+     */
+    public long sample(Dataset<Row> candidates, long candidatesBelow, Dataset<Row> rows, long acceptedRows,
+            TrainingPlan plan, IndexShape shape, Path samplePath) {
+        long sampleRows = TrainingSample.write(spark, candidates, candidatesBelow, rows,
+                acceptedRows, plan.sampleRows(), config.train().seed(), samplePath);
+        if (sampleRows < plan.minimumRows()) {
+            throw BuildFailedException.of(Failure.CONFIG, "training sample has " + sampleRows + " rows, below the "
+                    + plan.minimumRows() + " '" + shape.factory() + "' needs");
+        }
+        return sampleRows;
+    }
+
+    public TrainTask.Result train(Path samplePath, long sampleRows, IndexShape shape, Path trainedPath, TrainTask.Reuse reuse)
+            throws Exception {
+        int threads = TrainingScheduler.threads(spark.sparkContext(), config.train());
+        TrainTask task = new TrainTask(hadoopConf, new TrainTask.Spec(samplePath.toString(), sampleRows, shape,
+                trainedPath.toString(), threads, config.train().trainer(), config.train().gpuResource(),
+                spark.sparkContext().isLocal(), reuse, config.build().simdLevel()));
+        return new TrainingScheduler(JavaSparkContext.fromSparkContext(spark.sparkContext()), config)
+                .run(task, Math.max(1, threads));
+    }
+}

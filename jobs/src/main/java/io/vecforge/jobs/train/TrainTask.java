@@ -1,0 +1,188 @@
+package io.vecforge.jobs.train;
+import io.vecforge.jobs.HadoopConf;
+import io.vecforge.jobs.IndexShape;
+import io.vecforge.jobs.config.TrainReuse;
+import io.vecforge.jobs.config.TrainerChoice;
+
+import io.vecforge.writer.train.QuantizerFit;
+import io.vecforge.writer.train.Trainer;
+import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.BundleStorage;
+import io.vecforge.bundle.FileDigest;
+import io.vecforge.data.EmbeddingParquetReader;
+import io.vecforge.faiss.FaissIndex;
+import io.vecforge.faiss.GpuLibrary;
+import io.vecforge.faiss.GpuUnavailableException;
+import io.vecforge.faiss.SimdDispatch;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.resource.ResourceInformation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The one Spark task that trains: reads the staged sample, trains, stages the trained empty index. */
+public final class TrainTask implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(TrainTask.class);
+
+    /**
+     * {@code components}: the classes the trained index is made of (what decides which Faiss can read
+     * the bundle); {@code dispatch}: the SIMD level and BLAS kernels the task computed with.
+     */
+    public record Result(FileDigest digest, long millis, int threads, TrainingDevice device, String executor,
+            List<String> gpus, Fit fit, String components, SimdDispatch dispatch) implements Serializable {}
+
+    /**
+     * How the quantizer fits this build's sample (mean distance to the nearest coarse centroid), and
+     * whether it was reused: {@code reusedFrom} names the version whose trained index this is.
+     */
+    public record Fit(double meanDistance, String reusedFrom, String decision, Double degradation) implements Serializable {}
+
+    /** train.reuse: the published version's trained index, and the fit its own sample had. */
+    record Reuse(TrainReuse mode, String previousVersion, String previousTrained, Double previousMeanDistance,
+            double maxDegradation) implements Serializable {}
+
+    /** What to train: the staged sample, the index's shape, where the trained index goes, on how many threads. */
+    record Spec(String samplePath, long sampleRows, IndexShape shape, String target, int threads,
+            TrainerChoice trainer, String gpuResource, boolean localMode, Reuse reuse, String simdLevel)
+            implements Serializable {}
+
+    private final HadoopConf conf;
+    private final Spec spec;
+
+    TrainTask(HadoopConf conf, Spec spec) {
+        this.conf = conf;
+        this.spec = spec;
+    }
+
+    /** The factory this task trains (index.factory=auto already resolved). */
+    String factory() {
+        return spec.shape().factory();
+    }
+
+    Result run() throws Exception {
+        int ompThreads = spec.threads() > 0 ? spec.threads() : Runtime.getRuntime().availableProcessors();
+        List<String> gpus = assignedGpus();
+        TrainingDevice device = TrainingDevice.choose(spec.trainer(), spec.gpuResource(), gpus, spec.localMode(),
+                GpuLibrary::probe, ompThreads);
+        String executor = SparkEnv.get() == null ? "?" : SparkEnv.get().executorId();
+        IndexShape shape = spec.shape();
+        LOG.info("training {} on {} rows x {} (executor {}, {}{})", shape.factory(), spec.sampleRows(),
+                shape.dimension(), executor, device.device(), device.note() == null ? "" : "; " + device.note());
+        FaissIndex.setThreads(ompThreads, 1);
+        SimdDispatch dispatch = SimdDispatch.pin(spec.simdLevel());
+        LOG.info("training computes with Faiss SIMD {} and OpenBLAS {} kernels ({} threading)", dispatch.faissLevel(),
+                dispatch.blasCore(), SimdDispatch.blasThreading());
+        long start = System.nanoTime();
+        Path targetPath = new Path(spec.target());
+        BundleStorage storage = BundleStorage.forUri(targetPath.toUri(), conf.get());
+        Path attempts = new Path(targetPath.getParent(), BundleLayout.ATTEMPTS);
+        java.nio.file.Path local = Files.createTempFile("vecforge-trained-", ".faiss");
+        try {
+            Fit fit = spec.reuse() == null ? null : tryReuse(storage, local);
+            if (fit == null || fit.reusedFrom() == null) {
+                String decision = fit == null ? null : fit.decision();
+                Double degradation = fit == null ? null : fit.degradation();
+                device = train(local, device, ompThreads);
+                try (FaissIndex trained = FaissIndex.read(local)) {
+                    fit = new Fit(meanDistance(trained), null, decision, degradation);
+                }
+            }
+            String components;
+            try (FaissIndex trained = FaissIndex.read(local)) {
+                components = trained.components();
+            }
+            FileDigest digest = storage.upload(local, targetPath, attempts);
+            return new Result(digest, (System.nanoTime() - start) / 1_000_000, ompThreads, device, executor, gpus,
+                    fit, components, dispatch);
+        } finally {
+            Files.deleteIfExists(local);
+        }
+    }
+
+    /** Trains on the chosen device; under train.trainer=auto a GPU that fails hands over to the CPU. */
+    private TrainingDevice train(java.nio.file.Path local, TrainingDevice device, int threads) throws Exception {
+        try {
+            train(local, device.newTrainer());
+            return device;
+        } catch (GpuUnavailableException e) {
+            if (spec.trainer() == TrainerChoice.GPU) {
+                throw new IllegalStateException("train.trainer=gpu, but " + e.getMessage(), e);
+            }
+            LOG.warn("GPU training failed, training on the CPU instead: {}", e.getMessage());
+            TrainingDevice cpu = device.fallBack(e.getMessage(), threads);
+            train(local, cpu.newTrainer());
+            return cpu;
+        }
+    }
+
+    private void train(java.nio.file.Path local, Trainer trainer) throws Exception {
+        IndexShape shape = spec.shape();
+        try (ElapsedLog ticking = ElapsedLog.every(30, "training " + shape.factory() + " on " + spec.sampleRows()
+                        + " x " + shape.dimension() + " on the " + trainer.kind());
+                EmbeddingParquetReader sample = sample();
+                FaissIndex trained = trainer.train(sample, spec.sampleRows(), shape.dimension(), shape.factory(),
+                        shape.metric())) {
+            trained.write(local);
+        }
+    }
+
+    /**
+     * Fetches the published trained index into {@code local} and measures how this sample fits it.
+     * Returns a fit naming the version when it is reused (train.reuse=previous, or auto within
+     * train.max-reuse-degradation), else the decision to train afresh.
+     */
+    private Fit tryReuse(BundleStorage storage, java.nio.file.Path local) throws Exception {
+        Reuse reuse = spec.reuse();
+        try {
+            storage.download(new Path(reuse.previousTrained()), local);
+        } catch (java.io.IOException e) {
+            LOG.warn("train.reuse: cannot read {}; training instead: {}", reuse.previousTrained(), e.getMessage());
+            return new Fit(0, null, "trained: cannot read " + reuse.previousVersion() + "'s trained index ("
+                    + e.getMessage() + ")", null);
+        }
+        double fresh;
+        try (FaissIndex previous = FaissIndex.read(local)) {
+            fresh = meanDistance(previous);
+        }
+        if (reuse.mode() == TrainReuse.PREVIOUS) {
+            return new Fit(fresh, reuse.previousVersion(), "train.reuse=previous", null);
+        }
+        if (reuse.previousMeanDistance() == null) {
+            return new Fit(fresh, null, "trained: " + reuse.previousVersion() + " records no quantizer fit to"
+                    + " compare with", null);
+        }
+        double degradation = QuantizerFit.degradation(reuse.previousMeanDistance(), fresh, spec.shape().metric());
+        String comparison = String.format(java.util.Locale.ROOT, "fit %.6g under %s's quantizer vs its own %.6g:"
+                + " %+.2f%% (train.max-reuse-degradation %.2f%%)", fresh, reuse.previousVersion(),
+                reuse.previousMeanDistance(), 100 * degradation, 100 * reuse.maxDegradation());
+        LOG.info("train.reuse=auto: {}", comparison);
+        return degradation <= reuse.maxDegradation()
+                ? new Fit(fresh, reuse.previousVersion(), "reused: " + comparison, degradation)
+                : new Fit(fresh, null, "trained: " + comparison, degradation);
+    }
+
+    private double meanDistance(FaissIndex trained) throws Exception {
+        try (EmbeddingParquetReader sample = sample()) {
+            return QuantizerFit.meanDistance(trained, sample, spec.shape().metric());
+        }
+    }
+
+    private EmbeddingParquetReader sample() throws java.io.IOException {
+        return EmbeddingParquetReader.open(conf.get(), new Path(spec.samplePath()), "id", "vector");
+    }
+
+    private List<String> assignedGpus() {
+        TaskContext context = TaskContext.get();
+        if (context == null) {
+            return List.of();
+        }
+        ResourceInformation info = context.resourcesJMap().get(spec.gpuResource());
+        return info == null ? List.of() : Arrays.asList(info.addresses());
+    }
+}

@@ -1,0 +1,105 @@
+package io.vecforge.jobs.input;
+import io.vecforge.jobs.SparkTestSupport;
+import io.vecforge.jobs.IndexShape;
+import io.vecforge.jobs.config.BuildConfig;
+import io.vecforge.jobs.sample.HoldoutQueries;
+import io.vecforge.jobs.sample.RowSelection;
+import io.vecforge.jobs.sample.TrainingSample;
+import io.vecforge.jobs.train.TrainStage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vecforge.data.EmbeddingParquetWriter;
+import io.vecforge.faiss.Metric;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The one input pass picks the same sample and queries, and counts the same rows, as the passes it replaced. */
+class InputScanTest extends SparkTestSupport {
+    private static final int ROWS = 20_000;
+    private static final int DIM = 16;
+    private static final long SEED = 42;
+
+    @TempDir
+    static Path dir;
+    private InputTable input;
+    private RowCheck check;
+
+    @BeforeAll
+    void writeInput() throws Exception {
+        org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(dir.resolve("input").toUri());
+        EmbeddingParquetWriter.generate(new Configuration(), path, ROWS, DIM, 5, 3, "id", "vector");
+        Map<String, String> settings = new HashMap<>();
+        settings.put("index.name", "scan");
+        settings.put("input.path", path.toString());
+        settings.put("output.root", dir.resolve("root").toUri().toString());
+        BuildConfig config = BuildConfig.of(settings, "test");
+        input = InputReader.open(spark(), config, spark().sparkContext().hadoopConfiguration());
+        check = new RowCheck(input, Metric.L2);
+    }
+
+    @Test
+    void candidatesHoldExactlyWhatTheFullPassesWouldPick() throws Exception {
+        InputScan.Plan plan = new InputScan.Plan(DIM, true, ROWS, 2_000, 100, SEED);
+        InputScan.Result scan = InputScan.run(input, check, plan, hadoopPath("candidates"));
+        RowAccounting counted = check.count(DIM);
+        assertEquals(counted, scan.accounting(), "the observed counts are the counting pass's");
+        assertNotNull(scan.candidates());
+
+        Dataset<Row> candidates = spark().read().parquet(scan.candidates().toString());
+        long candidateRows = candidates.count();
+        assertTrue(candidateRows >= 2_100 && candidateRows < ROWS / 4, candidateRows + " candidates");
+        Dataset<Row> accepted = IndexRows.of(spark(), input, check.accepted(DIM), null, null).rows();
+
+        long fromCandidates = TrainingSample.write(spark(), candidates, scan.sampleBelow(), 2_000, SEED,
+                hadoopPath("sample-candidates"));
+        long fromAll = TrainingSample.write(spark(), accepted, RowSelection.BUCKETS, 2_000, SEED,
+                hadoopPath("sample-all"));
+        assertEquals(2_000, fromCandidates);
+        assertEquals(2_000, fromAll);
+        assertEquals(ids("sample-all"), ids("sample-candidates"), "same rows, same order");
+
+        IndexShape shape = new IndexShape(DIM, "IVF16,PQ4np", Metric.L2);
+        float[] queries = HoldoutQueries.queries(candidates, scan.queryBelow(), accepted, ROWS, shape, 100, SEED);
+        assertEquals(100 * DIM, queries.length);
+        assertArrayEquals(HoldoutQueries.queries(accepted, RowSelection.BUCKETS, shape, 100, SEED), queries);
+    }
+
+    @Test
+    void aCandidateSetShortOfTheSampleShowsIt() throws Exception {
+        InputScan.Plan tooSmall = new InputScan.Plan(DIM, true, ROWS, 200, 100, SEED);
+        InputScan.Result scan = InputScan.run(input, check, tooSmall, hadoopPath("few-candidates"));
+        Dataset<Row> candidates = spark().read().parquet(scan.candidates().toString());
+        long found = TrainingSample.write(spark(), candidates, scan.sampleBelow(), 2_000, SEED,
+                hadoopPath("short-sample"));
+        assertTrue(found < 2_000, found + " rows: the build samples the accepted rows instead (TrainStage)");
+    }
+
+    @Test
+    void thresholdsCoverEveryRowWhenFewAreThere() {
+        assertEquals(RowSelection.BUCKETS, RowSelection.threshold(1_000, 1_300));
+        long below = RowSelection.threshold(1_000, 1_000_000);
+        double expected = 1.25 * (1_000 + 6 * Math.sqrt(1_000) + 100) / 1_000_000 * RowSelection.BUCKETS;
+        assertEquals(Math.ceil(expected), below, 1.0);
+    }
+
+    private org.apache.hadoop.fs.Path hadoopPath(String name) {
+        return new org.apache.hadoop.fs.Path(dir.resolve(name).toUri());
+    }
+
+    private List<Long> ids(String sample) {
+        return spark().read().parquet(dir.resolve(sample).toUri().toString()).select("id").as(
+                org.apache.spark.sql.Encoders.LONG()).collectAsList();
+    }
+}

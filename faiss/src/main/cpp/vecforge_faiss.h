@@ -41,23 +41,6 @@ extern "C" int openblas_get_parallel(void);
 
 namespace vecforge {
 
-/** Serialized index bytes, owned natively until the Java side copies them out. */
-class NativeBytes {
-public:
-    long long size() const { return (long long)data_.size(); }
-    void copyTo(signed char* dst, long long offset, long long length) const {
-        if (offset < 0 || length < 0 || offset + length > (long long)data_.size()) {
-            throw std::out_of_range("NativeBytes.copyTo: range outside buffer");
-        }
-        std::memcpy(dst, data_.data() + offset, (size_t)length);
-    }
-    static void destroy(NativeBytes* bytes) { delete bytes; }
-
-private:
-    friend class NativeIndex;
-    std::vector<uint8_t> data_;
-};
-
 /**
  * How k-means assigns vectors to centroids while an index trains: on a GPU through
  * libvecforge_gpu.so, or on the CPU through Faiss's own IndexFlat (the stand-in that proves the
@@ -120,11 +103,6 @@ public:
     }
     static NativeIndex* readFile(const char* path) {
         return new NativeIndex(faiss::read_index(path));
-    }
-    static NativeIndex* deserialize(const signed char* data, long long length) {
-        faiss::VectorIOReader reader;
-        reader.data.assign((const uint8_t*)data, (const uint8_t*)data + length);
-        return new NativeIndex(faiss::read_index(&reader));
     }
     static void destroy(NativeIndex* index) { delete index; }
 
@@ -253,13 +231,6 @@ public:
     }
 
     void writeFile(const char* path) const { faiss::write_index(index_, path); }
-    NativeBytes* serialize() const {
-        faiss::VectorIOWriter writer;
-        faiss::write_index(index_, &writer);
-        NativeBytes* bytes = new NativeBytes();
-        bytes->data_.swap(writer.data);
-        return bytes;
-    }
 
     /** OpenMP threads apply to the calling thread (a Spark task's thread). The OpenMP build of
      *  OpenBLAS (the one vecforge links) follows them: a BLAS call outside Faiss's parallel loops

@@ -39,7 +39,7 @@ public final class IndexLifecycle {
         return VersionCommit.published(storage, layout);
     }
 
-    /** Whether the version's _SUCCESS vouches for its manifest.json ({@link Completion#isComplete}). */
+    /** Whether the version's _SUCCESS vouches for its manifest.json ({@link BundleReader#isComplete}). */
     public boolean isComplete(String version) throws IOException {
         return new BundleReader(storage, layout.versionDir(version)).isComplete();
     }

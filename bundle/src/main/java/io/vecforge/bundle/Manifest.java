@@ -18,7 +18,7 @@ import java.util.Map;
  * bump {@link #FORMAT_VERSION} on any incompatible change.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"formatVersion", "indexName", "version", "createdAt", "vecforgeVersion", "faissVersion",
+@JsonPropertyOrder({"formatVersion", "indexName", "version", "parent", "createdAt", "vecforgeVersion", "faissVersion",
     "faissMinReader", "source", "accounting", "ids", "vectors", "training", "sharding", "shards", "files", "reports", "validation",
     "search", "timingsMillis", "runtime", "contentHash"})
 public final class Manifest {
@@ -32,6 +32,8 @@ public final class Manifest {
     public int formatVersion = FORMAT_VERSION;
     public String indexName;
     public String version;
+    /** Lineage: the version LATEST named when this one was built, and its content hash; null for the first. */
+    public Parent parent;
     public String createdAt;
     public String vecforgeVersion;
     public String faissVersion;
@@ -58,6 +60,18 @@ public final class Manifest {
     public Runtime runtime = new Runtime();
     /** SHA-256 of the content: {@link #computeContentHash()}. */
     public String contentHash;
+
+    public static final class Parent {
+        public String version;
+        public String contentHash;
+
+        public Parent() {}
+
+        public Parent(String version, String contentHash) {
+            this.version = version;
+            this.contentHash = contentHash;
+        }
+    }
 
     public static final class Source {
         public String path;
@@ -268,7 +282,7 @@ public final class Manifest {
     public String computeContentHash() {
         try {
             com.fasterxml.jackson.databind.node.ObjectNode tree = JSON.valueToTree(this);
-            tree.remove(List.of("version", "createdAt", "timingsMillis", "runtime", "reports", "contentHash"));
+            tree.remove(List.of("version", "parent", "createdAt", "timingsMillis", "runtime", "reports", "contentHash"));
             ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("source")).remove("path");
             ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("training")).remove(
                     List.of("device", "note", "millis", "reusedFrom", "reuseDecision"));

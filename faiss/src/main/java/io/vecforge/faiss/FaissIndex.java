@@ -1,6 +1,5 @@
 package io.vecforge.faiss;
 
-import io.vecforge.faiss.NativeFaiss.NativeBytes;
 import io.vecforge.faiss.NativeFaiss.NativeIndex;
 import java.nio.file.Path;
 import org.bytedeco.javacpp.FloatPointer;
@@ -47,10 +46,6 @@ public final class FaissIndex implements AutoCloseable {
 
     public static FaissIndex read(Path file) {
         return new FaissIndex(NativeIndex.readFile(file.toString()));
-    }
-
-    public static FaissIndex deserialize(byte[] bytes) {
-        return new FaissIndex(NativeIndex.deserialize(bytes, bytes.length));
     }
 
     public FaissIndex copy() {
@@ -183,21 +178,6 @@ public final class FaissIndex implements AutoCloseable {
 
     public void write(Path file) {
         live().writeFile(file.toString());
-    }
-
-    public byte[] serialize() {
-        NativeBytes bytes = live().serialize();
-        try {
-            long size = bytes.size();
-            if (size > Integer.MAX_VALUE - 8) {
-                throw new IllegalStateException("index of " + size + " bytes does not fit a byte[]; write it to a file");
-            }
-            byte[] out = new byte[(int) size];
-            bytes.copyTo(out, 0, size);
-            return out;
-        } finally {
-            NativeBytes.destroy(bytes);
-        }
     }
 
     public boolean isClosed() {

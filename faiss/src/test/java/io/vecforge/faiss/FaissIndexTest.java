@@ -124,8 +124,8 @@ class FaissIndexTest {
             index.add(data, 3000);
             SearchResult expected = index.search(Arrays.copyOf(data, 5 * D), 5, 4);
 
-            byte[] bytes = index.serialize();
-            try (FaissIndex copy = FaissIndex.deserialize(bytes)) {
+            byte[] bytes = IndexBytes.of(index);
+            try (FaissIndex copy = IndexBytes.load(bytes)) {
                 assertEquals(3000, copy.ntotal());
                 assertArrayEquals(expected.labels(), copy.search(Arrays.copyOf(data, 5 * D), 5, 4).labels());
             }

@@ -39,13 +39,13 @@ class KmeansAssignerTest {
         try (FaissIndex index = FaissIndex.create(DIM, factory, metric);
                 FloatPointer x = new FloatPointer(vectors)) {
             index.train(x, ROWS);
-            reference = index.serialize();
+            reference = IndexBytes.of(index);
         }
         try (FaissIndex index = FaissIndex.create(DIM, factory, metric);
                 FloatPointer x = new FloatPointer(vectors);
                 KmeansAssigner standIn = KmeansAssigner.cpuStandIn()) {
             index.train(x, ROWS, standIn);
-            assertArrayEquals(reference, index.serialize(), "trained index differs from Faiss's default training");
+            assertArrayEquals(reference, IndexBytes.of(index), "trained index differs from Faiss's default training");
             // Every k-means asks once per iteration: at most Faiss's defaults (10 iterations for the coarse
             // quantizer, 25 for each PQ codebook; Faiss 1.15 stops a k-means early once its objective no
             // longer changes), and at least once each, so the plug-in answered every one of them.
@@ -54,7 +54,7 @@ class KmeansAssignerTest {
                     "k-means assignment searches: " + searches);
             assertTrue(standIn.searchedVectors() >= standIn.searches() * 16 * 39, "vectors assigned");
             try (FaissIndex copy = index.copy()) {
-                assertArrayEquals(reference, copy.serialize(), "a copy carries no assignment hook");
+                assertArrayEquals(reference, IndexBytes.of(copy), "a copy carries no assignment hook");
             }
         }
     }

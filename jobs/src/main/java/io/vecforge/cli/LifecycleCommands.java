@@ -56,7 +56,8 @@ final class LifecycleCommands {
                         version);
                 return 0;
             }
-            lifecycle.publish(version, null, "publish");
+            // with --if-newer the rule was decided on `before`: the commit moves LATEST only if it still names it
+            lifecycle.publish(version, ifNewer ? (before == null ? "" : before) : null, "publish");
             out().printf("LATEST of %s: %s -> %s%n", location.index, before, version);
             return 0;
         }

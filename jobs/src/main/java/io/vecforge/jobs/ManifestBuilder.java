@@ -5,7 +5,6 @@ import io.vecforge.jobs.shard.ShardStage;
 import io.vecforge.jobs.shard.ShardTask;
 import io.vecforge.jobs.train.TrainTask;
 
-import io.vecforge.Failure;
 import io.vecforge.Versions;
 import io.vecforge.writer.train.FactoryChooser;
 import io.vecforge.bundle.BundleLayout;
@@ -17,51 +16,85 @@ import io.vecforge.validate.NprobeSweep;
 import io.vecforge.validate.ValidationReport;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
- * Assembles a version's manifest from the results of the build's stages, in stage order. The
- * stages know nothing of the manifest; the driver hands each result here as it arrives.
+ * Assembles a version's manifest from the stages' results, at the end and in one go: the stages
+ * know nothing of the manifest, and every call builds a fresh one from the same immutable
+ * {@link BuildOutputs}.
  */
-public final class ManifestBuilder {
-    private final Manifest manifest = new Manifest();
+final class ManifestBuilder {
+    private final BuildConfig config;
+    private final BuildOutputs out;
 
-    ManifestBuilder(BuildConfig config, String version) {
+    ManifestBuilder(BuildConfig config, BuildOutputs outputs) {
+        this.config = config;
+        this.out = outputs;
+    }
+
+    /** The manifest of the outputs alone: what validation checks and the report draws. */
+    Manifest draft() {
+        Manifest manifest = new Manifest();
         manifest.indexName = config.index().name();
-        manifest.version = version;
+        manifest.version = out.version();
+        manifest.parent = out.parent().asParent();
         manifest.vecforgeVersion = Versions.vecforge();
         manifest.faissVersion = FaissIndex.faissVersion();
-        manifest.vectors.factory = config.index().factory();
-        manifest.vectors.metric = config.index().metric().configName();
         manifest.training.seed = config.train().seed();
         manifest.sharding.shards = config.index().shards();
-        manifest.accounting.maxRejectedFraction = config.input().maxRejectedFraction();
-        manifest.accounting.duplicatePolicy = config.input().duplicates().configName();
-        manifest.accounting.orderColumn = config.input().orderColumn();
         manifest.source.idColumn = String.join(",", config.input().idColumns());
         manifest.source.vectorColumn = config.input().vectorColumn();
         manifest.ids.columns = config.input().idColumns();
+        source(manifest);
+        rows(manifest);
+        factory(manifest);
+        idMap(manifest);
+        training(manifest);
+        queries(manifest);
+        shards(manifest);
+        groundTruth(manifest);
+        return manifest;
     }
 
-    /** The read stage: where the input is and whether its ids are mapped. */
-    void source(String qualifiedPath, boolean externalIds) {
-        manifest.source.path = qualifiedPath;
-        manifest.ids.external = externalIds;
+    /** The draft with the validation results: what the build report draws. */
+    Manifest validated(ValidationReport report) {
+        Manifest manifest = draft();
+        validated(manifest, report);
+        return manifest;
     }
 
-    /** The check stage: every input row, the rejected ones by reason, and the dimension taken. */
-    void rows(RowAccounting rows, String quarantine) {
-        manifest.accounting.inputRows = rows.inputRows();
-        manifest.accounting.rejectedRows = rows.rejectedRows();
-        manifest.accounting.rejected.putAll(rows.rejected());
-        manifest.accounting.quarantine = quarantine;
+    /** The final manifest: validated, with the report files, creation time, timings and content hash. */
+    Manifest complete(ValidationReport report, List<Manifest.BundleFile> reports, Map<String, Long> timings) {
+        Manifest manifest = validated(report);
+        manifest.reports.addAll(reports);
+        manifest.createdAt = Instant.now().toString();
+        manifest.timingsMillis.putAll(timings);
+        manifest.contentHash = manifest.computeContentHash();
+        return manifest;
+    }
+
+    private void source(Manifest manifest) {
+        manifest.source.path = out.sourcePath();
+        manifest.ids.external = out.externalIds();
+    }
+
+    private void rows(Manifest manifest) {
+        RowAccounting rows = out.rows();
+        Manifest.Accounting accounting = manifest.accounting;
+        accounting.maxRejectedFraction = config.input().maxRejectedFraction();
+        accounting.duplicatePolicy = config.input().duplicates().configName();
+        accounting.orderColumn = config.input().orderColumn();
+        accounting.inputRows = rows.inputRows();
+        accounting.rejectedRows = rows.rejectedRows();
+        accounting.rejected.putAll(rows.rejected());
+        accounting.quarantine = out.quarantine();
         manifest.vectors.dimension = rows.dimension();
     }
 
-    /** The factory the build uses: the config's, or the one index.factory=auto chose. */
-    void factory(String factory, FactoryChooser.Choice auto) {
-        manifest.vectors.factory = factory;
+    private void factory(Manifest manifest) {
+        manifest.vectors.factory = out.plan().shape().factory();
+        manifest.vectors.metric = out.plan().shape().metric().configName();
+        FactoryChooser.Choice auto = out.plan().auto();
         if (auto != null) {
             Manifest.AutoFactory record = new Manifest.AutoFactory();
             record.maxMemoryBytes = auto.budgetBytes();
@@ -73,15 +106,16 @@ public final class ManifestBuilder {
         }
     }
 
-    void idMap(List<Manifest.BundleFile> files) {
-        if (!files.isEmpty()) {
-            manifest.files.addAll(files);
+    private void idMap(Manifest manifest) {
+        if (!out.idMap().isEmpty()) {
+            manifest.files.addAll(out.idMap());
             manifest.ids.mapDir = BundleLayout.ID_MAP;
         }
     }
 
-    void training(TrainTask.Result trained, long sampleRows) {
-        manifest.training.sampleRows = sampleRows;
+    private void training(Manifest manifest) {
+        TrainTask.Result trained = out.trained();
+        manifest.training.sampleRows = out.sampleRows();
         manifest.training.trainedIndexFile = BundleLayout.TRAINED_INDEX;
         manifest.training.trainer = trained.device().trainer();
         manifest.training.device = trained.device().device();
@@ -97,67 +131,37 @@ public final class ManifestBuilder {
         manifest.files.add(new Manifest.BundleFile("trained-index", BundleLayout.TRAINED_INDEX, trained.digest()));
     }
 
-    void queries(FileDigest digest, int count) {
-        manifest.files.add(new Manifest.BundleFile("holdout-queries", BundleLayout.QUERIES, digest));
+    private void queries(Manifest manifest) {
+        manifest.files.add(new Manifest.BundleFile("holdout-queries", BundleLayout.QUERIES, out.queries()));
         manifest.validation.queriesFile = BundleLayout.QUERIES;
-        manifest.validation.queries = count;
+        manifest.validation.queries = out.queryCount();
     }
 
-    /** The shards stage: one entry per shard, the rows indexed, the duplicates dropped, where tasks ran. */
-    void shards(ShardStage.Result shards) {
-        for (ShardTask.Report report : shards.reports()) {
+    /** One entry per shard, the rows indexed, the duplicates dropped, where tasks ran. */
+    private void shards(Manifest manifest) {
+        for (ShardTask.Report report : out.shards().reports()) {
             manifest.shards.add(shardEntry(report));
             manifest.runtime.shardDispatch.put(String.valueOf(report.shard()), report.dispatch().toString());
-            recordExecutorUse(report);
+            recordExecutorUse(manifest, report);
         }
-        manifest.accounting.duplicatesDropped = shards.duplicates();
+        manifest.accounting.duplicatesDropped = out.shards().duplicates();
         manifest.accounting.indexedRows = manifest.shardRows();
         manifest.source.acceptedRows = manifest.accounting.indexedRows;
     }
 
-    /**
-     * Every task computed with the same SIMD level and BLAS kernels, or the build fails: they decide
-     * rounding, so a bundle must not depend on which executor ran which task (docs/cluster.md#simd).
-     */
-    void requireOneDispatch(String simdLevel) {
-        java.util.Map<String, java.util.List<String>> tasksByDispatch = new java.util.TreeMap<>();
-        tasksByDispatch.computeIfAbsent(manifest.runtime.trainDispatch, d -> new java.util.ArrayList<>()).add("training");
-        manifest.runtime.shardDispatch.forEach((shard, dispatch) ->
-                tasksByDispatch.computeIfAbsent(dispatch, d -> new java.util.ArrayList<>()).add("shard " + shard));
-        if (tasksByDispatch.size() > 1) {
-            throw BuildFailedException.of(Failure.MIXED_DISPATCH, "tasks computed with different SIMD kernels ("
-                    + "Faiss level / OpenBLAS core): " + tasksByDispatch + "; build.simd-level=" + simdLevel
-                    + ". Pin build.simd-level to a level every executor has and OPENBLAS_CORETYPE"
-                    + " (spark.executorEnv.OPENBLAS_CORETYPE) to one kernel set (docs/cluster.md#simd)");
-        }
-    }
-
-    /** input = indexed + rejected + duplicates dropped, exactly, or the build fails. */
-    long requireBalanced() {
-        Manifest.Accounting a = manifest.accounting;
-        if (!a.balances()) {
-            throw BuildFailedException.of(Failure.FAILED, String.format(Locale.ROOT,
-                    "rows lost: input %d != indexed %d + rejected %d + duplicates dropped %d", a.inputRows,
-                    a.indexedRows, a.rejectedRows, a.duplicatesDropped));
-        }
-        return a.indexedRows;
-    }
-
-    void groundTruth(FileDigest digest, BuildConfig.Validate validate) {
-        manifest.files.add(new Manifest.BundleFile("holdout-ground-truth", BundleLayout.GROUND_TRUTH, digest));
+    private void groundTruth(Manifest manifest) {
+        BuildConfig.Validate validate = config.validate();
+        manifest.files.add(new Manifest.BundleFile("holdout-ground-truth", BundleLayout.GROUND_TRUTH,
+                out.groundTruth()));
         manifest.validation.groundTruthFile = BundleLayout.GROUND_TRUTH;
         manifest.validation.k = validate.k();
         manifest.validation.nprobe = validate.nprobe();
         manifest.validation.minRecall = validate.minRecall();
     }
 
-    /** The manifest as it stands, for validation before it is complete. */
-    Manifest draft() {
-        return manifest;
-    }
-
-    /** The validate stage: recall at validate.nprobe, and the nprobe curve with the recommended nprobe. */
-    void validated(ValidationReport report, double targetRecall) {
+    /** Recall at validate.nprobe, and the nprobe curve with the recommended nprobe. */
+    private void validated(Manifest manifest, ValidationReport report) {
+        double targetRecall = config.validate().targetRecall();
         manifest.validation.recall = report.recall;
         if (report.nprobeCurve == null || report.nprobeCurve.isEmpty()) {
             return;
@@ -174,19 +178,7 @@ public final class ManifestBuilder {
         manifest.search = search;
     }
 
-    void reports(List<Manifest.BundleFile> files) {
-        manifest.reports.addAll(files);
-    }
-
-    /** The final manifest: creation time, stage timings and the content hash. */
-    Manifest complete(Map<String, Long> timings) {
-        manifest.createdAt = Instant.now().toString();
-        manifest.timingsMillis.putAll(timings);
-        manifest.contentHash = manifest.computeContentHash();
-        return manifest;
-    }
-
-    private void recordExecutorUse(ShardTask.Report report) {
+    private static void recordExecutorUse(Manifest manifest, ShardTask.Report report) {
         Manifest.ExecutorUse use = manifest.runtime.executors.computeIfAbsent(report.executor(),
                 ignored -> new Manifest.ExecutorUse());
         use.shardTasks++;

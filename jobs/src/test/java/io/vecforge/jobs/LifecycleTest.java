@@ -44,6 +44,9 @@ class LifecycleTest extends SparkTestSupport {
         assertTrue(!second.published());
         assertEquals(first.manifest().version, latest(root));
         assertTrue(second.manifest().version.startsWith("20261120-"), second.manifest().version);
+        assertEquals(null, first.manifest().parent, "the first version of an index has no parent");
+        assertEquals(first.manifest().version, second.manifest().parent.version, "lineage: what LATEST named");
+        assertEquals(first.manifest().contentHash, second.manifest().parent.contentHash);
 
         Cli list = Cli.run("list", root.toString(), "lc");
         assertEquals(0, list.exitCode(), list.err());

@@ -12,6 +12,7 @@ import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.ShardAssignment;
 import io.vecforge.bundle.Fvecs;
 import io.vecforge.faiss.FaissIndex;
+import io.vecforge.faiss.IndexBytes;
 import io.vecforge.faiss.Metric;
 import io.vecforge.faiss.SearchResult;
 import io.vecforge.testing.TestVectors;
@@ -86,7 +87,7 @@ public final class TestBundle {
 
         try (FaissIndex index = FaissIndex.create(D, FACTORY, Metric.L2)) {
             index.train(vectors, ROWS);
-            trained = index.serialize();
+            trained = IndexBytes.of(index);
             manifest.faissMinReader = io.vecforge.faiss.FaissReaders.minimumReader(index.components(),
                     manifest.faissVersion);
         }
@@ -107,7 +108,7 @@ public final class TestBundle {
         for (int s = 0; s < SHARDS; s++) {
             java.nio.file.Path local = Files.createTempFile(localRoot, "shard-", ".faiss");
             ShardResult result;
-            try (ShardBuilder builder = new ShardBuilder(s, SHARDS, FaissIndex.deserialize(trained), BATCH_ROWS,
+            try (ShardBuilder builder = new ShardBuilder(s, SHARDS, IndexBytes.load(trained), BATCH_ROWS,
                     new ExactNeighbourSearch(queries, D, Metric.L2, K))) {
                 for (int i = 0; i < ROWS; i++) {
                     if (ShardAssignment.shardOf(ids[i], SHARDS) == s) {
@@ -196,7 +197,7 @@ public final class TestBundle {
         }
         String name = BundleLayout.shardFileName(shard);
         FileDigest digest = upload(name, local -> {
-            try (FaissIndex index = FaissIndex.deserialize(trained)) {
+            try (FaissIndex index = IndexBytes.load(trained)) {
                 index.addWithIds(shardVectors, shardIds, shardIds.length);
                 index.write(local);
             }

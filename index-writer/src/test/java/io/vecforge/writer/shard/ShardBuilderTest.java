@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vecforge.bundle.ShardAssignment;
 import io.vecforge.faiss.FaissIndex;
+import io.vecforge.faiss.IndexBytes;
 import io.vecforge.faiss.Metric;
 import io.vecforge.testing.TestVectors;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ class ShardBuilderTest {
     static void train() {
         try (FaissIndex index = FaissIndex.create(D, "IVF8,PQ4np", Metric.L2)) {
             index.train(TestVectors.clustered(2000, D, 11), 2000);
-            trained = index.serialize();
+            trained = IndexBytes.of(index);
         }
     }
 
@@ -141,7 +142,7 @@ class ShardBuilderTest {
 
     @Test
     void closeReleasesTheIndex() {
-        FaissIndex index = FaissIndex.deserialize(trained);
+        FaissIndex index = IndexBytes.load(trained);
         new ShardBuilder(SHARD, SHARDS, index, 16, null).close();
         assertTrue(index.isClosed());
     }
@@ -160,12 +161,12 @@ class ShardBuilderTest {
             result = builder.finish(file);
         }
         try (FaissIndex index = FaissIndex.read(file)) {
-            return new Built(index.ntotal(), index.serialize(), result.exactNeighbours());
+            return new Built(index.ntotal(), IndexBytes.of(index), result.exactNeighbours());
         }
     }
 
     private ShardBuilder builder(int batch, ExactNeighbourSearch exact) {
-        return new ShardBuilder(SHARD, SHARDS, FaissIndex.deserialize(trained), batch, exact);
+        return new ShardBuilder(SHARD, SHARDS, IndexBytes.load(trained), batch, exact);
     }
 
     private static ExactNeighbourSearch queries() {

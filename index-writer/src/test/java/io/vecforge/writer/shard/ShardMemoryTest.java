@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vecforge.data.SyntheticEmbeddings;
 import io.vecforge.faiss.FaissIndex;
+import io.vecforge.faiss.IndexBytes;
 import io.vecforge.faiss.Metric;
 import io.vecforge.testing.TestVectors;
 import java.nio.file.Path;
@@ -33,13 +34,13 @@ class ShardMemoryTest {
         byte[] trained;
         try (FaissIndex index = FaissIndex.create(D, "IVF" + NLIST + ",PQ" + M + "np", Metric.L2)) {
             index.train(TestVectors.clustered(16_384, D, 3), 16_384);
-            trained = index.serialize();
+            trained = IndexBytes.of(index);
         }
         FaissIndex.setThreads(1, 1);
         warmUp(trained); // the JIT compiles the add path now: its own malloc'ed arenas would blur the measurement
         System.gc();
         long before = FaissIndex.nativeHeapBytes();
-        FaissIndex copy = FaissIndex.deserialize(trained);
+        FaissIndex copy = IndexBytes.load(trained);
         long trainedIndex = FaissIndex.nativeHeapBytes() - before;
         long structures = 4L * D * (NLIST + 256) + 4L * NLIST * M * 256; // centroids, codebooks, precomputed table
         assertTrue(trainedIndex >= structures, "trained index " + trainedIndex + " < its tables " + structures);
@@ -78,7 +79,7 @@ class ShardMemoryTest {
     private void warmUp(byte[] trained) {
         SyntheticEmbeddings data = new SyntheticEmbeddings(11, D);
         float[] vector = new float[D];
-        try (ShardBuilder builder = new ShardBuilder(0, 1, FaissIndex.deserialize(trained), BATCH, null)) {
+        try (ShardBuilder builder = new ShardBuilder(0, 1, IndexBytes.load(trained), BATCH, null)) {
             for (int row = 0; row < ROWS / 4; row++) {
                 data.fill(row, vector, 0);
                 builder.add(row, vector);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.vecforge.faiss.FaissIndex;
+import io.vecforge.faiss.IndexBytes;
 import io.vecforge.faiss.Metric;
 import io.vecforge.testing.TestVectors;
 import java.io.IOException;
@@ -45,12 +46,12 @@ class TrainerTest {
         float[] vectors = TestVectors.clustered(5_000, DIM, 3);
         byte[] cpu;
         try (FaissIndex trained = new CpuTrainer().train(cursor(vectors, DIM), 5_000, DIM, "IVF32,PQ4np", Metric.L2)) {
-            cpu = trained.serialize();
+            cpu = IndexBytes.of(trained);
         }
         Trainer gpuPath = new GpuTrainer(io.vecforge.faiss.KmeansAssigner::cpuStandIn);
         assertEquals("gpu", gpuPath.kind());
         try (FaissIndex trained = gpuPath.train(cursor(vectors, DIM), 5_000, DIM, "IVF32,PQ4np", Metric.L2)) {
-            assertArrayEquals(cpu, trained.serialize());
+            assertArrayEquals(cpu, IndexBytes.of(trained));
         }
     }
 

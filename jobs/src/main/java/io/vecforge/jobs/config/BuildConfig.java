@@ -16,8 +16,8 @@ import java.util.TreeSet;
  * every key) plus command-line overrides; unknown keys are errors, never ignored. Parsed once,
  * into one record per section; stages and tasks take the section they need.
  */
-public record BuildConfig(Input input, Index index, Train train, Build build, Validate validate, Publish publish,
-        Map<String, String> values) implements Serializable {
+public record BuildConfig(Input input, Index index, Train train, Build build, Validate validate, Publish publish)
+        implements Serializable {
 
     /** Every key with its default (null = required, "" = optional and unset). Order is the documentation order. */
     static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -113,12 +113,12 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
         v.requirePresent(DEFAULTS);
         Input input = new Input(v.text("input.path"), columns(v.text("input.id-column")), v.text("input.vector-column"),
                 v.nonNegativeInt("input.dimension"), v.bool("input.require-success"),
-                v.fraction("input.max-rejected-fraction"), DuplicatePolicy.fromConfig(v.text("input.duplicates")),
+                v.fraction("input.max-rejected-fraction"), duplicates(v.text("input.duplicates")),
                 v.optional("input.order-column"));
         Index index = new Index(v.text("index.name"), v.text("output.root"), v.text("index.factory"),
-                Metric.fromConfig(v.text("index.metric")), v.positiveInt("shards"), v.bytes("index.max-memory"));
+                metric(v.text("index.metric")), v.positiveInt("shards"), v.bytes("index.max-memory"));
         if (index.autoFactory() && index.maxMemory() <= 0) {
-            throw new IllegalArgumentException("index.factory=auto needs index.max-memory (the serving memory of all"
+            throw new ConfigException("index.factory=auto needs index.max-memory (the serving memory of all"
                     + " shards together, e.g. 8g) to choose the factory");
         }
         Train train = new Train(v.number("train.seed"), v.nonNegative("train.sample-rows"),
@@ -134,10 +134,10 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
         Publish publish = new Publish(v.nonNegativeNumber("publish.max-count-change"),
                 v.fraction("publish.max-recall-drop"), v.bool("publish.allow-drift"));
         if (input.duplicates() != DuplicatePolicy.FAIL && input.orderColumn() == null) {
-            throw new IllegalArgumentException("input.duplicates=" + input.duplicates().configName()
+            throw new ConfigException("input.duplicates=" + input.duplicates().configName()
                     + " needs input.order-column to say which row of an id is first or latest");
         }
-        return new BuildConfig(input, index, train, build, validate, publish, Map.copyOf(values));
+        return new BuildConfig(input, index, train, build, validate, publish);
     }
 
     private static String simdLevel(String value) {
@@ -146,8 +146,25 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
                 return level;
             }
         }
-        throw new IllegalArgumentException("build.simd-level must be one of " + String.join(", ", Build.SIMD_LEVELS)
+        throw new ConfigException("build.simd-level must be one of " + String.join(", ", Build.SIMD_LEVELS)
                 + ", got '" + value + "'");
+    }
+
+    /** Parsers outside this package name the value but throw the JDK's type: a config error here. */
+    private static DuplicatePolicy duplicates(String value) {
+        try {
+            return DuplicatePolicy.fromConfig(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("input.duplicates: " + e.getMessage());
+        }
+    }
+
+    private static Metric metric(String value) {
+        try {
+            return Metric.fromConfig(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("index.metric: " + e.getMessage());
+        }
     }
 
     public static BuildConfig load(Path file, Map<String, String> overrides) throws IOException {
@@ -160,7 +177,7 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
         TreeSet<String> unknown = new TreeSet<>(given.keySet());
         unknown.removeAll(DEFAULTS.keySet());
         if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException("unknown config key(s) in " + origin + ": " + unknown
+            throw new ConfigException("unknown config key(s) in " + origin + ": " + unknown
                     + "; known keys: " + DEFAULTS.keySet());
         }
         Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
@@ -171,10 +188,5 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
     /** One long/int column, or one or more columns (e.g. strings) mapped to dense int64 ids. */
     private static List<String> columns(String value) {
         return Arrays.stream(value.split(",")).map(String::trim).filter(c -> !c.isEmpty()).toList();
-    }
-
-    /** The raw value of a key, as given (for messages that quote the user's setting). */
-    public String get(String key) {
-        return values.get(key);
     }
 }

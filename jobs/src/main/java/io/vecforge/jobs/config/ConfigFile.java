@@ -38,7 +38,7 @@ public final class ConfigFile {
             for (String key : one.stringPropertyNames()) {
                 Integer earlier = lineOf.putIfAbsent(key, first + 1);
                 if (earlier != null) {
-                    throw new IllegalArgumentException("config file " + file + " sets '" + key + "' twice: on line "
+                    throw new ConfigException("config file " + file + " sets '" + key + "' twice: on line "
                             + earlier + " and on line " + (first + 1));
                 }
                 values.put(key, one.getProperty(key).trim());
@@ -59,7 +59,7 @@ public final class ConfigFile {
         }
         if (result.isError()) {
             int offset = in.position();
-            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+            throw new ConfigException(String.format(java.util.Locale.ROOT,
                     "config file %s is not UTF-8: byte 0x%02x at offset %d (line %d) is not valid UTF-8; save it as"
                             + " UTF-8", file, bytes[offset] & 0xff, offset, lineAt(bytes, offset)));
         }

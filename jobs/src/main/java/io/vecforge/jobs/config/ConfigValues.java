@@ -18,7 +18,7 @@ public final class ConfigValues {
     void requirePresent(Map<String, String> defaults) {
         for (Map.Entry<String, String> entry : values.entrySet()) {
             if (entry.getValue() == null || entry.getValue().isEmpty() && defaults.get(entry.getKey()) == null) {
-                throw new IllegalArgumentException("config key '" + entry.getKey() + "' is required");
+                throw new ConfigException("config key '" + entry.getKey() + "' is required");
             }
         }
     }
@@ -68,7 +68,7 @@ public final class ConfigValues {
     private long atLeast(String key, long minimum, String rule) {
         long value = number(key);
         if (value < minimum) {
-            throw new IllegalArgumentException("config key '" + key + "' " + rule + ", got " + value);
+            throw new ConfigException("config key '" + key + "' " + rule + ", got " + value);
         }
         return value;
     }
@@ -85,7 +85,7 @@ public final class ConfigValues {
             throw invalid(key, "a finite number");
         }
         if (value < 0 || value > maximum) {
-            throw new IllegalArgumentException("config key '" + key + "' " + rule + ", got " + value);
+            throw new ConfigException("config key '" + key + "' " + rule + ", got " + value);
         }
         return value;
     }
@@ -138,13 +138,13 @@ public final class ConfigValues {
 
     private static int toInt(String key, long value) {
         if (value > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("config key '" + key + "' is too large: " + value);
+            throw new ConfigException("config key '" + key + "' is too large: " + value);
         }
         return (int) value;
     }
 
-    private IllegalArgumentException invalid(String key, String expected) {
-        return new IllegalArgumentException("config key '" + key + "' must be " + expected + ", got '"
+    private ConfigException invalid(String key, String expected) {
+        return new ConfigException("config key '" + key + "' must be " + expected + ", got '"
                 + values.get(key) + "'");
     }
 }

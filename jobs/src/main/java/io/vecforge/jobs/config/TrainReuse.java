@@ -15,7 +15,7 @@ public enum TrainReuse {
         try {
             return valueOf(value.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("train.reuse must be never, previous or auto, got '" + value + "'");
+            throw new ConfigException("train.reuse must be never, previous or auto, got '" + value + "'");
         }
     }
 }

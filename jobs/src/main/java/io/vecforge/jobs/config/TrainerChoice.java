@@ -14,7 +14,7 @@ public enum TrainerChoice {
         try {
             return valueOf(value.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("train.trainer must be auto, gpu or cpu, got '" + value + "'");
+            throw new ConfigException("train.trainer must be auto, gpu or cpu, got '" + value + "'");
         }
     }
 

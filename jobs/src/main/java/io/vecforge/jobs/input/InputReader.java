@@ -35,12 +35,13 @@ public final class InputReader {
                 throw BuildFailedException.of(Failure.INPUT_SCHEMA, "input " + config.input().path() + ": "
                         + type.get());
             }
-            if (cause.contains("merge") || cause.contains("Merge")) {
-                throw BuildFailedException.of(Failure.INPUT_UNREADABLE,
-                        "the files of input " + config.input().path() + " disagree on schema: " + cause);
+            Optional<ParquetTypeDiagnosis.Diagnosis> found = diagnose(path, hadoopConf);
+            if (found.isPresent() && found.get().schemasDiffer()) {
+                throw BuildFailedException.of(Failure.INPUT_UNREADABLE, "the files of input " + config.input().path()
+                        + " disagree on schema (" + found.get().message() + "): " + cause);
             }
-            throw BuildFailedException.of(Failure.INPUT_UNREADABLE,
-                    "cannot read input " + config.input().path() + ": " + causes(e));
+            throw BuildFailedException.of(Failure.INPUT_UNREADABLE, found.map(d -> d.message() + "; ").orElse("")
+                    + "cannot read input " + config.input().path() + ": " + causes(e));
         }
         boolean external = InputSchema.check(raw.schema(), config.input().idColumns(), config.input().vectorColumn(),
                 config.input().orderColumn());
@@ -78,6 +79,15 @@ public final class InputReader {
         } catch (IOException e) {
             throw BuildFailedException.of(Failure.INPUT_UNREADABLE,
                     "cannot list input " + path + ": " + e.getMessage());
+        }
+    }
+
+    private static Optional<ParquetTypeDiagnosis.Diagnosis> diagnose(Path path, Configuration conf) {
+        try {
+            FileSystem fs = path.getFileSystem(conf);
+            return ParquetTypeDiagnosis.diagnose(fs, dataFiles(fs, path, 1000));
+        } catch (IOException e) {
+            return Optional.empty();
         }
     }
 

@@ -41,6 +41,36 @@ public final class ParquetTypeDiagnosis {
         return Optional.empty();
     }
 
+    /**
+     * Why Spark could not open the input, read from the files' footers: the first file that is not
+     * readable Parquet, or the first two files whose schemas differ. Empty when every footer reads
+     * and all schemas are equal.
+     */
+    static Optional<Diagnosis> diagnose(FileSystem fs, List<Path> files) {
+        List<SchemaElement> first = null;
+        Path firstFile = null;
+        for (Path file : files.subList(0, Math.min(files.size(), MAX_FILES))) {
+            List<SchemaElement> schema;
+            try {
+                schema = readSchema(fs, file);
+            } catch (IOException | RuntimeException e) {
+                return Optional.of(new Diagnosis(false, "input file " + file + " is not readable Parquet ("
+                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")"));
+            }
+            if (first == null) {
+                first = schema;
+                firstFile = file;
+            } else if (!first.equals(schema)) {
+                return Optional.of(new Diagnosis(true, "input files " + firstFile.getName() + " and " + file.getName()
+                        + " have different schemas"));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** What {@link #diagnose} found: an unreadable file, or files whose schemas differ. */
+    record Diagnosis(boolean schemasDiffer, String message) {}
+
     private static List<SchemaElement> readSchema(FileSystem fs, Path file) throws IOException {
         long length = fs.getFileStatus(file).getLen();
         try (FSDataInputStream in = fs.open(file)) {

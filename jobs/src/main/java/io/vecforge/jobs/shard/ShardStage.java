@@ -2,6 +2,10 @@ package io.vecforge.jobs.shard;
 import io.vecforge.jobs.BuildFailedException;
 
 import io.vecforge.Failure;
+import io.vecforge.faiss.SimdDispatch;
+import io.vecforge.jobs.input.RowAccounting;
+import java.util.Map;
+import java.util.TreeMap;
 import io.vecforge.writer.shard.DuplicatePolicy;
 import io.vecforge.writer.shard.InvalidRowException;
 import io.vecforge.bundle.ShardAssignment;
@@ -39,6 +43,37 @@ public final class ShardStage {
                     "%,d rows repeat an id already seen (input.duplicates=fail); e.g. ids %s. Set input.duplicates to"
                             + " keep-first or keep-latest with input.order-column to keep one row per id",
                     duplicates, samples));
+        }
+
+        /** input = indexed + rejected + duplicates dropped, exactly, or the build fails; returns the indexed rows. */
+        public long requireBalanced(RowAccounting rows) {
+            long indexed = reports.stream().mapToLong(ShardTask.Report::rows).sum();
+            if (rows.inputRows() != indexed + rows.rejectedRows() + duplicates) {
+                throw BuildFailedException.of(Failure.FAILED, String.format(Locale.ROOT,
+                        "rows lost: input %d != indexed %d + rejected %d + duplicates dropped %d", rows.inputRows(),
+                        indexed, rows.rejectedRows(), duplicates));
+            }
+            return indexed;
+        }
+
+        /**
+         * Every task computed with the same SIMD level and BLAS kernels as the training task, or the build
+         * fails: they decide rounding, so a bundle must not depend on which executor ran which task
+         * (docs/cluster.md#simd).
+         */
+        public void requireOneDispatch(SimdDispatch training, String simdLevel) {
+            Map<String, List<String>> tasksByDispatch = new TreeMap<>();
+            tasksByDispatch.computeIfAbsent(training.toString(), d -> new ArrayList<>()).add("training");
+            for (ShardTask.Report report : reports) {
+                tasksByDispatch.computeIfAbsent(report.dispatch().toString(), d -> new ArrayList<>())
+                        .add("shard " + report.shard());
+            }
+            if (tasksByDispatch.size() > 1) {
+                throw BuildFailedException.of(Failure.MIXED_DISPATCH, "tasks computed with different SIMD kernels ("
+                        + "Faiss level / OpenBLAS core): " + tasksByDispatch + "; build.simd-level=" + simdLevel
+                        + ". Pin build.simd-level to a level every executor has and OPENBLAS_CORETYPE"
+                        + " (spark.executorEnv.OPENBLAS_CORETYPE) to one kernel set (docs/cluster.md#simd)");
+            }
         }
     }
 

@@ -46,18 +46,14 @@ public final class ShardTask implements Serializable {
         SimdDispatch dispatch = SimdDispatch.pin(spec.simdLevel());
         long start = System.nanoTime();
         String versionDir = spec.versionDir();
-        Metric metric = spec.metric();
         BundleStorage storage = BundleStorage.forUri(new Path(versionDir).toUri(), conf.get());
         java.nio.file.Path trained = Files.createTempFile("vecforge-trained-", ".faiss");
         java.nio.file.Path local = Files.createTempFile("vecforge-shard-" + shard + "-", ".faiss");
         try {
             storage.download(new Path(spec.trainedIndex()), trained);
-            FaissIndex empty = FaissIndex.read(trained);
-            ExactNeighbourSearch exact = new ExactNeighbourSearch(queries, empty.dimension(), metric, spec.k());
             ShardResult result;
             long nativeHeap;
-            try (ShardBuilder builder = new ShardBuilder(shard, spec.shards(), empty, spec.batchRows(), exact,
-                    metric.normalizes(), spec.duplicates())) {
+            try (ShardBuilder builder = openBuilder(shard, trained, queries)) {
                 RowProgress progress = new RowProgress("shard " + shard, spec.acceptedRows() / spec.shards());
                 while (rows.hasNext()) {
                     Tuple2<RowKey, float[]> row = rows.next();
@@ -81,6 +77,19 @@ public final class ShardTask implements Serializable {
         } finally {
             Files.deleteIfExists(trained);
             Files.deleteIfExists(local);
+        }
+    }
+
+    /** The builder owns the trained copy from here; until it does, this method closes it on any error. */
+    private ShardBuilder openBuilder(int shard, java.nio.file.Path trained, float[] queries) {
+        FaissIndex empty = FaissIndex.read(trained);
+        try {
+            ExactNeighbourSearch exact = new ExactNeighbourSearch(queries, empty.dimension(), spec.metric(), spec.k());
+            return new ShardBuilder(shard, spec.shards(), empty, spec.batchRows(), exact, spec.metric().normalizes(),
+                    spec.duplicates());
+        } catch (RuntimeException | Error e) {
+            empty.close();
+            throw e;
         }
     }
 }

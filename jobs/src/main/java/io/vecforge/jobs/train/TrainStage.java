@@ -7,10 +7,10 @@ import io.vecforge.jobs.config.TrainReuse;
 import io.vecforge.jobs.sample.TrainingSample;
 
 import io.vecforge.Failure;
-import io.vecforge.writer.train.TrainingPlan;
+import io.vecforge.jobs.BuildPlan;
+import io.vecforge.jobs.Published;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.Manifest;
-import io.vecforge.faiss.FaissIndex;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
@@ -30,26 +30,17 @@ public final class TrainStage {
         this.hadoopConf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
     }
 
-    /** The sample the factory needs for this many rows; a factory Faiss cannot build fails here, before work. */
-    public TrainingPlan plan(IndexShape shape, long rows) {
-        try {
-            FaissIndex.create(shape.dimension(), shape.factory(), shape.metric()).close();
-            return TrainingPlan.forFactory(shape.factory(), shape.dimension(), rows, config.train().maxSampleBytes(),
-                    config.train().sampleRows());
-        } catch (IllegalArgumentException e) {
-            throw BuildFailedException.of(Failure.CONFIG, e.getMessage());
-        }
-    }
-
     /**
      * What train.reuse may reuse: the published version's trained index when its dimension, metric
      * and factory are this build's; null (train) otherwise, or under train.reuse=never.
      */
-    public TrainTask.Reuse reuse(String publishedVersion, Manifest published, IndexShape shape, BundleLayout layout) {
+    public TrainTask.Reuse reuse(Published previous, IndexShape shape, BundleLayout layout) {
         TrainReuse mode = config.train().reuse();
-        if (mode == TrainReuse.NEVER || published == null) {
+        if (mode == TrainReuse.NEVER || !previous.exists()) {
             return null;
         }
+        String publishedVersion = previous.version();
+        Manifest published = previous.manifest();
         boolean same = published.vectors.dimension == shape.dimension()
                 && shape.metric().configName().equals(published.vectors.metric)
                 && shape.factory().equals(published.vectors.factory) && published.training.trainedIndexFile != null;
@@ -70,12 +61,12 @@ public final class TrainStage {
      * else (external ids, a candidate set short of it) from the accepted rows, a pass over the input.
      */
     public long sample(Dataset<Row> candidates, long candidatesBelow, Dataset<Row> rows, long acceptedRows,
-            TrainingPlan plan, IndexShape shape, Path samplePath) {
+            BuildPlan plan, Path samplePath) {
         long sampleRows = TrainingSample.write(spark, candidates, candidatesBelow, rows,
-                acceptedRows, plan.sampleRows(), config.train().seed(), samplePath);
-        if (sampleRows < plan.minimumRows()) {
+                acceptedRows, plan.training().sampleRows(), config.train().seed(), samplePath);
+        if (sampleRows < plan.training().minimumRows()) {
             throw BuildFailedException.of(Failure.CONFIG, "training sample has " + sampleRows + " rows, below the "
-                    + plan.minimumRows() + " '" + shape.factory() + "' needs");
+                    + plan.training().minimumRows() + " '" + plan.shape().factory() + "' needs");
         }
         return sampleRows;
     }

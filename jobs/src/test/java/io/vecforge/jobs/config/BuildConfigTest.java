@@ -15,10 +15,13 @@ class BuildConfigTest {
 
     @Test
     void theExampleConfigListsEveryKeyWithItsDefault() throws Exception {
-        BuildConfig example = BuildConfig.load(Path.of("..", "conf", "example-index.properties"), Map.of());
+        Path file = Path.of("..", "conf", "example-index.properties");
+        BuildConfig.load(file, Map.of()); // it is a valid config
+        Map<String, String> example = ConfigFile.read(file);
         for (Map.Entry<String, String> entry : BuildConfig.DEFAULTS.entrySet()) {
             if (entry.getValue() != null) {
-                assertEquals(entry.getValue(), example.get(entry.getKey()), entry.getKey());
+                // optional keys ("" by default) may stay commented out; every other one is listed with its default
+                assertEquals(entry.getValue(), example.getOrDefault(entry.getKey(), "").trim(), entry.getKey());
             }
         }
     }

@@ -7,8 +7,9 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Faiss itself is built from its pinned source by faiss/cppbuild.sh (cmake, ninja); Debian's python3-faiss
 # (1.7.3) stays for the interop checks only.
 # libopenblas0-openmp: the OpenBLAS build that shares Faiss's OpenMP threads (faiss/pom.xml links it).
+# chromium: the report test opens report.html in a real headless browser.
 packages=(openjdk-17-jdk-headless maven g++ cmake ninja-build libopenblas-dev libopenblas0-openmp python3-faiss
-          python3-numpy python3-venv)
+          python3-numpy python3-venv chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -33,11 +34,12 @@ if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c "import pyspark,sys;
 fi
 # The newest faiss-cpu from PyPI, for interop checks beside Debian's python3-faiss.
 faiss_venv="$repo/.venv-faiss"
-if [[ ! -x "$faiss_venv/bin/python" ]] || ! "$faiss_venv/bin/python" -c "import faiss, numpy" 2>/dev/null; then
-  echo "setup: installing the newest faiss-cpu into $faiss_venv"
+# pyarrow: vecforge_bundle.py reads a bundle's id map (Parquet) to return external ids.
+if [[ ! -x "$faiss_venv/bin/python" ]] || ! "$faiss_venv/bin/python" -c "import faiss, numpy, pyarrow" 2>/dev/null; then
+  echo "setup: installing the newest faiss-cpu (and pyarrow) into $faiss_venv"
   rm -rf "$faiss_venv"
   /usr/bin/python3 -m venv "$faiss_venv"
-  "$faiss_venv/bin/pip" install -q --upgrade faiss-cpu numpy
+  "$faiss_venv/bin/pip" install -q --upgrade faiss-cpu numpy pyarrow
 fi
 # Airflow for the DAG tests (airflow-dags/): a real Airflow 3 with the Spark provider, pinned to
 # the versions the DAGs are tested with.

@@ -5,6 +5,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VECFORGE_SKIP_BUILD=1 "$repo/scripts/setup.sh"
 cd "$repo"
-mvn -B install
+# Debian's Maven 3.8.7 prints ANSI resets even in batch mode: strip them so CI logs read as plain text.
+mvn -B install 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g'
 # The Airflow DAGs under a real Airflow (they drive the jars mvn just built).
 "$repo/.venv-airflow/bin/python" -m pytest -q airflow-dags/tests

@@ -8,6 +8,11 @@ same as searching one index holding every vector.
     import vecforge_bundle
     bundle = vecforge_bundle.open_bundle("/srv/index/demo/20261121T150000Z-3f9a1c")
     distances, ids = bundle.search(queries, k=10, nprobe=16)
+    names = vecforge_bundle.external_ids(bundle.version_dir, bundle.manifest, ids.ravel())
+
+Bundles built from string or composite ids map them to dense int64 ids; external_ids (and the
+command line's "externalIds") turns those back into the input's ids, reading the id map with
+pyarrow (exit 4, with the reason, when pyarrow is missing).
 """
 import json
 import os
@@ -73,6 +78,7 @@ def check_readable(manifest, faiss_version=None):
 
 class Bundle:
     def __init__(self, version_dir):
+        self.version_dir = version_dir
         with open(os.path.join(version_dir, "manifest.json")) as f:
             self.manifest = json.load(f)
         check_readable(self.manifest)
@@ -115,6 +121,37 @@ class Bundle:
         return out_d, out_i
 
 
+class ExternalIdsUnreadable(Exception):
+    """The bundle maps external ids, and reading its id map (Parquet) needs pyarrow."""
+
+
+def external_ids(version_dir, manifest, wanted):
+    """External id of each wanted internal id, as vecforge prints them ("value", or "col=value,..." for
+    composite ids); None when the bundle's ids are the input's own int64 ids."""
+    ids = manifest.get("ids") or {}
+    if not ids.get("external"):
+        return None
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as e:
+        raise ExternalIdsUnreadable("this bundle maps external ids %s; reading its id map (Parquet) needs"
+                                    " pyarrow (pip install pyarrow)" % ids.get("columns")) from e
+    wanted = set(int(i) for i in wanted if i >= 0)
+    found = {}
+    for entry in manifest.get("files", []):
+        if entry.get("role") != "id-map":
+            continue
+        table = pq.read_table(os.path.join(version_dir, entry["file"]))
+        names = table.column_names
+        columns = [table.column(n).to_pylist() for n in names]
+        for row, internal in enumerate(columns[0]):
+            if internal in wanted:
+                values = [str(c[row]) for c in columns[1:]]
+                found[internal] = values[0] if len(values) == 1 else ",".join(
+                    "%s=%s" % (n, v) for n, v in zip(names[1:], values))
+    return found
+
+
 def open_bundle(path):
     """A version directory, or an index directory whose LATEST names the version."""
     latest = os.path.join(path, "LATEST")
@@ -138,9 +175,18 @@ def main(argv):
         print("vecforge_bundle: refused: %s" % e, file=sys.stderr)
         sys.exit(3)
     d, i = bundle.search(read_fvecs(args.queries), args.k, args.nprobe)
-    print(json.dumps({"faiss": faiss.__version__, "ntotal": bundle.ntotal,
-                      "results": [{"ids": i[q].tolist(), "distances": d[q].tolist()}
-                                  for q in range(len(i))]}))
+    try:
+        external = external_ids(bundle.version_dir, bundle.manifest, i.ravel().tolist())
+    except ExternalIdsUnreadable as e:
+        print("vecforge_bundle: %s" % e, file=sys.stderr)
+        sys.exit(4)
+    results = []
+    for q in range(len(i)):
+        result = {"ids": i[q].tolist(), "distances": d[q].tolist()}
+        if external is not None:
+            result["externalIds"] = [external.get(int(x)) for x in i[q]]
+        results.append(result)
+    print(json.dumps({"faiss": faiss.__version__, "ntotal": bundle.ntotal, "results": results}))
 
 
 if __name__ == "__main__":

@@ -140,3 +140,14 @@ def test_nightly_runs_publish_fail_loudly_and_never_move_latest_back(env):
     assert latest(env) == newer
     versions = [p.name for p in (env["work"] / "bundles" / "nightly").iterdir() if p.name.startswith("20261120-")]
     assert len(versions) == 2, "re-running a day builds a new version and keeps the earlier one"
+
+    # The publish task cleared and run again (its exact command): a no-op that records nothing, so
+    # rollback still returns to the version published before.
+    root = f"file://{env['work']}/bundles"
+    again = subprocess.run([VF, "publish", "--if-newer", root, "nightly", newer], capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    history = (env["work"] / "bundles" / "nightly" / "HISTORY.jsonl").read_text().splitlines()
+    assert not any(json.loads(line)["from"] == json.loads(line)["to"] for line in history), history
+    back = subprocess.run([VF, "rollback", root, "nightly"], capture_output=True, text=True)
+    assert back.returncode == 0, back.stderr
+    assert latest(env) == first

@@ -68,6 +68,7 @@ public final class IndexLifecycle {
         for (int i = history.size() - 1; i >= 0; i--) {
             HistoryEntry entry = history.get(i);
             if (!"rollback".equals(entry.action()) && current.equals(entry.to()) && entry.from() != null
+                    && !entry.from().equals(entry.to()) // a repeated publish, recorded by vecforge before 2026-12-02
                     && VersionName.isValid(entry.from()) && isComplete(entry.from())) {
                 return Optional.of(entry.from());
             }

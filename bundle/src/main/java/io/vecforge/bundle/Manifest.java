@@ -229,11 +229,25 @@ public final class Manifest {
 
     /** The recommended search settings: recall of the hold-out queries at each nprobe swept. */
     public static final class Search {
-        /** The smallest swept nprobe whose recall reaches targetRecall (the largest swept if none does). */
+        /**
+         * The smallest swept nprobe whose recall reaches targetRecall; if none does, the smallest
+         * whose recall is within 0.005 of the curve's best (where the curve levels off).
+         */
         public int nprobe;
         public double targetRecall;
         public boolean targetReached;
         public List<NprobeRecall> recallCurve = new ArrayList<>();
+
+        /** The recommendation in words, for `inspect` and the report. */
+        public String describe() {
+            if (targetReached || recallCurve.isEmpty()) {
+                return String.format(java.util.Locale.ROOT, "%d (target recall %.2f reached)", nprobe, targetRecall);
+            }
+            double best = recallCurve.stream().mapToDouble(p -> p.recall).max().orElse(0);
+            return String.format(java.util.Locale.ROOT, "%d (target recall %.2f not reached: recall levels off at"
+                    + " %.3f from nprobe %d, so the code size, not nprobe, bounds it; a larger code such as SQ8 or"
+                    + " more PQ bytes raises it)", nprobe, targetRecall, best, nprobe);
+        }
     }
 
     public static final class NprobeRecall {

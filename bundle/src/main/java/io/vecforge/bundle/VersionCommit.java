@@ -76,6 +76,11 @@ public final class VersionCommit {
         }
         String base = expectedCurrent != null ? (expectedCurrent.isEmpty() ? null : expectedCurrent)
                 : published(storage, layout).orElse(null);
+        if (version.equals(base) && version.equals(published(storage, layout).orElse(null))) {
+            // a rerun of the same publish (an Airflow task cleared and run again): nothing moves, nothing is recorded
+            LOG.info("LATEST of {} already names {} ({}): nothing to do", layout.indexDir(), version, action);
+            return new Outcome(base, version, List.of());
+        }
         HistoryEntry entry = new HistoryEntry(Instant.now().toString(), action, base, version,
                 System.getProperty("user.name", "unknown"), ProcessOwner.localHost());
         List<String> warnings;

@@ -90,6 +90,26 @@ class IndexLifecycleTest {
     }
 
     @Test
+    void aRepeatedPublishRecordsNothingAndRollbackStillReturnsToTheVersionBefore() throws Exception {
+        complete("20261101-a");
+        complete("20261102-b");
+        lifecycle.publish("20261101-a", "", "build");
+        lifecycle.publish("20261102-b", null, "publish");
+        VersionCommit.Outcome again = lifecycle.publish("20261102-b", null, "publish"); // the task rerun
+        assertEquals("20261102-b", again.from());
+        assertEquals(2, lifecycle.history().size(), "a no-op publish appends nothing");
+        assertEquals("20261101-a", lifecycle.rollback(null));
+
+        // histories written before the fix hold the self-transition: previous() looks past it
+        complete("20261103-c");
+        lifecycle.publish("20261103-c", null, "publish");
+        Files.writeString(root.resolve("idx").resolve(BundleLayout.HISTORY),
+                "{\"action\":\"publish\",\"from\":\"20261103-c\",\"to\":\"20261103-c\"}\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        assertEquals(java.util.Optional.of("20261101-a"), lifecycle.previous("20261103-c"));
+    }
+
+    @Test
     void aPublishExpectingAnotherCurrentVersionIsRefused() throws Exception {
         complete("20261101-a");
         complete("20261102-b");

@@ -66,8 +66,20 @@ class StandaloneClusterIT {
     private String baselineVersion;
     private final List<Submission> running = new ArrayList<>();
 
+    private java.util.Set<String> tempBefore;
+
+    /** What Spark and vecforge leave in the system temp directory (killed JVMs cannot clean up after themselves). */
+    private static java.util.Set<String> scratchInSystemTemp() throws IOException {
+        try (var entries = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return entries.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("spark-") || n.startsWith("blockmgr-") || n.startsWith("vecforge-"))
+                    .collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
     @BeforeAll
     void startCluster() throws Exception {
+        tempBefore = scratchInSystemTemp();
         assertTrue(Files.isExecutable(SPARK_HOME.resolve("bin/spark-class")),
                 SPARK_HOME + " is missing: run scripts/setup.sh");
         dir = Files.createTempDirectory("vecforge-cluster-");
@@ -103,6 +115,12 @@ class StandaloneClusterIT {
                 paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+        java.util.Set<String> left = new java.util.TreeSet<>(scratchInSystemTemp());
+        left.removeAll(tempBefore);
+        if (dir != null) {
+            left.remove(dir.getFileName().toString());
+        }
+        assertEquals(java.util.Set.of(), left, "killed workers and drivers left scratch in the system temp directory");
     }
 
     @Test
@@ -124,6 +142,12 @@ class StandaloneClusterIT {
         Command pull = Command.script(REPO, "vecforge-pull", "--from", indexUri(), "--to", serving.toString());
         assertEquals(0, pull.exitCode(), pull.output());
         Path current = serving.resolve("current");
+        // the serving copy validates, through versions/V and through current, its missing report only noted
+        for (Path copy : List.of(serving.resolve("versions").resolve(baseline.version), current)) {
+            Command check = Command.script(REPO, "vecforge", "validate", copy.toString());
+            assertEquals(0, check.exitCode(), check.output());
+            assertTrue(check.output().contains("the build report is absent"), check.output());
+        }
         Command python = Command.run(List.of("/usr/bin/python3", REPO.resolve("scripts/vecforge_bundle.py").toString(),
                 current.toString(), "--queries", current.resolve(BundleLayout.QUERIES).toString(), "-k", "10"));
         assertEquals(0, python.exitCode(), python.output());
@@ -202,7 +226,7 @@ class StandaloneClusterIT {
         Submission afterPointer = killAt(FailPoint.AFTER_POINTER);
         String moved = latest();
         assertEquals(newestVersion(), moved, "killed after the pointer moved: LATEST names the new version");
-        assertTrue(afterPointer.output().contains("breaking the publish lock"), afterPointer.output());
+        assertTrue(afterPointer.output().contains("broke the publish lock"), afterPointer.output());
         assertValid(moved);
 
         Submission rerun = submit("rerun", 3, List.of());
@@ -314,7 +338,9 @@ class StandaloneClusterIT {
         Path events = Files.createDirectories(eventDir(name));
         List<String> args = new ArrayList<>(List.of("--master", spark.masterUrl(),
                 "--conf", "spark.executor.cores=1", "--conf", "spark.eventLog.enabled=true",
-                "--conf", "spark.eventLog.dir=" + events.toUri()));
+                "--conf", "spark.eventLog.dir=" + events.toUri(),
+                // a driver SIGKILLed by a test leaves its scratch here, deleted with the cluster, not in /tmp
+                "--conf", "spark.local.dir=" + Files.createDirectories(dir.resolve("local").resolve(name))));
         if (sparkArgs.stream().noneMatch(a -> a.startsWith("spark.cores.max"))) {
             args.addAll(List.of("--conf", "spark.cores.max=2"));
         }

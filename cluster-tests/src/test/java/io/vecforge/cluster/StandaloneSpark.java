@@ -124,6 +124,9 @@ final class StandaloneSpark implements AutoCloseable {
         builder.environment().put("SPARK_HOME", sparkHome.toString());
         builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
         builder.environment().put("SPARK_DAEMON_MEMORY", "512m");
+        // a daemon or executor SIGKILLed by a test leaves its scratch under the cluster's directory, not in /tmp
+        builder.environment().put("SPARK_LOCAL_DIRS", Files.createDirectories(dir.resolve("local").resolve(name))
+                .toString());
         builder.environment().put("OPENBLAS_NUM_THREADS", "1");
         builder.environment().putAll(env);
         Process process = builder.start();

@@ -62,10 +62,11 @@ public final class GpuLibrary {
         try {
             devices = NativeKmeansAssigner.gpuCount(library, text, text.length);
         } catch (RuntimeException e) { // dlopen failed: the reason is the answer, not an error
-            return new Probe(0, e.getMessage(), List.of());
+            return new Probe(0, hasDeviceNode() ? e.getMessage() : NO_DEVICE, List.of());
         }
         if (devices <= 0) {
-            return new Probe(0, cString(text), List.of());
+            // without a device node the CUDA runtime blames the driver; the plain reason is the missing device
+            return new Probe(0, hasDeviceNode() ? cString(text) : NO_DEVICE, List.of());
         }
         List<String> names = new ArrayList<>();
         for (int device = 0; device < devices; device++) {
@@ -74,6 +75,15 @@ public final class GpuLibrary {
             names.add(cString(text));
         }
         return new Probe(devices, "", List.copyOf(names));
+    }
+
+    /** The reason on a machine without an NVIDIA device node (/dev/nvidia0, …). */
+    public static final String NO_DEVICE = "no GPU device on this machine (no /dev/nvidia[0-9]*)";
+
+    /** Whether the kernel exposes an NVIDIA GPU here: /dev/nvidia0, /dev/nvidia1, … */
+    public static boolean hasDeviceNode() {
+        java.io.File[] nodes = new java.io.File("/dev").listFiles((dir, name) -> name.matches("nvidia[0-9]+"));
+        return nodes != null && nodes.length > 0;
     }
 
     private static String cString(byte[] text) {

@@ -19,7 +19,7 @@ import org.apache.hadoop.fs.Path;
  */
 record BundleLocation(BundleReader bundle, String pointer) {
     static BundleLocation resolve(String uri) throws IOException {
-        Path path = new Path(uri);
+        Path path = followLocalLink(new Path(uri));
         BundleStorage storage = BundleStorage.forUri(path.toUri(), new Configuration());
         Path qualified = storage.qualify(path);
         if (storage.exists(new Path(qualified, Manifest.FILE_NAME))) {
@@ -70,5 +70,21 @@ record BundleLocation(BundleReader bundle, String pointer) {
 
     Manifest manifest() throws IOException {
         return bundle.manifest();
+    }
+
+    /**
+     * A serving node's DIR/current is a symbolic link to DIR/versions/V: it names that version, so it is
+     * checked under its own name. Only local links are followed; nothing in a bundle is ever a link.
+     */
+    private static Path followLocalLink(Path path) throws IOException {
+        java.net.URI uri = path.toUri();
+        if (uri.getScheme() != null && !"file".equals(uri.getScheme())) {
+            return path;
+        }
+        java.nio.file.Path local = java.nio.file.Path.of(uri.getPath());
+        if (!java.nio.file.Files.isSymbolicLink(local)) {
+            return path;
+        }
+        return new Path(local.toRealPath().toUri());
     }
 }

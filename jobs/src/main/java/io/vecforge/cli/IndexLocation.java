@@ -5,24 +5,65 @@ import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.IndexLifecycle;
 import java.io.IOException;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Parameters;
 
-/** The ROOT INDEX positional pair of the lifecycle commands. */
+/**
+ * The index a lifecycle command works on, named as `validate` and `search` name bundles: its
+ * directory (INDEX_PATH, or a version directory inside it), or the older ROOT INDEX pair. Commands
+ * on one version take it last: INDEX_PATH VERSION or ROOT INDEX VERSION.
+ */
 final class IndexLocation {
-    @Parameters(index = "0", paramLabel = "ROOT", description = "Publish root (any Hadoop URI).")
-    String root;
+    @Parameters(arity = "1..3", paramLabel = "INDEX_PATH|ROOT INDEX",
+            description = "The index: its directory (any Hadoop URI; a version directory in it also names it), or"
+                    + " the publish root and the index name.")
+    List<String> args;
 
-    @Parameters(index = "1", paramLabel = "INDEX", description = "Index name.")
-    String index;
+    private BundleLayout layout;
 
+    /** The index of a command without a VERSION argument. */
     IndexLifecycle lifecycle() throws IOException {
-        Path rootPath = new Path(root);
-        BundleStorage storage = BundleStorage.forUri(rootPath.toUri(), new Configuration());
-        BundleLayout layout = new BundleLayout(storage.qualify(rootPath), index);
+        return resolve(args);
+    }
+
+    /** The index of a command whose last argument is a VERSION. */
+    IndexLifecycle lifecycleBeforeVersion() throws IOException {
+        if (args.size() < 2) {
+            throw new UsageException("expected INDEX_PATH VERSION or ROOT INDEX VERSION, got " + args);
+        }
+        return resolve(args.subList(0, args.size() - 1));
+    }
+
+    /** The VERSION argument (the last one). */
+    String version() {
+        return args.get(args.size() - 1);
+    }
+
+    /** The index's name, once resolved. */
+    String index() {
+        return layout.indexDir().getName();
+    }
+
+    private IndexLifecycle resolve(List<String> location) throws IOException {
+        if (location.size() > 2) {
+            throw new UsageException("expected INDEX_PATH or ROOT INDEX, got " + location);
+        }
+        Path first = new Path(location.get(0));
+        BundleStorage storage = BundleStorage.forUri(first.toUri(), new Configuration());
+        Path qualified = storage.qualify(first);
+        if (location.size() == 2) {
+            layout = new BundleLayout(qualified, location.get(1));
+        } else {
+            Path indexDir = storage.exists(new Path(qualified, BundleLayout.MANIFEST)) ? qualified.getParent() : qualified;
+            if (indexDir == null || indexDir.getParent() == null) {
+                throw new UsageException(location.get(0) + " is not an index directory");
+            }
+            layout = new BundleLayout(indexDir.getParent(), indexDir.getName());
+        }
         if (!storage.exists(layout.indexDir())) {
-            throw new UsageException("no index '" + index + "' under " + root);
+            throw new UsageException("no index '" + index() + "' under " + layout.indexDir().getParent());
         }
         return new IndexLifecycle(storage, layout);
     }

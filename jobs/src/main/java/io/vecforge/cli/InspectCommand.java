@@ -47,8 +47,7 @@ final class InspectCommand implements Callable<Integer> {
                 m.validation.recall == null ? "not measured" : String.format(Locale.ROOT, "%.4f", m.validation.recall),
                 m.validation.nprobe, m.validation.queries, m.validation.minRecall);
         if (m.search != null) {
-            out().printf(Locale.ROOT, "search    nprobe %d recommended (target recall %.2f %s); recall by nprobe:%s%n",
-                    m.search.nprobe, m.search.targetRecall, m.search.targetReached ? "reached" : "NOT reached",
+            out().printf(Locale.ROOT, "search    nprobe %s recommended; recall by nprobe:%s%n", m.search.describe(),
                     m.search.recallCurve.stream().map(p -> String.format(Locale.ROOT, " %d:%.3f", p.nprobe, p.recall))
                             .collect(java.util.stream.Collectors.joining()));
         }

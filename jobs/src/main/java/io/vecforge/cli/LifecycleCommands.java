@@ -4,6 +4,7 @@ import io.vecforge.UsageException;
 import io.vecforge.RefusedException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.vecforge.bundle.ConcurrentPublishException;
 import io.vecforge.bundle.VersionName;
 import io.vecforge.bundle.IndexLifecycle;
 import io.vecforge.bundle.VersionInfo;
@@ -16,7 +17,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** The publisher-side lifecycle commands: publish, list, rollback, pin, unpin, gc. None needs Spark. */
@@ -35,31 +35,41 @@ final class LifecycleCommands {
         }
     }
 
-    @Command(name = "publish", description = "Points LATEST at a staged version, after checking its _SUCCESS vouches for its manifest.")
+    @Command(name = "publish", description = {"Points LATEST at a staged version, after checking its _SUCCESS vouches for its manifest.",
+            "Arguments: INDEX_PATH VERSION, or ROOT INDEX VERSION."})
     static final class Publish extends Base {
-        @Parameters(index = "2", paramLabel = "VERSION")
-        String version;
-
         @Option(names = "--if-newer", description = "Leave LATEST alone when it names a version of a later logical"
                 + " date (a backfill never moves LATEST back).")
         boolean ifNewer;
 
         @Override
         public Integer call() throws Exception {
-            IndexLifecycle lifecycle = location.lifecycle();
-            String before = lifecycle.published().orElse(null);
-            if (ifNewer && before != null && VersionName.logicalDate(before).isAfter(VersionName.logicalDate(version))) {
-                if (!lifecycle.isComplete(version)) {
-                    throw new RefusedException("version " + version + " is not complete");
+            IndexLifecycle lifecycle = location.lifecycleBeforeVersion();
+            String version = location.version();
+            for (int attempt = 1; ; attempt++) {
+                String before = lifecycle.published().orElse(null);
+                if (ifNewer && before != null
+                        && VersionName.logicalDate(before).isAfter(VersionName.logicalDate(version))) {
+                    if (!lifecycle.isComplete(version)) {
+                        throw new RefusedException("version " + version + " is not complete");
+                    }
+                    out().printf("LATEST of %s stays on %s: its logical date is after %s's%n", location.index(),
+                            before, version);
+                    return 0;
                 }
-                out().printf("LATEST of %s stays on %s: its logical date is after %s's%n", location.index, before,
-                        version);
-                return 0;
+                try {
+                    // with --if-newer the rule was decided on `before`: LATEST moves only if it still names it
+                    lifecycle.publish(version, ifNewer ? (before == null ? "" : before) : null, "publish");
+                    out().printf("LATEST of %s: %s -> %s%n", location.index(), before, version);
+                    return 0;
+                } catch (ConcurrentPublishException e) {
+                    if (!ifNewer || attempt == 10
+                            || java.util.Objects.equals(before, lifecycle.published().orElse(null))) {
+                        throw e; // not a move underneath (the lock was held too long): nothing to decide again
+                    }
+                    // another publish moved LATEST meanwhile: decide the date rule again on what it names now
+                }
             }
-            // with --if-newer the rule was decided on `before`: the commit moves LATEST only if it still names it
-            lifecycle.publish(version, ifNewer ? (before == null ? "" : before) : null, "publish");
-            out().printf("LATEST of %s: %s -> %s%n", location.index, before, version);
-            return 0;
         }
     }
 
@@ -73,7 +83,7 @@ final class LifecycleCommands {
             IndexLifecycle lifecycle = location.lifecycle();
             String before = lifecycle.published().orElse(null);
             String after = lifecycle.rollback(to);
-            out().printf("LATEST of %s: %s -> %s (rollback)%n", location.index, before, after);
+            out().printf("LATEST of %s: %s -> %s (rollback)%n", location.index(), before, after);
             return 0;
         }
     }
@@ -117,16 +127,14 @@ final class LifecycleCommands {
         }
     }
 
-    /** pin and unpin: ROOT INDEX VERSION. */
+    /** pin and unpin: INDEX_PATH VERSION or ROOT INDEX VERSION. */
     abstract static class PinBase extends Base {
-        @Parameters(index = "2", paramLabel = "VERSION")
-        String version;
-
         abstract boolean pinning();
 
         @Override
         public Integer call() throws Exception {
-            IndexLifecycle lifecycle = location.lifecycle();
+            IndexLifecycle lifecycle = location.lifecycleBeforeVersion();
+            String version = location.version();
             if (pinning()) {
                 lifecycle.pin(version);
             } else {

@@ -37,8 +37,10 @@ final class SearchCommand implements Callable<Integer> {
         @Option(names = "--vector", description = "Query vector, comma-separated.")
         String vector;
 
-        @Option(names = "--id", description = "Use the vector stored under this id in the bundle's source input.")
-        Long id;
+        @Option(names = "--id", paramLabel = "ID", description = {"Use the vector stored under this id in the"
+                + " bundle's source input: the id as the input holds it (a number, or a string id such as"
+                + " sku-000005), or column=value,… for composite ids, in input.id-column's order."})
+        String id;
 
         @Option(names = "--queries", description = "An .fvecs file of query vectors.")
         Path queries;
@@ -121,20 +123,72 @@ final class SearchCommand implements Callable<Integer> {
         return vectors;
     }
 
-    private static float[] vectorOfId(Manifest manifest, long id) throws Exception {
+    private static float[] vectorOfId(Manifest manifest, String id) throws Exception {
         if (manifest.ids.external) {
-            throw new UsageException("this bundle maps external ids (" + manifest.ids.columns
-                    + "); search it with --vector or --queries");
+            return vectorOfExternalId(manifest, id);
+        }
+        long wanted;
+        try {
+            wanted = Long.parseLong(id.trim());
+        } catch (NumberFormatException e) {
+            throw new UsageException("--id '" + id + "': this bundle's ids are numbers (column "
+                    + manifest.source.idColumn + ")");
         }
         try (EmbeddingParquetReader reader = EmbeddingParquetReader.open(new Configuration(),
                 new org.apache.hadoop.fs.Path(manifest.source.path), manifest.source.idColumn, manifest.source.vectorColumn)) {
             while (reader.next()) {
-                if (reader.id() == id) {
+                if (reader.id() == wanted) {
                     return reader.vector().clone();
                 }
             }
         }
         throw new UsageException("id " + id + " is not in the source " + manifest.source.path);
+    }
+
+    /** The source row of an external id (a string, or column=value,… for several id columns), read with Spark. */
+    private static float[] vectorOfExternalId(Manifest manifest, String id) {
+        List<String> columns = manifest.ids.columns;
+        Map<String, String> values = new LinkedHashMap<>();
+        if (columns.size() == 1) {
+            values.put(columns.get(0), id);
+        } else {
+            for (String part : id.split(",")) {
+                int eq = part.indexOf('=');
+                if (eq <= 0 || !columns.contains(part.substring(0, eq).trim())) {
+                    throw new UsageException("--id '" + id + "': this bundle's ids are composite " + columns
+                            + "; give them as " + String.join(",", columns.stream().map(c -> c + "=VALUE").toList()));
+                }
+                values.put(part.substring(0, eq).trim(), part.substring(eq + 1));
+            }
+            if (!values.keySet().equals(new java.util.HashSet<>(columns))) {
+                throw new UsageException("--id '" + id + "' must name every id column: " + columns);
+            }
+        }
+        boolean shared = org.apache.spark.sql.SparkSession.getDefaultSession().isDefined();
+        org.apache.spark.sql.SparkSession spark = EmbeddedSpark.session("vecforge search --id", "local[1]");
+        try {
+            org.apache.spark.sql.Column match = org.apache.spark.sql.functions.lit(true);
+            for (Map.Entry<String, String> value : values.entrySet()) {
+                match = match.and(org.apache.spark.sql.functions.col("`" + value.getKey() + "`").cast("string")
+                        .equalTo(value.getValue()));
+            }
+            List<org.apache.spark.sql.Row> found = spark.read().parquet(manifest.source.path).where(match)
+                    .select(org.apache.spark.sql.functions.col("`" + manifest.source.vectorColumn + "`")
+                            .cast("array<float>")).limit(1).collectAsList();
+            if (found.isEmpty() || found.get(0).isNullAt(0)) {
+                throw new UsageException("id " + id + " is not in the source " + manifest.source.path);
+            }
+            List<Float> vector = found.get(0).getList(0);
+            float[] out = new float[vector.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = vector.get(i);
+            }
+            return out;
+        } finally {
+            if (!shared) {
+                spark.close(); // a session the caller (a test, spark-submit) holds is not this command's to stop
+            }
+        }
     }
 
     private void print(Neighbours merged, int probes, Map<Long, String> external) throws Exception {

@@ -19,10 +19,10 @@ import javax.imageio.ImageIO;
  */
 final class Chart {
     private static final int WIDTH = 720;
-    private static final int HEIGHT = 320;
+    private static final int HEIGHT = 330;
     private static final int LEFT = 70;
     private static final int RIGHT = 20;
-    private static final int TOP = 36;
+    private static final int TOP = 46;
     private static final int BOTTOM = 56;
     private static final Color BAR = new Color(0x3b6ea5);
     private static final Color ACCENT = new Color(0xd9534f);
@@ -32,16 +32,18 @@ final class Chart {
 
     private Chart() {}
 
-    static byte[] bars(String title, String yLabel, List<Point> points) {
-        return draw(title, yLabel, points, false, Double.NaN);
+    /** Bars; {@code xLabel} and {@code yLabel} title the axes, with their units. */
+    static byte[] bars(String title, String xLabel, String yLabel, List<Point> points) {
+        return draw(title, xLabel, yLabel, points, false, Double.NaN);
     }
 
     /** A line over the points, with a dashed horizontal marker (e.g. the target recall), if not NaN. */
-    static byte[] line(String title, String yLabel, List<Point> points, double marker) {
-        return draw(title, yLabel, points, true, marker);
+    static byte[] line(String title, String xLabel, String yLabel, List<Point> points, double marker) {
+        return draw(title, xLabel, yLabel, points, true, marker);
     }
 
-    private static byte[] draw(String title, String yLabel, List<Point> points, boolean line, double marker) {
+    private static byte[] draw(String title, String xLabel, String yLabel, List<Point> points, boolean line,
+            double marker) {
         System.setProperty("java.awt.headless", "true");
         BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
@@ -69,7 +71,8 @@ final class Chart {
             g.setColor(Color.BLACK);
             g.drawString(format(value), 4, y + 4);
         }
-        g.drawString(yLabel, LEFT + 4, TOP - 4);
+        g.drawString(yLabel, LEFT + 4, TOP - 8);
+        g.drawString(xLabel, LEFT + plotWidth - g.getFontMetrics().stringWidth(xLabel), TOP + plotHeight + 34);
         int n = Math.max(1, points.size());
         double step = plotWidth / (double) n;
         int labelEvery = Math.max(1, (int) Math.ceil(n / 24.0));

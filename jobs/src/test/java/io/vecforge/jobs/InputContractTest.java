@@ -216,6 +216,10 @@ class InputContractTest extends SparkTestSupport {
         for (String part : c.message()) {
             assertTrue(message.contains(part), "'" + part + "' not in: " + message);
         }
+        if (c.failure() == Failure.INPUT_UNREADABLE) {
+            String first = message.lines().findFirst().orElse("");
+            assertTrue(first.contains(c.message().get(0)), "the first line says what is wrong: " + first);
+        }
         Path indexDir = root.resolve("contract");
         assertEquals(baselineVersion, Files.readString(indexDir.resolve(BundleLayout.LATEST)).trim());
         try (Stream<Path> versions = Files.list(indexDir)) {
@@ -314,7 +318,7 @@ class InputContractTest extends SparkTestSupport {
     }
 
     @Test
-    void stringIdsAreMappedAndSearchPrintsThem() throws IOException {
+    void stringIdsAreMappedAndSearchPrintsThem() throws Exception {
         StructType strings = schema("id", DataTypes.StringType, "vector", DataTypes.FloatType);
         Path input = dir.resolve("string-ids");
         List<Row> rows = new ArrayList<>();
@@ -332,8 +336,29 @@ class InputContractTest extends SparkTestSupport {
         Cli search = Cli.run("search", result.versionDir(), "--vector", join(vector(1234)), "-k", "1", "--json");
         assertEquals(0, search.exitCode(), search.err());
         assertTrue(search.out().contains("\"externalIds\":[\"user-1234\"]"), search.out());
+        Cli byId = Cli.run("search", result.versionDir(), "--id", "user-1234", "-k", "1", "--json");
+        assertEquals(0, byId.exitCode(), byId.err());
+        assertTrue(byId.out().contains("\"externalIds\":[\"user-1234\"]"), "--id takes the external id: " + byId.out());
+        Cli unknown = Cli.run("search", result.versionDir(), "--id", "user-nobody", "-k", "1");
+        assertEquals(2, unknown.exitCode(), unknown.err());
+        assertTrue(unknown.err().contains("user-nobody is not in the source"), unknown.err());
         Cli validate = Cli.run("validate", result.versionDir());
         assertEquals(0, validate.exitCode(), validate.out());
+
+        // stock faiss-python (the wheel, with pyarrow) returns the external ids too
+        Path versionDir = Path.of(java.net.URI.create(result.versionDir()));
+        String queries = versionDir.resolve(BundleLayout.QUERIES).toString();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode python = json.readTree(Python.runWith(Python.WHEEL,
+                "vecforge_bundle.py", versionDir.toString(), "--queries", queries, "-k", "3"));
+        float[] first = java.util.Arrays.copyOf(io.vecforge.bundle.Fvecs.read(Path.of(queries)).vectors(), DIM);
+        Cli java = Cli.run("search", result.versionDir(), "--vector", join(first), "-k", "3", "--json");
+        assertEquals(0, java.exitCode(), java.err());
+        assertEquals(json.readTree(java.out()).get("results").get(0).get("externalIds"),
+                python.get("results").get(0).get("externalIds"), "python maps ids as vecforge does");
+        for (com.fasterxml.jackson.databind.JsonNode found : python.get("results")) {
+            found.get("externalIds").forEach(id -> assertTrue(id.asText().startsWith("user-"), python.toString()));
+        }
     }
 
     @Test

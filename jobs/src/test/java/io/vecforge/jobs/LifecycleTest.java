@@ -53,7 +53,14 @@ class LifecycleTest extends SparkTestSupport {
         assertTrue(list.out().matches("(?s).*" + second.manifest().version + "\\s+staged.*"), list.out());
         assertTrue(list.out().matches("(?s).*" + first.manifest().version + "\\s+published.*"), list.out());
 
-        Cli publish = Cli.run("publish", root.toString(), "lc", second.manifest().version);
+        Path indexDir = root.resolve("lc");
+        for (String named : new String[] {indexDir.toString(), indexDir.resolve(first.manifest().version).toUri()
+                .toString()}) {
+            Cli byPath = Cli.run("list", named); // one way to name an index, as for validate and search
+            assertEquals(0, byPath.exitCode(), byPath.err());
+            assertEquals(list.out(), byPath.out(), "list " + named + " lists what list ROOT INDEX does");
+        }
+        Cli publish = Cli.run("publish", indexDir.toString(), second.manifest().version);
         assertEquals(0, publish.exitCode(), publish.err());
         assertEquals(second.manifest().version, latest(root));
         Cli listJson = Cli.run("list", "--json", root.toString(), "lc");
@@ -120,5 +127,56 @@ class LifecycleTest extends SparkTestSupport {
 
     private static String latest(Path root) throws Exception {
         return Files.readString(root.resolve("lc").resolve(BundleLayout.LATEST)).trim();
+    }
+
+    /**
+     * A backfill and a daily run publishing with --if-newer at the same moment, in bounded rounds:
+     * LATEST always ends on the newer date, and both succeed. The rule is decided on the version the
+     * compare-and-swap expects; one that loses the swap decides again on what LATEST names now.
+     */
+    @Test
+    void concurrentIfNewerPublishesNeverMoveLatestBack() throws Exception {
+        Path index = dir.resolve("race").resolve("idx");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 12; round++) {
+                String baseline = String.format("20261129-base%02d", round);
+                String older = String.format("20261130-older%02d", round);
+                String newer = String.format("20261201-newer%02d", round);
+                for (String version : List.of(baseline, older, newer)) {
+                    completeVersion(index, version);
+                }
+                Files.writeString(index.resolve(BundleLayout.LATEST), baseline + "\n");
+                java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+                Future<Cli> backfill = pool.submit(() -> {
+                    start.await();
+                    return Cli.run("publish", "--if-newer", index.toString(), older);
+                });
+                Future<Cli> daily = pool.submit(() -> {
+                    start.await();
+                    return Cli.run("publish", "--if-newer", index.toString(), newer);
+                });
+                Cli old = backfill.get();
+                Cli fresh = daily.get();
+                assertEquals(0, fresh.exitCode(), fresh.err());
+                assertEquals(newer, Files.readString(index.resolve(BundleLayout.LATEST)).trim(),
+                        "round " + round + ": LATEST moved back; backfill said " + old.out() + old.err());
+                assertEquals(0, old.exitCode(), old.err());
+                assertTrue(old.out().contains("stays on " + newer) || old.out().contains("-> " + older),
+                        "round " + round + ": the backfill either saw the newer version or went first: " + old.out());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void completeVersion(Path index, String version) throws Exception {
+        io.vecforge.bundle.Manifest manifest = new io.vecforge.bundle.Manifest();
+        manifest.indexName = index.getFileName().toString();
+        manifest.version = version;
+        byte[] json = manifest.toJson();
+        Path versionDir = Files.createDirectories(index.resolve(version));
+        Files.write(versionDir.resolve(BundleLayout.MANIFEST), json);
+        Files.write(versionDir.resolve(BundleLayout.SUCCESS), io.vecforge.bundle.Completion.marker(json));
     }
 }

@@ -206,8 +206,18 @@ public final class BundleValidator {
         for (Manifest.BundleFile file : manifest.files) {
             checkFile(bundle, file.file, file.bytes, file.crc32c, damaged, report);
         }
+        List<String> absentReports = new ArrayList<>();
         for (Manifest.BundleFile file : manifest.reports) {
-            checkFile(bundle, file.file, file.bytes, file.crc32c, damaged, report);
+            Optional<BundleReader.FileProblem> problem = bundle.verifyFile(file.file, file.bytes, file.crc32c);
+            if (problem.isPresent() && problem.get().failure() == Failure.MISSING_FILE) {
+                absentReports.add(file.file); // the report is for people: serving copies (vecforge-pull) skip it
+            } else {
+                checkFile(bundle, file.file, file.bytes, file.crc32c, damaged, report);
+            }
+        }
+        if (!absentReports.isEmpty()) {
+            report.notes.add("the build report is absent (" + String.join(", ", absentReports) + "): a serving copy"
+                    + " pulled by vecforge-pull has none; it is not needed to serve");
         }
         return damaged;
     }
@@ -325,12 +335,33 @@ public final class BundleValidator {
             report.nprobeCurve = sweep.curve(truth.values(), truth.k());
         }
         if (report.recall < report.minRecall) {
-            report.fail(Failure.RECALL_TOO_LOW, null, String.format(java.util.Locale.ROOT,
-                    "recall@%d %.4f at nprobe %d is below %.4f", settings.k, report.recall, report.nprobe,
-                    report.minRecall));
+            report.fail(Failure.RECALL_TOO_LOW, null, recallTooLow(settings.k, report));
         } else {
             report.passed("recall");
         }
+    }
+
+    /** Names the curve it saw and the next step: more nprobe if recall still rises, else a larger code. */
+    static String recallTooLow(int k, ValidationReport report) {
+        StringBuilder message = new StringBuilder(String.format(java.util.Locale.ROOT,
+                "recall@%d %.4f at nprobe %d is below %.4f", k, report.recall, report.nprobe, report.minRecall));
+        List<NprobeSweep.Point> curve = report.nprobeCurve;
+        if (curve == null || curve.isEmpty()) {
+            return message.append("; try more nprobe (--nprobe, validate.nprobe), a larger code (SQ8 or more PQ"
+                    + " bytes), or a lower validate.min-recall").toString();
+        }
+        message.append("; recall by nprobe:");
+        curve.forEach(p -> message.append(String.format(java.util.Locale.ROOT, " %d:%.3f", p.nprobe(), p.recall())));
+        NprobeSweep.Point best = curve.stream().max(java.util.Comparator.comparingDouble(NprobeSweep.Point::recall))
+                .orElseThrow();
+        if (best.recall() >= report.minRecall) {
+            return message.append(String.format(java.util.Locale.ROOT, ". nprobe %d reaches it: raise the nprobe"
+                    + " (--nprobe, validate.nprobe)", NprobeSweep.recommend(curve, report.minRecall).nprobe()))
+                    .toString();
+        }
+        return message.append(String.format(java.util.Locale.ROOT, ". No nprobe reaches it (best %.3f): the code"
+                + " size bounds recall; use a larger code (SQ8, or more PQ bytes, e.g. PQ64 for PQ32), or lower"
+                + " validate.min-recall", best.recall())).toString();
     }
 
     private static void addListSizes(ValidationReport report, long[] sizes) {

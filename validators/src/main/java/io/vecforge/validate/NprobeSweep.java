@@ -76,9 +76,18 @@ public final class NprobeSweep implements java.io.Serializable {
         return curve;
     }
 
-    /** The smallest nprobe whose recall reaches the target, or the largest swept if none does. */
+    /** How close to the curve's best recall counts as its plateau. */
+    public static final double PLATEAU_TOLERANCE = 0.005;
+
+    /**
+     * The smallest nprobe whose recall reaches the target. If none does, the code size bounds recall,
+     * not nprobe: the smallest nprobe within {@link #PLATEAU_TOLERANCE} of the best recall swept, so
+     * serving does not probe more lists for no recall.
+     */
     public static Point recommend(List<Point> curve, double targetRecall) {
+        double best = curve.stream().mapToDouble(Point::recall).max().orElseThrow();
         return curve.stream().filter(p -> p.recall() >= targetRecall).findFirst()
-                .orElse(curve.get(curve.size() - 1));
+                .orElseGet(() -> curve.stream().filter(p -> p.recall() >= best - PLATEAU_TOLERANCE).findFirst()
+                        .orElseThrow());
     }
 }

@@ -29,6 +29,8 @@ public final class ValidationReport {
     public long[] listSizes;
     public final List<String> checksPassed = new ArrayList<>();
     public final List<Problem> problems = new ArrayList<>();
+    /** What was noticed without failing: the build report absent from a serving copy, say. */
+    public final List<String> notes = new ArrayList<>();
 
     public boolean isOk() {
         return problems.isEmpty();
@@ -64,6 +66,7 @@ public final class ValidationReport {
         out.put("minRecall", minRecall);
         out.put("nprobe", nprobe);
         out.put("checksPassed", checksPassed);
+        out.put("notes", notes);
         List<Map<String, Object>> listed = new ArrayList<>();
         for (Problem problem : problems) {
             Map<String, Object> entry = new LinkedHashMap<>();
@@ -89,6 +92,7 @@ public final class ValidationReport {
         out.append(recall == null ? "recall   not measured\n"
                 : String.format(Locale.ROOT, "recall   %.4f at nprobe %d (minimum %.4f)%n", recall, nprobe, minRecall));
         out.append("checks   ").append(String.join(", ", checksPassed)).append('\n');
+        notes.forEach(note -> out.append("note     ").append(note).append('\n'));
         if (isOk()) {
             out.append("result   VALID\n");
         } else {

@@ -300,7 +300,11 @@ class BundleValidatorTest {
         assertEquals(0.999, report.minRecall);
         assertEquals(bundle.recall, report.recall, 1e-12);
         assertTrue(report.recall < 0.999, "recall " + report.recall);
-        assertTrue(report.problems.get(0).message().contains("below 0.9990"), report.summary());
+        String message = report.problems.get(0).message();
+        assertTrue(message.contains("below 0.9990"), report.summary());
+        // without a sweep (vecforge validate) it names every next step; with one, the curve (NprobeSweepTest)
+        assertTrue(message.contains("try more nprobe") && message.contains("SQ8")
+                && message.contains("validate.min-recall"), "it says what to try: " + message);
 
         JsonNode json = new ObjectMapper().readTree(report.toJson());
         assertFalse(json.get("ok").asBoolean());

@@ -1,4 +1,5 @@
 package io.vecforge.jobs.shard;
+import io.vecforge.jobs.TaskFiles;
 import io.vecforge.jobs.HadoopConf;
 
 import io.vecforge.writer.shard.DuplicatePolicy;
@@ -47,8 +48,8 @@ public final class ShardTask implements Serializable {
         long start = System.nanoTime();
         String versionDir = spec.versionDir();
         BundleStorage storage = BundleStorage.forUri(new Path(versionDir).toUri(), conf.get());
-        java.nio.file.Path trained = Files.createTempFile("vecforge-trained-", ".faiss");
-        java.nio.file.Path local = Files.createTempFile("vecforge-shard-" + shard + "-", ".faiss");
+        java.nio.file.Path trained = TaskFiles.createTemp("vecforge-trained-", ".faiss");
+        java.nio.file.Path local = TaskFiles.createTemp("vecforge-shard-" + shard + "-", ".faiss");
         try {
             storage.download(new Path(spec.trainedIndex()), trained);
             ShardResult result;

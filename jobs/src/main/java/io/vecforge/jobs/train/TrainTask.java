@@ -1,4 +1,5 @@
 package io.vecforge.jobs.train;
+import io.vecforge.jobs.TaskFiles;
 import io.vecforge.jobs.HadoopConf;
 import io.vecforge.jobs.IndexShape;
 import io.vecforge.jobs.config.TrainReuse;
@@ -82,7 +83,7 @@ public final class TrainTask implements Serializable {
         Path targetPath = new Path(spec.target());
         BundleStorage storage = BundleStorage.forUri(targetPath.toUri(), conf.get());
         Path attempts = new Path(targetPath.getParent(), BundleLayout.ATTEMPTS);
-        java.nio.file.Path local = Files.createTempFile("vecforge-trained-", ".faiss");
+        java.nio.file.Path local = TaskFiles.createTemp("vecforge-trained-", ".faiss");
         try {
             Fit fit = spec.reuse() == null ? null : tryReuse(storage, local);
             if (fit == null || fit.reusedFrom() == null) {

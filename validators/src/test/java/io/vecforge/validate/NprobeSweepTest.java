@@ -1,0 +1,67 @@
+package io.vecforge.validate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vecforge.bundle.Manifest;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The recommended nprobe: the first reaching the target, else where the curve levels off. */
+class NprobeSweepTest {
+    private static List<NprobeSweep.Point> curve(double... recalls) {
+        List<NprobeSweep.Point> points = new java.util.ArrayList<>();
+        for (int i = 0; i < recalls.length; i++) {
+            points.add(new NprobeSweep.Point(1 << i, recalls[i], 1.0));
+        }
+        return points;
+    }
+
+    @Test
+    void theSmallestNprobeReachingTheTarget() {
+        assertEquals(8, NprobeSweep.recommend(curve(0.5, 0.7, 0.85, 0.91, 0.95, 0.97), 0.9).nprobe());
+    }
+
+    @Test
+    void aFlatCurveBelowTheTargetRecommendsWhereItLevelsOffNotTheLargestSwept() {
+        // the 1M x 128 IVF1024,PQ32 bench bundle: 0.836 from nprobe 8 to 128
+        List<NprobeSweep.Point> flat = curve(0.61, 0.74, 0.81, 0.834, 0.836, 0.836, 0.836, 0.836);
+        assertEquals(8, NprobeSweep.recommend(flat, 0.9).nprobe());
+        // still rising by more than the tolerance: the end of the curve
+        assertEquals(128, NprobeSweep.recommend(curve(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8), 0.9).nprobe());
+    }
+
+    @Test
+    void recallTooLowNamesTheCurveAndTheNextStep() {
+        ValidationReport rising = new ValidationReport();
+        rising.recall = 0.80;
+        rising.nprobe = 4;
+        rising.minRecall = 0.9;
+        rising.nprobeCurve = curve(0.5, 0.7, 0.80, 0.92);
+        String more = BundleValidator.recallTooLow(10, rising);
+        assertTrue(more.contains("1:0.500 2:0.700 4:0.800 8:0.920") && more.contains("nprobe 8 reaches it"), more);
+
+        ValidationReport flat = new ValidationReport();
+        flat.recall = 0.836;
+        flat.nprobe = 16;
+        flat.minRecall = 0.9;
+        flat.nprobeCurve = curve(0.61, 0.81, 0.834, 0.836, 0.836);
+        String code = BundleValidator.recallTooLow(10, flat);
+        assertTrue(code.contains("No nprobe reaches it (best 0.836)") && code.contains("SQ8")
+                && code.contains("validate.min-recall"), code);
+    }
+
+    @Test
+    void theManifestSaysPlainlyThatTheCodeSizeBoundsRecall() {
+        Manifest.Search search = new Manifest.Search();
+        search.nprobe = 8;
+        search.targetRecall = 0.9;
+        search.targetReached = false;
+        search.recallCurve.add(new Manifest.NprobeRecall(8, 0.836));
+        String said = search.describe();
+        assertTrue(said.contains("not reached") && said.contains("0.836") && said.contains("code size")
+                && said.contains("SQ8"), said);
+        search.targetReached = true;
+        assertEquals("8 (target recall 0.90 reached)", search.describe());
+    }
+}

@@ -159,11 +159,12 @@ public:
     }
 
     /**
-     * Sends what C code prints to stdout (Faiss's verbose output) into a new pipe until
-     * releaseStdout(); returns the pipe's read end, or -1. The JVM's own System.out writes to file
-     * descriptor 1 directly, not through C's stdout, so it is not captured.
+     * Sends what C code prints to stdout and stderr (Faiss's verbose output and its warnings) into a
+     * new pipe until releaseOutput(); returns the pipe's read end, or -1. The JVM's own System.out
+     * and System.err write to file descriptors 1 and 2 directly, not through C's streams, so they are
+     * not captured.
      */
-    static int captureStdout() {
+    static int captureOutput() {
         int fds[2];
         if (pipe(fds) != 0) return -1;
         cookie_io_functions_t io = {nullptr, &writeToPipe, nullptr, &closePipe};
@@ -174,18 +175,23 @@ public:
             return -1;
         }
         fflush(stdout);
+        fflush(stderr);
         savedStdout() = stdout;
+        savedStderr() = stderr;
         stdout = pipeFile;
+        stderr = pipeFile;
         return fds[0];
     }
 
-    /** Puts C's stdout back and closes the pipe's write end: the reader sees the end of the stream. */
-    static void releaseStdout() {
+    /** Puts C's stdout and stderr back and closes the pipe's write end: the reader sees the end of the stream. */
+    static void releaseOutput() {
         if (savedStdout() == nullptr) return;
         FILE* pipeFile = stdout;
         fflush(pipeFile);
         stdout = savedStdout();
+        stderr = savedStderr();
         savedStdout() = nullptr;
+        savedStderr() = nullptr;
         fclose(pipeFile);
     }
 
@@ -327,6 +333,11 @@ private:
     }
 
     static FILE*& savedStdout() {
+        static FILE* saved = nullptr;
+        return saved;
+    }
+
+    static FILE*& savedStderr() {
         static FILE* saved = nullptr;
         return saved;
     }

@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
  * timer. Off unless the JVM runs with {@code -Dvecforge.failpoint=<name>}; then, on reaching that
  * point, the thread logs "FAILPOINT <name> reached" and sleeps until the process is killed. With
  * {@code -Dvecforge.failpoint=<name>:throw} it throws an IOException there instead, as a storage
- * error at that moment would.
+ * error at that moment would; with {@code <name>:pause-<ms>} it pauses that long and goes on, so a
+ * race test can hold one process at the moment another must overtake it.
  */
 public final class FailPoint {
     private static final Logger LOG = LoggerFactory.getLogger(FailPoint.class);
@@ -20,7 +21,10 @@ public final class FailPoint {
     public static final String PUBLISH_LOCKED = "publish.locked";
     public static final String AFTER_POINTER = "publish.after-pointer";
     public static final String POINTER_WRITE = "publish.pointer-write";
+    /** `vecforge publish --if-newer` has decided its date rule and not yet committed. */
+    public static final String PUBLISH_DECIDED = "publish.decided";
     private static final String THROW = ":throw";
+    private static final String PAUSE = ":pause-";
 
     private FailPoint() {}
 
@@ -29,6 +33,17 @@ public final class FailPoint {
         if ((name + THROW).equals(armed)) {
             LOG.warn("FAILPOINT {} reached: throwing", name);
             throw new IOException("FAILPOINT " + name + ": injected storage error");
+        }
+        if (armed != null && armed.startsWith(name + PAUSE)) {
+            long millis = Long.parseLong(armed.substring((name + PAUSE).length()));
+            LOG.warn("FAILPOINT {} reached: pausing {} ms", name, millis);
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted at failpoint " + name, e);
+            }
+            return;
         }
         if (!name.equals(armed)) {
             return;

@@ -11,10 +11,16 @@ import java.util.concurrent.TimeUnit;
 record Command(int exitCode, String output) {
 
     static Command run(List<String> command) throws IOException, InterruptedException {
+        return run(command, java.util.Map.of());
+    }
+
+    static Command run(List<String> command, java.util.Map<String, String> env)
+            throws IOException, InterruptedException {
         Path log = Files.createTempFile("vecforge-command-", ".log");
         try {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+            builder.environment().putAll(env);
             Process process = builder.start();
             process.getOutputStream().close();
             if (!process.waitFor(10, TimeUnit.MINUTES)) {

@@ -96,7 +96,7 @@ public final class FaissIndex implements AutoCloseable {
     public void train(FloatPointer vectors, long n) {
         checkLength(vectors.capacity(), n);
         VectorGuard.checkVectors(vectors, n, dimension());
-        live().train(n, vectors);
+        withWarningsCollected(() -> live().train(n, vectors));
     }
 
     /**
@@ -109,13 +109,30 @@ public final class FaissIndex implements AutoCloseable {
         if (!isIvf()) {
             throw new IllegalArgumentException("only IVF indexes train with a k-means assigner");
         }
-        live().trainWith(n, vectors, assigner.live());
+        withWarningsCollected(() -> live().trainWith(n, vectors, assigner.live()));
     }
 
     public void train(float[] vectors, int n) {
         checkLength(vectors.length, n);
         VectorGuard.checkVectors(vectors, n, dimension());
-        live().train(n, vectors);
+        withWarningsCollected(() -> live().train(n, vectors));
+    }
+
+    /**
+     * Runs a training with what Faiss prints routed: each distinct warning once, with its count, on
+     * System.err; progress lines to System.out. Under a caller's own {@link FaissOutput} capture (the
+     * build's trainer logs them) this one stands aside and the caller gets every line.
+     */
+    private static void withWarningsCollected(Runnable training) {
+        FaissWarnings warnings = new FaissWarnings();
+        try (FaissOutput output = FaissOutput.capture(line -> {
+            if (!warnings.offer(line)) {
+                System.out.println(line);
+            }
+        })) {
+            training.run();
+        }
+        warnings.summary().forEach(line -> System.err.println("faiss: " + line));
     }
 
     public void add(float[] vectors, int n) {

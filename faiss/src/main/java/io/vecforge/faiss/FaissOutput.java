@@ -8,9 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
 /**
- * Routes what Faiss prints (its verbose k-means and PQ training progress goes to C's stdout)
- * to a consumer, line by line, while open; Faiss ends iteration lines with '\r', so both '\r'
- * and '\n' end a line. One capture at a time per process: C's stdout is process-wide.
+ * Routes what Faiss prints (its verbose k-means and PQ training progress goes to C's stdout, its
+ * warnings to C's stderr) to a consumer, line by line, while open; Faiss ends iteration lines with
+ * '\r', so both '\r' and '\n' end a line. One capture at a time per process: C's streams are
+ * process-wide.
  */
 public final class FaissOutput implements AutoCloseable {
     private static final Object LOCK = new Object();
@@ -28,7 +29,7 @@ public final class FaissOutput implements AutoCloseable {
             if (capturing) {
                 return new FaissOutput(null);
             }
-            int fd = NativeIndex.captureStdout();
+            int fd = NativeIndex.captureOutput();
             if (fd < 0) {
                 return new FaissOutput(null);
             }
@@ -36,7 +37,7 @@ public final class FaissOutput implements AutoCloseable {
             try {
                 in = new FileInputStream("/proc/self/fd/" + fd);
             } catch (IOException e) {
-                NativeIndex.releaseStdout(); // no /proc (not Linux): leave stdout as it was
+                NativeIndex.releaseOutput(); // no /proc (not Linux): leave stdout as it was
                 return new FaissOutput(null);
             } finally {
                 NativeIndex.closeFd(fd);
@@ -83,7 +84,7 @@ public final class FaissOutput implements AutoCloseable {
             return;
         }
         synchronized (LOCK) {
-            NativeIndex.releaseStdout();
+            NativeIndex.releaseOutput();
             capturing = false;
         }
         try {

@@ -37,6 +37,24 @@ class FaissIndexTest {
     }
 
     @Test
+    void faissWarningsOnStderrAreCapturedAndComeOnceWithTheirCount() {
+        float[] data = TestVectors.clustered(1000, D, 3);
+        FaissWarnings warnings = new FaissWarnings();
+        java.util.List<String> other = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        try (FaissIndex index = FaissIndex.create(D, "IVF4,PQ4", Metric.L2)) {
+            try (FaissOutput output = FaissOutput.capture(line -> {
+                if (!warnings.offer(line)) {
+                    other.add(line);
+                }
+            })) {
+                index.train(data, 1000); // 1000 points for the 256 centroids of each of the 4 PQ codebooks
+            }
+        }
+        assertEquals(java.util.List.of("WARNING clustering 1000 points to 256 centroids: please provide at least 9984"
+                + " training points (4 times)"), warnings.summary(), "other lines: " + other);
+    }
+
+    @Test
     void valuesFaissWouldAbortOnOrLoseAreRefusedBeforeTheNativeCall() {
         float[] data = TestVectors.clustered(400, D, 2);
         try (FaissIndex index = FaissIndex.create(D, "IVF4,Flat", Metric.L2)) {

@@ -1,5 +1,6 @@
 package io.vecforge.cli;
 
+import io.vecforge.FailPoint;
 import io.vecforge.UsageException;
 import io.vecforge.RefusedException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -57,6 +58,7 @@ final class LifecycleCommands {
                             before, version);
                     return 0;
                 }
+                FailPoint.reach(FailPoint.PUBLISH_DECIDED);
                 try {
                     // with --if-newer the rule was decided on `before`: LATEST moves only if it still names it
                     lifecycle.publish(version, ifNewer ? (before == null ? "" : before) : null, "publish");

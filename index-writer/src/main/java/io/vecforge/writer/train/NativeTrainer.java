@@ -4,6 +4,7 @@ import io.vecforge.writer.shard.InvalidRowException;
 
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.FaissOutput;
+import io.vecforge.faiss.FaissWarnings;
 import io.vecforge.faiss.Metric;
 import java.io.IOException;
 import org.bytedeco.javacpp.FloatPointer;
@@ -31,9 +32,11 @@ public abstract class NativeTrainer implements Trainer {
                     rows, dimension, kind().toUpperCase(java.util.Locale.ROOT), FaissIndex.openMpMaxThreads());
             long start = System.nanoTime();
             index.setTrainingVerbose(true);
-            try (FaissOutput progress = FaissOutput.capture(new ProgressLog(LOG)::line)) {
+            ProgressLog progressLog = new ProgressLog(LOG);
+            try (FaissOutput progress = FaissOutput.capture(progressLog::line)) {
                 train(index, vectors, rows);
             }
+            progressLog.warnings.summary().forEach(line -> LOG.warn("faiss: {}", line));
             LOG.info("training done in {} ms", (System.nanoTime() - start) / 1_000_000);
             return index;
         } catch (IOException | RuntimeException e) {
@@ -45,6 +48,8 @@ public abstract class NativeTrainer implements Trainer {
     /** Faiss's progress lines, logged; its per-iteration lines at most every two seconds. */
     private static final class ProgressLog {
         private final Logger log;
+        /** Logged once each, after the training: one line per build, however many codebooks warned. */
+        private final FaissWarnings warnings = new FaissWarnings();
         private long lastIteration;
 
         ProgressLog(Logger log) {
@@ -52,6 +57,9 @@ public abstract class NativeTrainer implements Trainer {
         }
 
         void line(String line) {
+            if (warnings.offer(line)) {
+                return;
+            }
             if (line.startsWith("Iteration")) {
                 long now = System.nanoTime();
                 if (now - lastIteration < 2_000_000_000L) {

@@ -1,7 +1,8 @@
 package io.vecforge.bundle;
 
-import io.vecforge.KnownFailure;
 import io.vecforge.Failure;
+import io.vecforge.KnownFailure;
+
 /**
  * The pointer write failed in a way that leaves it unknown whether LATEST names the version (as
  * Iceberg's CommitStateUnknownException): the caller must neither retry blindly nor delete or

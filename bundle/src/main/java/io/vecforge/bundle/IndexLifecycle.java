@@ -1,8 +1,8 @@
 package io.vecforge.bundle;
 
-import io.vecforge.UsageException;
-import io.vecforge.RefusedException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vecforge.RefusedException;
+import io.vecforge.UsageException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

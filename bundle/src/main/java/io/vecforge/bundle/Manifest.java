@@ -1,11 +1,11 @@
 package io.vecforge.bundle;
 
-import io.vecforge.UsageException;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.vecforge.UsageException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;

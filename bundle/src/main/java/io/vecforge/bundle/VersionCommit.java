@@ -1,8 +1,8 @@
 package io.vecforge.bundle;
 
-import io.vecforge.RefusedException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vecforge.FailPoint;
+import io.vecforge.RefusedException;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
@@ -87,10 +87,8 @@ public final class VersionCommit {
         try {
             warnings = storage.commitOperations(layout).commit(base, version, entry);
         } catch (ConcurrentPublishException e) {
-            throw new ConcurrentPublishException("LATEST of " + layout.indexDir() + " moved while this "
-                    + (expectedCurrent != null ? "build ran (it started from " + (base == null ? "nothing" : base)
-                    + ")" : "publish read it (it named " + (base == null ? "nothing" : base) + ")")
-                    + ": " + e.getMessage());
+            throw new ConcurrentPublishException(e.getMessage() + (expectedCurrent != null
+                    ? " (this build started from " + (base == null ? "nothing published" : base) + ")" : ""));
         }
         LOG.info("LATEST of {}: {} -> {} ({})", layout.indexDir(), base, version, action);
         return new Outcome(base, version, warnings);

@@ -1,7 +1,7 @@
 package io.vecforge.bundle;
 
-import io.vecforge.UsageException;
 import io.vecforge.RefusedException;
+import io.vecforge.UsageException;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;

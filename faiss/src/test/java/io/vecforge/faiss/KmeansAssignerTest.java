@@ -10,9 +10,9 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import io.vecforge.testing.TestVectors;
 import java.nio.file.Files;
 import org.bytedeco.javacpp.FloatPointer;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** The plug-in point of GPU training, exercised on the CPU with Faiss's own flat index behind it. */
 class KmeansAssignerTest {

@@ -2,13 +2,13 @@ package io.vecforge.data;
 
 import java.util.stream.Collectors;
 import org.apache.parquet.schema.GroupType;
-import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.LogicalTypeAnnotation.IntLogicalTypeAnnotation;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
-import org.apache.parquet.schema.Type;
+import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Type.Repetition;
+import org.apache.parquet.schema.Type;
 import org.apache.parquet.schema.Types;
 
 /** The Parquet layout of (id, vector) rows: the one we write, and the ones we accept. */

@@ -1,12 +1,12 @@
 package io.vecforge.data;
 
-import io.vecforge.bundle.Fvecs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vecforge.bundle.Fvecs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;

@@ -1,10 +1,10 @@
 package io.vecforge.cli;
 
 import io.vecforge.Failure;
-import io.vecforge.jobs.config.BuildConfig;
 import io.vecforge.jobs.BuildFailedException;
 import io.vecforge.jobs.BuildJob;
 import io.vecforge.jobs.BuildResult;
+import io.vecforge.jobs.config.BuildConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;

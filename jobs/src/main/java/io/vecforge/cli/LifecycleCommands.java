@@ -1,14 +1,14 @@
 package io.vecforge.cli;
 
-import io.vecforge.FailPoint;
-import io.vecforge.UsageException;
-import io.vecforge.RefusedException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.vecforge.FailPoint;
+import io.vecforge.RefusedException;
+import io.vecforge.UsageException;
 import io.vecforge.bundle.ConcurrentPublishException;
-import io.vecforge.bundle.VersionName;
 import io.vecforge.bundle.IndexLifecycle;
 import io.vecforge.bundle.VersionInfo;
+import io.vecforge.bundle.VersionName;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,8 +61,9 @@ final class LifecycleCommands {
                 FailPoint.reach(FailPoint.PUBLISH_DECIDED);
                 try {
                     // with --if-newer the rule was decided on `before`: LATEST moves only if it still names it
-                    lifecycle.publish(version, ifNewer ? (before == null ? "" : before) : null, "publish");
-                    out().printf("LATEST of %s: %s -> %s%n", location.index(), before, version);
+                    String from = lifecycle.publish(version, ifNewer ? (before == null ? "" : before) : null,
+                            "publish").from();
+                    out().printf("LATEST of %s: %s -> %s%n", location.index(), from, version);
                     return 0;
                 } catch (ConcurrentPublishException e) {
                     if (!ifNewer || attempt == 10

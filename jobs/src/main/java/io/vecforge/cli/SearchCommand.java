@@ -1,13 +1,13 @@
 package io.vecforge.cli;
 
-import io.vecforge.UsageException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vecforge.faiss.Neighbours;
+import io.vecforge.UsageException;
+import io.vecforge.bundle.Fvecs;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.data.EmbeddingParquetReader;
-import io.vecforge.bundle.Fvecs;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
+import io.vecforge.faiss.Neighbours;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

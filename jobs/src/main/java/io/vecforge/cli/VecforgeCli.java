@@ -1,10 +1,10 @@
 package io.vecforge.cli;
 
+import io.vecforge.ExitCodeMapper;
 import io.vecforge.Failure;
 import io.vecforge.Versions;
-import io.vecforge.ExitCodeMapper;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** `vecforge`: git-style command line over the build job, the validators and the bundle tools. */
 @Command(name = "vecforge",

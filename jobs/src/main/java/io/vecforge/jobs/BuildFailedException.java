@@ -1,6 +1,7 @@
 package io.vecforge.jobs;
 
 import io.vecforge.Failure;
+
 /** A build that stopped before publishing; says which stage, why, and what. LATEST is untouched. */
 public class BuildFailedException extends RuntimeException implements io.vecforge.KnownFailure {
     private static final long serialVersionUID = 1L;

@@ -1,19 +1,19 @@
 package io.vecforge.jobs;
-import io.vecforge.jobs.config.BuildConfig;
-import io.vecforge.jobs.input.RowAccounting;
-import io.vecforge.jobs.shard.ShardStage;
-import io.vecforge.jobs.shard.ShardTask;
-import io.vecforge.jobs.train.TrainTask;
 
 import io.vecforge.Versions;
-import io.vecforge.writer.train.FactoryChooser;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.FileDigest;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.FaissReaders;
+import io.vecforge.jobs.config.BuildConfig;
+import io.vecforge.jobs.input.RowAccounting;
+import io.vecforge.jobs.shard.ShardStage;
+import io.vecforge.jobs.shard.ShardTask;
+import io.vecforge.jobs.train.TrainTask;
 import io.vecforge.validate.NprobeSweep;
 import io.vecforge.validate.ValidationReport;
+import io.vecforge.writer.train.FactoryChooser;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

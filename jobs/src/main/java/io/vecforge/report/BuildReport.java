@@ -4,7 +4,6 @@ import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.FileDigest;
 import io.vecforge.bundle.Manifest;
 import java.io.IOException;
-import org.apache.hadoop.fs.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.IntStream;
+import org.apache.hadoop.fs.Path;
 
 /**
  * A version's build report: report.html (self-contained: its images are embedded, nothing is

@@ -1,17 +1,17 @@
 package io.vecforge.cli;
 
-import io.vecforge.Failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vecforge.Failure;
 import io.vecforge.Versions;
+import io.vecforge.jobs.Cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import io.vecforge.jobs.Cli;
 
 class VecforgeCliTest {
     @ParameterizedTest

@@ -1,5 +1,4 @@
 package io.vecforge.jobs;
-import io.vecforge.jobs.config.BuildConfig;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.data.EmbeddingParquetWriter;
+import io.vecforge.jobs.config.BuildConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

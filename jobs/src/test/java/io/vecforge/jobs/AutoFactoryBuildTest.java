@@ -1,11 +1,11 @@
 package io.vecforge.jobs;
-import io.vecforge.jobs.config.BuildConfig;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vecforge.bundle.Manifest;
 import io.vecforge.data.EmbeddingParquetWriter;
+import io.vecforge.jobs.config.BuildConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

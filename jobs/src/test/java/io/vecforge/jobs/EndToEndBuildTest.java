@@ -1,5 +1,4 @@
 package io.vecforge.jobs;
-import io.vecforge.jobs.config.BuildConfig;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,6 +11,7 @@ import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.data.EmbeddingParquetWriter;
 import io.vecforge.faiss.GpuLibrary;
+import io.vecforge.jobs.config.BuildConfig;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;

@@ -1,13 +1,13 @@
 package io.vecforge.jobs;
-import io.vecforge.jobs.config.BuildConfig;
 
-import io.vecforge.Failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vecforge.Failure;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.data.EmbeddingParquetWriter;
+import io.vecforge.jobs.config.BuildConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

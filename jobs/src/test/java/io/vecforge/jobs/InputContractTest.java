@@ -1,16 +1,16 @@
 package io.vecforge.jobs;
-import io.vecforge.jobs.config.BuildConfig;
 
-import io.vecforge.Failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vecforge.Failure;
 import io.vecforge.bundle.BuildHeartbeat;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.data.SyntheticEmbeddings;
+import io.vecforge.jobs.config.BuildConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

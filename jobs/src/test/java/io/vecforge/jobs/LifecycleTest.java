@@ -1,12 +1,12 @@
 package io.vecforge.jobs;
-import io.vecforge.jobs.config.BuildConfig;
 
-import io.vecforge.Failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vecforge.Failure;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.data.EmbeddingParquetWriter;
+import io.vecforge.jobs.config.BuildConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,4 @@
 package io.vecforge.jobs;
-import io.vecforge.jobs.config.BuildConfig;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.vecforge.bundle.Manifest;
 import io.vecforge.data.EmbeddingParquetWriter;
+import io.vecforge.jobs.config.BuildConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;

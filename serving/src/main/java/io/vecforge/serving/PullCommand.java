@@ -8,9 +8,9 @@ import io.vecforge.bundle.BundleStorage;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** `vecforge-pull`: the serving side, in a jar without Spark. */
 @Command(name = "vecforge-pull", mixinStandardHelpOptions = true,

@@ -1,17 +1,17 @@
 package io.vecforge.serving;
 
 import io.vecforge.Failure;
-import io.vecforge.faiss.Neighbours;
 import io.vecforge.bundle.BundleLayout;
-import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.BundleReader;
+import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.Completion;
 import io.vecforge.bundle.FileDigest;
-import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.Fvecs;
+import io.vecforge.bundle.Manifest;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.FaissReaders;
 import io.vecforge.faiss.Metric;
+import io.vecforge.faiss.Neighbours;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,15 +1,15 @@
 package io.vecforge.serving;
 
-import io.vecforge.bundle.Fvecs;
-import io.vecforge.faiss.Neighbours;
-import io.vecforge.Failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vecforge.Failure;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
+import io.vecforge.bundle.Fvecs;
 import io.vecforge.bundle.Manifest;
+import io.vecforge.faiss.Neighbours;
 import io.vecforge.validate.TestBundle;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;

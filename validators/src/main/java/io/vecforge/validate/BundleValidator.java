@@ -1,16 +1,16 @@
 package io.vecforge.validate;
 
 import io.vecforge.Failure;
-import io.vecforge.faiss.Neighbours;
 import io.vecforge.bundle.BundleFileName;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleReader;
 import io.vecforge.bundle.BundleStorage;
+import io.vecforge.bundle.Fvecs;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.ShardAssignment;
-import io.vecforge.bundle.Fvecs;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
+import io.vecforge.faiss.Neighbours;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;

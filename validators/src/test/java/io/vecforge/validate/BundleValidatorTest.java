@@ -1,6 +1,5 @@
 package io.vecforge.validate;
 
-import io.vecforge.Failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vecforge.Failure;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.ShardAssignment;

@@ -1,21 +1,21 @@
 package io.vecforge.validate;
 
 import io.vecforge.Versions;
-import io.vecforge.writer.shard.ExactNeighbourSearch;
-import io.vecforge.faiss.Neighbours;
-import io.vecforge.writer.shard.ShardBuilder;
-import io.vecforge.writer.shard.ShardResult;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.FileDigest;
+import io.vecforge.bundle.Fvecs;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.ShardAssignment;
-import io.vecforge.bundle.Fvecs;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.IndexBytes;
 import io.vecforge.faiss.Metric;
+import io.vecforge.faiss.Neighbours;
 import io.vecforge.faiss.SearchResult;
 import io.vecforge.testing.TestVectors;
+import io.vecforge.writer.shard.ExactNeighbourSearch;
+import io.vecforge.writer.shard.ShardBuilder;
+import io.vecforge.writer.shard.ShardResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Instant;

@@ -1,8 +1,8 @@
 package io.vecforge.writer.shard;
 
-import io.vecforge.faiss.Neighbours;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
+import io.vecforge.faiss.Neighbours;
 import io.vecforge.faiss.SearchResult;
 
 /**

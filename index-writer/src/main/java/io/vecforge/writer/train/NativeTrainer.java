@@ -1,11 +1,11 @@
 package io.vecforge.writer.train;
-import io.vecforge.writer.shard.EmbeddingCursor;
-import io.vecforge.writer.shard.InvalidRowException;
 
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.FaissOutput;
 import io.vecforge.faiss.FaissWarnings;
 import io.vecforge.faiss.Metric;
+import io.vecforge.writer.shard.EmbeddingCursor;
+import io.vecforge.writer.shard.InvalidRowException;
 import java.io.IOException;
 import org.bytedeco.javacpp.FloatPointer;
 import org.slf4j.Logger;

@@ -1,8 +1,8 @@
 package io.vecforge.writer.train;
-import io.vecforge.writer.shard.EmbeddingCursor;
 
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
+import io.vecforge.writer.shard.EmbeddingCursor;
 import java.io.IOException;
 
 /**

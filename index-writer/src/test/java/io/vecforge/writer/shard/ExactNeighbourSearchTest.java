@@ -1,10 +1,10 @@
 package io.vecforge.writer.shard;
 
-import io.vecforge.faiss.Neighbours;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.vecforge.faiss.Metric;
+import io.vecforge.faiss.Neighbours;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Random;

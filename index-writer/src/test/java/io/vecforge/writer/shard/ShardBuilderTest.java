@@ -1,6 +1,5 @@
 package io.vecforge.writer.shard;
 
-import io.vecforge.faiss.Neighbours;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,6 +10,7 @@ import io.vecforge.bundle.ShardAssignment;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.IndexBytes;
 import io.vecforge.faiss.Metric;
+import io.vecforge.faiss.Neighbours;
 import io.vecforge.testing.TestVectors;
 import java.nio.file.Path;
 import java.util.Arrays;

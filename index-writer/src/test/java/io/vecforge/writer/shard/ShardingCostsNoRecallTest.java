@@ -1,11 +1,11 @@
 package io.vecforge.writer.shard;
 
-import io.vecforge.faiss.Neighbours;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import io.vecforge.bundle.ShardAssignment;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
+import io.vecforge.faiss.Neighbours;
 import io.vecforge.testing.TestVectors;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;

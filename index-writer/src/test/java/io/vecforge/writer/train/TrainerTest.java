@@ -1,5 +1,4 @@
 package io.vecforge.writer.train;
-import io.vecforge.writer.shard.EmbeddingCursor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,6 +8,7 @@ import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.IndexBytes;
 import io.vecforge.faiss.Metric;
 import io.vecforge.testing.TestVectors;
+import io.vecforge.writer.shard.EmbeddingCursor;
 import java.io.IOException;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package io.vecforge.jobs.input;
-import io.vecforge.jobs.BuildFailedException;
-import io.vecforge.jobs.config.BuildConfig;
 
 import io.vecforge.Failure;
+import io.vecforge.jobs.BuildFailedException;
+import io.vecforge.jobs.config.BuildConfig;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;

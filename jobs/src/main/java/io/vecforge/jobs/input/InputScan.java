@@ -1,7 +1,8 @@
 package io.vecforge.jobs.input;
-import io.vecforge.jobs.sample.RowSelection;
 
 import static org.apache.spark.sql.functions.col;
+
+import io.vecforge.jobs.sample.RowSelection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;

@@ -1,7 +1,7 @@
 package io.vecforge.jobs.input;
-import io.vecforge.jobs.BuildFailedException;
 
 import io.vecforge.Failure;
+import io.vecforge.jobs.BuildFailedException;
 import java.util.List;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;

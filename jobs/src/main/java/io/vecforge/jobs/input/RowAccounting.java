@@ -1,6 +1,6 @@
 package io.vecforge.jobs.input;
-import io.vecforge.jobs.BuildFailedException;
 
+import io.vecforge.jobs.BuildFailedException;
 import java.util.Map;
 import java.util.stream.Collectors;
 

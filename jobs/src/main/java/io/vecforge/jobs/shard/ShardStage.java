@@ -1,19 +1,19 @@
 package io.vecforge.jobs.shard;
-import io.vecforge.jobs.BuildFailedException;
 
 import io.vecforge.Failure;
-import io.vecforge.faiss.SimdDispatch;
-import io.vecforge.jobs.input.RowAccounting;
-import java.util.Map;
-import java.util.TreeMap;
-import io.vecforge.writer.shard.DuplicatePolicy;
-import io.vecforge.writer.shard.InvalidRowException;
 import io.vecforge.bundle.ShardAssignment;
 import io.vecforge.faiss.Neighbours;
+import io.vecforge.faiss.SimdDispatch;
+import io.vecforge.jobs.BuildFailedException;
+import io.vecforge.jobs.input.RowAccounting;
+import io.vecforge.writer.shard.DuplicatePolicy;
+import io.vecforge.writer.shard.InvalidRowException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaSparkContext;

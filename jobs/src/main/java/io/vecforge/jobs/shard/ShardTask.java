@@ -1,19 +1,19 @@
 package io.vecforge.jobs.shard;
-import io.vecforge.jobs.TaskFiles;
-import io.vecforge.jobs.HadoopConf;
 
-import io.vecforge.writer.shard.DuplicatePolicy;
-import io.vecforge.writer.shard.ExactNeighbourSearch;
-import io.vecforge.faiss.Neighbours;
-import io.vecforge.writer.shard.ShardBuilder;
-import io.vecforge.writer.shard.ProcessMemory;
-import io.vecforge.writer.shard.ShardResult;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.FileDigest;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
+import io.vecforge.faiss.Neighbours;
 import io.vecforge.faiss.SimdDispatch;
+import io.vecforge.jobs.HadoopConf;
+import io.vecforge.jobs.TaskFiles;
+import io.vecforge.writer.shard.DuplicatePolicy;
+import io.vecforge.writer.shard.ExactNeighbourSearch;
+import io.vecforge.writer.shard.ProcessMemory;
+import io.vecforge.writer.shard.ShardBuilder;
+import io.vecforge.writer.shard.ShardResult;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.util.Iterator;

@@ -1,16 +1,16 @@
 package io.vecforge.jobs.train;
+
+import io.vecforge.Failure;
+import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.Manifest;
 import io.vecforge.jobs.BuildFailedException;
+import io.vecforge.jobs.BuildPlan;
 import io.vecforge.jobs.HadoopConf;
 import io.vecforge.jobs.IndexShape;
+import io.vecforge.jobs.Published;
 import io.vecforge.jobs.config.BuildConfig;
 import io.vecforge.jobs.config.TrainReuse;
 import io.vecforge.jobs.sample.TrainingSample;
-
-import io.vecforge.Failure;
-import io.vecforge.jobs.BuildPlan;
-import io.vecforge.jobs.Published;
-import io.vecforge.bundle.BundleLayout;
-import io.vecforge.bundle.Manifest;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;

@@ -1,12 +1,5 @@
 package io.vecforge.jobs.train;
-import io.vecforge.jobs.TaskFiles;
-import io.vecforge.jobs.HadoopConf;
-import io.vecforge.jobs.IndexShape;
-import io.vecforge.jobs.config.TrainReuse;
-import io.vecforge.jobs.config.TrainerChoice;
 
-import io.vecforge.writer.train.QuantizerFit;
-import io.vecforge.writer.train.Trainer;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.FileDigest;
@@ -15,6 +8,13 @@ import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.GpuLibrary;
 import io.vecforge.faiss.GpuUnavailableException;
 import io.vecforge.faiss.SimdDispatch;
+import io.vecforge.jobs.HadoopConf;
+import io.vecforge.jobs.IndexShape;
+import io.vecforge.jobs.TaskFiles;
+import io.vecforge.jobs.config.TrainReuse;
+import io.vecforge.jobs.config.TrainerChoice;
+import io.vecforge.writer.train.QuantizerFit;
+import io.vecforge.writer.train.Trainer;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.util.Arrays;

@@ -1,10 +1,10 @@
 package io.vecforge.jobs.train;
-import io.vecforge.jobs.config.TrainerChoice;
 
+import io.vecforge.faiss.GpuLibrary;
+import io.vecforge.jobs.config.TrainerChoice;
 import io.vecforge.writer.train.CpuTrainer;
 import io.vecforge.writer.train.GpuTrainer;
 import io.vecforge.writer.train.Trainer;
-import io.vecforge.faiss.GpuLibrary;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;

@@ -1,10 +1,10 @@
 package io.vecforge.jobs.train;
-import io.vecforge.jobs.BuildFailedException;
-import io.vecforge.jobs.config.BuildConfig;
-import io.vecforge.jobs.config.TrainerChoice;
 
 import io.vecforge.Failure;
 import io.vecforge.faiss.GpuLibrary;
+import io.vecforge.jobs.BuildFailedException;
+import io.vecforge.jobs.config.BuildConfig;
+import io.vecforge.jobs.config.TrainerChoice;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;

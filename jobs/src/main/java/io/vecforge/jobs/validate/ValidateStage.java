@@ -1,10 +1,10 @@
 package io.vecforge.jobs.validate;
-import io.vecforge.jobs.BuildFailedException;
-import io.vecforge.jobs.HadoopConf;
 
 import io.vecforge.Failure;
 import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.Manifest;
+import io.vecforge.jobs.BuildFailedException;
+import io.vecforge.jobs.HadoopConf;
 import io.vecforge.validate.BundleValidator;
 import io.vecforge.validate.ShardValidation;
 import io.vecforge.validate.ValidationReport;

@@ -1,19 +1,19 @@
 package io.vecforge.jobs.input;
-import io.vecforge.jobs.SparkTestSupport;
-import io.vecforge.jobs.IndexShape;
-import io.vecforge.jobs.config.BuildConfig;
-import io.vecforge.jobs.sample.HoldoutQueries;
-import io.vecforge.jobs.sample.RowSelection;
-import io.vecforge.jobs.sample.TrainingSample;
-import io.vecforge.jobs.train.TrainStage;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vecforge.data.EmbeddingParquetWriter;
 import io.vecforge.faiss.Metric;
+import io.vecforge.jobs.IndexShape;
+import io.vecforge.jobs.SparkTestSupport;
+import io.vecforge.jobs.config.BuildConfig;
+import io.vecforge.jobs.sample.HoldoutQueries;
+import io.vecforge.jobs.sample.RowSelection;
+import io.vecforge.jobs.sample.TrainingSample;
+import io.vecforge.jobs.train.TrainStage;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;

@@ -1,5 +1,4 @@
 package io.vecforge.jobs.train;
-import io.vecforge.jobs.config.TrainerChoice;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -8,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.vecforge.faiss.GpuLibrary;
+import io.vecforge.jobs.config.TrainerChoice;
 import io.vecforge.writer.train.CpuTrainer;
 import io.vecforge.writer.train.GpuTrainer;
-import io.vecforge.faiss.GpuLibrary;
 import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;

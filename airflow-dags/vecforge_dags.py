@@ -137,7 +137,10 @@ def make_dag(conf_file: Path) -> DAG:
                 raise AirflowException(f"vecforge validate exited {result.returncode}: {result.stdout}{result.stderr}")
             return json.loads(result.stdout)
 
-        @task(task_id="publish", doc_md="Moves LATEST to the validated version, unless a newer date is published.")
+        # A publish overtaken by a newer date's (a backfill beside the daily run) is refused (exit 4); its retry
+        # decides again and finds LATEST staying on the newer version (exit 0).
+        @task(task_id="publish", retries=2, retry_delay=timedelta(seconds=20),
+              doc_md="Moves LATEST to the validated version, unless a newer date is published.")
         def publish(report: dict):
             result = run_cli("publish", "--if-newer", root, index, report["version"])
             print(result.stdout)

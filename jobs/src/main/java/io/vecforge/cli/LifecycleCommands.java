@@ -54,6 +54,11 @@ final class LifecycleCommands {
                     if (!lifecycle.isComplete(version)) {
                         throw new RefusedException("version " + version + " is not complete");
                     }
+                    if (attempt > 1) { // a publish of a later date overtook this one: refused, as the rule says
+                        throw new RefusedException("LATEST of " + location.index() + " moved to " + before
+                                + " while this publish ran; its logical date is after " + version
+                                + "'s, so LATEST stays on " + before + " (--if-newer)");
+                    }
                     out().printf("LATEST of %s stays on %s: its logical date is after %s's%n", location.index(),
                             before, version);
                     return 0;

@@ -28,6 +28,9 @@ public final class KmeansAssigner implements AutoCloseable {
      */
     public static KmeansAssigner gpu(int device) {
         String library = GpuLibrary.path().toString();
+        if (!GpuLibrary.hasDeviceNode()) { // CUDA would blame the driver; the plain reason is the missing device
+            throw new GpuUnavailableException("no usable GPU: " + GpuLibrary.NO_DEVICE, null);
+        }
         try {
             return new KmeansAssigner(NativeKmeansAssigner.gpu(library, device));
         } catch (RuntimeException e) {

@@ -43,6 +43,10 @@ final class Submission implements AutoCloseable {
         builder.environment().put("SPARK_HOME", sparkHome.toString());
         builder.environment().put("SPARK_SUBMIT", sparkHome.resolve("bin/spark-submit").toString());
         builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        // the driver JVM's own temp dirs (spark-submit's spark-*), kept out of /tmp should a test SIGKILL it
+        Path temp = java.nio.file.Files.createDirectories(log.resolveSibling("tmp").resolve(log.getFileName()
+                .toString().replace(".log", "")));
+        builder.environment().put("SPARK_SUBMIT_OPTS", "-Djava.io.tmpdir=" + temp);
         return new Submission(builder.start(), log, uiPort);
     }
 

@@ -96,15 +96,18 @@ public final class BundleReader {
 
     /** The one check of a loaded shard against the manifest: dimension, metric, row count, IVF. */
     public static Optional<String> checkShard(FaissIndex index, Manifest manifest, Manifest.Shard shard) {
-        Metric metric = Metric.fromConfig(manifest.vectors.metric);
-        if (index.dimension() != manifest.vectors.dimension) {
-            return Optional.of("dimension " + index.dimension() + ", manifest says " + manifest.vectors.dimension);
+        Metric metric = manifest.vectors().metric();
+        if (metric == null) {
+            return Optional.of("cannot be checked: the manifest names no metric");
+        }
+        if (index.dimension() != manifest.vectors().dimension()) {
+            return Optional.of("dimension " + index.dimension() + ", manifest says " + manifest.vectors().dimension());
         }
         if (index.metric().faissCode() != metric.faissCode()) {
-            return Optional.of("metric " + index.metric().configName() + ", manifest says " + manifest.vectors.metric);
+            return Optional.of("metric " + index.metric().configName() + ", manifest says " + metric.configName());
         }
-        if (index.ntotal() != shard.rows) {
-            return Optional.of("holds " + index.ntotal() + " vectors, manifest says " + shard.rows);
+        if (index.ntotal() != shard.rows()) {
+            return Optional.of("holds " + index.ntotal() + " vectors, manifest says " + shard.rows());
         }
         if (!index.isIvf()) {
             return Optional.of("is not an IVF index");

@@ -213,9 +213,9 @@ public final class IndexLifecycle {
             return new VersionInfo(version, state, pinned, null, null, null, null, modified);
         }
         Manifest manifest = Manifest.fromJson(storage.read(manifestFile));
-        long bytes = manifest.shards.stream().mapToLong(s -> s.bytes).sum()
-                + manifest.files.stream().mapToLong(f -> f.bytes).sum();
-        return new VersionInfo(version, state, pinned, manifest.source.acceptedRows, bytes, manifest.validation.recall,
-                manifest.createdAt, modified);
+        long bytes = manifest.shards().stream().mapToLong(s -> s.bytes()).sum()
+                + manifest.files().stream().mapToLong(f -> f.bytes()).sum();
+        return new VersionInfo(version, state, pinned, manifest.source().acceptedRows(), bytes, manifest.validation().recall(),
+                manifest.createdAt(), modified);
     }
 }

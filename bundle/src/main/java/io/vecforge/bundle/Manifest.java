@@ -2,98 +2,120 @@ package io.vecforge.bundle;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vecforge.UsageException;
+import io.vecforge.faiss.Metric;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
 
 /**
- * manifest.json of a bundle version. The format is documented in docs/bundle-format.md;
- * bump {@link #FORMAT_VERSION} on any incompatible change.
+ * manifest.json of a bundle version: an immutable value, written once when a build completes.
+ * The format is documented in docs/bundle-format.md; bump {@link #FORMAT_VERSION} on any
+ * incompatible change. Collections are never null: a manifest without them reads as empty ones.
+ *
+ * @param parent lineage: the version LATEST named when this one was built, and its content hash; null for the first
+ * @param faissMinReader the oldest Faiss that reads this bundle's files (io.vecforge.faiss.FaissReaders); pullers
+ *     and readers with an older Faiss refuse the bundle. Null in bundles built before it was recorded
+ * @param files every other file of the bundle: the trained empty index, the hold-out query set, the id map
+ * @param reports the build report (report.html and its images): checked like files, not part of the content hash
+ * @param search search settings the build recommends; null in bundles built before they were recorded
+ * @param contentHash SHA-256 of the content: {@link #computeContentHash()}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"formatVersion", "indexName", "version", "parent", "createdAt", "vecforgeVersion", "faissVersion",
-    "faissMinReader", "source", "accounting", "ids", "vectors", "training", "sharding", "shards", "files", "reports", "validation",
-    "search", "timingsMillis", "runtime", "contentHash"})
-public final class Manifest {
+    "faissMinReader", "source", "accounting", "ids", "vectors", "training", "sharding", "shards", "files", "reports",
+    "validation", "search", "timingsMillis", "runtime", "contentHash"})
+public record Manifest(int formatVersion, String indexName, String version, Parent parent, String createdAt,
+        String vecforgeVersion, String faissVersion, String faissMinReader, Source source, Accounting accounting,
+        Ids ids, Vectors vectors, Training training, Sharding sharding, List<Shard> shards, List<BundleFile> files,
+        List<BundleFile> reports, Validation validation, Search search, Map<String, Long> timingsMillis,
+        Runtime runtime, String contentHash) {
     public static final int FORMAT_VERSION = 1;
     public static final String FILE_NAME = BundleLayout.MANIFEST;
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .addMixIn(Metric.class, MetricJson.class);
 
-    public int formatVersion = FORMAT_VERSION;
-    public String indexName;
-    public String version;
-    /** Lineage: the version LATEST named when this one was built, and its content hash; null for the first. */
-    public Parent parent;
-    public String createdAt;
-    public String vecforgeVersion;
-    public String faissVersion;
-    /**
-     * The oldest Faiss that reads this bundle's files (io.vecforge.faiss.FaissReaders); pullers and
-     * readers with an older Faiss refuse the bundle. Null in bundles built before it was recorded.
-     */
-    public String faissMinReader;
-    public Source source = new Source();
-    public Accounting accounting = new Accounting();
-    public Ids ids = new Ids();
-    public Vectors vectors = new Vectors();
-    public Training training = new Training();
-    public Sharding sharding = new Sharding();
-    public List<Shard> shards = new ArrayList<>();
-    /** Every other file of the bundle: the trained empty index and the hold-out query set. */
-    public List<BundleFile> files = new ArrayList<>();
-    /** The build report (report.html and its images): checked like files, not part of the content hash. */
-    public List<BundleFile> reports = new ArrayList<>();
-    public Validation validation = new Validation();
-    /** Search settings the build recommends; null in bundles built before they were recorded. */
-    public Search search;
-    public Map<String, Long> timingsMillis = new LinkedHashMap<>();
-    public Runtime runtime = new Runtime();
-    /** SHA-256 of the content: {@link #computeContentHash()}. */
-    public String contentHash;
+    public Manifest {
+        source = orEmpty(source, () -> new Source(null, 0, null, null));
+        accounting = orEmpty(accounting, () -> new Accounting(0, 0, 0, null, 0, 0, null, null, null));
+        ids = orEmpty(ids, () -> new Ids(false, null, null));
+        vectors = orEmpty(vectors, () -> new Vectors(0, null, null, null));
+        training = orEmpty(training, () -> new Training(0, 0, null, null, null, null, null, null, null, null));
+        sharding = orEmpty(sharding, () -> new Sharding(0, null));
+        shards = list(shards);
+        files = list(files);
+        reports = list(reports);
+        validation = orEmpty(validation, () -> new Validation(null, null, 0, 0, 0, 0, null));
+        timingsMillis = map(timingsMillis);
+        runtime = orEmpty(runtime, () -> new Runtime(null, null, null, null, null, 0, 0, null, null));
+    }
 
-    public static final class Parent {
-        public String version;
-        public String contentHash;
+    /** The same manifest with its content hash computed: the last step of assembling one. */
+    public Manifest withContentHash() {
+        return new Manifest(formatVersion, indexName, version, parent, createdAt, vecforgeVersion, faissVersion,
+                faissMinReader, source, accounting, ids, vectors, training, sharding, shards, files, reports,
+                validation, search, timingsMillis, runtime, computeContentHash());
+    }
 
-        public Parent() {}
+    /** The metric Faiss recorded as l2, ip or cosine; Jackson maps it through {@link Metric#configName()}. */
+    abstract static class MetricJson {
+        @JsonValue
+        abstract String configName();
+    }
 
-        public Parent(String version, String contentHash) {
-            this.version = version;
-            this.contentHash = contentHash;
+    /** Where the quantizer was trained. */
+    public enum Trainer {
+        CPU, GPU;
+
+        @JsonValue
+        public String configName() {
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
-    public static final class Source {
-        public String path;
-        public long acceptedRows;
-        public String idColumn;
-        public String vectorColumn;
+    /** What a {@link BundleFile} holds. */
+    public enum FileRole {
+        TRAINED_INDEX, HOLDOUT_QUERIES, HOLDOUT_GROUND_TRUTH, ID_MAP, REPORT, REPORT_IMAGE;
+
+        @JsonValue
+        public String configName() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
     }
 
-    /** Every input row accounted for: inputRows = indexedRows + rejectedRows + duplicatesDropped. */
-    public static final class Accounting {
-        public long inputRows;
-        public long indexedRows;
-        public long rejectedRows;
-        /** Rejected rows by reason (docs/build.md#rejection-reasons). */
-        public Map<String, Long> rejected = new LinkedHashMap<>();
-        public long duplicatesDropped;
-        public double maxRejectedFraction;
-        /** fail, keep-first or keep-latest. */
-        public String duplicatePolicy;
-        public String orderColumn;
-        /** Bundle-relative directory of the quarantined rows (Parquet), or null if none. */
-        public String quarantine;
+    public record Parent(String version, String contentHash) {}
+
+    public record Source(String path, long acceptedRows, String idColumn, String vectorColumn) {}
+
+    /**
+     * Every input row accounted for: inputRows = indexedRows + rejectedRows + duplicatesDropped.
+     *
+     * @param rejected rejected rows by reason (docs/build.md#rejection-reasons)
+     * @param quarantine bundle-relative directory of the quarantined rows (Parquet), or null if none
+     */
+    public record Accounting(long inputRows, long indexedRows, long rejectedRows, Map<String, Long> rejected,
+            long duplicatesDropped, double maxRejectedFraction, DuplicatePolicy duplicatePolicy, String orderColumn,
+            String quarantine) {
+        public Accounting {
+            rejected = map(rejected);
+        }
 
         public boolean balances() {
             return inputRows == indexedRows + rejectedRows + duplicatesDropped;
@@ -101,187 +123,139 @@ public final class Manifest {
 
         /** input = indexed + rejected (by reason) + duplicates dropped, as one line. */
         public String summary() {
-            return String.format(java.util.Locale.ROOT,
-                    "input %,d = indexed %,d + rejected %,d %s + duplicates dropped %,d", inputRows, indexedRows,
-                    rejectedRows, rejected, duplicatesDropped);
+            return String.format(Locale.ROOT, "input %,d = indexed %,d + rejected %,d %s + duplicates dropped %,d",
+                    inputRows, indexedRows, rejectedRows, rejected, duplicatesDropped);
         }
     }
 
-    /** How index ids relate to the input's ids. */
-    public static final class Ids {
-        /** True when the input's id columns were mapped to dense int64 ids. */
-        public boolean external;
-        public List<String> columns = new ArrayList<>();
-        /** Bundle-relative directory of the id map (Parquet: id, then the external id columns). */
-        public String mapDir;
+    /**
+     * How index ids relate to the input's ids.
+     *
+     * @param external true when the input's id columns were mapped to dense int64 ids
+     * @param mapDir bundle-relative directory of the id map (Parquet: id, then the external id columns)
+     */
+    public record Ids(boolean external, List<String> columns, String mapDir) {
+        public Ids {
+            columns = list(columns);
+        }
     }
 
-    public static final class Vectors {
-        public int dimension;
-        /** "l2", "ip" or "cosine" (inner product over L2-normalised vectors). */
-        public String metric;
-        /** The exact Faiss index_factory string. */
-        public String factory;
-        /** How index.factory=auto chose the factory; null when the config named one. */
-        public AutoFactory auto;
-    }
+    /**
+     * @param metric l2, ip or cosine (inner product over L2-normalised vectors)
+     * @param factory the exact Faiss index_factory string
+     * @param auto how index.factory=auto chose the factory; null when the config named one
+     */
+    public record Vectors(int dimension, Metric metric, String factory, AutoFactory auto) {}
 
     /** The inputs and outcome of index.factory=auto. */
-    public static final class AutoFactory {
-        public long maxMemoryBytes;
-        public long nlist;
-        public int codeBytes;
-        public long estimatedBytes;
-        public String reasoning;
+    public record AutoFactory(long maxMemoryBytes, long nlist, int codeBytes, long estimatedBytes, String reasoning) {}
+
+    /**
+     * @param device the device's name: a GPU, or the CPU model and threads. Not hashed
+     * @param note why a GPU that was asked for (train.trainer=auto) was not used. Not hashed
+     * @param millis time of the training task itself. Not hashed
+     * @param quantizerFit mean distance of this build's training sample to its nearest coarse centroid
+     *     (train.reuse=auto compares it)
+     * @param reusedFrom the version whose trained index this build reused; null when it trained its own. Not hashed
+     * @param reuseDecision why train.reuse reused or trained. Not hashed
+     */
+    public record Training(long sampleRows, long seed, String trainedIndexFile, Trainer trainer, String device,
+            String note, Long millis, Double quantizerFit, String reusedFrom, String reuseDecision) {}
+
+    /**
+     * Facts of this particular run, not of the bundle's content: never hashed.
+     *
+     * @param trainExecutor the executor that trained; trainGpus the GPU addresses Spark assigned to it
+     * @param executors per executor: shard tasks run and the largest peak RSS they reported
+     * @param searchMicrosPerQuery hold-out search time per query (µs, summed over shards) by nprobe, on the
+     *     validating machine
+     * @param shardMillis each shard task's time (ms), by shard
+     * @param shardTaskMillis shard tasks' time summed over tasks (task-seconds, not wall time); shardUploadMillis
+     *     their uploads' share
+     * @param trainDispatch the Faiss SIMD level and OpenBLAS kernels the training task computed with ("AVX2 / Haswell");
+     *     shardDispatch the same for each shard task, by shard
+     */
+    public record Runtime(String trainExecutor, List<String> trainGpus, Map<String, ExecutorUse> executors,
+            Map<String, Double> searchMicrosPerQuery, Map<String, Long> shardMillis, long shardTaskMillis,
+            long shardUploadMillis, String trainDispatch, Map<String, String> shardDispatch) {
+        public Runtime {
+            trainGpus = list(trainGpus);
+            executors = map(executors);
+            searchMicrosPerQuery = map(searchMicrosPerQuery);
+            shardMillis = map(shardMillis);
+            shardDispatch = map(shardDispatch);
+        }
     }
 
-    public static final class Training {
-        public long sampleRows;
-        public long seed;
-        public String trainedIndexFile;
-        /** "cpu" or "gpu": where the quantizer was trained. */
-        public String trainer;
-        /** The device's name: a GPU, or the CPU model and threads. Not hashed. */
-        public String device;
-        /** Why a GPU that was asked for (train.trainer=auto) was not used. Not hashed. */
-        public String note;
-        /** Time of the training task itself. Not hashed. */
-        public Long millis;
-        /** Mean distance of this build's training sample to its nearest coarse centroid (train.reuse=auto compares it). */
-        public Double quantizerFit;
-        /** The version whose trained index this build reused; null when it trained its own. Not hashed. */
-        public String reusedFrom;
-        /** Why train.reuse reused or trained. Not hashed. */
-        public String reuseDecision;
-    }
+    /** @param peakNativeHeapBytes largest C-heap (Faiss) bytes in use at the end of one of its shard tasks */
+    public record ExecutorUse(int shardTasks, long peakRssBytes, long peakNativeHeapBytes) {}
 
-    /** Facts of this particular run, not of the bundle's content: never hashed. */
-    public static final class Runtime {
-        /** The executor that trained, and the GPU addresses Spark assigned to it. */
-        public String trainExecutor;
-        public List<String> trainGpus = new ArrayList<>();
-        /** Per executor: shard tasks run and the largest peak RSS they reported. */
-        public Map<String, ExecutorUse> executors = new java.util.TreeMap<>();
-        /** Hold-out search time per query (µs, summed over shards) by nprobe, on the validating machine. */
-        public Map<String, Double> searchMicrosPerQuery = new LinkedHashMap<>();
-        /** Each shard task's time (ms), by shard. */
-        public Map<String, Long> shardMillis = new LinkedHashMap<>();
-        /** Shard tasks' time summed over tasks (task-seconds, not wall time), and their uploads' share. */
-        public long shardTaskMillis;
-        public long shardUploadMillis;
-        /** The Faiss SIMD level and OpenBLAS kernels the training task computed with ("AVX2 / Haswell"). */
-        public String trainDispatch;
-        /** The same for each shard task, by shard. */
-        public Map<String, String> shardDispatch = new LinkedHashMap<>();
-    }
-
-    public static final class ExecutorUse {
-        public int shardTasks;
-        public long peakRssBytes;
-        /** Largest C-heap (Faiss) bytes in use at the end of one of its shard tasks. */
-        public long peakNativeHeapBytes;
-    }
-
-    public static final class Sharding {
-        public int shards;
-        /** How ids map to shards; see {@link ShardAssignment}. */
-        public String partitioner = ShardAssignment.NAME;
+    /** @param partitioner how ids map to shards; see {@link ShardAssignment} */
+    public record Sharding(int shards, String partitioner) {
+        public Sharding {
+            partitioner = partitioner == null ? ShardAssignment.NAME : partitioner;
+        }
     }
 
     @JsonPropertyOrder({"shard", "file", "rows", "bytes", "crc32c", "minId", "maxId"})
-    public static final class Shard {
-        public int shard;
-        public String file;
-        public long rows;
-        public long bytes;
-        public String crc32c;
-        public Long minId;
-        public Long maxId;
-    }
+    public record Shard(int shard, String file, long rows, long bytes, String crc32c, Long minId, Long maxId) {}
 
     @JsonPropertyOrder({"role", "file", "bytes", "crc32c"})
-    public static final class BundleFile {
-        public String role;
-        public String file;
-        public long bytes;
-        public String crc32c;
-
-        public BundleFile() {}
-
-        public BundleFile(String role, String file, FileDigest digest) {
-            this.role = role;
-            this.file = file;
-            this.bytes = digest.bytes();
-            this.crc32c = digest.crc32cHex();
+    public record BundleFile(FileRole role, String file, long bytes, String crc32c) {
+        public BundleFile(FileRole role, String file, FileDigest digest) {
+            this(role, file, digest.bytes(), digest.crc32cHex());
         }
     }
 
-    public static final class Validation {
-        public String queriesFile;
-        public String groundTruthFile;
-        public int queries;
-        public int k;
-        public int nprobe;
-        public double minRecall;
-        /** recall@k measured before publication; null until validated. */
-        public Double recall;
-    }
+    /** @param recall recall@k measured before publication; null until validated */
+    public record Validation(String queriesFile, String groundTruthFile, int queries, int k, int nprobe,
+            double minRecall, Double recall) {}
 
-    /** The recommended search settings: recall of the hold-out queries at each nprobe swept. */
-    public static final class Search {
-        /**
-         * The smallest swept nprobe whose recall reaches targetRecall; if none does, the smallest
-         * whose recall is within 0.005 of the curve's best (where the curve levels off).
-         */
-        public int nprobe;
-        public double targetRecall;
-        public boolean targetReached;
-        public List<NprobeRecall> recallCurve = new ArrayList<>();
+    /**
+     * The recommended search settings: recall of the hold-out queries at each nprobe swept.
+     *
+     * @param nprobe the smallest swept nprobe whose recall reaches targetRecall; if none does, the smallest whose
+     *     recall is within 0.005 of the curve's best (where the curve levels off)
+     */
+    public record Search(int nprobe, double targetRecall, boolean targetReached, List<NprobeRecall> recallCurve) {
+        public Search {
+            recallCurve = list(recallCurve);
+        }
 
         /** The recommendation in words, for `inspect` and the report. */
         public String describe() {
             if (targetReached || recallCurve.isEmpty()) {
-                return String.format(java.util.Locale.ROOT, "%d (target recall %.2f reached)", nprobe, targetRecall);
+                return String.format(Locale.ROOT, "%d (target recall %.2f reached)", nprobe, targetRecall);
             }
-            double best = recallCurve.stream().mapToDouble(p -> p.recall).max().orElse(0);
-            return String.format(java.util.Locale.ROOT, "%d (target recall %.2f not reached: recall levels off at"
+            double best = recallCurve.stream().mapToDouble(NprobeRecall::recall).max().orElse(0);
+            return String.format(Locale.ROOT, "%d (target recall %.2f not reached: recall levels off at"
                     + " %.3f from nprobe %d, so the code size, not nprobe, bounds it; a larger code such as SQ8 or"
                     + " more PQ bytes raises it)", nprobe, targetRecall, best, nprobe);
         }
     }
 
-    public static final class NprobeRecall {
-        public int nprobe;
-        public double recall;
-
-        public NprobeRecall() {}
-
-        public NprobeRecall(int nprobe, double recall) {
-            this.nprobe = nprobe;
-            this.recall = recall;
-        }
-    }
+    public record NprobeRecall(int nprobe, double recall) {}
 
     /** The nprobe to search with by default: the recommended one, else the one validation used. */
     public int defaultNprobe() {
         return search != null && search.nprobe > 0 ? search.nprobe : Math.max(1, validation.nprobe);
     }
 
-    public BundleFile file(String role) {
-        return files.stream().filter(f -> role.equals(f.role)).findFirst().orElse(null);
+    public BundleFile file(FileRole role) {
+        return files.stream().filter(f -> role == f.role).findFirst().orElse(null);
     }
 
     public long shardRows() {
-        return shards.stream().mapToLong(s -> s.rows).sum();
+        return shards.stream().mapToLong(Shard::rows).sum();
     }
 
     /** File names that more than one shard or file entry lists (a manifest must name each file once). */
-    public java.util.Set<String> repeatedFileNames() {
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        java.util.Set<String> repeated = new java.util.TreeSet<>();
-        java.util.stream.Stream.concat(shards.stream().map(s -> s.file),
-                        java.util.stream.Stream.concat(files.stream(), reports.stream()).map(f -> f.file))
-                .filter(java.util.Objects::nonNull)
+    public Set<String> repeatedFileNames() {
+        Set<String> seen = new HashSet<>();
+        Set<String> repeated = new TreeSet<>();
+        Stream.concat(shards.stream().map(Shard::file), Stream.concat(files.stream(), reports.stream())
+                        .map(BundleFile::file))
+                .filter(Objects::nonNull)
                 .filter(name -> !seen.add(name))
                 .forEach(repeated::add);
         return repeated;
@@ -289,17 +263,16 @@ public final class Manifest {
 
     /**
      * SHA-256 of everything that describes the bundle's content, with keys sorted: the same input,
-     * config and vecforge version give the same hash. Left out: the version id, createdAt,
-     * timingsMillis, runtime, the training device/note/time, the input's location (source.path)
-     * and the hash itself.
+     * config and vecforge version give the same hash. Left out: the version id, its parent, createdAt,
+     * timingsMillis, runtime, the reports, the training device/note/time/reuse, the input's location
+     * (source.path) and the hash itself.
      */
     public String computeContentHash() {
         try {
-            com.fasterxml.jackson.databind.node.ObjectNode tree = JSON.valueToTree(this);
+            ObjectNode tree = JSON.valueToTree(this);
             tree.remove(List.of("version", "parent", "createdAt", "timingsMillis", "runtime", "reports", "contentHash"));
-            ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("source")).remove("path");
-            ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("training")).remove(
-                    List.of("device", "note", "millis", "reusedFrom", "reuseDecision"));
+            ((ObjectNode) tree.get("source")).remove("path");
+            ((ObjectNode) tree.get("training")).remove(List.of("device", "note", "millis", "reusedFrom", "reuseDecision"));
             ObjectMapper canonical = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
             Object sorted = canonical.treeToValue(tree, Object.class);
             return Completion.sha256(canonical.writeValueAsBytes(sorted));
@@ -326,5 +299,18 @@ public final class Manifest {
         } catch (IOException e) {
             throw (UsageException) new UsageException("manifest.json is not a valid manifest: " + e.getMessage()).initCause(e);
         }
+    }
+
+    private static <T> T orEmpty(T value, java.util.function.Supplier<T> empty) {
+        return value == null ? empty.get() : value;
+    }
+
+    private static <T> List<T> list(List<T> values) {
+        return values == null ? List.of() : Collections.unmodifiableList(new java.util.ArrayList<>(values));
+    }
+
+    /** Keeps the order the entries were put in: the JSON lists them that way. */
+    private static <K, V> Map<K, V> map(Map<K, V> values) {
+        return values == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(values));
     }
 }

@@ -271,10 +271,7 @@ class IndexLifecycleTest {
     }
 
     private void complete(String version) throws Exception {
-        Manifest manifest = new Manifest();
-        manifest.indexName = "idx";
-        manifest.version = version;
-        manifest.source.acceptedRows = 1234;
+        Manifest manifest = TestManifests.minimal("idx", version);
         byte[] json = manifest.toJson();
         Files.createDirectories(versionDir(version));
         Files.write(versionDir(version).resolve(Manifest.FILE_NAME), json);

@@ -90,10 +90,7 @@ class VersionCommitTest {
     }
 
     private void stage(String version) throws Exception {
-        Manifest manifest = new Manifest();
-        manifest.indexName = "idx";
-        manifest.version = version;
-        manifest.source.acceptedRows = 1234;
+        Manifest manifest = TestManifests.minimal("idx", version);
         storage.mkdirs(layout.versionDir(version));
         new VersionCommit(storage, layout, version).stage(manifest.toJson());
     }

@@ -85,10 +85,8 @@ class ConcurrentPublishIT {
     }
 
     private static void complete(Path index, String version) throws Exception {
-        Manifest manifest = new Manifest();
-        manifest.indexName = index.getFileName().toString();
-        manifest.version = version;
-        byte[] json = manifest.toJson();
+        byte[] json = Manifest.fromJson(String.format("{\"indexName\": \"%s\", \"version\": \"%s\"}",
+                index.getFileName(), version).getBytes(java.nio.charset.StandardCharsets.UTF_8)).toJson();
         Path versionDir = Files.createDirectories(index.resolve(version));
         Files.write(versionDir.resolve(BundleLayout.MANIFEST), json);
         Files.write(versionDir.resolve(BundleLayout.SUCCESS), Completion.marker(json));

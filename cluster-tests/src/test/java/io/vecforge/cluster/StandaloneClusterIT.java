@@ -130,10 +130,10 @@ class StandaloneClusterIT {
         assertEquals(0, build.await(BUILD_TIMEOUT), build.output());
         baselineVersion = latest();
         baseline = manifest(baselineVersion);
-        assertEquals(ROWS, baseline.accounting.inputRows);
-        assertEquals(ROWS, baseline.accounting.indexedRows);
-        assertEquals(SHARDS, baseline.shards.size());
-        assertTrue(baseline.source.path.startsWith("hdfs://"), baseline.source.path);
+        assertEquals(ROWS, baseline.accounting().inputRows());
+        assertEquals(ROWS, baseline.accounting().indexedRows());
+        assertEquals(SHARDS, baseline.shards().size());
+        assertTrue(baseline.source().path().startsWith("hdfs://"), baseline.source().path());
 
         Command validate = Command.script(REPO, "vecforge", "validate", indexUri());
         assertEquals(0, validate.exitCode(), validate.output());
@@ -143,7 +143,7 @@ class StandaloneClusterIT {
         assertEquals(0, pull.exitCode(), pull.output());
         Path current = serving.resolve("current");
         // the serving copy validates, through versions/V and through current, its missing report only noted
-        for (Path copy : List.of(serving.resolve("versions").resolve(baseline.version), current)) {
+        for (Path copy : List.of(serving.resolve("versions").resolve(baseline.version()), current)) {
             Command check = Command.script(REPO, "vecforge", "validate", copy.toString());
             assertEquals(0, check.exitCode(), check.output());
             assertTrue(check.output().contains("the build report is absent"), check.output());
@@ -156,8 +156,8 @@ class StandaloneClusterIT {
         Fvecs.LongData truth = Fvecs.readLongs(current.resolve(BundleLayout.GROUND_TRUTH));
         double recall = recall(found.get("results"), truth);
         System.out.printf("python3-faiss %s on the bundle pulled from HDFS: recall@10 %.4f (vecforge measured %.4f)%n",
-                found.get("faiss").asText(), recall, baseline.validation.recall);
-        assertEquals(baseline.validation.recall, recall, 0.005, "stock Faiss finds what vecforge validated");
+                found.get("faiss").asText(), recall, baseline.validation().recall());
+        assertEquals(baseline.validation().recall(), recall, 0.005, "stock Faiss finds what vecforge validated");
     }
 
     @Test
@@ -263,13 +263,13 @@ class StandaloneClusterIT {
                 "--conf", "spark.dynamicAllocation.maxExecutors=2"), "--set", "train.trainer=auto");
         assertEquals(0, build.await(BUILD_TIMEOUT), build.output());
         Manifest manifest = manifest(latest());
-        assertEquals("cpu", manifest.training.trainer);
+        assertEquals(io.vecforge.bundle.Manifest.Trainer.CPU, manifest.training().trainer());
         // The worker advertises a GPU (a stand-in discovery script); the probe on this GPU-less machine says why
         // the task could not use it.
-        assertTrue(manifest.training.note.contains("gpu [0], but no GPU is usable here: "), manifest.training.note);
-        assertEquals(List.of("0"), manifest.runtime.trainGpus, "Spark gave the training task the worker's GPU");
-        assertNotNull(manifest.training.millis);
-        assertEquals(baseline.contentHash, manifest.contentHash, "the CPU fallback trains the same bytes");
+        assertTrue(manifest.training().note().contains("gpu [0], but no GPU is usable here: "), manifest.training().note());
+        assertEquals(List.of("0"), manifest.runtime().trainGpus(), "Spark gave the training task the worker's GPU");
+        assertNotNull(manifest.training().millis());
+        assertEquals(baseline.contentHash(), manifest.contentHash(), "the CPU fallback trains the same bytes");
 
         EventLog events = EventLog.in(eventDir("gpu-profile"));
         Map<String, JsonNode> executors = events.executors();
@@ -312,14 +312,14 @@ class StandaloneClusterIT {
         Submission pinned = submit("pinned-simd", 3, bothExecutors, "--set", "build.simd-level=NONE");
         assertEquals(0, pinned.await(BUILD_TIMEOUT), pinned.output());
         Manifest manifest = manifest(latest());
-        assertTrue(manifest.runtime.trainDispatch.startsWith("NONE / "), manifest.runtime.trainDispatch);
-        assertEquals(SHARDS, manifest.runtime.shardDispatch.size());
-        manifest.runtime.shardDispatch.values().forEach(d -> assertTrue(d.startsWith("NONE / "), d));
-        assertEquals(2, new HashSet<>(manifest.runtime.executors.keySet()).size(), "shards ran on both workers: "
-                + manifest.runtime.executors.keySet());
+        assertTrue(manifest.runtime().trainDispatch().startsWith("NONE / "), manifest.runtime().trainDispatch());
+        assertEquals(SHARDS, manifest.runtime().shardDispatch().size());
+        manifest.runtime().shardDispatch().values().forEach(d -> assertTrue(d.startsWith("NONE / "), d));
+        assertEquals(2, new HashSet<>(manifest.runtime().executors().keySet()).size(), "shards ran on both workers: "
+                + manifest.runtime().executors().keySet());
         System.out.printf("pinned to NONE on mixed workers: content hash %s the baseline's (auto, %s)%n",
-                manifest.contentHash.equals(baseline.contentHash) ? "equals" : "differs from",
-                baseline.runtime.trainDispatch);
+                manifest.contentHash().equals(baseline.contentHash()) ? "equals" : "differs from",
+                baseline.runtime().trainDispatch());
     }
 
     /** A test that fails half-way must not leave its build running into the next test. */
@@ -413,11 +413,11 @@ class StandaloneClusterIT {
     private void assertSameBundle(String expectedVersion, String actualVersion) throws IOException {
         Manifest expected = manifest(expectedVersion);
         Manifest actual = manifest(actualVersion);
-        assertEquals(expected.contentHash, actual.contentHash);
-        assertEquals(ROWS, actual.accounting.indexedRows);
+        assertEquals(expected.contentHash(), actual.contentHash());
+        assertEquals(ROWS, actual.accounting().indexedRows());
         List<String> files = new ArrayList<>();
-        expected.shards.forEach(s -> files.add(s.file));
-        expected.files.forEach(f -> files.add(f.file));
+        expected.shards().forEach(s -> files.add(s.file()));
+        expected.files().forEach(f -> files.add(f.file()));
         for (String file : files) {
             assertArrayEquals(read(versionPath(expectedVersion, file)), read(versionPath(actualVersion, file)),
                     file + " differs between " + expectedVersion + " and " + actualVersion);
@@ -428,9 +428,9 @@ class StandaloneClusterIT {
     private void assertOnlyBundleFiles(String version) throws IOException {
         Manifest manifest = manifest(version);
         Set<String> expected = new TreeSet<>(Set.of(Manifest.FILE_NAME, BundleLayout.SUCCESS));
-        manifest.shards.forEach(s -> expected.add(s.file));
-        manifest.files.forEach(f -> expected.add(f.file));
-        manifest.reports.forEach(f -> expected.add(f.file));
+        manifest.shards().forEach(s -> expected.add(s.file()));
+        manifest.files().forEach(f -> expected.add(f.file()));
+        manifest.reports().forEach(f -> expected.add(f.file()));
         Set<String> actual = new TreeSet<>();
         org.apache.hadoop.fs.Path root = versionPath(version, "");
         var files = hdfs.fileSystem().listFiles(root, true);

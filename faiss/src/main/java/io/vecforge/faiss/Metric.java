@@ -37,6 +37,12 @@ public enum Metric {
         };
     }
 
+    /** The config and manifest name, so that messages read as the config does. */
+    @Override
+    public String toString() {
+        return configName();
+    }
+
     /** Whether a smaller distance is a better match. */
     public boolean smallerIsCloser() {
         return this == L2;

@@ -18,11 +18,11 @@ final class IdMap {
     /** External id of each wanted index id, as "value" or "column=value,…" for composite ids. */
     static Map<Long, String> lookup(BundleLocation location, Manifest manifest, Set<Long> wanted) throws IOException {
         Map<Long, String> found = new HashMap<>();
-        for (Manifest.BundleFile file : manifest.files) {
-            if (!"id-map".equals(file.role)) {
+        for (Manifest.BundleFile file : manifest.files()) {
+            if (file.role() != Manifest.FileRole.ID_MAP) {
                 continue;
             }
-            Path path = new Path(location.versionDir(), file.file);
+            Path path = new Path(location.versionDir(), file.file());
             try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), path)
                     .withConf(new Configuration()).build()) {
                 for (Group row = reader.read(); row != null; row = reader.read()) {

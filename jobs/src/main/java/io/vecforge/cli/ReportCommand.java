@@ -27,8 +27,8 @@ final class ReportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         BundleLocation location = BundleLocation.resolve(bundle).requireComplete();
         Manifest manifest = location.manifest();
-        Path target = output != null ? output : Path.of(manifest.indexName + "-" + manifest.version + "-report");
-        Map<String, byte[]> files = BuildReport.render(manifest, manifest.timingsMillis, listSizes(location, manifest));
+        Path target = output != null ? output : Path.of(manifest.indexName() + "-" + manifest.version() + "-report");
+        Map<String, byte[]> files = BuildReport.render(manifest, manifest.timingsMillis(), listSizes(location, manifest));
         for (Map.Entry<String, byte[]> file : files.entrySet()) {
             Path path = target.resolve(file.getKey());
             Files.createDirectories(path.getParent());
@@ -43,9 +43,9 @@ final class ReportCommand implements Callable<Integer> {
         long[] total = null;
         Path scratch = Files.createTempDirectory("vecforge-report-");
         try {
-            for (Manifest.Shard shard : manifest.shards) {
+            for (Manifest.Shard shard : manifest.shards()) {
                 Path local = scratch.resolve("shard.faiss");
-                location.storage().download(location.bundle().file(shard.file), local);
+                location.storage().download(location.bundle().file(shard.file()), local);
                 try (FaissIndex index = FaissIndex.read(local)) {
                     long[] sizes = index.listSizes();
                     if (total == null) {

@@ -66,19 +66,19 @@ final class SearchCommand implements Callable<Integer> {
         }
         BundleLocation location = BundleLocation.resolve(bundle).requireComplete();
         Manifest manifest = location.manifest();
-        int dimension = manifest.vectors.dimension;
+        int dimension = manifest.vectors().dimension();
         float[] queries = queryVectors(manifest, dimension);
         int n = queries.length / dimension;
         int probes = nprobe != null ? nprobe : manifest.defaultNprobe();
-        Metric metric = Metric.fromConfig(manifest.vectors.metric);
+        Metric metric = manifest.vectors().metric();
         metric.prepare(queries, dimension);
         Neighbours merged = new Neighbours(n, k, metric.smallerIsCloser());
         FaissIndex.setThreads(Runtime.getRuntime().availableProcessors(), 1);
         Path scratch = Files.createTempDirectory("vecforge-search-");
         try {
-            for (Manifest.Shard shard : manifest.shards) {
-                Path local = scratch.resolve(shard.file);
-                location.storage().download(new org.apache.hadoop.fs.Path(location.versionDir(), shard.file), local);
+            for (Manifest.Shard shard : manifest.shards()) {
+                Path local = scratch.resolve(shard.file());
+                location.storage().download(new org.apache.hadoop.fs.Path(location.versionDir(), shard.file()), local);
                 try (FaissIndex index = FaissIndex.read(local)) {
                     index.setNprobe(probes);
                     merged.offerAll(index.search(queries, n, k));
@@ -89,7 +89,7 @@ final class SearchCommand implements Callable<Integer> {
         } finally {
             Files.deleteIfExists(scratch);
         }
-        Map<Long, String> external = manifest.ids.external
+        Map<Long, String> external = manifest.ids().external()
                 ? IdMap.lookup(location, manifest, java.util.Arrays.stream(merged.ids()).boxed()
                         .collect(java.util.stream.Collectors.toSet()))
                 : Map.of();
@@ -124,7 +124,7 @@ final class SearchCommand implements Callable<Integer> {
     }
 
     private static float[] vectorOfId(Manifest manifest, String id) throws Exception {
-        if (manifest.ids.external) {
+        if (manifest.ids().external()) {
             return vectorOfExternalId(manifest, id);
         }
         long wanted;
@@ -132,22 +132,22 @@ final class SearchCommand implements Callable<Integer> {
             wanted = Long.parseLong(id.trim());
         } catch (NumberFormatException e) {
             throw new UsageException("--id '" + id + "': this bundle's ids are numbers (column "
-                    + manifest.source.idColumn + ")");
+                    + manifest.source().idColumn() + ")");
         }
         try (EmbeddingParquetReader reader = EmbeddingParquetReader.open(new Configuration(),
-                new org.apache.hadoop.fs.Path(manifest.source.path), manifest.source.idColumn, manifest.source.vectorColumn)) {
+                new org.apache.hadoop.fs.Path(manifest.source().path()), manifest.source().idColumn(), manifest.source().vectorColumn())) {
             while (reader.next()) {
                 if (reader.id() == wanted) {
                     return reader.vector().clone();
                 }
             }
         }
-        throw new UsageException("id " + id + " is not in the source " + manifest.source.path);
+        throw new UsageException("id " + id + " is not in the source " + manifest.source().path());
     }
 
     /** The source row of an external id (a string, or column=value,… for several id columns), read with Spark. */
     private static float[] vectorOfExternalId(Manifest manifest, String id) {
-        List<String> columns = manifest.ids.columns;
+        List<String> columns = manifest.ids().columns();
         Map<String, String> values = new LinkedHashMap<>();
         if (columns.size() == 1) {
             values.put(columns.get(0), id);
@@ -172,11 +172,11 @@ final class SearchCommand implements Callable<Integer> {
                 match = match.and(org.apache.spark.sql.functions.col("`" + value.getKey() + "`").cast("string")
                         .equalTo(value.getValue()));
             }
-            List<org.apache.spark.sql.Row> found = spark.read().parquet(manifest.source.path).where(match)
-                    .select(org.apache.spark.sql.functions.col("`" + manifest.source.vectorColumn + "`")
+            List<org.apache.spark.sql.Row> found = spark.read().parquet(manifest.source().path()).where(match)
+                    .select(org.apache.spark.sql.functions.col("`" + manifest.source().vectorColumn() + "`")
                             .cast("array<float>")).limit(1).collectAsList();
             if (found.isEmpty() || found.get(0).isNullAt(0)) {
-                throw new UsageException("id " + id + " is not in the source " + manifest.source.path);
+                throw new UsageException("id " + id + " is not in the source " + manifest.source().path());
             }
             List<Float> vector = found.get(0).getList(0);
             float[] out = new float[vector.size()];

@@ -178,7 +178,7 @@ public final class BuildJob {
             clock.stop();
             LOG.info("{} {} version {} (published before: {}); recall@{} {}; rows: {}; stage timings ms: {}",
                     publish ? "published" : "staged (not published)", config.index().name(), draft.version(),
-                    published.version(), config.validate().k(), report.recall, complete.accounting.summary(),
+                    published.version(), config.validate().k(), report.recall, complete.accounting().summary(),
                     clock.timings());
             return new BuildResult(draft.dir().toString(), complete, report, published.version(), publish);
         }

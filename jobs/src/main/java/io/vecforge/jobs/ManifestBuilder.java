@@ -3,6 +3,7 @@ package io.vecforge.jobs;
 import io.vecforge.Versions;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.FileDigest;
+import io.vecforge.bundle.Manifest.FileRole;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.FaissReaders;
@@ -15,8 +16,11 @@ import io.vecforge.validate.NprobeSweep;
 import io.vecforge.validate.ValidationReport;
 import io.vecforge.writer.train.FactoryChooser;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Assembles a version's manifest from the stages' results, at the end and in one go: the stages
@@ -34,170 +38,122 @@ final class ManifestBuilder {
 
     /** The manifest of the outputs alone: what validation checks and the report draws. */
     Manifest draft() {
-        Manifest manifest = new Manifest();
-        manifest.indexName = config.index().name();
-        manifest.version = out.version();
-        manifest.parent = out.parent().asParent();
-        manifest.vecforgeVersion = Versions.vecforge();
-        manifest.faissVersion = FaissIndex.faissVersion();
-        manifest.training.seed = config.train().seed();
-        manifest.sharding.shards = config.index().shards();
-        manifest.source.idColumn = String.join(",", config.input().idColumns());
-        manifest.source.vectorColumn = config.input().vectorColumn();
-        manifest.ids.columns = config.input().idColumns();
-        source(manifest);
-        rows(manifest);
-        factory(manifest);
-        idMap(manifest);
-        training(manifest);
-        queries(manifest);
-        shards(manifest);
-        groundTruth(manifest);
-        return manifest;
+        return assemble(null, List.of(), null, Map.of());
     }
 
     /** The draft with the validation results: what the build report draws. */
     Manifest validated(ValidationReport report) {
-        Manifest manifest = draft();
-        validated(manifest, report);
-        return manifest;
+        return assemble(report, List.of(), null, Map.of());
     }
 
     /** The final manifest: validated, with the report files, creation time, timings and content hash. */
     Manifest complete(ValidationReport report, List<Manifest.BundleFile> reports, Map<String, Long> timings) {
-        Manifest manifest = validated(report);
-        manifest.reports.addAll(reports);
-        manifest.createdAt = Instant.now().toString();
-        manifest.timingsMillis.putAll(timings);
-        manifest.contentHash = manifest.computeContentHash();
-        return manifest;
+        return assemble(report, reports, Instant.now().toString(), timings).withContentHash();
     }
 
-    private void source(Manifest manifest) {
-        manifest.source.path = out.sourcePath();
-        manifest.ids.external = out.externalIds();
-    }
-
-    private void rows(Manifest manifest) {
-        RowAccounting rows = out.rows();
-        Manifest.Accounting accounting = manifest.accounting;
-        accounting.maxRejectedFraction = config.input().maxRejectedFraction();
-        accounting.duplicatePolicy = config.input().duplicates().configName();
-        accounting.orderColumn = config.input().orderColumn();
-        accounting.inputRows = rows.inputRows();
-        accounting.rejectedRows = rows.rejectedRows();
-        accounting.rejected.putAll(rows.rejected());
-        accounting.quarantine = out.quarantine();
-        manifest.vectors.dimension = rows.dimension();
-    }
-
-    private void factory(Manifest manifest) {
-        manifest.vectors.factory = out.plan().shape().factory();
-        manifest.vectors.metric = out.plan().shape().metric().configName();
-        FactoryChooser.Choice auto = out.plan().auto();
-        if (auto != null) {
-            Manifest.AutoFactory record = new Manifest.AutoFactory();
-            record.maxMemoryBytes = auto.budgetBytes();
-            record.nlist = auto.nlist();
-            record.codeBytes = auto.codeBytes();
-            record.estimatedBytes = auto.estimatedBytes();
-            record.reasoning = auto.reasoning();
-            manifest.vectors.auto = record;
-        }
-    }
-
-    private void idMap(Manifest manifest) {
-        if (!out.idMap().isEmpty()) {
-            manifest.files.addAll(out.idMap());
-            manifest.ids.mapDir = BundleLayout.ID_MAP;
-        }
-    }
-
-    private void training(Manifest manifest) {
+    private Manifest assemble(ValidationReport report, List<Manifest.BundleFile> reports, String createdAt,
+            Map<String, Long> timings) {
+        String faissVersion = FaissIndex.faissVersion();
         TrainTask.Result trained = out.trained();
-        manifest.training.sampleRows = out.sampleRows();
-        manifest.training.trainedIndexFile = BundleLayout.TRAINED_INDEX;
-        manifest.training.trainer = trained.device().trainer();
-        manifest.training.device = trained.device().device();
-        manifest.training.note = trained.device().note();
-        manifest.training.millis = trained.millis();
-        manifest.training.quantizerFit = trained.fit().meanDistance();
-        manifest.training.reusedFrom = trained.fit().reusedFrom();
-        manifest.training.reuseDecision = trained.fit().decision();
-        manifest.faissMinReader = FaissReaders.minimumReader(trained.components(), manifest.faissVersion);
-        manifest.runtime.trainDispatch = trained.dispatch().toString();
-        manifest.runtime.trainExecutor = trained.executor();
-        manifest.runtime.trainGpus.addAll(trained.gpus());
-        manifest.files.add(new Manifest.BundleFile("trained-index", BundleLayout.TRAINED_INDEX, trained.digest()));
+        return new Manifest(Manifest.FORMAT_VERSION, config.index().name(), out.version(), out.parent().asParent(),
+                createdAt, Versions.vecforge(), faissVersion,
+                FaissReaders.minimumReader(trained.components(), faissVersion), source(), accounting(), ids(),
+                vectors(), training(trained), new Manifest.Sharding(config.index().shards(), null), shards(), files(),
+                reports, validation(report), search(report), timings, runtime(trained, report), null);
     }
 
-    private void queries(Manifest manifest) {
-        manifest.files.add(new Manifest.BundleFile("holdout-queries", BundleLayout.QUERIES, out.queries()));
-        manifest.validation.queriesFile = BundleLayout.QUERIES;
-        manifest.validation.queries = out.queryCount();
+    private Manifest.Source source() {
+        return new Manifest.Source(out.sourcePath(), out.shards().rows(), String.join(",", config.input().idColumns()),
+                config.input().vectorColumn());
     }
 
-    /** One entry per shard, the rows indexed, the duplicates dropped, where tasks ran. */
-    private void shards(Manifest manifest) {
+    private Manifest.Accounting accounting() {
+        RowAccounting rows = out.rows();
+        return new Manifest.Accounting(rows.inputRows(), out.shards().rows(), rows.rejectedRows(), rows.rejected(),
+                out.shards().duplicates(), config.input().maxRejectedFraction(), config.input().duplicates(),
+                config.input().orderColumn(), out.quarantine());
+    }
+
+    private Manifest.Ids ids() {
+        return new Manifest.Ids(out.externalIds(), config.input().idColumns(),
+                out.idMap().isEmpty() ? null : BundleLayout.ID_MAP);
+    }
+
+    private Manifest.Vectors vectors() {
+        FactoryChooser.Choice auto = out.plan().auto();
+        Manifest.AutoFactory chosen = auto == null ? null : new Manifest.AutoFactory(auto.budgetBytes(), auto.nlist(),
+                auto.codeBytes(), auto.estimatedBytes(), auto.reasoning());
+        return new Manifest.Vectors(out.rows().dimension(), out.plan().shape().metric(),
+                out.plan().shape().factory(), chosen);
+    }
+
+    private Manifest.Training training(TrainTask.Result trained) {
+        return new Manifest.Training(out.sampleRows(), config.train().seed(), BundleLayout.TRAINED_INDEX,
+                trained.device().trainer(), trained.device().device(), trained.device().note(), trained.millis(),
+                trained.fit().meanDistance(), trained.fit().reusedFrom(), trained.fit().decision());
+    }
+
+    private List<Manifest.Shard> shards() {
+        List<Manifest.Shard> shards = new ArrayList<>();
         for (ShardTask.Report report : out.shards().reports()) {
-            manifest.shards.add(shardEntry(report));
-            manifest.runtime.shardDispatch.put(String.valueOf(report.shard()), report.dispatch().toString());
-            recordExecutorUse(manifest, report);
+            shards.add(new Manifest.Shard(report.shard(), BundleLayout.shardFileName(report.shard()), report.rows(),
+                    report.digest().bytes(), report.digest().crc32cHex(), report.minId(), report.maxId()));
         }
-        manifest.accounting.duplicatesDropped = out.shards().duplicates();
-        manifest.accounting.indexedRows = manifest.shardRows();
-        manifest.source.acceptedRows = manifest.accounting.indexedRows;
+        return shards;
     }
 
-    private void groundTruth(Manifest manifest) {
-        BuildConfig.Validate validate = config.validate();
-        manifest.files.add(new Manifest.BundleFile("holdout-ground-truth", BundleLayout.GROUND_TRUTH,
+    /** The id map, the trained index and the hold-out files, in that order. */
+    private List<Manifest.BundleFile> files() {
+        List<Manifest.BundleFile> files = new ArrayList<>(out.idMap());
+        files.add(new Manifest.BundleFile(FileRole.TRAINED_INDEX, BundleLayout.TRAINED_INDEX, out.trained().digest()));
+        files.add(new Manifest.BundleFile(FileRole.HOLDOUT_QUERIES, BundleLayout.QUERIES, out.queries()));
+        files.add(new Manifest.BundleFile(FileRole.HOLDOUT_GROUND_TRUTH, BundleLayout.GROUND_TRUTH,
                 out.groundTruth()));
-        manifest.validation.groundTruthFile = BundleLayout.GROUND_TRUTH;
-        manifest.validation.k = validate.k();
-        manifest.validation.nprobe = validate.nprobe();
-        manifest.validation.minRecall = validate.minRecall();
+        return files;
     }
 
-    /** Recall at validate.nprobe, and the nprobe curve with the recommended nprobe. */
-    private void validated(Manifest manifest, ValidationReport report) {
+    /** The hold-out set and the recall threshold; the recall at validate.nprobe once validated. */
+    private Manifest.Validation validation(ValidationReport report) {
+        BuildConfig.Validate validate = config.validate();
+        return new Manifest.Validation(BundleLayout.QUERIES, BundleLayout.GROUND_TRUTH, out.queryCount(),
+                validate.k(), validate.nprobe(), validate.minRecall(), report == null ? null : report.recall);
+    }
+
+    /** The nprobe curve with the recommended nprobe; null before validation or without a curve. */
+    private Manifest.Search search(ValidationReport report) {
+        if (report == null || report.nprobeCurve == null || report.nprobeCurve.isEmpty()) {
+            return null;
+        }
         double targetRecall = config.validate().targetRecall();
-        manifest.validation.recall = report.recall;
-        if (report.nprobeCurve == null || report.nprobeCurve.isEmpty()) {
-            return;
-        }
-        Manifest.Search search = new Manifest.Search();
         NprobeSweep.Point chosen = NprobeSweep.recommend(report.nprobeCurve, targetRecall);
-        search.nprobe = chosen.nprobe();
-        search.targetRecall = targetRecall;
-        search.targetReached = chosen.recall() >= targetRecall;
-        for (NprobeSweep.Point point : report.nprobeCurve) {
-            search.recallCurve.add(new Manifest.NprobeRecall(point.nprobe(), point.recall()));
-            manifest.runtime.searchMicrosPerQuery.put(String.valueOf(point.nprobe()), point.microsPerQuery());
+        List<Manifest.NprobeRecall> curve = report.nprobeCurve.stream()
+                .map(point -> new Manifest.NprobeRecall(point.nprobe(), point.recall()))
+                .toList();
+        return new Manifest.Search(chosen.nprobe(), targetRecall, chosen.recall() >= targetRecall, curve);
+    }
+
+    /** Where the tasks ran, what they took and computed with. */
+    private Manifest.Runtime runtime(TrainTask.Result trained, ValidationReport report) {
+        Map<String, Manifest.ExecutorUse> executors = new TreeMap<>();
+        Map<String, Long> shardMillis = new LinkedHashMap<>();
+        Map<String, String> shardDispatch = new LinkedHashMap<>();
+        long taskMillis = 0;
+        long uploadMillis = 0;
+        for (ShardTask.Report shard : out.shards().reports()) {
+            executors.merge(shard.executor(), new Manifest.ExecutorUse(1, shard.peakRssBytes(),
+                    shard.nativeHeapBytes()), (a, b) -> new Manifest.ExecutorUse(a.shardTasks() + 1,
+                    Math.max(a.peakRssBytes(), b.peakRssBytes()),
+                    Math.max(a.peakNativeHeapBytes(), b.peakNativeHeapBytes())));
+            taskMillis += shard.millis();
+            uploadMillis += shard.uploadMillis();
+            shardMillis.put(String.valueOf(shard.shard()), shard.millis());
+            shardDispatch.put(String.valueOf(shard.shard()), shard.dispatch().toString());
         }
-        manifest.search = search;
-    }
-
-    private static void recordExecutorUse(Manifest manifest, ShardTask.Report report) {
-        Manifest.ExecutorUse use = manifest.runtime.executors.computeIfAbsent(report.executor(),
-                ignored -> new Manifest.ExecutorUse());
-        use.shardTasks++;
-        manifest.runtime.shardTaskMillis += report.millis();
-        manifest.runtime.shardMillis.put(String.valueOf(report.shard()), report.millis());
-        manifest.runtime.shardUploadMillis += report.uploadMillis();
-        use.peakRssBytes = Math.max(use.peakRssBytes, report.peakRssBytes());
-        use.peakNativeHeapBytes = Math.max(use.peakNativeHeapBytes, report.nativeHeapBytes());
-    }
-
-    private static Manifest.Shard shardEntry(ShardTask.Report report) {
-        Manifest.Shard shard = new Manifest.Shard();
-        shard.shard = report.shard();
-        shard.file = BundleLayout.shardFileName(report.shard());
-        shard.rows = report.rows();
-        shard.bytes = report.digest().bytes();
-        shard.crc32c = report.digest().crc32cHex();
-        shard.minId = report.minId();
-        shard.maxId = report.maxId();
-        return shard;
+        Map<String, Double> searchMicros = new LinkedHashMap<>();
+        if (report != null && report.nprobeCurve != null) {
+            report.nprobeCurve.forEach(point -> searchMicros.put(String.valueOf(point.nprobe()), point.microsPerQuery()));
+        }
+        return new Manifest.Runtime(trained.executor(), trained.gpus(), executors, searchMicros, shardMillis,
+                taskMillis, uploadMillis, trained.dispatch().toString(), shardDispatch);
     }
 }

@@ -28,6 +28,6 @@ public record Published(String version, Manifest manifest) {
 
     /** The new version's lineage entry; null for the first version of an index. */
     public Manifest.Parent asParent() {
-        return version == null ? null : new Manifest.Parent(version, manifest.contentHash);
+        return version == null ? null : new Manifest.Parent(version, manifest.contentHash());
     }
 }

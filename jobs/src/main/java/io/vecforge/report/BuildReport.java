@@ -36,31 +36,31 @@ public final class BuildReport {
         Map<String, byte[]> images = new LinkedHashMap<>();
         StringBuilder body = new StringBuilder();
         section(body, "Summary", table(List.of(
-                row("index, version", m.indexName + ", " + m.version),
-                row("factory", m.vectors.factory + " (" + m.vectors.metric + ", dimension " + m.vectors.dimension
+                row("index, version", m.indexName() + ", " + m.version()),
+                row("factory", m.vectors().factory() + " (" + m.vectors().metric() + ", dimension " + m.vectors().dimension()
                         + ")"),
-                row("rows indexed", String.format(Locale.ROOT, "%,d in %d shards", m.accounting.indexedRows,
-                        m.shards.size())),
-                row("recall@" + m.validation.k, m.validation.recall == null ? "not measured"
-                        : String.format(Locale.ROOT, "%.4f at nprobe %d (minimum %.2f)", m.validation.recall,
-                        m.validation.nprobe, m.validation.minRecall)),
-                row("recommended nprobe", m.search == null ? "not recorded" : m.search.describe()),
-                row("built by", "vecforge " + m.vecforgeVersion + ", faiss " + m.faissVersion))));
-        if (m.search != null && !m.search.recallCurve.isEmpty()) {
-            images.put("recall.png", Chart.line("Recall@" + m.validation.k + " of the hold-out queries by nprobe",
-                    "nprobe (inverted lists searched per query)", "recall@" + m.validation.k + " (fraction of true neighbours found)", m.search.recallCurve.stream().map(p -> new Chart.Point(String.valueOf(p.nprobe),
-                            p.recall)).toList(), m.search.targetRecall));
+                row("rows indexed", String.format(Locale.ROOT, "%,d in %d shards", m.accounting().indexedRows(),
+                        m.shards().size())),
+                row("recall@" + m.validation().k(), m.validation().recall() == null ? "not measured"
+                        : String.format(Locale.ROOT, "%.4f at nprobe %d (minimum %.2f)", m.validation().recall(),
+                        m.validation().nprobe(), m.validation().minRecall())),
+                row("recommended nprobe", m.search() == null ? "not recorded" : m.search().describe()),
+                row("built by", "vecforge " + m.vecforgeVersion() + ", faiss " + m.faissVersion()))));
+        if (m.search() != null && !m.search().recallCurve().isEmpty()) {
+            images.put("recall.png", Chart.line("Recall@" + m.validation().k() + " of the hold-out queries by nprobe",
+                    "nprobe (inverted lists searched per query)", "recall@" + m.validation().k() + " (fraction of true neighbours found)", m.search().recallCurve().stream().map(p -> new Chart.Point(String.valueOf(p.nprobe()),
+                            p.recall())).toList(), m.search().targetRecall()));
             section(body, "Recall by nprobe", image(images, "recall.png"));
         }
         List<Chart.Point> timeline = new ArrayList<>();
         timings.forEach((stage, ms) -> timeline.add(new Chart.Point(stage, ms / 1000.0)));
-        m.runtime.shardMillis.forEach((shard, ms) -> timeline.add(new Chart.Point("shard " + shard, ms / 1000.0)));
+        m.runtime().shardMillis().forEach((shard, ms) -> timeline.add(new Chart.Point("shard " + shard, ms / 1000.0)));
         images.put("timeline.png", Chart.bars("Stage and shard task durations", "stage, then shard task", "duration (seconds)", timeline));
         section(body, "Timeline", image(images, "timeline.png"));
-        images.put("shards.png", Chart.bars("Rows per shard", "shard", "vectors (rows)", m.shards.stream()
-                .map(s -> new Chart.Point(String.valueOf(s.shard), s.rows)).toList()));
-        section(body, "Shards", image(images, "shards.png") + table(m.shards.stream().map(s -> row(s.file,
-                String.format(Locale.ROOT, "%,d rows, %,d bytes, crc32c %s", s.rows, s.bytes, s.crc32c))).toList()));
+        images.put("shards.png", Chart.bars("Rows per shard", "shard", "vectors (rows)", m.shards().stream()
+                .map(s -> new Chart.Point(String.valueOf(s.shard()), s.rows())).toList()));
+        section(body, "Shards", image(images, "shards.png") + table(m.shards().stream().map(s -> row(s.file(),
+                String.format(Locale.ROOT, "%,d rows, %,d bytes, crc32c %s", s.rows(), s.bytes(), s.crc32c()))).toList()));
         if (listSizes != null && listSizes.length > 0) {
             images.put("lists.png", Chart.bars("Inverted lists by size (vectors per list)", "vectors per list (bucket)",
                     "inverted lists (count)",
@@ -68,11 +68,11 @@ public final class BuildReport {
             section(body, "Inverted lists", image(images, "lists.png") + table(listFacts(listSizes)));
         }
         List<Chart.Point> rows = new ArrayList<>();
-        rows.add(new Chart.Point("indexed", m.accounting.indexedRows));
-        m.accounting.rejected.forEach((reason, count) -> rows.add(new Chart.Point(reason, count)));
-        rows.add(new Chart.Point("duplicates", m.accounting.duplicatesDropped));
+        rows.add(new Chart.Point("indexed", m.accounting().indexedRows()));
+        m.accounting().rejected().forEach((reason, count) -> rows.add(new Chart.Point(reason, count)));
+        rows.add(new Chart.Point("duplicates", m.accounting().duplicatesDropped()));
         images.put("rows.png", Chart.bars("Row accounting", "outcome", "input rows (count)", rows));
-        section(body, "Rows", image(images, "rows.png") + "<p>" + escape(m.accounting.summary()) + "</p>");
+        section(body, "Rows", image(images, "rows.png") + "<p>" + escape(m.accounting().summary()) + "</p>");
 
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put(HTML, page(m, body).getBytes(StandardCharsets.UTF_8));
@@ -86,7 +86,7 @@ public final class BuildReport {
         List<Manifest.BundleFile> entries = new ArrayList<>();
         for (Map.Entry<String, byte[]> file : files.entrySet()) {
             FileDigest digest = storage.write(new Path(versionDir, file.getKey()), file.getValue());
-            entries.add(new Manifest.BundleFile(file.getKey().equals(HTML) ? "report" : "report-image", file.getKey(),
+            entries.add(new Manifest.BundleFile(file.getKey().equals(HTML) ? Manifest.FileRole.REPORT : Manifest.FileRole.REPORT_IMAGE, file.getKey(),
                     digest));
         }
         return entries;
@@ -135,9 +135,9 @@ public final class BuildReport {
 
     private static String page(Manifest m, StringBuilder body) {
         return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>vecforge build report: "
-                + escape(m.indexName + " " + m.version) + "</title><style>body{font-family:sans-serif;margin:2em;"
+                + escape(m.indexName() + " " + m.version()) + "</title><style>body{font-family:sans-serif;margin:2em;"
                 + "max-width:760px}td{padding:2px 12px 2px 0;vertical-align:top}th{text-align:left}</style></head>"
-                + "<body><h1>" + escape(m.indexName) + " " + escape(m.version) + "</h1>\n" + body + "</body></html>\n";
+                + "<body><h1>" + escape(m.indexName()) + " " + escape(m.version()) + "</h1>\n" + body + "</body></html>\n";
     }
 
     private static void section(StringBuilder body, String title, String content) {

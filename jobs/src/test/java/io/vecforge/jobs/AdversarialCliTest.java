@@ -3,6 +3,8 @@ package io.vecforge.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.data.EmbeddingParquetWriter;
@@ -73,7 +75,7 @@ class AdversarialCliTest extends SparkTestSupport {
         BuildConfig config = BuildConfig.of(Map.of("index.name", INDEX, "input.path", input.toUri().toString(),
                 "output.root", template.toUri().toString(), "index.factory", "IVF16,Flat", "shards", "2",
                 "validate.queries", "20"), "test");
-        version = new BuildJob(spark(), config).run().manifest().version;
+        version = new BuildJob(spark(), config).run().manifest().version();
     }
 
     static Stream<Case> cases() {
@@ -195,10 +197,11 @@ class AdversarialCliTest extends SparkTestSupport {
         Path copyDir = p.indexDir().resolve(copy);
         copyTree(p.versionDir(), copyDir);
         if (editManifest) {
-            Manifest manifest = Manifest.fromJson(Files.readAllBytes(copyDir.resolve(Manifest.FILE_NAME)));
-            manifest.version = copy;
-            manifest.validation.minRecall = 0;
-            Files.write(copyDir.resolve(Manifest.FILE_NAME), manifest.toJson());
+            ObjectMapper json = new ObjectMapper();
+            ObjectNode manifest = (ObjectNode) json.readTree(copyDir.resolve(Manifest.FILE_NAME).toFile());
+            manifest.put("version", copy);
+            ((ObjectNode) manifest.get("validation")).put("minRecall", 0.0);
+            Files.write(copyDir.resolve(Manifest.FILE_NAME), Manifest.fromJson(json.writeValueAsBytes(manifest)).toJson());
         } else {
             Files.delete(copyDir.resolve(BundleLayout.SUCCESS));
         }

@@ -38,14 +38,14 @@ class AutoFactoryBuildTest extends SparkTestSupport {
         BuildResult result = new BuildJob(spark(), config).run();
 
         Manifest manifest = result.manifest();
-        assertEquals(nlistPart + "," + codePart, manifest.vectors.factory, manifest.vectors.auto.reasoning);
-        long shardBytes = manifest.shards.stream().mapToLong(s -> s.bytes).sum();
+        assertEquals(nlistPart + "," + codePart, manifest.vectors().factory(), manifest.vectors().auto().reasoning());
+        long shardBytes = manifest.shards().stream().mapToLong(s -> s.bytes()).sum();
         System.out.printf("auto: %d x %d in %,d bytes -> %s: shards %,d bytes, estimated %,d%n", rows, dim,
-                budgetBytes, manifest.vectors.factory, shardBytes, manifest.vectors.auto.estimatedBytes);
+                budgetBytes, manifest.vectors().factory(), shardBytes, manifest.vectors().auto().estimatedBytes());
         assertTrue(shardBytes <= budgetBytes, shardBytes + " bytes of shards exceed the budget " + budgetBytes);
-        assertTrue(shardBytes <= manifest.vectors.auto.estimatedBytes, "the estimate is an upper bound");
-        assertEquals(budgetBytes, manifest.vectors.auto.maxMemoryBytes);
-        assertTrue(manifest.vectors.auto.reasoning.contains("nlist 512"), manifest.vectors.auto.reasoning);
+        assertTrue(shardBytes <= manifest.vectors().auto().estimatedBytes(), "the estimate is an upper bound");
+        assertEquals(budgetBytes, manifest.vectors().auto().maxMemoryBytes());
+        assertTrue(manifest.vectors().auto().reasoning().contains("nlist 512"), manifest.vectors().auto().reasoning());
         Cli validate = Cli.run("validate", result.versionDir());
         assertEquals(0, validate.exitCode(), validate.out());
     }

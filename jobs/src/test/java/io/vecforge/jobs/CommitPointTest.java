@@ -47,12 +47,12 @@ class CommitPointTest extends SparkTestSupport {
     @Test
     void anErrorAfterLatestMovedLeavesThePublishedVersionWhole() throws IOException {
         Path root = dir.resolve("after-pointer");
-        String first = build(root).manifest().version;
+        String first = build(root).manifest().version();
         System.setProperty(FailPoint.PROPERTY, FailPoint.AFTER_POINTER + ":throw");
 
         BuildResult second = build(root);
 
-        String version = second.manifest().version;
+        String version = second.manifest().version();
         assertTrue(second.published());
         assertEquals(version, latest(root));
         Path versionDir = root.resolve("idx").resolve(version);
@@ -68,7 +68,7 @@ class CommitPointTest extends SparkTestSupport {
     @Test
     void aFailedPointerWriteLeavesTheVersionStagedAndLatestAlone() throws IOException {
         Path root = dir.resolve("pointer-write");
-        String first = build(root).manifest().version;
+        String first = build(root).manifest().version();
         System.setProperty(FailPoint.PROPERTY, FailPoint.POINTER_WRITE + ":throw");
 
         BuildFailedException failure = assertThrows(BuildFailedException.class, () -> build(root));

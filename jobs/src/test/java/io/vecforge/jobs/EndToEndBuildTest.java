@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.data.EmbeddingParquetWriter;
@@ -62,64 +63,64 @@ class EndToEndBuildTest extends SparkTestSupport {
     @Test
     void manifestAccountsForEveryRowAndFile() throws IOException {
         Manifest manifest = Manifest.fromJson(Files.readAllBytes(versionDir.resolve(Manifest.FILE_NAME)));
-        assertEquals(ROWS, manifest.source.acceptedRows);
+        assertEquals(ROWS, manifest.source().acceptedRows());
         assertEquals(ROWS, manifest.shardRows());
-        assertEquals(ROWS, manifest.accounting.inputRows);
-        assertEquals(ROWS, manifest.accounting.indexedRows);
-        assertTrue(manifest.accounting.balances(), "input = indexed + rejected + duplicates dropped");
-        assertEquals(4, manifest.shards.size());
-        assertEquals(FACTORY, manifest.vectors.factory);
-        assertEquals(DIM, manifest.vectors.dimension);
-        assertEquals("1.15.0", manifest.faissVersion);
-        assertEquals("1.7.3", manifest.faissMinReader, "IVF,PQ files stay readable by Debian 12's Faiss 1.7.3");
+        assertEquals(ROWS, manifest.accounting().inputRows());
+        assertEquals(ROWS, manifest.accounting().indexedRows());
+        assertTrue(manifest.accounting().balances(), "input = indexed + rejected + duplicates dropped");
+        assertEquals(4, manifest.shards().size());
+        assertEquals(FACTORY, manifest.vectors().factory());
+        assertEquals(DIM, manifest.vectors().dimension());
+        assertEquals("1.15.0", manifest.faissVersion());
+        assertEquals("1.7.3", manifest.faissMinReader(), "IVF,PQ files stay readable by Debian 12's Faiss 1.7.3");
         assertEquals(java.util.Set.of(io.vecforge.faiss.SimdDispatch.current().toString()),
-                new java.util.HashSet<>(manifest.runtime.shardDispatch.values()));
-        assertEquals(io.vecforge.faiss.SimdDispatch.current().toString(), manifest.runtime.trainDispatch);
-        assertTrue(manifest.training.sampleRows >= 39L * 256, "sample of " + manifest.training.sampleRows);
+                new java.util.HashSet<>(manifest.runtime().shardDispatch().values()));
+        assertEquals(io.vecforge.faiss.SimdDispatch.current().toString(), manifest.runtime().trainDispatch());
+        assertTrue(manifest.training().sampleRows() >= 39L * 256, "sample of " + manifest.training().sampleRows());
         GpuLibrary.Probe gpu = GpuLibrary.probe();
         if (!gpu.available()) { // train.trainer=auto in local mode: the machine's GPU, else the CPU and why
-            assertEquals("cpu", manifest.training.trainer);
+            assertEquals(Manifest.Trainer.CPU, manifest.training().trainer());
             assertEquals("train.trainer=auto fell back to the CPU: Spark local mode (this machine's GPU 0), but no GPU"
-                    + " is usable here: " + gpu.reason(), manifest.training.note);
+                    + " is usable here: " + gpu.reason(), manifest.training().note());
         }
-        for (Manifest.Shard shard : manifest.shards) {
-            Path file = versionDir.resolve(shard.file);
-            assertEquals(shard.bytes, Files.size(file), shard.file);
-            assertEquals(shard.crc32c, crc32c(file), shard.file);
-            assertTrue(shard.rows > ROWS / 4 - 2_000 && shard.rows < ROWS / 4 + 2_000, "balanced shards");
+        for (Manifest.Shard shard : manifest.shards()) {
+            Path file = versionDir.resolve(shard.file());
+            assertEquals(shard.bytes(), Files.size(file), shard.file());
+            assertEquals(shard.crc32c(), crc32c(file), shard.file());
+            assertTrue(shard.rows() > ROWS / 4 - 2_000 && shard.rows() < ROWS / 4 + 2_000, "balanced shards");
         }
-        for (Manifest.BundleFile file : manifest.files) {
-            assertEquals(file.crc32c, crc32c(versionDir.resolve(file.file)), file.file);
+        for (Manifest.BundleFile file : manifest.files()) {
+            assertEquals(file.crc32c(), crc32c(versionDir.resolve(file.file())), file.file());
         }
         assertTrue(Files.exists(versionDir.resolve(BundleLayout.SUCCESS)));
         assertFalse(Files.exists(versionDir.resolve(BundleLayout.WORK)), "build scratch is removed");
-        assertEquals(manifest.version, Files.readString(versionDir.getParent().resolve("LATEST")).trim());
-        assertTrue(manifest.timingsMillis.keySet().containsAll(
+        assertEquals(manifest.version(), Files.readString(versionDir.getParent().resolve("LATEST")).trim());
+        assertTrue(manifest.timingsMillis().keySet().containsAll(
                 java.util.List.of("read", "sample", "train", "shards", "validate")));
     }
 
     @Test
     void theNprobeCurveIsRecordedAndTheRecommendedNprobeIsTheDefault() throws IOException {
         Manifest manifest = Manifest.fromJson(Files.readAllBytes(versionDir.resolve(Manifest.FILE_NAME)));
-        java.util.List<Integer> swept = manifest.search.recallCurve.stream().map(p -> p.nprobe).toList();
+        java.util.List<Integer> swept = manifest.search().recallCurve().stream().map(p -> p.nprobe()).toList();
         assertEquals(java.util.List.of(1, 2, 4, 8, 16, 32), swept, "powers of two up to nlist/8");
-        assertEquals(0.9, manifest.search.targetRecall);
-        double best = manifest.search.recallCurve.stream().mapToDouble(p -> p.recall).max().orElseThrow();
+        assertEquals(0.9, manifest.search().targetRecall());
+        double best = manifest.search().recallCurve().stream().mapToDouble(p -> p.recall()).max().orElseThrow();
         // the first reaching the target, else (PQ16 bounds recall here) the first where the curve levels off
-        Manifest.NprobeRecall first = manifest.search.recallCurve.stream().filter(p -> p.recall >= 0.9).findFirst()
-                .orElseGet(() -> manifest.search.recallCurve.stream().filter(p -> p.recall >= best - 0.005)
+        Manifest.NprobeRecall first = manifest.search().recallCurve().stream().filter(p -> p.recall() >= 0.9).findFirst()
+                .orElseGet(() -> manifest.search().recallCurve().stream().filter(p -> p.recall() >= best - 0.005)
                         .findFirst().orElseThrow());
-        assertEquals(first.nprobe, manifest.search.nprobe);
-        assertEquals(first.recall >= 0.9, manifest.search.targetReached);
-        Manifest.NprobeRecall at16 = manifest.search.recallCurve.get(swept.indexOf(16));
-        assertEquals(manifest.validation.recall, at16.recall, 1e-12, "the sweep agrees with validation at nprobe 16");
-        assertTrue(manifest.search.recallCurve.get(swept.size() - 1).recall > manifest.search.recallCurve.get(0).recall);
-        assertEquals(swept.size(), manifest.runtime.searchMicrosPerQuery.size());
-        assertTrue(manifest.runtime.searchMicrosPerQuery.values().stream().allMatch(micros -> micros > 0));
+        assertEquals(first.nprobe(), manifest.search().nprobe());
+        assertEquals(first.recall() >= 0.9, manifest.search().targetReached());
+        Manifest.NprobeRecall at16 = manifest.search().recallCurve().get(swept.indexOf(16));
+        assertEquals(manifest.validation().recall(), at16.recall(), 1e-12, "the sweep agrees with validation at nprobe 16");
+        assertTrue(manifest.search().recallCurve().get(swept.size() - 1).recall() > manifest.search().recallCurve().get(0).recall());
+        assertEquals(swept.size(), manifest.runtime().searchMicrosPerQuery().size());
+        assertTrue(manifest.runtime().searchMicrosPerQuery().values().stream().allMatch(micros -> micros > 0));
 
         Cli search = Cli.run("search", versionDir.toString(), "--id", "7", "-k", "3", "--json");
         assertEquals(0, search.exitCode(), search.err());
-        assertEquals(manifest.search.nprobe, JSON.readTree(search.out()).get("nprobe").asInt(),
+        assertEquals(manifest.search().nprobe(), JSON.readTree(search.out()).get("nprobe").asInt(),
                 "search defaults to the recommended nprobe");
     }
 
@@ -127,11 +128,11 @@ class EndToEndBuildTest extends SparkTestSupport {
     void everyVersionHasABuildReportWhoseImagesRenderAndTheCommandRegeneratesIt(@TempDir Path scratch)
             throws IOException {
         Manifest manifest = Manifest.fromJson(Files.readAllBytes(versionDir.resolve(Manifest.FILE_NAME)));
-        java.util.List<String> reported = manifest.reports.stream().map(f -> f.file).toList();
+        java.util.List<String> reported = manifest.reports().stream().map(f -> f.file()).toList();
         assertEquals(java.util.List.of("report.html", "report/recall.png", "report/timeline.png", "report/shards.png",
                 "report/lists.png", "report/rows.png"), reported);
-        for (Manifest.BundleFile file : manifest.reports) {
-            assertEquals(file.crc32c, crc32c(versionDir.resolve(file.file)), file.file);
+        for (Manifest.BundleFile file : manifest.reports()) {
+            assertEquals(file.crc32c(), crc32c(versionDir.resolve(file.file())), file.file());
         }
         for (String png : reported.subList(1, reported.size())) {
             assertDrawn(Files.readAllBytes(versionDir.resolve(png)), png);
@@ -239,9 +240,9 @@ class EndToEndBuildTest extends SparkTestSupport {
         Manifest manifest = result.manifest();
         JsonNode reference = JSON.readTree(Python.run("faiss_reference.py",
                 "--vectors", vectors.toString(), "--factory", FACTORY,
-                "--train-rows", String.valueOf(manifest.training.sampleRows),
+                "--train-rows", String.valueOf(manifest.training().sampleRows()),
                 "--bundle", versionDir.toString(), "--nprobe", "16", "-k", "10"));
-        double ours = manifest.validation.recall;
+        double ours = manifest.validation().recall();
         double theirs = reference.get("recall").asDouble();
         System.out.printf("recall@10 at nprobe 16: vecforge %.4f, faiss-python %.4f%n", ours, theirs);
         assertTrue(ours >= 0.5, "recall " + ours);
@@ -295,11 +296,14 @@ class EndToEndBuildTest extends SparkTestSupport {
     void aManifestRowCountOffByOneIsACountMismatch(@TempDir Path scratch) throws IOException {
         Path copy = copyOfBundle(scratch);
         Path manifestFile = copy.resolve(Manifest.FILE_NAME);
-        Manifest manifest = Manifest.fromJson(Files.readAllBytes(manifestFile));
-        manifest.source.acceptedRows += 1;
-        Files.write(manifestFile, manifest.toJson());
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode manifest = (ObjectNode) json.readTree(manifestFile.toFile());
+        ObjectNode source = (ObjectNode) manifest.get("source");
+        source.put("acceptedRows", source.get("acceptedRows").asLong() + 1);
+        byte[] edited = Manifest.fromJson(json.writeValueAsBytes(manifest)).toJson();
+        Files.write(manifestFile, edited);
         // a consistent but wrong manifest: its _SUCCESS vouches for it, so the count check is what fails
-        Files.write(copy.resolve(BundleLayout.SUCCESS), io.vecforge.bundle.Completion.marker(manifest.toJson()));
+        Files.write(copy.resolve(BundleLayout.SUCCESS), io.vecforge.bundle.Completion.marker(edited));
         Cli cli = Cli.run("validate", "--json", copy.toString());
         assertEquals(15, cli.exitCode(), cli.out());
         assertEquals("ROW_COUNT_MISMATCH", JSON.readTree(cli.out()).get("problems").get(0).get("class").asText());

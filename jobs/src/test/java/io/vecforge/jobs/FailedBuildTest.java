@@ -38,7 +38,7 @@ class FailedBuildTest extends SparkTestSupport {
         Path root = dir.resolve("bundles");
         BuildResult first = new BuildJob(spark(), config(good, root)).run();
         Path indexDir = root.resolve("failing");
-        assertEquals(first.manifest().version, latest(indexDir));
+        assertEquals(first.manifest().version(), latest(indexDir));
 
         Path bad = dir.resolve("bad");
         copyParquet(good, bad);
@@ -56,10 +56,10 @@ class FailedBuildTest extends SparkTestSupport {
         assertTrue(failure.getMessage().contains("20000017"), failure.getMessage());
         assertTrue(failure.getMessage().contains("wrong-dimension: 1"), failure.getMessage());
 
-        assertEquals(first.manifest().version, latest(indexDir), "LATEST still names the first version");
+        assertEquals(first.manifest().version(), latest(indexDir), "LATEST still names the first version");
         try (Stream<Path> versions = Files.list(indexDir)) {
             List<Path> complete = versions.filter(v -> Files.exists(v.resolve(BundleLayout.SUCCESS))).toList();
-            assertEquals(List.of(indexDir.resolve(first.manifest().version)), complete);
+            assertEquals(List.of(indexDir.resolve(first.manifest().version())), complete);
         }
         try (Stream<Path> entries = Files.list(indexDir)) {
             List<Path> failed = entries.filter(v -> Files.exists(v.resolve(BundleLayout.FAILED))).toList();

@@ -71,7 +71,7 @@ class InputContractTest extends SparkTestSupport {
         write(input, SCHEMA, good(0, ROWS));
         baseline = dir.resolve("baseline-root");
         BuildResult result = new BuildJob(spark(), config(input, baseline, Map.of())).run();
-        baselineVersion = result.manifest().version;
+        baselineVersion = result.manifest().version();
     }
 
     static Stream<Case> badInputs() {
@@ -240,13 +240,13 @@ class InputContractTest extends SparkTestSupport {
         Path input = dir.resolve("under-tolerance");
         withBadRows(input, 30);
         BuildResult result = build(input, Map.of("input.max-rejected-fraction", "0.01"));
-        Manifest.Accounting accounting = result.manifest().accounting;
+        Manifest.Accounting accounting = result.manifest().accounting();
         assertBalanced(result);
-        assertEquals(3030, accounting.inputRows);
-        assertEquals(30, accounting.rejectedRows);
+        assertEquals(3030, accounting.inputRows());
+        assertEquals(30, accounting.rejectedRows());
         assertEquals(Map.of("wrong-dimension", 10L, "non-finite", 10L, "null-vector", 10L),
-                Map.copyOf(accounting.rejected));
-        Path quarantine = Path.of(java.net.URI.create(result.versionDir())).resolve(accounting.quarantine);
+                Map.copyOf(accounting.rejected()));
+        Path quarantine = Path.of(java.net.URI.create(result.versionDir())).resolve(accounting.quarantine());
         List<Row> rows = spark().read().parquet(quarantine.toString()).collectAsList();
         Set<String> ids = rows.stream().map(r -> r.getString(0)).collect(Collectors.toCollection(TreeSet::new));
         Set<String> expected = new TreeSet<>();
@@ -276,8 +276,8 @@ class InputContractTest extends SparkTestSupport {
         BuildResult result = build(input, Map.of("input.max-rejected-fraction", "0.01"));
         assertBalanced(result);
         assertEquals(Map.of("negative-id", 1L, "non-finite", 1L, "float-overflow", 1L, "float-underflow", 1L,
-                "norm-overflow", 1L), Map.copyOf(result.manifest().accounting.rejected));
-        assertEquals(ROWS, result.manifest().accounting.indexedRows);
+                "norm-overflow", 1L), Map.copyOf(result.manifest().accounting().rejected()));
+        assertEquals(ROWS, result.manifest().accounting().indexedRows());
         assertEquals(1234L, nearest(result, vector(1234)));
         Cli validate = Cli.run("validate", result.versionDir());
         assertEquals(0, validate.exitCode(), validate.out());
@@ -298,8 +298,8 @@ class InputContractTest extends SparkTestSupport {
 
         BuildResult latest = build(input, Map.of("input.duplicates", "keep-latest", "input.order-column", "updated"));
         assertBalanced(latest);
-        assertEquals(2, latest.manifest().accounting.duplicatesDropped);
-        assertEquals(ROWS, latest.manifest().accounting.indexedRows);
+        assertEquals(2, latest.manifest().accounting().duplicatesDropped());
+        assertEquals(ROWS, latest.manifest().accounting().indexedRows());
         assertEquals(42L, nearest(latest, newer), "keep-latest indexed the row with the highest 'updated'");
 
         BuildResult first = build(input, Map.of("input.duplicates", "keep-first", "input.order-column", "updated"));
@@ -314,7 +314,7 @@ class InputContractTest extends SparkTestSupport {
         write(input, SCHEMA, good(0, ROWS / 2));
         BuildResult result = build(input, Map.of("publish.allow-drift", "true"));
         assertBalanced(result);
-        assertEquals(ROWS / 2, result.manifest().accounting.indexedRows);
+        assertEquals(ROWS / 2, result.manifest().accounting().indexedRows());
     }
 
     @Test
@@ -330,9 +330,9 @@ class InputContractTest extends SparkTestSupport {
         BuildResult result = new BuildJob(spark(), config(input, root, Map.of())).run();
         assertBalanced(result);
         Manifest manifest = result.manifest();
-        assertTrue(manifest.ids.external);
-        assertEquals("idmap", manifest.ids.mapDir);
-        assertTrue(manifest.files.stream().anyMatch(f -> f.role.equals("id-map") && f.crc32c != null));
+        assertTrue(manifest.ids().external());
+        assertEquals("idmap", manifest.ids().mapDir());
+        assertTrue(manifest.files().stream().anyMatch(f -> f.role() == Manifest.FileRole.ID_MAP && f.crc32c() != null));
         Cli search = Cli.run("search", result.versionDir(), "--vector", join(vector(1234)), "-k", "1", "--json");
         assertEquals(0, search.exitCode(), search.err());
         assertTrue(search.out().contains("\"externalIds\":[\"user-1234\"]"), search.out());
@@ -367,8 +367,8 @@ class InputContractTest extends SparkTestSupport {
         write(input, SCHEMA, good(0, ROWS));
         BuildResult result = new BuildJob(spark(), config(input, dir.resolve("cosine-root"),
                 Map.of("index.metric", "cosine"))).run();
-        assertEquals("cosine", result.manifest().vectors.metric);
-        assertTrue(result.manifest().validation.recall > 0.9, "recall " + result.manifest().validation.recall);
+        assertEquals(io.vecforge.faiss.Metric.COSINE, result.manifest().vectors().metric());
+        assertTrue(result.manifest().validation().recall() > 0.9, "recall " + result.manifest().validation().recall());
         float[] scaled = vector(77);
         for (int j = 0; j < DIM; j++) {
             scaled[j] *= 5f;
@@ -387,9 +387,9 @@ class InputContractTest extends SparkTestSupport {
     }
 
     private static void assertBalanced(BuildResult result) {
-        Manifest.Accounting a = result.manifest().accounting;
-        assertEquals(a.inputRows, a.indexedRows + a.rejectedRows + a.duplicatesDropped, "accounting identity");
-        assertEquals(a.indexedRows, result.manifest().shardRows());
+        Manifest.Accounting a = result.manifest().accounting();
+        assertEquals(a.inputRows(), a.indexedRows() + a.rejectedRows() + a.duplicatesDropped(), "accounting identity");
+        assertEquals(a.indexedRows(), result.manifest().shardRows());
     }
 
     private long nearest(BuildResult result, float[] query) {

@@ -42,27 +42,27 @@ class LifecycleTest extends SparkTestSupport {
         BuildResult second = new BuildJob(spark(), config(root, "2026-11-20")).withoutPublishing().run();
         assertTrue(first.published());
         assertTrue(!second.published());
-        assertEquals(first.manifest().version, latest(root));
-        assertTrue(second.manifest().version.startsWith("20261120-"), second.manifest().version);
-        assertEquals(null, first.manifest().parent, "the first version of an index has no parent");
-        assertEquals(first.manifest().version, second.manifest().parent.version, "lineage: what LATEST named");
-        assertEquals(first.manifest().contentHash, second.manifest().parent.contentHash);
+        assertEquals(first.manifest().version(), latest(root));
+        assertTrue(second.manifest().version().startsWith("20261120-"), second.manifest().version());
+        assertEquals(null, first.manifest().parent(), "the first version of an index has no parent");
+        assertEquals(first.manifest().version(), second.manifest().parent().version(), "lineage: what LATEST named");
+        assertEquals(first.manifest().contentHash(), second.manifest().parent().contentHash());
 
         Cli list = Cli.run("list", root.toString(), "lc");
         assertEquals(0, list.exitCode(), list.err());
-        assertTrue(list.out().matches("(?s).*" + second.manifest().version + "\\s+staged.*"), list.out());
-        assertTrue(list.out().matches("(?s).*" + first.manifest().version + "\\s+published.*"), list.out());
+        assertTrue(list.out().matches("(?s).*" + second.manifest().version() + "\\s+staged.*"), list.out());
+        assertTrue(list.out().matches("(?s).*" + first.manifest().version() + "\\s+published.*"), list.out());
 
         Path indexDir = root.resolve("lc");
-        for (String named : new String[] {indexDir.toString(), indexDir.resolve(first.manifest().version).toUri()
+        for (String named : new String[] {indexDir.toString(), indexDir.resolve(first.manifest().version()).toUri()
                 .toString()}) {
             Cli byPath = Cli.run("list", named); // one way to name an index, as for validate and search
             assertEquals(0, byPath.exitCode(), byPath.err());
             assertEquals(list.out(), byPath.out(), "list " + named + " lists what list ROOT INDEX does");
         }
-        Cli publish = Cli.run("publish", indexDir.toString(), second.manifest().version);
+        Cli publish = Cli.run("publish", indexDir.toString(), second.manifest().version());
         assertEquals(0, publish.exitCode(), publish.err());
-        assertEquals(second.manifest().version, latest(root));
+        assertEquals(second.manifest().version(), latest(root));
         Cli listJson = Cli.run("list", "--json", root.toString(), "lc");
         com.fasterxml.jackson.databind.JsonNode versions = new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(listJson.out());
@@ -74,14 +74,14 @@ class LifecycleTest extends SparkTestSupport {
 
         Cli rollback = Cli.run("rollback", root.toString(), "lc");
         assertEquals(0, rollback.exitCode(), rollback.err());
-        assertEquals(first.manifest().version, latest(root));
+        assertEquals(first.manifest().version(), latest(root));
         String history = Files.readString(root.resolve("lc").resolve("HISTORY.jsonl"));
         assertEquals(3, history.lines().count(), history);
         assertTrue(history.contains("\"action\":\"rollback\""), history);
 
         Cli tampered = Cli.run("publish", root.toString(), "lc", "20261120-nonexistent");
         assertEquals(4, tampered.exitCode(), tampered.err());
-        assertEquals(first.manifest().version, latest(root));
+        assertEquals(first.manifest().version(), latest(root));
     }
 
     @Test
@@ -105,7 +105,7 @@ class LifecycleTest extends SparkTestSupport {
             assertEquals(1, published.size(), "exactly one build publishes");
             assertEquals(1, refused.size());
             assertEquals(Failure.CONCURRENT_PUBLISH, refused.get(0).failure(), refused.get(0).getMessage());
-            assertEquals(published.get(0).manifest().version, latest(root));
+            assertEquals(published.get(0).manifest().version(), latest(root));
             Cli list = Cli.run("list", root.toString(), "lc");
             assertTrue(list.out().contains("staged"), "the loser's version stays complete and staged:\n" + list.out());
         } finally {

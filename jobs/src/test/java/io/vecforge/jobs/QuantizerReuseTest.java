@@ -46,31 +46,31 @@ class QuantizerReuseTest extends SparkTestSupport {
         Path root = dir.resolve("root");
         BuildResult first = build(root, input, "never");
         Manifest trained = first.manifest();
-        assertNull(trained.training.reusedFrom);
-        assertNotNull(trained.training.quantizerFit);
+        assertNull(trained.training().reusedFrom());
+        assertNotNull(trained.training().quantizerFit());
 
         BuildResult reused = build(root, input, "previous");
-        assertEquals(trained.version, reused.manifest().training.reusedFrom);
+        assertEquals(trained.version(), reused.manifest().training().reusedFrom());
         Path a = versionDir(first);
         Path b = versionDir(reused);
         assertArrayEquals(Files.readAllBytes(a.resolve(BundleLayout.TRAINED_INDEX)),
                 Files.readAllBytes(b.resolve(BundleLayout.TRAINED_INDEX)), "the trained index is taken as it is");
-        for (Manifest.Shard shard : trained.shards) {
-            assertArrayEquals(Files.readAllBytes(a.resolve(shard.file)), Files.readAllBytes(b.resolve(shard.file)),
-                    shard.file + " is byte-identical to the build that trained that index");
+        for (Manifest.Shard shard : trained.shards()) {
+            assertArrayEquals(Files.readAllBytes(a.resolve(shard.file())), Files.readAllBytes(b.resolve(shard.file())),
+                    shard.file() + " is byte-identical to the build that trained that index");
         }
-        assertEquals(trained.contentHash, reused.manifest().contentHash);
+        assertEquals(trained.contentHash(), reused.manifest().contentHash());
 
         BuildResult auto = build(root, input, "auto");
-        assertEquals(reused.manifest().version, auto.manifest().training.reusedFrom, "same data: the fit holds");
-        assertTrue(auto.manifest().training.reuseDecision.startsWith("reused: "),
-                auto.manifest().training.reuseDecision);
+        assertEquals(reused.manifest().version(), auto.manifest().training().reusedFrom(), "same data: the fit holds");
+        assertTrue(auto.manifest().training().reuseDecision().startsWith("reused: "),
+                auto.manifest().training().reuseDecision());
 
         BuildResult moved = build(root, shifted, "auto");
-        Manifest.Training training = moved.manifest().training;
-        assertNull(training.reusedFrom, training.reuseDecision);
-        assertTrue(training.reuseDecision.startsWith("trained: fit "), training.reuseDecision);
-        assertTrue(training.reuseDecision.contains("train.max-reuse-degradation 10.00%"), training.reuseDecision);
+        Manifest.Training training = moved.manifest().training();
+        assertNull(training.reusedFrom(), training.reuseDecision());
+        assertTrue(training.reuseDecision().startsWith("trained: fit "), training.reuseDecision());
+        assertTrue(training.reuseDecision().contains("train.max-reuse-degradation 10.00%"), training.reuseDecision());
         Cli validate = Cli.run("validate", moved.versionDir());
         assertEquals(0, validate.exitCode(), validate.out());
     }

@@ -24,21 +24,21 @@ class ReproducibleBuildTest extends SparkTestSupport {
     void fileLayoutDoesNotChangeTheBundle() throws Exception {
         BuildResult three = build(3);
         BuildResult seventeen = build(17);
-        assertNotEquals(three.manifest().version, seventeen.manifest().version);
+        assertNotEquals(three.manifest().version(), seventeen.manifest().version());
         Path a = Path.of(java.net.URI.create(three.versionDir()));
         Path b = Path.of(java.net.URI.create(seventeen.versionDir()));
-        for (Manifest.Shard shard : three.manifest().shards) {
-            assertArrayEquals(Files.readAllBytes(a.resolve(shard.file)), Files.readAllBytes(b.resolve(shard.file)),
-                    shard.file);
+        for (Manifest.Shard shard : three.manifest().shards()) {
+            assertArrayEquals(Files.readAllBytes(a.resolve(shard.file())), Files.readAllBytes(b.resolve(shard.file())),
+                    shard.file());
         }
-        for (Manifest.BundleFile file : three.manifest().files) {
-            assertArrayEquals(Files.readAllBytes(a.resolve(file.file)), Files.readAllBytes(b.resolve(file.file)),
-                    file.file);
+        for (Manifest.BundleFile file : three.manifest().files()) {
+            assertArrayEquals(Files.readAllBytes(a.resolve(file.file())), Files.readAllBytes(b.resolve(file.file())),
+                    file.file());
         }
-        assertEquals(three.manifest().contentHash, seventeen.manifest().contentHash);
-        assertEquals(64, three.manifest().contentHash.length());
+        assertEquals(three.manifest().contentHash(), seventeen.manifest().contentHash());
+        assertEquals(64, three.manifest().contentHash().length());
         Manifest reread = Manifest.fromJson(Files.readAllBytes(a.resolve(Manifest.FILE_NAME)));
-        assertEquals(reread.contentHash, reread.computeContentHash(), "the recorded hash is of the written manifest");
+        assertEquals(reread.contentHash(), reread.computeContentHash(), "the recorded hash is of the written manifest");
     }
 
     private BuildResult build(int files) throws Exception {

@@ -84,16 +84,16 @@ public final class Puller {
                     + " its manifest.json");
         }
         String faiss = FaissIndex.faissVersion();
-        if (!FaissReaders.canRead(faiss, manifest.faissMinReader)) {
+        if (!FaissReaders.canRead(faiss, manifest.faissMinReader())) {
             throw new PullException(Failure.FAISS_TOO_OLD, "version " + version + " needs Faiss "
-                    + manifest.faissMinReader + " or newer to read (built with " + manifest.faissVersion + " as "
-                    + manifest.vectors.factory + "); this puller has Faiss " + faiss + ". Upgrade the serving"
+                    + manifest.faissMinReader() + " or newer to read (built with " + manifest.faissVersion() + " as "
+                    + manifest.vectors().factory() + "); this puller has Faiss " + faiss + ". Upgrade the serving"
                     + " nodes first, or keep serving the current version");
         }
         Path local = target.resolve("versions").resolve(version);
         Files.createDirectories(local);
         List<Wanted> wanted = selectFiles(manifest);
-        LOG.info("pulling {} version {}: {} files, {} bytes, node {}/{}", manifest.indexName, version, wanted.size(),
+        LOG.info("pulling {} version {}: {} files, {} bytes, node {}/{}", manifest.indexName(), version, wanted.size(),
                 wanted.stream().mapToLong(Wanted::bytes).sum(), options.node(), options.nodes());
         int reused = fetchAll(versionDir, local, wanted);
         Files.write(local.resolve(Manifest.FILE_NAME), manifestJson);
@@ -110,13 +110,13 @@ public final class Puller {
 
     private List<Wanted> selectFiles(Manifest manifest) {
         List<Wanted> wanted = new ArrayList<>();
-        for (Manifest.Shard shard : manifest.shards) {
-            if (shard.shard % options.nodes() == options.node()) {
-                wanted.add(new Wanted(shard.file, shard.bytes, shard.crc32c));
+        for (Manifest.Shard shard : manifest.shards()) {
+            if (shard.shard() % options.nodes() == options.node()) {
+                wanted.add(new Wanted(shard.file(), shard.bytes(), shard.crc32c()));
             }
         }
-        for (Manifest.BundleFile file : manifest.files) {
-            wanted.add(new Wanted(file.file, file.bytes, file.crc32c));
+        for (Manifest.BundleFile file : manifest.files()) {
+            wanted.add(new Wanted(file.file(), file.bytes(), file.crc32c()));
         }
         return wanted;
     }
@@ -230,31 +230,31 @@ public final class Puller {
 
     /** Loads every pulled shard and searches the hold-out queries: the warm-up before the switch. */
     private void warmUp(Manifest manifest, Path local) throws IOException {
-        Metric metric = Metric.fromConfig(manifest.vectors.metric);
-        Fvecs.Data queries = Fvecs.read(local.resolve(manifest.validation.queriesFile));
+        Metric metric = manifest.vectors().metric();
+        Fvecs.Data queries = Fvecs.read(local.resolve(manifest.validation().queriesFile()));
         metric.prepare(queries.vectors(), queries.d());
-        int k = Math.max(1, manifest.validation.k);
+        int k = Math.max(1, manifest.validation().k());
         FaissIndex.setThreads(Runtime.getRuntime().availableProcessors(), 1);
-        for (Manifest.Shard shard : manifest.shards) {
-            if (shard.shard % options.nodes() != options.node()) {
+        for (Manifest.Shard shard : manifest.shards()) {
+            if (shard.shard() % options.nodes() != options.node()) {
                 continue;
             }
-            try (FaissIndex index = FaissIndex.read(local.resolve(shard.file))) {
+            try (FaissIndex index = FaissIndex.read(local.resolve(shard.file()))) {
                 Optional<String> mismatch = BundleReader.checkShard(index, manifest, shard);
                 if (mismatch.isPresent()) {
-                    throw new PullException(Failure.WARM_UP_FAILED, shard.file + ": " + mismatch.get());
+                    throw new PullException(Failure.WARM_UP_FAILED, shard.file() + ": " + mismatch.get());
                 }
                 index.setNprobe(manifest.defaultNprobe());
                 Neighbours hits = new Neighbours(queries.n(), k, metric.smallerIsCloser());
                 hits.offerAll(index.search(queries.vectors(), queries.n(), k));
-                if (shard.rows > 0 && queries.n() > 0 && hits.id(0, 0) < 0) {
-                    throw new PullException(Failure.WARM_UP_FAILED, shard.file + " answers no smoke query");
+                if (shard.rows() > 0 && queries.n() > 0 && hits.id(0, 0) < 0) {
+                    throw new PullException(Failure.WARM_UP_FAILED, shard.file() + " answers no smoke query");
                 }
             } catch (RuntimeException e) {
                 if (e instanceof PullException) {
                     throw e;
                 }
-                throw new PullException(Failure.WARM_UP_FAILED, shard.file + " does not load: " + e.getMessage());
+                throw new PullException(Failure.WARM_UP_FAILED, shard.file() + " does not load: " + e.getMessage());
             }
         }
     }

@@ -18,14 +18,14 @@ final class SafeNames {
             throw new PullException(Failure.DUPLICATE_FILE, "the manifest lists file '" + repeated
                     + "' more than once");
         }
-        for (Manifest.Shard shard : manifest.shards) {
-            check(shard.file, shard.bytes, maxFileBytes);
+        for (Manifest.Shard shard : manifest.shards()) {
+            check(shard.file(), shard.bytes(), maxFileBytes);
         }
-        for (Manifest.BundleFile file : manifest.files) {
-            check(file.file, file.bytes, maxFileBytes);
+        for (Manifest.BundleFile file : manifest.files()) {
+            check(file.file(), file.bytes(), maxFileBytes);
         }
-        String queries = manifest.validation.queriesFile;
-        if (queries == null || manifest.files.stream().noneMatch(f -> queries.equals(f.file))) {
+        String queries = manifest.validation().queriesFile();
+        if (queries == null || manifest.files().stream().noneMatch(f -> queries.equals(f.file()))) {
             throw new PullException(Failure.PATH_TRAVERSAL,
                     "validation.queriesFile '" + queries + "' is not one of the bundle's files");
         }

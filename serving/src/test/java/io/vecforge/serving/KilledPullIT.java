@@ -21,15 +21,15 @@ class KilledPullIT {
     @Test
     void aKilledPullResumesAndNeverActivatesAPartialVersion() throws Exception {
         TestBundle bundle = TestBundle.write(dir);
-        long total = bundle.manifest.shards.stream().mapToLong(s -> s.bytes).sum()
-                + bundle.manifest.files.stream().mapToLong(f -> f.bytes).sum();
+        long total = bundle.manifest.shards().stream().mapToLong(s -> s.bytes()).sum()
+                + bundle.manifest.files().stream().mapToLong(f -> f.bytes()).sum();
         Path node = dir.resolve("node");
         String from = dir.resolve("bundles").resolve(TestBundle.INDEX_NAME).toUri().toString();
 
         // ~4 s at this rate: killed after ~2 s, mid-way through some file.
         long rate = Math.max(1, total / 4);
         Process slow = pull(from, node, "--limit-rate", String.valueOf(rate), "--threads", "1");
-        Path versionDir = node.resolve("versions").resolve(bundle.manifest.version);
+        Path versionDir = node.resolve("versions").resolve(bundle.manifest.version());
         waitForPartialFile(versionDir);
         slow.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         assertFalse(Files.exists(node.resolve("current")), "current never points at a partial version");
@@ -51,7 +51,7 @@ class KilledPullIT {
         assertTrue(out.contains((total - complete - partial) + " bytes downloaded"),
                 "only what was missing is fetched (total " + total + ", complete " + complete + ", partial " + partial
                         + "): " + out);
-        assertEquals(bundle.manifest.version, Files.readSymbolicLink(node.resolve("current")).getFileName().toString());
+        assertEquals(bundle.manifest.version(), Files.readSymbolicLink(node.resolve("current")).getFileName().toString());
     }
 
     private static void waitForPartialFile(Path versionDir) throws Exception {

@@ -100,12 +100,12 @@ public final class BundleValidator {
         Path versionDir = bundle.versionDir();
         ValidationReport report = new ValidationReport();
         report.bundle = versionDir.toString();
-        report.indexName = manifest.indexName;
-        report.version = manifest.version;
-        report.rows = manifest.source.acceptedRows;
-        report.shards = manifest.shards.size();
-        report.minRecall = options.minRecall() != null ? options.minRecall() : manifest.validation.minRecall;
-        report.nprobe = options.nprobe() != null ? options.nprobe() : manifest.validation.nprobe;
+        report.indexName = manifest.indexName();
+        report.version = manifest.version();
+        report.rows = manifest.source().acceptedRows();
+        report.shards = manifest.shards().size();
+        report.minRecall = options.minRecall() != null ? options.minRecall() : manifest.validation().minRecall();
+        report.nprobe = options.nprobe() != null ? options.nprobe() : manifest.validation().nprobe();
 
         if (!checkManifest(manifest, report)) {
             return report;
@@ -120,7 +120,7 @@ public final class BundleValidator {
         checkRowCounts(manifest, report);
         checkShardsAndRecall(manifest, holdout, shards, report);
         checkLocation(versionDir, manifest, report);
-        LOG.info("validation of {} {}: {}", manifest.indexName, manifest.version,
+        LOG.info("validation of {} {}: {}", manifest.indexName(), manifest.version(),
                 report.isOk() ? "valid" : report.problems);
         return report;
     }
@@ -146,13 +146,13 @@ public final class BundleValidator {
         String problem = null;
         Path located = new Path(versionDir.toString()); // parsing drops a trailing '/' a URI may carry
         Path parent = located.getParent();
-        if (!located.getName().equals(manifest.version)) {
-            problem = "the manifest is of version '" + manifest.version + "' but lies in '" + located.getName()
+        if (!located.getName().equals(manifest.version())) {
+            problem = "the manifest is of version '" + manifest.version() + "' but lies in '" + located.getName()
                     + "'";
-        } else if (parent != null && !parent.getName().equals(manifest.indexName)
+        } else if (parent != null && !parent.getName().equals(manifest.indexName())
                 && (storage.exists(new Path(parent, BundleLayout.LATEST))
                         || storage.exists(new Path(parent, BundleLayout.HISTORY)))) {
-            problem = "the manifest is of index '" + manifest.indexName + "' but lies in index '" + parent.getName()
+            problem = "the manifest is of index '" + manifest.indexName() + "' but lies in index '" + parent.getName()
                     + "'";
         }
         if (problem != null) {
@@ -165,31 +165,31 @@ public final class BundleValidator {
 
     private boolean checkManifest(Manifest manifest, ValidationReport report) {
         int before = report.problems.size();
-        if (manifest.formatVersion != Manifest.FORMAT_VERSION) {
-            report.fail(Failure.MANIFEST, Manifest.FILE_NAME, "format version " + manifest.formatVersion
+        if (manifest.formatVersion() != Manifest.FORMAT_VERSION) {
+            report.fail(Failure.MANIFEST, Manifest.FILE_NAME, "format version " + manifest.formatVersion()
                     + " is not supported (this vecforge reads " + Manifest.FORMAT_VERSION + ")");
         }
-        if (manifest.vectors.dimension <= 0 || manifest.vectors.metric == null) {
+        if (manifest.vectors().dimension() <= 0 || manifest.vectors().metric() == null) {
             report.fail(Failure.MANIFEST, Manifest.FILE_NAME, "dimension or metric missing");
         }
-        if (manifest.shards.isEmpty() || manifest.sharding.shards != manifest.shards.size()) {
-            report.fail(Failure.MANIFEST, Manifest.FILE_NAME, "sharding.shards=" + manifest.sharding.shards
-                    + " but " + manifest.shards.size() + " shards are listed");
+        if (manifest.shards().isEmpty() || manifest.sharding().shards() != manifest.shards().size()) {
+            report.fail(Failure.MANIFEST, Manifest.FILE_NAME, "sharding.shards=" + manifest.sharding().shards()
+                    + " but " + manifest.shards().size() + " shards are listed");
         }
-        if (!ShardAssignment.NAME.equals(manifest.sharding.partitioner)) {
+        if (!ShardAssignment.NAME.equals(manifest.sharding().partitioner())) {
             report.fail(Failure.MANIFEST, Manifest.FILE_NAME,
-                    "unknown partitioner '" + manifest.sharding.partitioner + "'");
+                    "unknown partitioner '" + manifest.sharding().partitioner() + "'");
         }
-        for (int i = 0; i < manifest.shards.size(); i++) {
-            if (manifest.shards.get(i).shard != i || manifest.shards.get(i).file == null) {
+        for (int i = 0; i < manifest.shards().size(); i++) {
+            if (manifest.shards().get(i).shard() != i || manifest.shards().get(i).file() == null) {
                 report.fail(Failure.MANIFEST, Manifest.FILE_NAME, "shard entry " + i + " is malformed");
             }
         }
         manifest.repeatedFileNames().forEach(name -> report.fail(Failure.MANIFEST, name,
                 "the manifest lists '" + name + "' more than once"));
-        java.util.stream.Stream.concat(manifest.shards.stream().map(s -> s.file),
-                        java.util.stream.Stream.concat(manifest.files.stream(), manifest.reports.stream())
-                                .map(f -> f.file))
+        java.util.stream.Stream.concat(manifest.shards().stream().map(s -> s.file()),
+                        java.util.stream.Stream.concat(manifest.files().stream(), manifest.reports().stream())
+                                .map(f -> f.file()))
                 .forEach(name -> BundleFileName.problem(name).ifPresent(problem -> report.fail(Failure.MANIFEST,
                         name, problem + ": nothing outside the version is read")));
         if (report.problems.size() > before) {
@@ -203,16 +203,16 @@ public final class BundleValidator {
     private Set<String> checkHoldoutAndOtherFiles(BundleReader bundle, Manifest manifest, ValidationReport report)
             throws IOException {
         Set<String> damaged = new HashSet<>();
-        for (Manifest.BundleFile file : manifest.files) {
-            checkFile(bundle, file.file, file.bytes, file.crc32c, damaged, report);
+        for (Manifest.BundleFile file : manifest.files()) {
+            checkFile(bundle, file.file(), file.bytes(), file.crc32c(), damaged, report);
         }
         List<String> absentReports = new ArrayList<>();
-        for (Manifest.BundleFile file : manifest.reports) {
-            Optional<BundleReader.FileProblem> problem = bundle.verifyFile(file.file, file.bytes, file.crc32c);
+        for (Manifest.BundleFile file : manifest.reports()) {
+            Optional<BundleReader.FileProblem> problem = bundle.verifyFile(file.file(), file.bytes(), file.crc32c());
             if (problem.isPresent() && problem.get().failure() == Failure.MISSING_FILE) {
-                absentReports.add(file.file); // the report is for people: serving copies (vecforge-pull) skip it
+                absentReports.add(file.file()); // the report is for people: serving copies (vecforge-pull) skip it
             } else {
-                checkFile(bundle, file.file, file.bytes, file.crc32c, damaged, report);
+                checkFile(bundle, file.file(), file.bytes(), file.crc32c(), damaged, report);
             }
         }
         if (!absentReports.isEmpty()) {
@@ -240,16 +240,16 @@ public final class BundleValidator {
     private record Holdout(Fvecs.Data queries, Fvecs.LongData truth) {}
 
     private Holdout holdout(Path versionDir, Manifest manifest, Set<String> damaged) throws IOException {
-        Manifest.Validation settings = manifest.validation;
-        if (settings.queriesFile == null || settings.groundTruthFile == null || damaged.contains(settings.queriesFile)
-                || damaged.contains(settings.groundTruthFile)) {
+        Manifest.Validation settings = manifest.validation();
+        if (settings.queriesFile() == null || settings.groundTruthFile() == null || damaged.contains(settings.queriesFile())
+                || damaged.contains(settings.groundTruthFile())) {
             return null;
         }
-        java.nio.file.Path queriesFile = download(versionDir, settings.queriesFile);
-        java.nio.file.Path truthFile = download(versionDir, settings.groundTruthFile);
+        java.nio.file.Path queriesFile = download(versionDir, settings.queriesFile());
+        java.nio.file.Path truthFile = download(versionDir, settings.groundTruthFile());
         try {
             Fvecs.Data queries = Fvecs.read(queriesFile);
-            Metric.fromConfig(manifest.vectors.metric).prepare(queries.vectors(), queries.d());
+            manifest.vectors().metric().prepare(queries.vectors(), queries.d());
             return new Holdout(queries, Fvecs.readLongs(truthFile));
         } finally {
             Files.deleteIfExists(queriesFile);
@@ -259,13 +259,13 @@ public final class BundleValidator {
 
     private List<ShardValidation.Result> runShards(Path versionDir, Manifest manifest, Holdout holdout)
             throws IOException {
-        int nprobe = options.nprobe() != null ? options.nprobe() : manifest.validation.nprobe;
+        int nprobe = options.nprobe() != null ? options.nprobe() : manifest.validation().nprobe();
         ShardValidation work = new ShardValidation(versionDir.toString(), manifest.toJson(),
                 holdout == null ? null : holdout.queries().vectors(), nprobe, options.sweepNprobe(),
                 Runtime.getRuntime().availableProcessors(),
                 options.scratchDir() == null ? null : options.scratchDir().toString());
         List<Integer> shards = new ArrayList<>();
-        for (int i = 0; i < manifest.shards.size(); i++) {
+        for (int i = 0; i < manifest.shards().size(); i++) {
             shards.add(i);
         }
         List<ShardValidation.Result> results = new ArrayList<>(runner.run(work, shards));
@@ -284,9 +284,9 @@ public final class BundleValidator {
 
     private void checkRowCounts(Manifest manifest, ValidationReport report) {
         long shardRows = manifest.shardRows();
-        if (shardRows != manifest.source.acceptedRows) {
+        if (shardRows != manifest.source().acceptedRows()) {
             report.fail(Failure.ROW_COUNT_MISMATCH, Manifest.FILE_NAME, "shards hold " + shardRows
-                    + " rows but the input accepted " + manifest.source.acceptedRows);
+                    + " rows but the input accepted " + manifest.source().acceptedRows());
         } else {
             report.passed("row counts");
         }
@@ -294,10 +294,10 @@ public final class BundleValidator {
 
     private void checkShardsAndRecall(Manifest manifest, Holdout holdout, List<ShardValidation.Result> shards,
             ValidationReport report) {
-        Manifest.Validation settings = manifest.validation;
-        boolean smallerIsCloser = Metric.fromConfig(manifest.vectors.metric).smallerIsCloser();
+        Manifest.Validation settings = manifest.validation();
+        boolean smallerIsCloser = manifest.vectors().metric().smallerIsCloser();
         Neighbours found = holdout == null ? null
-                : new Neighbours(holdout.queries().n(), settings.k, smallerIsCloser);
+                : new Neighbours(holdout.queries().n(), settings.k(), smallerIsCloser);
         NprobeSweep sweep = null;
         boolean shardsOk = true;
         boolean idsOk = true;
@@ -335,7 +335,7 @@ public final class BundleValidator {
             report.nprobeCurve = sweep.curve(truth.values(), truth.k());
         }
         if (report.recall < report.minRecall) {
-            report.fail(Failure.RECALL_TOO_LOW, null, recallTooLow(settings.k, report));
+            report.fail(Failure.RECALL_TOO_LOW, null, recallTooLow(settings.k(), report));
         } else {
             report.passed("recall");
         }

@@ -60,31 +60,31 @@ public record ShardValidation(String versionDir, byte[] manifestJson, float[] qu
 
     public Result run(BundleStorage storage, int shardIndex) throws IOException {
         Manifest manifest = Manifest.fromJson(manifestJson);
-        Manifest.Shard shard = manifest.shards.get(shardIndex);
+        Manifest.Shard shard = manifest.shards().get(shardIndex);
         List<Problem> problems = new ArrayList<>();
         BundleReader bundle = new BundleReader(storage, new Path(versionDir));
-        Optional<BundleReader.FileProblem> damage = bundle.verifyFile(shard.file, shard.bytes, shard.crc32c);
+        Optional<BundleReader.FileProblem> damage = bundle.verifyFile(shard.file(), shard.bytes(), shard.crc32c());
         if (damage.isPresent()) {
-            problems.add(new Problem(damage.get().failure(), shard.file, damage.get().message()));
+            problems.add(new Problem(damage.get().failure(), shard.file(), damage.get().message()));
             return new Result(shardIndex, problems, false, false, false, null, null, null);
         }
         FaissIndex.setThreads(threads, 1);
-        java.nio.file.Path local = download(storage, shard.file);
+        java.nio.file.Path local = download(storage, shard.file());
         try (FaissIndex index = FaissIndex.read(local)) {
             Files.deleteIfExists(local);
             Optional<String> problem = BundleReader.checkShard(index, manifest, shard);
             if (problem.isPresent()) {
-                problems.add(new Problem(Failure.SHARD_UNREADABLE, shard.file, problem.get()));
+                problems.add(new Problem(Failure.SHARD_UNREADABLE, shard.file(), problem.get()));
                 return new Result(shardIndex, problems, true, false, false, null, null, null);
             }
-            boolean idsOk = idsBelongToShard(shard, index, manifest.shards.size(), problems);
+            boolean idsOk = idsBelongToShard(shard, index, manifest.shards().size(), problems);
             Neighbours found = null;
             NprobeSweep curve = null;
             long[] listSizes = null;
             if (queries != null) {
-                int k = manifest.validation.k;
-                int n = queries.length / manifest.vectors.dimension;
-                boolean smallerIsCloser = io.vecforge.faiss.Metric.fromConfig(manifest.vectors.metric).smallerIsCloser();
+                int k = manifest.validation().k();
+                int n = queries.length / manifest.vectors().dimension();
+                boolean smallerIsCloser = manifest.vectors().metric().smallerIsCloser();
                 index.setNprobe(nprobe);
                 found = new Neighbours(n, k, smallerIsCloser);
                 found.offerAll(index.search(queries, n, k));
@@ -94,10 +94,10 @@ public record ShardValidation(String versionDir, byte[] manifestJson, float[] qu
                     listSizes = index.listSizes();
                 }
             }
-            LOG.info("validated shard {} of {} ({} rows)", shardIndex + 1, manifest.shards.size(), shard.rows);
+            LOG.info("validated shard {} of {} ({} rows)", shardIndex + 1, manifest.shards().size(), shard.rows());
             return new Result(shardIndex, problems, true, true, idsOk, found, curve, listSizes);
         } catch (RuntimeException e) {
-            problems.add(new Problem(Failure.SHARD_UNREADABLE, shard.file, "Faiss cannot load it: " + e.getMessage()));
+            problems.add(new Problem(Failure.SHARD_UNREADABLE, shard.file(), "Faiss cannot load it: " + e.getMessage()));
             return new Result(shardIndex, problems, true, false, false, null, null, null);
         } finally {
             Files.deleteIfExists(local);
@@ -110,19 +110,19 @@ public record ShardValidation(String versionDir, byte[] manifestJson, float[] qu
         Arrays.sort(ids);
         for (int i = 0; i < ids.length; i++) {
             if (i > 0 && ids[i] == ids[i - 1]) {
-                problems.add(new Problem(Failure.DUPLICATE_IDS, shard.file, "id " + ids[i] + " appears more than once"));
+                problems.add(new Problem(Failure.DUPLICATE_IDS, shard.file(), "id " + ids[i] + " appears more than once"));
                 return false;
             }
             int owner = ShardAssignment.shardOf(ids[i], shardCount);
-            if (owner != shard.shard) {
-                problems.add(new Problem(Failure.DUPLICATE_IDS, shard.file,
+            if (owner != shard.shard()) {
+                problems.add(new Problem(Failure.DUPLICATE_IDS, shard.file(),
                         "id " + ids[i] + " belongs to shard " + owner + ", so it may be duplicated there"));
                 return false;
             }
         }
-        if (ids.length > 0 && (shard.minId == null || shard.minId != ids[0] || shard.maxId != ids[ids.length - 1])) {
-            problems.add(new Problem(Failure.SHARD_UNREADABLE, shard.file, "ids span " + ids[0] + ".."
-                    + ids[ids.length - 1] + ", manifest says " + shard.minId + ".." + shard.maxId));
+        if (ids.length > 0 && (shard.minId() == null || shard.minId() != ids[0] || shard.maxId() != ids[ids.length - 1])) {
+            problems.add(new Problem(Failure.SHARD_UNREADABLE, shard.file(), "ids span " + ids[0] + ".."
+                    + ids[ids.length - 1] + ", manifest says " + shard.minId() + ".." + shard.maxId()));
             return false;
         }
         return true;

@@ -44,7 +44,7 @@ class BundleValidatorTest {
         assertEquals(List.of("manifest", "complete", "files", "row counts", "shards load", "unique ids", "recall",
                 "location"), report.checksPassed);
         assertEquals(TestBundle.INDEX_NAME, report.indexName);
-        assertEquals(bundle.manifest.version, report.version);
+        assertEquals(bundle.manifest.version(), report.version);
         assertEquals(TestBundle.ROWS, report.rows);
         assertEquals(TestBundle.SHARDS, report.shards);
         assertEquals(TestBundle.NPROBE, report.nprobe);
@@ -90,8 +90,7 @@ class BundleValidatorTest {
 
     @Test
     void inconsistentManifestIs10() throws IOException {
-        bundle.manifest.sharding.shards = 4;
-        bundle.writeManifest();
+        bundle.set("/sharding/shards", 4);
 
         ValidationReport report = validate(true, null);
 
@@ -127,24 +126,21 @@ class BundleValidatorTest {
 
     @Test
     void aFileListedTwiceIs10() throws IOException {
-        Manifest.BundleFile first = bundle.manifest.files.get(0);
-        bundle.manifest.files.add(new Manifest.BundleFile("copy", first.file, new io.vecforge.bundle.FileDigest(
-                first.bytes, Long.parseLong(first.crc32c, 16))));
-        bundle.writeManifest();
+        Manifest.BundleFile first = bundle.manifest.files().get(0);
+        bundle.edit(tree -> tree.withArray("files").add(tree.get("files").get(0).deepCopy()));
 
         ValidationReport report = validate(true, null);
 
-        assertFirstProblem(report, Failure.MANIFEST, first.file);
-        assertTrue(report.problems.get(0).message().contains("lists '" + first.file + "' more than once"));
+        assertFirstProblem(report, Failure.MANIFEST, first.file());
+        assertTrue(report.problems.get(0).message().contains("lists '" + first.file() + "' more than once"));
     }
 
     @Test
     void aManifestNamingAFileOutsideTheVersionIs10AndNothingIsRead() throws IOException {
         Path outside = dir.resolve("secret.txt");
         Files.writeString(outside, "not part of any bundle");
-        bundle.manifest.files.get(0).file = "../secret.txt";
-        bundle.manifest.files.get(1).file = outside.toString();
-        bundle.writeManifest();
+        bundle.set("/files/0/file", "../secret.txt");
+        bundle.set("/files/1/file", outside.toString());
 
         ValidationReport report = validate(true, null);
 
@@ -201,7 +197,7 @@ class BundleValidatorTest {
         ValidationReport report = validate(true, null);
 
         assertFirstProblem(report, Failure.CHECKSUM_MISMATCH, SHARD_1);
-        assertTrue(report.problems.get(0).message().contains(bundle.manifest.shards.get(1).crc32c));
+        assertTrue(report.problems.get(0).message().contains(bundle.manifest.shards().get(1).crc32c()));
         assertNull(report.recall);
     }
 
@@ -220,8 +216,7 @@ class BundleValidatorTest {
 
     @Test
     void shardRowsThatDoNotAddUpAre15() throws IOException {
-        bundle.manifest.shards.get(1).rows += 1;
-        bundle.writeManifest();
+        bundle.set("/shards/1/rows", bundle.manifest.shards().get(1).rows() + 1);
 
         ValidationReport report = validate(true, null);
 
@@ -234,8 +229,7 @@ class BundleValidatorTest {
 
     @Test
     void shardsDisagreeingWithTheManifestDimensionAre16() throws IOException {
-        bundle.manifest.vectors.dimension = 8;
-        bundle.writeManifest();
+        bundle.set("/vectors/dimension", 8);
 
         ValidationReport report = validate(true, null);
 
@@ -250,12 +244,10 @@ class BundleValidatorTest {
         byte[] junk = "not a faiss index".getBytes(StandardCharsets.UTF_8);
         Path shard = bundle.local(SHARD_1);
         Files.write(shard, junk);
-        Manifest.Shard entry = bundle.manifest.shards.get(1);
-        entry.bytes = junk.length;
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         crc.update(junk);
-        entry.crc32c = String.format("%08x", crc.getValue());
-        bundle.writeManifest();
+        bundle.set("/shards/1/bytes", junk.length);
+        bundle.set("/shards/1/crc32c", String.format("%08x", crc.getValue()));
 
         ValidationReport report = validate(true, null);
 

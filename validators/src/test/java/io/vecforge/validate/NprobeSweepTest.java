@@ -53,15 +53,10 @@ class NprobeSweepTest {
 
     @Test
     void theManifestSaysPlainlyThatTheCodeSizeBoundsRecall() {
-        Manifest.Search search = new Manifest.Search();
-        search.nprobe = 8;
-        search.targetRecall = 0.9;
-        search.targetReached = false;
-        search.recallCurve.add(new Manifest.NprobeRecall(8, 0.836));
-        String said = search.describe();
+        List<Manifest.NprobeRecall> curve = List.of(new Manifest.NprobeRecall(8, 0.836));
+        String said = new Manifest.Search(8, 0.9, false, curve).describe();
         assertTrue(said.contains("not reached") && said.contains("0.836") && said.contains("code size")
                 && said.contains("SQ8"), said);
-        search.targetReached = true;
-        assertEquals("8 (target recall 0.90 reached)", search.describe());
+        assertEquals("8 (target recall 0.90 reached)", new Manifest.Search(8, 0.9, true, curve).describe());
     }
 }

@@ -1,10 +1,16 @@
 package io.vecforge.validate;
 
+import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vecforge.Versions;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.FileDigest;
 import io.vecforge.bundle.Fvecs;
+import io.vecforge.bundle.Manifest.FileRole;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.ShardAssignment;
 import io.vecforge.faiss.FaissIndex;
@@ -19,7 +25,12 @@ import io.vecforge.writer.shard.ShardResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
@@ -38,6 +49,7 @@ public final class TestBundle {
     public static final int NPROBE = 4;
     public static final double MIN_RECALL = 0.5;
     private static final int BATCH_ROWS = 256;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     public final java.nio.file.Path localRoot;
     public final BundleStorage storage;
@@ -45,7 +57,9 @@ public final class TestBundle {
     public final Path versionDir;
     final long[] ids = new long[ROWS];
     final float[] vectors = TestVectors.clustered(ROWS, D, 21);
-    public final Manifest manifest = new Manifest();
+    /** The manifest as last written; {@link #edit} replaces it. */
+    public Manifest manifest;
+    private final String version;
     /** Recall the fixture measured itself, searching each shard as it was written. */
     double recall;
     private byte[] trained;
@@ -57,7 +71,7 @@ public final class TestBundle {
         this.layout = new BundleLayout(root, INDEX_NAME);
         String version = Versions.newVersionId(java.time.LocalDate.now(java.time.ZoneOffset.UTC), Instant.now());
         this.versionDir = storage.qualify(layout.versionDir(version));
-        manifest.version = version;
+        this.version = version;
         for (int i = 0; i < ROWS; i++) {
             ids[i] = 10_000L + 3L * i;
         }
@@ -71,36 +85,25 @@ public final class TestBundle {
     }
 
     private void build() throws IOException {
-        manifest.indexName = INDEX_NAME;
-        manifest.vecforgeVersion = Versions.vecforge();
-        manifest.faissVersion = FaissIndex.faissVersion();
-        manifest.vectors.factory = FACTORY;
-        manifest.vectors.metric = Metric.L2.configName();
-        manifest.training.seed = 7;
-        manifest.sharding.shards = SHARDS;
-        manifest.source.path = localRoot.resolve("input").toUri().toString();
-        manifest.source.idColumn = "id";
-        manifest.source.vectorColumn = "vector";
-        manifest.source.acceptedRows = ROWS;
-        manifest.vectors.dimension = D;
         storage.mkdirs(versionDir);
+        List<Manifest.BundleFile> files = new ArrayList<>();
+        List<Manifest.Shard> shards = new ArrayList<>();
+        String faissMinReader;
 
         try (FaissIndex index = FaissIndex.create(D, FACTORY, Metric.L2)) {
             index.train(vectors, ROWS);
             trained = IndexBytes.of(index);
-            manifest.faissMinReader = io.vecforge.faiss.FaissReaders.minimumReader(index.components(),
-                    manifest.faissVersion);
+            faissMinReader = io.vecforge.faiss.FaissReaders.minimumReader(index.components(),
+                    FaissIndex.faissVersion());
         }
-        manifest.training.sampleRows = ROWS;
-        manifest.training.trainedIndexFile = BundleLayout.TRAINED_INDEX;
-        manifest.files.add(new Manifest.BundleFile("trained-index", BundleLayout.TRAINED_INDEX,
+        files.add(new Manifest.BundleFile(FileRole.TRAINED_INDEX, BundleLayout.TRAINED_INDEX,
                 upload(BundleLayout.TRAINED_INDEX, local -> Files.write(local, trained))));
 
         float[] queries = new float[QUERIES * D];
         for (int q = 0; q < QUERIES; q++) {
             System.arraycopy(vectors, (q * 60 + 1) * D, queries, q * D, D); // hold-out queries picked from the input
         }
-        manifest.files.add(new Manifest.BundleFile("holdout-queries", BundleLayout.QUERIES,
+        files.add(new Manifest.BundleFile(FileRole.HOLDOUT_QUERIES, BundleLayout.QUERIES,
                 upload(BundleLayout.QUERIES, local -> Fvecs.write(local, queries, QUERIES, D))));
 
         Neighbours exact = new Neighbours(QUERIES, K, true);
@@ -128,34 +131,28 @@ public final class TestBundle {
             }
             FileDigest digest = storage.upload(local, new Path(versionDir, BundleLayout.shardFileName(s)));
             Files.delete(local);
-            Manifest.Shard entry = new Manifest.Shard();
-            entry.shard = s;
-            entry.file = BundleLayout.shardFileName(s);
-            entry.rows = result.rows();
-            entry.bytes = digest.bytes();
-            entry.crc32c = digest.crc32cHex();
-            entry.minId = result.minId();
-            entry.maxId = result.maxId();
-            manifest.shards.add(entry);
+            shards.add(new Manifest.Shard(s, BundleLayout.shardFileName(s), result.rows(), digest.bytes(),
+                    digest.crc32cHex(), result.minId(), result.maxId()));
             exact.merge(result.exactNeighbours());
         }
-        manifest.files.add(new Manifest.BundleFile("holdout-ground-truth", BundleLayout.GROUND_TRUTH,
+        files.add(new Manifest.BundleFile(FileRole.HOLDOUT_GROUND_TRUTH, BundleLayout.GROUND_TRUTH,
                 upload(BundleLayout.GROUND_TRUTH, local -> Fvecs.writeLongs(local, exact.ids(), QUERIES, K))));
-        manifest.validation.queriesFile = BundleLayout.QUERIES;
-        manifest.validation.groundTruthFile = BundleLayout.GROUND_TRUTH;
-        manifest.validation.queries = QUERIES;
-        manifest.validation.k = K;
-        manifest.validation.nprobe = NPROBE;
-        manifest.validation.minRecall = MIN_RECALL;
         recall = found.recallAgainst(exact);
-        manifest.validation.recall = recall;
 
-        manifest.createdAt = Instant.now().toString();
-        manifest.timingsMillis.put("train", 1L);
-        manifest.timingsMillis.put("shards", 2L);
+        Map<String, Long> timings = new LinkedHashMap<>();
+        timings.put("train", 1L);
+        timings.put("shards", 2L);
+        manifest = new Manifest(Manifest.FORMAT_VERSION, INDEX_NAME, version, null, Instant.now().toString(),
+                Versions.vecforge(), FaissIndex.faissVersion(), faissMinReader,
+                new Manifest.Source(localRoot.resolve("input").toUri().toString(), ROWS, "id", "vector"), null, null,
+                new Manifest.Vectors(D, Metric.L2, FACTORY, null),
+                new Manifest.Training(ROWS, 7, BundleLayout.TRAINED_INDEX, null, null, null, null, null, null, null),
+                new Manifest.Sharding(SHARDS, null), shards, files, null,
+                new Manifest.Validation(BundleLayout.QUERIES, BundleLayout.GROUND_TRUTH, QUERIES, K, NPROBE, MIN_RECALL,
+                        recall), null, timings, null, null);
         writeManifest();
         storage.write(file(BundleLayout.SUCCESS), io.vecforge.bundle.Completion.marker(manifest.toJson()));
-        storage.write(layout.latest(), (manifest.version + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        storage.write(layout.latest(), (version + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     public Path file(String name) {
@@ -165,6 +162,31 @@ public final class TestBundle {
     /** The bundle file as a local path (the storage is the local file system). */
     public java.nio.file.Path local(String name) {
         return java.nio.file.Path.of(file(name).toUri());
+    }
+
+    /**
+     * Tampers with the manifest as JSON, then rewrites it and a _SUCCESS that vouches for it: what a
+     * hand-edited or forged manifest looks like to the readers.
+     */
+    public void edit(Consumer<ObjectNode> change) throws IOException {
+        ObjectNode tree = (ObjectNode) JSON.readTree(manifest.toJson());
+        change.accept(tree);
+        manifest = Manifest.fromJson(JSON.writeValueAsBytes(tree));
+        writeManifest();
+    }
+
+    /** {@link #edit} of one value, named by a JSON pointer such as /shards/0/file. */
+    public void set(String pointer, Object value) throws IOException {
+        JsonPointer path = JsonPointer.compile(pointer);
+        edit(tree -> {
+            JsonNode parent = tree.at(path.head());
+            JsonNode node = JSON.valueToTree(value);
+            if (parent instanceof ArrayNode array) {
+                array.set(path.last().getMatchingIndex(), node);
+            } else {
+                ((ObjectNode) parent).set(path.last().getMatchingProperty(), node);
+            }
+        });
     }
 
     /** Rewrites manifest.json and a _SUCCESS that vouches for it, as a build completing would. */
@@ -204,13 +226,9 @@ public final class TestBundle {
         });
         long[] sorted = shardIds.clone();
         Arrays.sort(sorted);
-        Manifest.Shard entry = manifest.shards.get(shard);
-        entry.rows = shardIds.length;
-        entry.bytes = digest.bytes();
-        entry.crc32c = digest.crc32cHex();
-        entry.minId = sorted[0];
-        entry.maxId = sorted[sorted.length - 1];
-        writeManifest();
+        Manifest.Shard entry = new Manifest.Shard(shard, name, shardIds.length, digest.bytes(), digest.crc32cHex(),
+                sorted[0], sorted[sorted.length - 1]);
+        edit(tree -> ((ArrayNode) tree.get("shards")).set(shard, JSON.valueToTree(entry)));
     }
 
     private interface LocalWriter {

@@ -1,5 +1,6 @@
 package io.vecforge.writer.shard;
 
+import io.vecforge.bundle.DuplicatePolicy;
 import io.vecforge.bundle.ShardAssignment;
 import io.vecforge.faiss.FaissIndex;
 import java.nio.file.Path;

@@ -3,6 +3,7 @@ package io.vecforge.writer.shard;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.vecforge.bundle.DuplicatePolicy;
 import io.vecforge.bundle.ShardAssignment;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;

@@ -1,7 +1,7 @@
 package io.vecforge.jobs.config;
 
+import io.vecforge.bundle.DuplicatePolicy;
 import io.vecforge.faiss.Metric;
-import io.vecforge.writer.shard.DuplicatePolicy;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Path;

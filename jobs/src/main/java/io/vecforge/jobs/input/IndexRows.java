@@ -52,7 +52,7 @@ public final class IndexRows implements AutoCloseable {
         for (StorageEntry file : storage.list(mapDir)) {
             if (file.name().endsWith(".parquet")) {
                 String relative = BundleLayout.ID_MAP + "/" + file.name();
-                files.add(new Manifest.BundleFile("id-map", relative, storage.digest(file.path())));
+                files.add(new Manifest.BundleFile(Manifest.FileRole.ID_MAP, relative, storage.digest(file.path())));
             } else {
                 storage.delete(file.path());
             }

@@ -2,6 +2,7 @@ package io.vecforge.jobs.publish;
 
 import io.vecforge.Failure;
 import io.vecforge.bundle.Manifest;
+import io.vecforge.faiss.Metric;
 import io.vecforge.jobs.BuildFailedException;
 import io.vecforge.jobs.IndexShape;
 import io.vecforge.jobs.Published;
@@ -34,14 +35,14 @@ public final class DriftGuard {
         if (published == null) {
             return;
         }
-        if (published.vectors.dimension != shape.dimension()) {
+        if (published.vectors().dimension() != shape.dimension()) {
             refuse(String.format(Locale.ROOT, "dimension changes from %d (published %s) to %d (new %s)",
-                    published.vectors.dimension, published.version, shape.dimension(), newVersion));
+                    published.vectors().dimension(), published.version(), shape.dimension(), newVersion));
         }
-        String metric = shape.metric().configName();
-        if (!published.vectors.metric.equals(metric)) {
+        Metric metric = shape.metric();
+        if (published.vectors().metric() != metric) {
             refuse(String.format(Locale.ROOT, "metric changes from %s (published %s) to %s (new %s)",
-                    published.vectors.metric, published.version, metric, newVersion));
+                    published.vectors().metric(), published.version(), metric, newVersion));
         }
     }
 
@@ -50,23 +51,23 @@ public final class DriftGuard {
         if (published == null) {
             return;
         }
-        long before = published.source.acceptedRows;
+        long before = published.source().acceptedRows();
         if (before > 0) {
             double change = Math.abs(indexedRows - before) / (double) before;
             if (change > limits.maxCountChange()) {
                 refuse(String.format(Locale.ROOT,
                         "row count changes by %.1f%% from %,d (published %s) to %,d (new %s), above"
                                 + " publish.max-count-change=%s",
-                        100 * change, before, published.version, indexedRows, newVersion, limits.maxCountChange()));
+                        100 * change, before, published.version(), indexedRows, newVersion, limits.maxCountChange()));
             }
         }
-        if (published.validation.recall != null) {
-            double drop = published.validation.recall - recall;
+        if (published.validation().recall() != null) {
+            double drop = published.validation().recall() - recall;
             if (drop > limits.maxRecallDrop()) {
                 refuse(String.format(Locale.ROOT,
                         "recall@%d drops by %.4f from %.4f (published %s) to %.4f (new %s), above"
                                 + " publish.max-recall-drop=%s",
-                        published.validation.k, drop, published.validation.recall, published.version, recall,
+                        published.validation().k(), drop, published.validation().recall(), published.version(), recall,
                         newVersion, limits.maxRecallDrop()));
             }
         }

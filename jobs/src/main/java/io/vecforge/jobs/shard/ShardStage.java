@@ -1,12 +1,12 @@
 package io.vecforge.jobs.shard;
 
 import io.vecforge.Failure;
+import io.vecforge.bundle.DuplicatePolicy;
 import io.vecforge.bundle.ShardAssignment;
 import io.vecforge.faiss.Neighbours;
 import io.vecforge.faiss.SimdDispatch;
 import io.vecforge.jobs.BuildFailedException;
 import io.vecforge.jobs.input.RowAccounting;
-import io.vecforge.writer.shard.DuplicatePolicy;
 import io.vecforge.writer.shard.InvalidRowException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -45,9 +45,14 @@ public final class ShardStage {
                     duplicates, samples));
         }
 
+        /** The rows the shards indexed. */
+        public long rows() {
+            return reports.stream().mapToLong(ShardTask.Report::rows).sum();
+        }
+
         /** input = indexed + rejected + duplicates dropped, exactly, or the build fails; returns the indexed rows. */
         public long requireBalanced(RowAccounting rows) {
-            long indexed = reports.stream().mapToLong(ShardTask.Report::rows).sum();
+            long indexed = rows();
             if (rows.inputRows() != indexed + rows.rejectedRows() + duplicates) {
                 throw BuildFailedException.of(Failure.FAILED, String.format(Locale.ROOT,
                         "rows lost: input %d != indexed %d + rejected %d + duplicates dropped %d", rows.inputRows(),

@@ -2,6 +2,7 @@ package io.vecforge.jobs.shard;
 
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
+import io.vecforge.bundle.DuplicatePolicy;
 import io.vecforge.bundle.FileDigest;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
@@ -9,7 +10,6 @@ import io.vecforge.faiss.Neighbours;
 import io.vecforge.faiss.SimdDispatch;
 import io.vecforge.jobs.HadoopConf;
 import io.vecforge.jobs.TaskFiles;
-import io.vecforge.writer.shard.DuplicatePolicy;
 import io.vecforge.writer.shard.ExactNeighbourSearch;
 import io.vecforge.writer.shard.ProcessMemory;
 import io.vecforge.writer.shard.ShardBuilder;

@@ -41,9 +41,9 @@ public final class TrainStage {
         }
         String publishedVersion = previous.version();
         Manifest published = previous.manifest();
-        boolean same = published.vectors.dimension == shape.dimension()
-                && shape.metric().configName().equals(published.vectors.metric)
-                && shape.factory().equals(published.vectors.factory) && published.training.trainedIndexFile != null;
+        boolean same = published.vectors().dimension() == shape.dimension()
+                && shape.metric() == published.vectors().metric()
+                && shape.factory().equals(published.vectors().factory()) && published.training().trainedIndexFile() != null;
         if (!same) {
             LOG.info("train.reuse={}: published {} has another dimension, metric or factory; training", mode,
                     publishedVersion);
@@ -51,7 +51,7 @@ public final class TrainStage {
         }
         // LATEST's (checked) version names the directory, never the manifest's own say
         Path trained = new Path(layout.versionDir(publishedVersion), BundleLayout.TRAINED_INDEX);
-        return new TrainTask.Reuse(mode, publishedVersion, trained.toString(), published.training.quantizerFit,
+        return new TrainTask.Reuse(mode, publishedVersion, trained.toString(), published.training().quantizerFit(),
                 config.train().maxReuseDegradation());
     }
 

@@ -1,5 +1,6 @@
 package io.vecforge.jobs.train;
 
+import io.vecforge.bundle.Manifest;
 import io.vecforge.faiss.GpuLibrary;
 import io.vecforge.jobs.config.TrainerChoice;
 import io.vecforge.writer.train.CpuTrainer;
@@ -16,12 +17,12 @@ import java.util.function.Supplier;
  * Where the training task trains, decided once inside the task from what Spark assigned to it
  * (TaskContext resources) and what the GPU probe of its machine finds.
  *
- * @param trainer "gpu" or "cpu"
+ * @param trainer where the quantizer trains
  * @param device the device's name (a GPU's ordinal and model, or the CPU model and threads)
  * @param note why a GPU was not used, when one was asked for; null otherwise
  * @param gpu the CUDA ordinal to train on; -1 on the CPU
  */
-public record TrainingDevice(String trainer, String device, String note, int gpu) implements Serializable {
+public record TrainingDevice(Manifest.Trainer trainer, String device, String note, int gpu) implements Serializable {
 
     /**
      * @param assigned the addresses Spark assigned to the task for {@code resource}
@@ -31,7 +32,7 @@ public record TrainingDevice(String trainer, String device, String note, int gpu
     static TrainingDevice choose(TrainerChoice choice, String resource, List<String> assigned, boolean localMode,
             Supplier<GpuLibrary.Probe> probe, int threads) {
         if (choice == TrainerChoice.CPU) {
-            return new TrainingDevice("cpu", cpu(threads), null, -1);
+            return new TrainingDevice(Manifest.Trainer.CPU, cpu(threads), null, -1);
         }
         String problem;
         if (assigned.isEmpty() && !localMode) {
@@ -46,7 +47,7 @@ public record TrainingDevice(String trainer, String device, String note, int gpu
             } else if (ordinal >= found.devices()) {
                 problem = given + ", but CUDA sees " + found.devices() + " device(s)";
             } else {
-                return new TrainingDevice("gpu", "GPU " + ordinal + ": " + found.names().get(ordinal), null, ordinal);
+                return new TrainingDevice(Manifest.Trainer.GPU, "GPU " + ordinal + ": " + found.names().get(ordinal), null, ordinal);
             }
         }
         if (choice == TrainerChoice.GPU) {
@@ -62,7 +63,7 @@ public record TrainingDevice(String trainer, String device, String note, int gpu
     }
 
     private static TrainingDevice onCpuBecause(String why, int threads) {
-        return new TrainingDevice("cpu", cpu(threads), "train.trainer=auto fell back to the CPU: " + why, -1);
+        return new TrainingDevice(Manifest.Trainer.CPU, cpu(threads), "train.trainer=auto fell back to the CPU: " + why, -1);
     }
 
     private static String cpu(int threads) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.vecforge.bundle.Manifest;
 import io.vecforge.faiss.GpuLibrary;
 import io.vecforge.jobs.config.TrainerChoice;
 import io.vecforge.writer.train.CpuTrainer;
@@ -26,7 +27,7 @@ class TrainingDeviceTest {
     @Test
     void cpuNeverLooksForAGpu() {
         TrainingDevice device = TrainingDevice.choose(TrainerChoice.CPU, "gpu", List.of("0"), false, NEVER, 4);
-        assertEquals("cpu", device.trainer());
+        assertEquals(Manifest.Trainer.CPU, device.trainer());
         assertTrue(device.device().endsWith("4 thread(s)"), device.device());
         assertNull(device.note());
         assertInstanceOf(CpuTrainer.class, device.newTrainer());
@@ -35,16 +36,16 @@ class TrainingDeviceTest {
     @Test
     void autoUsesAnAssignedGpuThatWorksElseSaysWhyNot() {
         TrainingDevice gpu = TrainingDevice.choose(TrainerChoice.AUTO, "gpu", List.of("0"), false, ONE_GPU, 2);
-        assertEquals(new TrainingDevice("gpu", "GPU 0: NVIDIA H200 (sm_90, 143771 MiB)", null, 0), gpu);
+        assertEquals(new TrainingDevice(Manifest.Trainer.GPU, "GPU 0: NVIDIA H200 (sm_90, 143771 MiB)", null, 0), gpu);
         assertInstanceOf(GpuTrainer.class, gpu.newTrainer());
 
         TrainingDevice none = TrainingDevice.choose(TrainerChoice.AUTO, "gpu", List.of(), false, NEVER, 2);
-        assertEquals("cpu", none.trainer());
+        assertEquals(Manifest.Trainer.CPU, none.trainer());
         assertEquals("train.trainer=auto fell back to the CPU: the training task was given no 'gpu' resource",
                 none.note());
 
         TrainingDevice noDriver = TrainingDevice.choose(TrainerChoice.AUTO, "gpu", List.of("0"), false, NO_DRIVER, 2);
-        assertEquals("cpu", noDriver.trainer());
+        assertEquals(Manifest.Trainer.CPU, noDriver.trainer());
         assertEquals(-1, noDriver.gpu());
         assertEquals("train.trainer=auto fell back to the CPU: Spark gave the training task gpu [0], but no GPU is"
                 + " usable here: CUDA: CUDA driver version is insufficient for CUDA runtime version", noDriver.note());
@@ -78,7 +79,7 @@ class TrainingDeviceTest {
     void aFallbackKeepsTheReason() {
         TrainingDevice gpu = TrainingDevice.choose(TrainerChoice.AUTO, "gpu", List.of("0"), false, ONE_GPU, 2);
         TrainingDevice cpu = gpu.fallBack("training on the GPU failed: out of memory", 2);
-        assertEquals("cpu", cpu.trainer());
+        assertEquals(Manifest.Trainer.CPU, cpu.trainer());
         assertEquals("train.trainer=auto fell back to the CPU: training on the GPU failed: out of memory", cpu.note());
     }
 

@@ -1,5 +1,6 @@
-package io.vecforge.writer.shard;
+package io.vecforge.bundle;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
 /**
@@ -12,8 +13,14 @@ public enum DuplicatePolicy {
     KEEP_FIRST,
     KEEP_LATEST;
 
+    @JsonValue
     public String configName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    @Override
+    public String toString() {
+        return configName();
     }
 
     public static DuplicatePolicy fromConfig(String name) {

@@ -14,6 +14,14 @@ public final class ExitCodeMapper implements CommandLine.IExecutionExceptionHand
         this.program = program;
     }
 
+    /** Runs a command line to its end and exits the JVM with its code, output flushed first. */
+    public static void execute(CommandLine commandLine, String[] args) {
+        int code = commandLine.execute(args);
+        commandLine.getOut().flush();
+        commandLine.getErr().flush();
+        System.exit(code);
+    }
+
     public static int exitCode(Throwable e) {
         return e instanceof KnownFailure known ? known.failure().exitCode() : Failure.UNEXPECTED.exitCode();
     }

@@ -215,7 +215,8 @@ public final class IndexLifecycle {
         Manifest manifest = Manifest.fromJson(storage.read(manifestFile));
         long bytes = manifest.shards().stream().mapToLong(s -> s.bytes()).sum()
                 + manifest.files().stream().mapToLong(f -> f.bytes()).sum();
-        return new VersionInfo(version, state, pinned, manifest.source().acceptedRows(), bytes, manifest.validation().recall(),
+        return new VersionInfo(version, state, pinned, manifest.source().acceptedRows(), bytes,
+                manifest.validation().recall(),
                 manifest.createdAt(), modified);
     }
 }

@@ -270,9 +270,11 @@ public record Manifest(int formatVersion, String indexName, String version, Pare
     public String computeContentHash() {
         try {
             ObjectNode tree = JSON.valueToTree(this);
-            tree.remove(List.of("version", "parent", "createdAt", "timingsMillis", "runtime", "reports", "contentHash"));
+            tree.remove(List.of("version", "parent", "createdAt", "timingsMillis", "runtime", "reports",
+                    "contentHash"));
             ((ObjectNode) tree.get("source")).remove("path");
-            ((ObjectNode) tree.get("training")).remove(List.of("device", "note", "millis", "reusedFrom", "reuseDecision"));
+            ((ObjectNode) tree.get("training")).remove(List.of("device", "note", "millis", "reusedFrom",
+                    "reuseDecision"));
             ObjectMapper canonical = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
             Object sorted = canonical.treeToValue(tree, Object.class);
             return Completion.sha256(canonical.writeValueAsBytes(sorted));

@@ -74,9 +74,9 @@ public final class VersionCommit {
             throw new CommitFailedException("version " + version + " of " + layout.indexDir()
                     + " is not complete: no _SUCCESS vouching for its manifest.json");
         }
-        String base = expectedCurrent != null ? (expectedCurrent.isEmpty() ? null : expectedCurrent)
-                : published(storage, layout).orElse(null);
-        if (version.equals(base) && version.equals(published(storage, layout).orElse(null))) {
+        String current = published(storage, layout).orElse(null);
+        String base = expectedCurrent != null ? (expectedCurrent.isEmpty() ? null : expectedCurrent) : current;
+        if (version.equals(base) && version.equals(current)) {
             // a rerun of the same publish (an Airflow task cleared and run again): nothing moves, nothing is recorded
             LOG.info("LATEST of {} already names {} ({}): nothing to do", layout.indexDir(), version, action);
             return new Outcome(base, version, List.of());

@@ -71,8 +71,10 @@ final class BuildCommand implements Callable<Integer> {
             if (runId != null) {
                 RunRecord.write(buildConfig, runId, result.manifest().version());
             }
-            out().printf(Locale.ROOT, (result.published() ? "published" : "staged") + " %s version %s: %,d rows in %d shards, recall@%d %.4f%n  %s%n  %s%n",
-                    result.manifest().indexName(), result.manifest().version(), result.manifest().source().acceptedRows(),
+            out().printf(Locale.ROOT,
+                    (result.published() ? "published" : "staged") + " %s version %s: %,d rows in %d shards, recall@%d %.4f%n  %s%n  %s%n",
+                    result.manifest().indexName(), result.manifest().version(),
+                    result.manifest().source().acceptedRows(),
                     result.manifest().shards().size(), result.manifest().validation().k(),
                     result.manifest().validation().recall(), result.manifest().accounting().summary(),
                     result.versionDir());

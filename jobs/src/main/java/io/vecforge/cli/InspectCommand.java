@@ -46,11 +46,13 @@ final class InspectCommand implements Callable<Integer> {
             out().printf(Locale.ROOT, "          %s%n", m.training().note());
         }
         out().printf(Locale.ROOT, "recall@%d %s at nprobe %d on %d queries (minimum %.4f)%n", m.validation().k(),
-                m.validation().recall() == null ? "not measured" : String.format(Locale.ROOT, "%.4f", m.validation().recall()),
+                m.validation().recall() == null ? "not measured" : String.format(Locale.ROOT, "%.4f",
+                        m.validation().recall()),
                 m.validation().nprobe(), m.validation().queries(), m.validation().minRecall());
         if (m.search() != null) {
             out().printf(Locale.ROOT, "search    nprobe %s recommended; recall by nprobe:%s%n", m.search().describe(),
-                    m.search().recallCurve().stream().map(p -> String.format(Locale.ROOT, " %d:%.3f", p.nprobe(), p.recall()))
+                    m.search().recallCurve().stream().map(p -> String.format(Locale.ROOT, " %d:%.3f", p.nprobe(),
+                            p.recall()))
                             .collect(java.util.stream.Collectors.joining()));
         }
         out().printf(Locale.ROOT, "shards    %d (%s)%n", m.shards().size(), m.sharding().partitioner());

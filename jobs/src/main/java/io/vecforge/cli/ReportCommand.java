@@ -28,7 +28,8 @@ final class ReportCommand implements Callable<Integer> {
         BundleLocation location = BundleLocation.resolve(bundle).requireComplete();
         Manifest manifest = location.manifest();
         Path target = output != null ? output : Path.of(manifest.indexName() + "-" + manifest.version() + "-report");
-        Map<String, byte[]> files = BuildReport.render(manifest, manifest.timingsMillis(), listSizes(location, manifest));
+        Map<String, byte[]> files = BuildReport.render(manifest, manifest.timingsMillis(), listSizes(location,
+                manifest));
         for (Map.Entry<String, byte[]> file : files.entrySet()) {
             Path path = target.resolve(file.getKey());
             Files.createDirectories(path.getParent());

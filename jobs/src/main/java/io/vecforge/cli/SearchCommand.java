@@ -22,7 +22,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "search", description = "k-NN search over every shard of a bundle, merged: a smoke test for a built index.")
+@Command(name = "search",
+        description = "k-NN search over every shard of a bundle, merged: a smoke test for a built index.")
 final class SearchCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -135,7 +136,8 @@ final class SearchCommand implements Callable<Integer> {
                     + manifest.source().idColumn() + ")");
         }
         try (EmbeddingParquetReader reader = EmbeddingParquetReader.open(new Configuration(),
-                new org.apache.hadoop.fs.Path(manifest.source().path()), manifest.source().idColumn(), manifest.source().vectorColumn())) {
+                new org.apache.hadoop.fs.Path(manifest.source().path()), manifest.source().idColumn(),
+                        manifest.source().vectorColumn())) {
             while (reader.next()) {
                 if (reader.id() == wanted) {
                     return reader.vector().clone();

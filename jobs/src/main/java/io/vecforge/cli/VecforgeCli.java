@@ -23,11 +23,7 @@ public final class VecforgeCli implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        CommandLine commandLine = commandLine();
-        int code = commandLine.execute(args);
-        commandLine.getOut().flush();
-        commandLine.getErr().flush();
-        System.exit(code);
+        ExitCodeMapper.execute(commandLine(), args);
     }
 
     public static CommandLine commandLine() {

@@ -151,7 +151,8 @@ final class ManifestBuilder {
         }
         Map<String, Double> searchMicros = new LinkedHashMap<>();
         if (report != null && report.nprobeCurve != null) {
-            report.nprobeCurve.forEach(point -> searchMicros.put(String.valueOf(point.nprobe()), point.microsPerQuery()));
+            report.nprobeCurve.forEach(point -> searchMicros.put(String.valueOf(point.nprobe()),
+                    point.microsPerQuery()));
         }
         return new Manifest.Runtime(trained.executor(), trained.gpus(), executors, searchMicros, shardMillis,
                 taskMillis, uploadMillis, trained.dispatch().toString(), shardDispatch);

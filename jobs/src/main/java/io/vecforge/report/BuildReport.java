@@ -48,19 +48,24 @@ public final class BuildReport {
                 row("built by", "vecforge " + m.vecforgeVersion() + ", faiss " + m.faissVersion()))));
         if (m.search() != null && !m.search().recallCurve().isEmpty()) {
             images.put("recall.png", Chart.line("Recall@" + m.validation().k() + " of the hold-out queries by nprobe",
-                    "nprobe (inverted lists searched per query)", "recall@" + m.validation().k() + " (fraction of true neighbours found)", m.search().recallCurve().stream().map(p -> new Chart.Point(String.valueOf(p.nprobe()),
-                            p.recall())).toList(), m.search().targetRecall()));
+                    "nprobe (inverted lists searched per query)",
+                    "recall@" + m.validation().k() + " (fraction of true neighbours found)",
+                    m.search().recallCurve().stream()
+                            .map(p -> new Chart.Point(String.valueOf(p.nprobe()), p.recall())).toList(),
+                    m.search().targetRecall()));
             section(body, "Recall by nprobe", image(images, "recall.png"));
         }
         List<Chart.Point> timeline = new ArrayList<>();
         timings.forEach((stage, ms) -> timeline.add(new Chart.Point(stage, ms / 1000.0)));
         m.runtime().shardMillis().forEach((shard, ms) -> timeline.add(new Chart.Point("shard " + shard, ms / 1000.0)));
-        images.put("timeline.png", Chart.bars("Stage and shard task durations", "stage, then shard task", "duration (seconds)", timeline));
+        images.put("timeline.png", Chart.bars("Stage and shard task durations", "stage, then shard task",
+                "duration (seconds)", timeline));
         section(body, "Timeline", image(images, "timeline.png"));
         images.put("shards.png", Chart.bars("Rows per shard", "shard", "vectors (rows)", m.shards().stream()
                 .map(s -> new Chart.Point(String.valueOf(s.shard()), s.rows())).toList()));
         section(body, "Shards", image(images, "shards.png") + table(m.shards().stream().map(s -> row(s.file(),
-                String.format(Locale.ROOT, "%,d rows, %,d bytes, crc32c %s", s.rows(), s.bytes(), s.crc32c()))).toList()));
+                String.format(Locale.ROOT, "%,d rows, %,d bytes, crc32c %s", s.rows(), s.bytes(),
+                        s.crc32c()))).toList()));
         if (listSizes != null && listSizes.length > 0) {
             images.put("lists.png", Chart.bars("Inverted lists by size (vectors per list)", "vectors per list (bucket)",
                     "inverted lists (count)",

@@ -23,10 +23,12 @@ public final class PullCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--from", required = true, paramLabel = "ROOT/INDEX", description = "The index directory (any Hadoop URI).")
+    @Option(names = "--from", required = true, paramLabel = "ROOT/INDEX",
+            description = "The index directory (any Hadoop URI).")
     String from;
 
-    @Option(names = "--to", required = true, paramLabel = "DIR", description = "Local directory: versions/ and current.")
+    @Option(names = "--to", required = true, paramLabel = "DIR",
+            description = "Local directory: versions/ and current.")
     Path to;
 
     @Option(names = "--version", paramLabel = "V", description = "Pull this version instead of LATEST.")
@@ -35,7 +37,8 @@ public final class PullCommand implements Callable<Integer> {
     @Option(names = "--node", paramLabel = "i/N", description = "Pull only shards k with k mod N = i (default 0/1).")
     String node = "0/1";
 
-    @Option(names = "--keep", defaultValue = "3", description = "Local versions to keep, current included (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--keep", defaultValue = "3",
+            description = "Local versions to keep, current included (default: ${DEFAULT-VALUE}).")
     int keep;
 
     @Option(names = "--on-activate", paramLabel = "CMD",
@@ -54,11 +57,7 @@ public final class PullCommand implements Callable<Integer> {
     long maxFileBytes;
 
     public static void main(String[] args) {
-        CommandLine commandLine = commandLine();
-        int code = commandLine.execute(args);
-        commandLine.getOut().flush();
-        commandLine.getErr().flush();
-        System.exit(code);
+        ExitCodeMapper.execute(commandLine(), args);
     }
 
     public static CommandLine commandLine() {

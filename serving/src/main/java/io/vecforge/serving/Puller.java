@@ -283,7 +283,8 @@ public final class Puller {
     private void pointCurrentAt(String version) throws IOException {
         Path link = target.resolve(".current-" + UUID.randomUUID());
         Files.createSymbolicLink(link, Path.of("versions", version));
-        Files.move(link, target.resolve("current"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(link, target.resolve("current"), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
     }
 
     private int runHook(String version) throws IOException {

@@ -97,7 +97,8 @@ public record ShardValidation(String versionDir, byte[] manifestJson, float[] qu
             LOG.info("validated shard {} of {} ({} rows)", shardIndex + 1, manifest.shards().size(), shard.rows());
             return new Result(shardIndex, problems, true, true, idsOk, found, curve, listSizes);
         } catch (RuntimeException e) {
-            problems.add(new Problem(Failure.SHARD_UNREADABLE, shard.file(), "Faiss cannot load it: " + e.getMessage()));
+            problems.add(new Problem(Failure.SHARD_UNREADABLE, shard.file(),
+                    "Faiss cannot load it: " + e.getMessage()));
             return new Result(shardIndex, problems, true, false, false, null, null, null);
         } finally {
             Files.deleteIfExists(local);
@@ -110,7 +111,8 @@ public record ShardValidation(String versionDir, byte[] manifestJson, float[] qu
         Arrays.sort(ids);
         for (int i = 0; i < ids.length; i++) {
             if (i > 0 && ids[i] == ids[i - 1]) {
-                problems.add(new Problem(Failure.DUPLICATE_IDS, shard.file(), "id " + ids[i] + " appears more than once"));
+                problems.add(new Problem(Failure.DUPLICATE_IDS, shard.file(),
+                        "id " + ids[i] + " appears more than once"));
                 return false;
             }
             int owner = ShardAssignment.shardOf(ids[i], shardCount);

@@ -31,7 +31,8 @@ public final class ShardTask implements Serializable {
             long nativeHeapBytes, long uploadMillis, SimdDispatch dispatch) implements Serializable {}
 
     /** Where the shards go, from which trained index, and how each task adds its rows. */
-    public record Spec(String versionDir, String trainedIndex, int shards, int batchRows, int threads, Metric metric, int k,
+    public record Spec(String versionDir, String trainedIndex, int shards, int batchRows, int threads, Metric metric,
+            int k,
             DuplicatePolicy duplicates, long acceptedRows, String simdLevel) implements Serializable {}
 
     private final HadoopConf conf;
@@ -72,7 +73,8 @@ public final class ShardTask implements Serializable {
                     new Path(versionDir, BundleLayout.ATTEMPTS));
             long uploadMillis = (System.nanoTime() - uploadStart) / 1_000_000;
             return new Report(shard, result.rows(), result.minId(), result.maxId(), result.duplicates(),
-                    result.duplicateSamples(), digest, result.exactNeighbours(), (System.nanoTime() - start) / 1_000_000,
+                    result.duplicateSamples(), digest, result.exactNeighbours(),
+                            (System.nanoTime() - start) / 1_000_000,
                     SparkEnv.get() == null ? "?" : SparkEnv.get().executorId(), ProcessMemory.peakRssBytes(),
                     nativeHeap, uploadMillis, dispatch);
         } finally {

@@ -71,7 +71,8 @@ public final class TrainStage {
         return sampleRows;
     }
 
-    public TrainTask.Result train(Path samplePath, long sampleRows, IndexShape shape, Path trainedPath, TrainTask.Reuse reuse)
+    public TrainTask.Result train(Path samplePath, long sampleRows, IndexShape shape, Path trainedPath,
+            TrainTask.Reuse reuse)
             throws Exception {
         int threads = TrainingScheduler.threads(spark.sparkContext(), config.train());
         TrainTask task = new TrainTask(hadoopConf, new TrainTask.Spec(samplePath.toString(), sampleRows, shape,

@@ -47,7 +47,8 @@ public record TrainingDevice(Manifest.Trainer trainer, String device, String not
             } else if (ordinal >= found.devices()) {
                 problem = given + ", but CUDA sees " + found.devices() + " device(s)";
             } else {
-                return new TrainingDevice(Manifest.Trainer.GPU, "GPU " + ordinal + ": " + found.names().get(ordinal), null, ordinal);
+                return new TrainingDevice(Manifest.Trainer.GPU, "GPU " + ordinal + ": " + found.names().get(ordinal),
+                        null, ordinal);
             }
         }
         if (choice == TrainerChoice.GPU) {
@@ -63,7 +64,8 @@ public record TrainingDevice(Manifest.Trainer trainer, String device, String not
     }
 
     private static TrainingDevice onCpuBecause(String why, int threads) {
-        return new TrainingDevice(Manifest.Trainer.CPU, cpu(threads), "train.trainer=auto fell back to the CPU: " + why, -1);
+        return new TrainingDevice(Manifest.Trainer.CPU, cpu(threads),
+                "train.trainer=auto fell back to the CPU: " + why, -1);
     }
 
     private static String cpu(int threads) {

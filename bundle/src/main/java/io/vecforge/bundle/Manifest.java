@@ -59,9 +59,9 @@ public record Manifest(int formatVersion, String indexName, String version, Pare
         vectors = orEmpty(vectors, () -> new Vectors(0, null, null, null));
         training = orEmpty(training, () -> new Training(0, 0, null, null, null, null, null, null, null, null));
         sharding = orEmpty(sharding, () -> new Sharding(0, null));
-        shards = list(shards);
-        files = list(files);
-        reports = list(reports);
+        shards = list(shards, "shards");
+        files = list(files, "files");
+        reports = list(reports, "reports");
         validation = orEmpty(validation, () -> new Validation(null, null, 0, 0, 0, 0, null));
         timingsMillis = map(timingsMillis);
         runtime = orEmpty(runtime, () -> new Runtime(null, null, null, null, null, 0, 0, null, null));
@@ -136,7 +136,7 @@ public record Manifest(int formatVersion, String indexName, String version, Pare
      */
     public record Ids(boolean external, List<String> columns, String mapDir) {
         public Ids {
-            columns = list(columns);
+            columns = list(columns, "columns");
         }
     }
 
@@ -179,7 +179,7 @@ public record Manifest(int formatVersion, String indexName, String version, Pare
             Map<String, Double> searchMicrosPerQuery, Map<String, Long> shardMillis, long shardTaskMillis,
             long shardUploadMillis, String trainDispatch, Map<String, String> shardDispatch) {
         public Runtime {
-            trainGpus = list(trainGpus);
+            trainGpus = list(trainGpus, "trainGpus");
             executors = map(executors);
             searchMicrosPerQuery = map(searchMicrosPerQuery);
             shardMillis = map(shardMillis);
@@ -219,7 +219,7 @@ public record Manifest(int formatVersion, String indexName, String version, Pare
      */
     public record Search(int nprobe, double targetRecall, boolean targetReached, List<NprobeRecall> recallCurve) {
         public Search {
-            recallCurve = list(recallCurve);
+            recallCurve = list(recallCurve, "recallCurve");
         }
 
         /** The recommendation in words, for `inspect` and the report. */
@@ -307,8 +307,15 @@ public record Manifest(int formatVersion, String indexName, String version, Pare
         return value == null ? empty.get() : value;
     }
 
-    private static <T> List<T> list(List<T> values) {
-        return values == null ? List.of() : Collections.unmodifiableList(new java.util.ArrayList<>(values));
+    /** An untrusted manifest's "shards": [null] is refused here, not met later as a NullPointerException. */
+    private static <T> List<T> list(List<T> values, String name) {
+        if (values == null) {
+            return List.of();
+        }
+        if (values.stream().anyMatch(Objects::isNull)) { // not contains(null): List.of refuses to answer it
+            throw new IllegalArgumentException(name + " holds a null entry");
+        }
+        return List.copyOf(values);
     }
 
     /** Keeps the order the entries were put in: the JSON lists them that way. */

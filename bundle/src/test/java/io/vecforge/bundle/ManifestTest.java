@@ -100,9 +100,9 @@ class ManifestTest {
     }
 
     @Test
-    void anUnknownMetricOrRoleIsRefused() {
+    void anUnknownMetricOrRoleOrANullEntryIsRefused() {
         for (String bad : new String[] {"{\"vectors\": {\"metric\": \"manhattan\"}}",
-            "{\"files\": [{\"role\": \"anything\", \"file\": \"x\"}]}"}) {
+            "{\"files\": [{\"role\": \"anything\", \"file\": \"x\"}]}", "{\"shards\": [null]}"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> Manifest.fromJson(bad.getBytes(StandardCharsets.UTF_8)), bad);
             assertTrue(e.getMessage().startsWith("manifest.json is not a valid manifest"), e.getMessage());

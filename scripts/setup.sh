@@ -51,6 +51,16 @@ if [[ ! -x "$airflow_venv/bin/airflow" ]] || ! "$airflow_venv/bin/python" -c "im
   /usr/bin/python3 -m venv "$airflow_venv"
   "$airflow_venv/bin/pip" install -q "${airflow_pins[@]}"
 fi
+# moto's S3 server: the second, independent S3 implementation of the end-to-end S3 test (s3-e2e.sh),
+# started on loopback only. boto3 comes with it, for vecforge_bundle.py's S3 reads.
+moto_venv="$repo/.venv-moto"
+moto_pins=(moto[server]==5.2.5)
+if [[ ! -x "$moto_venv/bin/moto_server" ]] || ! "$moto_venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '5.2.5')" 2>/dev/null; then
+  echo "setup: installing ${moto_pins[*]} into $moto_venv"
+  rm -rf "$moto_venv"
+  /usr/bin/python3 -m venv "$moto_venv"
+  "$moto_venv/bin/pip" install -q "${moto_pins[@]}"
+fi
 # SPARK_HOME for tests and scripts: the Spark distribution inside the wheel.
 ln -sfn "$("$venv/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')" "$venv/spark-home"
 

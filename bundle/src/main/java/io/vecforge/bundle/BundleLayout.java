@@ -10,6 +10,7 @@ import org.apache.hadoop.fs.Path;
  * root/index/LATEST                     name of the published version
  * root/index/HISTORY.jsonl              every move of LATEST, one JSON line each
  * root/index/_publish.lock              held while LATEST moves (Hadoop commit)
+ * root/index/_commits/step              one per move of LATEST, claimed by exclusive create (S3 commit)
  * root/index/_pins/version              a pinned version: never garbage-collected
  * root/index/_runs/run/VERSION          the version a scheduler's run built (build --run-id)
  * root/index/version/manifest.json
@@ -30,6 +31,7 @@ public final class BundleLayout {
     public static final String HISTORY = "HISTORY.jsonl";
     public static final String PUBLISH_LOCK = "_publish.lock";
     public static final String PINS = "_pins";
+    public static final String COMMITS = "_commits";
     public static final String RUNS = "_runs";
     public static final String RUN_VERSION = "VERSION";
     public static final String MANIFEST = "manifest.json";
@@ -69,6 +71,18 @@ public final class BundleLayout {
 
     public Path publishLock() {
         return new Path(indexDir, PUBLISH_LOCK);
+    }
+
+    /** The S3 commit's claim of one move of LATEST: step 1 is the first publish. */
+    public Path commitClaim(long step) {
+        if (step < 1) {
+            throw new IllegalArgumentException("commit step " + step + " < 1");
+        }
+        return new Path(commitsDir(), String.format(Locale.ROOT, "%019d.json", step));
+    }
+
+    public Path commitsDir() {
+        return new Path(indexDir, COMMITS);
     }
 
     public Path pin(String version) {

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import io.vecforge.bundle.s3.S3BundleStorage;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
@@ -24,11 +25,15 @@ import org.apache.hadoop.fs.Path;
  */
 public interface BundleStorage {
     /**
-     * The storage for a URI: {@link HadoopBundleStorage} for the file systems whose rename and
-     * exclusive create are atomic (file://, hdfs://, viewfs://). Any other scheme (s3a://, gs://, …)
-     * is refused until a {@link CommitOperations} for it exists.
+     * The storage for a URI: {@link S3BundleStorage} for s3:// and s3a:// (conditional PUTs),
+     * {@link HadoopBundleStorage} for the file systems whose rename and exclusive create are atomic
+     * (file://, hdfs://, viewfs://). Any other scheme (gs://, abfs://, …) is refused until a
+     * {@link CommitOperations} for it exists.
      */
     static BundleStorage forUri(URI uri, Configuration conf) throws IOException {
+        if (S3BundleStorage.handles(uri)) {
+            return S3BundleStorage.forUri(uri, conf);
+        }
         return HadoopBundleStorage.forUri(uri, conf);
     }
 

@@ -15,6 +15,12 @@ public interface CommitOperations {
     Optional<String> current() throws IOException;
 
     /**
+     * Claims a new version's name for one build, writing {@code owner} as its first heartbeat: false
+     * if the version exists or another build claimed it first (exclusive create decides).
+     */
+    boolean claimVersion(String version, byte[] owner) throws IOException;
+
+    /**
      * Atomically points LATEST at {@code next} if it still names {@code base} (null: nothing), then
      * appends {@code entry} to HISTORY.jsonl.
      *

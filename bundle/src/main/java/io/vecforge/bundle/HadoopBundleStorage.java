@@ -45,7 +45,8 @@ public final class HadoopBundleStorage implements BundleStorage {
         if (scheme == null || !ATOMIC_SCHEMES.contains(scheme)) {
             throw new UnsupportedStorageException(uri + ": bundles cannot be published or read on " + scheme
                     + "://, whose rename and exclusive create are not atomic (a commit could be raced or half-seen);"
-                    + " use hdfs:// or a local path (supported: " + new java.util.TreeSet<>(ATOMIC_SCHEMES) + ")");
+                    + " use s3://, hdfs:// or a local path (supported: s3, s3a, "
+                    + String.join(", ", new java.util.TreeSet<>(ATOMIC_SCHEMES)) + ")");
         }
         return new HadoopBundleStorage(FileSystem.get(uri, conf), conf);
     }

@@ -35,6 +35,16 @@ final class HadoopCommitOperations implements CommitOperations {
     }
 
     @Override
+    public boolean claimVersion(String version, byte[] owner) throws IOException {
+        Path dir = layout.versionDir(version);
+        if (storage.exists(dir)) {
+            return false;
+        }
+        storage.mkdirs(dir);
+        return storage.createExclusive(new Path(dir, BundleLayout.HEARTBEAT), owner);
+    }
+
+    @Override
     public List<String> commit(String base, String next, HistoryEntry entry) throws IOException {
         try (PublishLock lock = PublishLock.acquire(storage, layout)) {
             String now = current().orElse(null);

@@ -91,8 +91,8 @@ class PublishLockTest {
     @Test
     void storesWithoutAtomicCommitsAreRefused() {
         UnsupportedStorageException e = assertThrows(UnsupportedStorageException.class,
-                () -> BundleStorage.forUri(java.net.URI.create("s3a://bucket/indexes"), new Configuration()));
-        assertTrue(e.getMessage().contains("s3a://") && e.getMessage().contains("not atomic"), e.getMessage());
+                () -> BundleStorage.forUri(java.net.URI.create("gs://bucket/indexes"), new Configuration()));
+        assertTrue(e.getMessage().contains("gs://") && e.getMessage().contains("not atomic"), e.getMessage());
     }
 
     private List<String> leftovers() throws Exception {

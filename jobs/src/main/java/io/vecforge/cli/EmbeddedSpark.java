@@ -1,5 +1,6 @@
 package io.vecforge.cli;
 
+import io.vecforge.bundle.s3.S3Settings;
 import org.apache.spark.sql.SparkSession;
 
 /** The Spark session a command runs on: spark-submit's when there is one, else embedded local mode. */
@@ -19,6 +20,8 @@ final class EmbeddedSpark {
                     .config("spark.sql.shuffle.partitions", String.valueOf(
                             Math.max(4, 2 * Runtime.getRuntime().availableProcessors())));
         }
-        return builder.getOrCreate();
+        SparkSession spark = builder.getOrCreate();
+        S3Settings.fillFromEnvironment(spark.sparkContext().hadoopConfiguration(), System.getenv());
+        return spark;
     }
 }

@@ -3,6 +3,7 @@ package io.vecforge.jobs;
 import io.vecforge.Failure;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.Manifest;
+import io.vecforge.bundle.s3.S3Settings;
 import io.vecforge.jobs.config.BuildConfig;
 import io.vecforge.jobs.input.IndexRows;
 import io.vecforge.jobs.input.InputReader;
@@ -58,6 +59,7 @@ public final class BuildJob {
         this.spark = spark;
         this.config = config;
         this.hadoopConf = spark.sparkContext().hadoopConfiguration();
+        S3Settings.fillFromEnvironment(hadoopConf, System.getenv());
         this.publish = publish;
     }
 

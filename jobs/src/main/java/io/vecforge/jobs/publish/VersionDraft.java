@@ -9,6 +9,7 @@ import io.vecforge.bundle.CommitFailedException;
 import io.vecforge.bundle.CommitStateUnknownException;
 import io.vecforge.bundle.ConcurrentPublishException;
 import io.vecforge.bundle.IndexLifecycle;
+import io.vecforge.bundle.ProcessOwner;
 import io.vecforge.bundle.VersionCommit;
 import io.vecforge.jobs.BuildFailedException;
 import io.vecforge.jobs.config.BuildConfig;
@@ -81,10 +82,9 @@ public final class VersionDraft implements AutoCloseable {
 
     /** Creates the version directory and starts its heartbeat. */
     public void create() throws IOException {
-        if (storage.exists(dir)) {
-            throw new IllegalStateException("version directory already exists: " + dir);
+        if (!storage.commitOperations(layout).claimVersion(version, ProcessOwner.current().toJson())) {
+            throw new IllegalStateException("version " + version + " exists or another build claimed it: " + dir);
         }
-        storage.mkdirs(dir);
         created = true;
         heartbeat = BuildHeartbeat.start(storage, dir);
     }

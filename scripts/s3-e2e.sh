@@ -24,18 +24,20 @@ AWS_SECRET_ACCESS_KEY="e2e-secret-$("$moto/python" -c 'import secrets; print(sec
 export AWS_SECRET_ACCESS_KEY
 "$moto/python" -c 'import boto3; boto3.client("s3").create_bucket(Bucket="vecforge")'
 log="$work/vecforge.log"
-run() { echo "+ $*" | tee -a "$log"; "$@" 2>&1 | tee -a "$log"; return "${PIPESTATUS[0]}"; }
+run() { echo "+ $*" | tee -a "$log"; "$@" 2>&1 | tee -a "$log"; }
 
 run "$repo/scripts/vecforge" gen-data --output s3a://vecforge/input/dt=2026-12-01 --rows 20000 --dim 32 --files 2 \
   --seed 3 --fvecs "$work/queries.fvecs"
 run "$repo/scripts/vecforge" build --config "$repo/conf/example-index.properties" \
-  --input s3a://vecforge/input/dt=2026-12-01 --output s3://vecforge/bundles --run-id e2e-1
+  --input s3a://vecforge/input/dt=2026-12-01 --output s3://vecforge/bundles --run-id e2e-1 \
+  --set index.factory=IVF64,PQ8 --set shards=2
 run "$repo/scripts/vecforge" validate s3://vecforge/bundles/demo
 run "$repo/scripts/vecforge" list s3://vecforge/bundles/demo
 run "$repo/scripts/vecforge-pull" --from s3://vecforge/bundles/demo --to "$work/serving"
 head -c $((4 * (32 + 1) * 5)) "$work/queries.fvecs" > "$work/five.fvecs"
-run "$repo/.venv-faiss/bin/python" "$repo/scripts/vecforge_bundle.py" "$work/serving/current" --queries "$work/five.fvecs" -k 5 \
-  > "$work/search.json"
+echo "+ vecforge_bundle.py $work/serving/current" >> "$log"
+"$repo/.venv-faiss/bin/python" "$repo/scripts/vecforge_bundle.py" "$work/serving/current" --queries "$work/five.fvecs" -k 5 \
+  > "$work/search.json" 2>> "$log"
 "$repo/.venv-faiss/bin/python" - "$work/search.json" <<'PY'
 import json, sys
 out = json.load(open(sys.argv[1]))

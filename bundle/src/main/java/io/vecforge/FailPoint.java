@@ -23,6 +23,8 @@ public final class FailPoint {
     public static final String POINTER_WRITE = "publish.pointer-write";
     /** `vecforge publish --if-newer` has decided its date rule and not yet committed. */
     public static final String PUBLISH_DECIDED = "publish.decided";
+    /** An S3 multipart upload has sent a part and not yet completed. */
+    public static final String S3_PART_UPLOADED = "s3.part-uploaded";
     private static final String THROW = ":throw";
     private static final String PAUSE = ":pause-";
 

@@ -7,9 +7,9 @@ import io.vecforge.bundle.BundleReader;
 import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.VersionName;
+import io.vecforge.bundle.s3.S3Settings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -20,7 +20,7 @@ import org.apache.hadoop.fs.Path;
 record BundleLocation(BundleReader bundle, String pointer) {
     static BundleLocation resolve(String uri) throws IOException {
         Path path = followLocalLink(new Path(uri));
-        BundleStorage storage = BundleStorage.forUri(path.toUri(), new Configuration());
+        BundleStorage storage = BundleStorage.forUri(path.toUri(), S3Settings.fromEnvironment());
         Path qualified = storage.qualify(path);
         if (storage.exists(new Path(qualified, Manifest.FILE_NAME))) {
             return new BundleLocation(new BundleReader(storage, qualified), null);

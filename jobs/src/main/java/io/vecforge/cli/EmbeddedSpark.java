@@ -20,8 +20,11 @@ final class EmbeddedSpark {
                     .config("spark.sql.shuffle.partitions", String.valueOf(
                             Math.max(4, 2 * Runtime.getRuntime().availableProcessors())));
         }
-        SparkSession spark = builder.getOrCreate();
-        S3Settings.fillFromEnvironment(spark.sparkContext().hadoopConfiguration(), System.getenv());
-        return spark;
+        S3Settings.environmentDefaults(System.getenv()).forEach((key, value) -> {
+            if (System.getProperty("spark.hadoop." + key) == null) {
+                builder.config("spark.hadoop." + key, value);
+            }
+        });
+        return builder.getOrCreate();
     }
 }

@@ -1,10 +1,10 @@
 package io.vecforge.cli;
 
+import io.vecforge.bundle.s3.S3Settings;
 import io.vecforge.data.EmbeddingParquetWriter;
 import io.vecforge.data.GenerationResult;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -42,7 +42,7 @@ final class GenDataCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long start = System.nanoTime();
-        GenerationResult result = EmbeddingParquetWriter.generate(new Configuration(), new Path(output), rows, dim,
+        GenerationResult result = EmbeddingParquetWriter.generate(S3Settings.fromEnvironment(), new Path(output), rows, dim,
                 files, seed, idColumn, vectorColumn, fvecs);
         out().printf(Locale.ROOT, "wrote %,d rows x %d into %d files under %s (%,d bytes, %.1f s)%n",
                 result.rows(), result.dim(), result.files(), output, result.bytesWritten(),

@@ -1,11 +1,11 @@
 package io.vecforge.cli;
 
 import io.vecforge.bundle.Manifest;
+import io.vecforge.bundle.s3.S3Settings;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.hadoop.ParquetReader;
@@ -24,7 +24,7 @@ final class IdMap {
             }
             Path path = new Path(location.versionDir(), file.file());
             try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), path)
-                    .withConf(new Configuration()).build()) {
+                    .withConf(S3Settings.fromEnvironment()).build()) {
                 for (Group row = reader.read(); row != null; row = reader.read()) {
                     long id = row.getLong(0, 0);
                     if (wanted.contains(id)) {

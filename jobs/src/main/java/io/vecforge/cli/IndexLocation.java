@@ -4,9 +4,9 @@ import io.vecforge.UsageException;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.IndexLifecycle;
+import io.vecforge.bundle.s3.S3Settings;
 import java.io.IOException;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Parameters;
 
@@ -51,7 +51,7 @@ final class IndexLocation {
             throw new UsageException("expected INDEX_PATH or ROOT INDEX, got " + location);
         }
         Path first = new Path(location.get(0));
-        BundleStorage storage = BundleStorage.forUri(first.toUri(), new Configuration());
+        BundleStorage storage = BundleStorage.forUri(first.toUri(), S3Settings.fromEnvironment());
         Path qualified = storage.qualify(first);
         if (location.size() == 2) {
             layout = new BundleLayout(qualified, location.get(1));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vecforge.UsageException;
 import io.vecforge.bundle.Fvecs;
 import io.vecforge.bundle.Manifest;
+import io.vecforge.bundle.s3.S3Settings;
 import io.vecforge.data.EmbeddingParquetReader;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -135,7 +135,7 @@ final class SearchCommand implements Callable<Integer> {
             throw new UsageException("--id '" + id + "': this bundle's ids are numbers (column "
                     + manifest.source().idColumn() + ")");
         }
-        try (EmbeddingParquetReader reader = EmbeddingParquetReader.open(new Configuration(),
+        try (EmbeddingParquetReader reader = EmbeddingParquetReader.open(S3Settings.fromEnvironment(),
                 new org.apache.hadoop.fs.Path(manifest.source().path()), manifest.source().idColumn(),
                         manifest.source().vectorColumn())) {
             while (reader.next()) {

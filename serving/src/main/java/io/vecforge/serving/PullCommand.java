@@ -5,9 +5,9 @@ import io.vecforge.Failure;
 import io.vecforge.UsageException;
 import io.vecforge.Versions;
 import io.vecforge.bundle.BundleStorage;
+import io.vecforge.bundle.s3.S3Settings;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -83,7 +83,7 @@ public final class PullCommand implements Callable<Integer> {
             throw new UsageException("--node i/N needs 0 <= i < N, got '" + node + "'");
         }
         org.apache.hadoop.fs.Path index = new org.apache.hadoop.fs.Path(from);
-        BundleStorage storage = BundleStorage.forUri(index.toUri(), new Configuration());
+        BundleStorage storage = BundleStorage.forUri(index.toUri(), S3Settings.fromEnvironment());
         Puller.Options options = new Puller.Options(version, i, n, Math.max(1, keep), onActivate, threads, maxFileBytes,
                 limitRate, () -> { });
         Puller.Result result = new Puller(storage, storage.qualify(index), to.toAbsolutePath(), options).pull();

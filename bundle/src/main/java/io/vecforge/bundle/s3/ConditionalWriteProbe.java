@@ -30,8 +30,9 @@ final class ConditionalWriteProbe {
         if (PASSED.contains(scope)) {
             return;
         }
-        Path probe = new Path(dir, "probe-" + UUID.randomUUID() + ".tmp");
-        byte[] content = "vecforge conditional-write probe\n".getBytes(StandardCharsets.UTF_8);
+        String id = UUID.randomUUID().toString();
+        Path probe = new Path(dir, "probe-" + id + ".tmp");
+        byte[] content = ("vecforge conditional-write probe " + id + "\n").getBytes(StandardCharsets.UTF_8);
         try {
             Optional<String> first;
             try {
@@ -39,7 +40,7 @@ final class ConditionalWriteProbe {
             } catch (IOException e) {
                 throw refused(scope, "a PUT with If-None-Match: * failed (" + e.getMessage() + ")");
             }
-            if (first.isEmpty()) {
+            if (first.isEmpty() && !landed(storage, probe, content)) {
                 throw refused(scope, "a PUT with If-None-Match: * of a new key was refused");
             }
             if (storage.putIf(probe, content, null, Map.of()).isPresent()) {
@@ -57,6 +58,11 @@ final class ConditionalWriteProbe {
         }
         PASSED.add(scope);
         LOG.info("S3 {} enforces If-None-Match and If-Match: commits use them", scope);
+    }
+
+    /** A create the SDK retried after it had landed is refused by its own first attempt. */
+    private static boolean landed(S3BundleStorage storage, Path probe, byte[] content) throws IOException {
+        return storage.readObject(probe).map(o -> java.util.Arrays.equals(o.content(), content)).orElse(false);
     }
 
     private static UnsupportedStorageException refused(String scope, String what) {

@@ -380,6 +380,7 @@ public final class S3BundleStorage implements BundleStorage {
                             .contentLength((long) length).contentMD5(base64(md5().digest(part))),
                             RequestBody.fromBytes(part))).eTag();
                     parts.add(CompletedPart.builder().partNumber(number).eTag(eTag).build());
+                    io.vecforge.FailPoint.reach(io.vecforge.FailPoint.S3_PART_UPLOADED);
                     if (length < buffer.length) {
                         break;
                     }

@@ -108,12 +108,20 @@ final class S3CommitOperations implements CommitOperations {
             throw new CommitFailedException("could not claim commit step " + claim.step() + " of "
                     + layout.indexDir() + ": " + e.getMessage() + "; LATEST still names " + claim.from(), e);
         }
+        if (created.isEmpty() && isOurs(claim)) {
+            return; // the SDK retried a create that had landed, and the retry found it
+        }
         if (created.isEmpty()) {
             Pointer after = resolve();
             throw new ConcurrentPublishException("another publish claimed commit step " + claim.step() + " of "
                     + layout.indexDir() + " first: LATEST names " + describe(after.version()) + " (expected "
                     + describe(claim.from()) + "); version " + claim.to() + " stays staged");
         }
+    }
+
+    private boolean isOurs(CommitClaim claim) throws IOException {
+        Optional<CommitClaim> stored = readClaim(claim.step());
+        return stored.isPresent() && stored.get().commitId().equals(claim.commitId());
     }
 
     /** Moves LATEST as the claim says; on an error, LATEST is read back to tell what happened. */
@@ -234,10 +242,15 @@ final class S3CommitOperations implements CommitOperations {
         List<String> warnings = new ArrayList<>();
         try {
             FailPoint.reach(FailPoint.AFTER_POINTER);
-            byte[] line = (JSON.writeValueAsString(entry) + "\n").getBytes(StandardCharsets.UTF_8);
+            String text = JSON.writeValueAsString(entry);
+            byte[] line = (text + "\n").getBytes(StandardCharsets.UTF_8);
             for (int attempt = 1; ; attempt++) {
                 Optional<S3Object> old = storage.readObject(layout.history());
                 byte[] before = old.map(S3Object::content).orElse(new byte[0]);
+                // appended already: by a retried PUT that had landed, or by whoever finished this commit
+                if (new String(before, StandardCharsets.UTF_8).lines().anyMatch(text::equals)) {
+                    break;
+                }
                 byte[] all = new byte[before.length + line.length];
                 System.arraycopy(before, 0, all, 0, before.length);
                 System.arraycopy(line, 0, all, before.length, line.length);

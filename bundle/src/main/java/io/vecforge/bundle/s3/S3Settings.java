@@ -47,20 +47,37 @@ public record S3Settings(URI endpoint, String region, Boolean pathStyle, String 
      * the providers, which read AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY themselves.
      */
     public static void fillFromEnvironment(Configuration conf, Map<String, String> env) {
+        environmentDefaults(env).forEach((key, value) -> {
+            if (conf.get(key) == null) {
+                conf.set(key, value);
+            }
+        });
+    }
+
+    /**
+     * The keys {@link #fillFromEnvironment} sets. A Spark session must get them before its context
+     * starts ({@code spark.hadoop.<key>}): Spark itself sets fs.s3a.endpoint to AWS's when unset.
+     */
+    public static Map<String, String> environmentDefaults(Map<String, String> env) {
+        Map<String, String> defaults = new java.util.LinkedHashMap<>();
         String endpoint = firstSet(env, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
-        if (conf.get(ENDPOINT) == null && endpoint != null) {
-            conf.set(ENDPOINT, endpoint);
-        }
-        if (conf.get(PATH_STYLE) == null && conf.get(ENDPOINT) != null) {
-            conf.set(PATH_STYLE, "true");
+        if (endpoint != null) {
+            defaults.put(ENDPOINT, endpoint);
+            defaults.put(PATH_STYLE, "true");
         }
         String region = firstSet(env, "AWS_REGION", "AWS_DEFAULT_REGION");
-        if (conf.get(REGION) == null && region != null) {
-            conf.set(REGION, region);
+        if (region != null) {
+            defaults.put(REGION, region);
         }
-        if (conf.get("fs.s3.impl") == null) {
-            conf.set("fs.s3.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem");
-        }
+        defaults.put("fs.s3.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem");
+        return defaults;
+    }
+
+    /** A Hadoop configuration (core-site.xml and the rest on the class path) filled from the environment. */
+    public static Configuration fromEnvironment() {
+        Configuration conf = new Configuration();
+        fillFromEnvironment(conf, System.getenv());
+        return conf;
     }
 
     private static String firstSet(Map<String, String> env, String... names) {

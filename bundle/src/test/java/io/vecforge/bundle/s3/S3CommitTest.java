@@ -115,6 +115,41 @@ class S3CommitTest {
     }
 
     @Test
+    void anUploadCutShortByTheServerLeavesNoObjectAndARetryLands() throws Exception {
+        org.apache.hadoop.conf.Configuration conf = server.conf();
+        conf.set(S3Settings.MULTIPART_THRESHOLD, "5m");
+        conf.set(S3Settings.PART_SIZE, "5m");
+        BundleStorage small = S3BundleStorage.forUri(java.net.URI.create("s3://bundles/"), conf);
+        java.nio.file.Path local = data.resolve("cut.bin");
+        byte[] bytes = new byte[11 * 1024 * 1024];
+        new Random(9).nextBytes(bytes);
+        Files.write(local, bytes);
+        Path target = new Path(layout.versionDir("20261101-a"), "shard-00001.faiss");
+        System.setProperty(FailPoint.PROPERTY, FailPoint.S3_PART_UPLOADED + ":pause-1500");
+        Thread stopper = stopServerAfter(500);
+        assertThrows(java.io.IOException.class, () -> small.upload(local, target));
+        stopper.join();
+        System.clearProperty(FailPoint.PROPERTY);
+        server.start();
+        assertFalse(small.exists(target), "a multipart upload that never completed is not an object");
+        assertEquals(FileDigest.of(local), small.upload(local, target));
+        assertEquals(FileDigest.of(local), small.digest(target));
+    }
+
+    private static Thread stopServerAfter(long millis) {
+        Thread stopper = new Thread(() -> {
+            try {
+                Thread.sleep(millis);
+                server.stop();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        stopper.start();
+        return stopper;
+    }
+
+    @Test
     void publishRollbackPinAndGcWorkAsOnHdfs() throws Exception {
         IndexLifecycle lifecycle = new IndexLifecycle(storage, layout);
         for (String version : List.of("20261101-a", "20261102-b", "20261103-c")) {
@@ -158,6 +193,7 @@ class S3CommitTest {
                 CountDownLatch go = new CountDownLatch(1);
                 String base = expected;
                 List<Future<String>> results = new ArrayList<>();
+                List<String> losses = java.util.Collections.synchronizedList(new ArrayList<>());
                 for (String version : List.of(a, b)) {
                     results.add(pool.submit(() -> {
                         go.await();
@@ -165,6 +201,7 @@ class S3CommitTest {
                             new VersionCommit(storage, layout, version).publish(base, "build");
                             return version;
                         } catch (ConcurrentPublishException e) {
+                            losses.add(version + ": " + e.getMessage());
                             return null;
                         }
                     }));
@@ -176,7 +213,7 @@ class S3CommitTest {
                         winners.add(result.get());
                     }
                 }
-                assertEquals(1, winners.size(), "round " + round + ": winners " + winners);
+                assertEquals(1, winners.size(), "round " + round + ": winners " + winners + ", losers " + losses);
                 assertEquals(winners.get(0), lifecycle.published().orElseThrow());
                 for (String version : List.of(a, b)) {
                     assertTrue(lifecycle.isComplete(version), "the loser stays complete and staged: " + version);
@@ -196,15 +233,7 @@ class S3CommitTest {
         new VersionCommit(storage, layout, "20261101-a").publish("", "build");
         stage("20261102-b");
         System.setProperty(FailPoint.PROPERTY, FailPoint.POINTER_WRITE + ":pause-1500");
-        Thread stopper = new Thread(() -> {
-            try {
-                Thread.sleep(500);
-                server.stop();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        stopper.start();
+        Thread stopper = stopServerAfter(500);
         CommitStateUnknownException e = assertThrows(CommitStateUnknownException.class,
                 () -> new VersionCommit(storage, layout, "20261102-b").publish("20261101-a", "build"));
         stopper.join();

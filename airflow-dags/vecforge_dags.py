@@ -1,7 +1,7 @@
 """vecforge T+1 rebuild DAGs: one per index config in conf/ (adding an index = adding a file).
 
 For logical date ds, each DAG
-  1. waits for <input.path>/dt=<ds>/_SUCCESS (reschedule-mode sensor; file:// and hdfs://),
+  1. waits for <input.path>/dt=<ds>/_SUCCESS (reschedule-mode sensor; file://, hdfs://, s3a:// and s3://),
   2. builds with spark-submit (the jobs jar; retries with exponential backoff), leaving the
      version staged (`build --no-publish --run-id <run id>`),
   3. validates it with `vecforge validate --json` (its exit code decides; the report goes to XCom),
@@ -9,6 +9,12 @@ For logical date ds, each DAG
      logical date),
   5. records the outcome in the log and in <output.root>/<index>/_reports/<ds>.{json,md}, and
      fails the run if anything before it failed.
+
+On S3 (input.path=s3a://…, output.root=s3://…) the worker's AWS variables reach every step
+(AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or a role, AWS_REGION, AWS_ENDPOINT_URL for an
+S3-compatible server); the sensor uses boto3, and spark-submit gets hadoop-aws from
+$VECFORGE_HOME/jobs/target/lib when it is there (else the cluster must provide it: docs/storage.md).
+The outcome files under _reports/ are written only for local roots; the log has them everywhere.
 
 Settings come from the index's properties file (airflow.* keys, see conf/example-index.properties).
 Environment: VECFORGE_HOME (repo root with built jars; default: this file's parent's parent) and
@@ -67,6 +73,31 @@ def local_path(uri: str) -> Path | None:
     return None
 
 
+def is_s3(uri: str) -> bool:
+    return uri.startswith("s3://") or uri.startswith("s3a://")
+
+
+def s3_exists(uri: str) -> bool:
+    import boto3  # only S3 configs need it
+    from botocore.exceptions import ClientError
+
+    bucket, _, key = uri.split("://", 1)[1].partition("/")
+    try:
+        boto3.client("s3").head_object(Bucket=bucket, Key=key)
+        return True
+    except ClientError as e:
+        if e.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return False
+        raise
+
+
+def s3a_jars() -> str | None:
+    """hadoop-aws and its AWS SDK from the embedded class path, for spark-submit's --jars."""
+    lib = VECFORGE_HOME / "jobs" / "target" / "lib"
+    jars = sorted(glob.glob(str(lib / "hadoop-aws-*.jar"))) + sorted(glob.glob(str(lib / "aws-java-sdk-bundle-*.jar")))
+    return ",".join(jars) if len(jars) == 2 else None
+
+
 def safe_run_id(run_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", run_id)
 
@@ -108,6 +139,8 @@ def make_dag(conf_file: Path) -> DAG:
             path = local_path(marker)
             if path is not None:
                 return path.exists()
+            if is_s3(marker):
+                return s3_exists(marker)
             return subprocess.run(["hdfs", "dfs", "-test", "-e", marker], check=False).returncode == 0
 
         build = SparkSubmitOperator(
@@ -123,6 +156,7 @@ def make_dag(conf_file: Path) -> DAG:
                 "--no-publish", "--run-id", "{{ run_id }}",
             ],
             conf={"spark.executorEnv.OPENBLAS_NUM_THREADS": "1"},
+            jars=s3a_jars() if is_s3(input_base) or is_s3(root) else None,
             env_vars={"OPENBLAS_NUM_THREADS": "1"},
             retries=int(props["airflow.build-retries"]),
             retry_delay=timedelta(minutes=float(props["airflow.retry-delay-minutes"])),
@@ -158,18 +192,21 @@ def make_dag(conf_file: Path) -> DAG:
                        "result": "failed (see the build/validate/publish task logs)" if failed else published,
                        "validation": None if report is None else {k: report.get(k) for k in ("ok", "exitCode", "recall")},
                        "duration_s": round((datetime.now(timezone.utc) - dag_run.start_date).total_seconds(), 1)}
-            version_file = local_path(f"{index_dir}/_runs/{safe_run_id(run_id)}/VERSION")
-            if version_file is not None and version_file.exists():
-                version = version_file.read_text().strip()
-                inspected = run_cli("inspect", "--json", f"{index_dir}/{version}")
-                if inspected.returncode == 0:
-                    manifest = json.loads(inspected.stdout)
-                    outcome.update(version=version, rows=manifest["source"]["acceptedRows"],
-                                   recall=manifest["validation"]["recall"],
-                                   build_s=round(sum(manifest["timingsMillis"].values()) / 1000, 1))
+            # the run record (_runs/<run>/VERSION) names the version this run built, on any storage
+            inspected = run_cli("inspect", "--json", f"{index_dir}/_runs/{safe_run_id(run_id)}")
+            if inspected.returncode == 0:
+                manifest = json.loads(inspected.stdout)
+                outcome.update(version=manifest["version"], rows=manifest["source"]["acceptedRows"],
+                               recall=manifest["validation"]["recall"],
+                               build_s=round(sum(manifest["timingsMillis"].values()) / 1000, 1))
             latest = local_path(f"{index_dir}/LATEST")
             if latest is not None and latest.exists():
                 outcome["latest"] = latest.read_text().strip()
+            elif is_s3(index_dir):
+                listed = run_cli("list", "--json", index_dir)
+                if listed.returncode == 0:
+                    outcome["latest"] = next((v["version"] for v in json.loads(listed.stdout)
+                                              if str(v.get("state")).lower() == "published"), None)
             print("vecforge outcome: " + json.dumps(outcome))
             reports = local_path(f"{index_dir}/_reports")
             if reports is not None:

@@ -44,8 +44,9 @@ fi
 # Airflow for the DAG tests (airflow-dags/): a real Airflow 3 with the Spark provider, pinned to
 # the versions the DAGs are tested with.
 airflow_venv="$repo/.venv-airflow"
-airflow_pins=(apache-airflow==3.3.2 apache-airflow-providers-apache-spark==6.3.4 pytest)
-if [[ ! -x "$airflow_venv/bin/airflow" ]] || ! "$airflow_venv/bin/python" -c "import airflow, pytest, sys; sys.exit(airflow.__version__ != '3.3.2')" 2>/dev/null; then
+# boto3: the DAG's input sensor on s3a:// and s3:// paths.
+airflow_pins=(apache-airflow==3.3.2 apache-airflow-providers-apache-spark==6.3.4 pytest boto3==1.44.5)
+if [[ ! -x "$airflow_venv/bin/airflow" ]] || ! "$airflow_venv/bin/python" -c "import airflow, boto3, pytest, sys; sys.exit(airflow.__version__ != '3.3.2')" 2>/dev/null; then
   echo "setup: installing ${airflow_pins[*]} into $airflow_venv"
   rm -rf "$airflow_venv"
   /usr/bin/python3 -m venv "$airflow_venv"

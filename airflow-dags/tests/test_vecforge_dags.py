@@ -151,3 +151,80 @@ def test_nightly_runs_publish_fail_loudly_and_never_move_latest_back(env):
     back = subprocess.run([VF, "rollback", root, "nightly"], capture_output=True, text=True)
     assert back.returncode == 0, back.stderr
     assert latest(env) == first
+
+
+@pytest.fixture(scope="module")
+def s3env(tmp_path_factory):
+    """The same DAG on S3: moto's server on loopback, Parquet in s3a://, bundles in s3://, and
+    credentials only in the AWS variables, as on a worker."""
+    moto = REPO / ".venv-moto" / "bin" / "moto_server"
+    if not moto.exists():
+        pytest.fail("moto is not installed: run scripts/setup.sh")
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    home = tmp_path_factory.mktemp("airflow-home-s3")
+    conf = tmp_path_factory.mktemp("conf-s3")
+    (conf / "lake.properties").write_text(
+        "index.name=lake\n"
+        "input.path=s3a://warehouse/embeddings\n"
+        "output.root=s3://warehouse/indexes\n"
+        "index.factory=IVF16,Flat\n"
+        "shards=2\n"
+        "validate.queries=50\n"
+        "airflow.build-retries=0\n"
+        "airflow.sensor-poke-seconds=5\n")
+    server = subprocess.Popen([str(moto), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    spark_home = REPO / ".venv-spark" / "spark-home"
+    environment = dict(os.environ)
+    environment.update({
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "false",
+        "VECFORGE_HOME": str(REPO),
+        "VECFORGE_CONF_DIR": str(conf),
+        "SPARK_HOME": str(spark_home),
+        "PATH": f"{spark_home / 'bin'}:{Path(sys.executable).parent}:{environment['PATH']}",
+        "AIRFLOW_CONN_VECFORGE_SPARK": json.dumps({"conn_type": "spark", "host": "local[2]"}),
+        "SPARK_LOCAL_IP": "127.0.0.1",
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "airflow-test",
+        "AWS_SECRET_ACCESS_KEY": "airflow-secret-" + os.urandom(8).hex(),
+    })
+    import time
+    import boto3
+    for _ in range(100):
+        try:
+            boto3.client("s3", endpoint_url=environment["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                         aws_access_key_id="x", aws_secret_access_key="y").create_bucket(Bucket="warehouse")
+            break
+        except Exception:
+            time.sleep(0.2)
+    subprocess.run([str(Path(sys.executable).parent / "airflow"), "db", "migrate"], env=environment, check=True,
+                   capture_output=True)
+    yield {"env": environment}
+    server.terminate()
+    server.wait()
+
+
+def test_the_dag_builds_and_publishes_on_s3(s3env):
+    env = s3env["env"]
+    s3 = __import__("boto3").client("s3", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                                    aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                                    aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    subprocess.run([VF, "gen-data", "-o", "s3a://warehouse/embeddings/dt=2026-11-20", "--rows", "3000", "--dim", "8",
+                    "--files", "2"], check=True, capture_output=True, env=env)
+    run = airflow({"env": env}, "dags", "test", "vecforge_lake", "2026-11-20")
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    latest = s3.get_object(Bucket="warehouse", Key="indexes/lake/LATEST")["Body"].read().decode().strip()
+    assert latest.startswith("20261120-")
+    assert s3.list_objects_v2(Bucket="warehouse", Prefix="indexes/lake/_commits/")["KeyCount"] == 1
+    assert "vecforge outcome: " in run.stdout + run.stderr
+    outcome = json.loads((run.stdout + run.stderr).split("vecforge outcome: ", 1)[1].splitlines()[0])
+    assert outcome["version"] == latest and outcome["latest"] == latest and outcome["rows"] == 3000
+    check = subprocess.run([VF, "validate", "s3://warehouse/indexes/lake"], capture_output=True, text=True, env=env)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert env["AWS_SECRET_ACCESS_KEY"] not in run.stdout + run.stderr + check.stdout + check.stderr

@@ -33,8 +33,10 @@ run "$repo/scripts/vecforge" build --config "$repo/conf/example-index.properties
   --set index.factory=IVF64,PQ8 --set shards=2
 run "$repo/scripts/vecforge" validate s3://vecforge/bundles/demo
 run "$repo/scripts/vecforge" list s3://vecforge/bundles/demo
+run "$repo/scripts/vecforge" inspect s3://vecforge/bundles/demo/_runs/e2e-1
 run "$repo/scripts/vecforge-pull" --from s3://vecforge/bundles/demo --to "$work/serving"
 head -c $((4 * (32 + 1) * 5)) "$work/queries.fvecs" > "$work/five.fvecs"
+run "$repo/scripts/vecforge" search s3://vecforge/bundles/demo --queries "$work/five.fvecs" -k 5
 echo "+ vecforge_bundle.py $work/serving/current" >> "$log"
 "$repo/.venv-faiss/bin/python" "$repo/scripts/vecforge_bundle.py" "$work/serving/current" --queries "$work/five.fvecs" -k 5 \
   > "$work/search.json" 2>> "$log"

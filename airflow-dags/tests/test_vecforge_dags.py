@@ -14,6 +14,24 @@ DAGS = REPO / "airflow-dags"
 VF = str(REPO / "scripts" / "vecforge")
 
 
+def airflow_environment(home, conf):
+    """A worker's environment: its own Airflow home and metadata database, the DAGs, local Spark."""
+    spark_home = REPO / ".venv-spark" / "spark-home"
+    environment = dict(os.environ)
+    environment.update({
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "false",
+        "VECFORGE_HOME": str(REPO),
+        "VECFORGE_CONF_DIR": str(conf),
+        "SPARK_HOME": str(spark_home),
+        "PATH": f"{spark_home / 'bin'}:{Path(sys.executable).parent}:{environment['PATH']}",
+        "AIRFLOW_CONN_VECFORGE_SPARK": json.dumps({"conn_type": "spark", "host": "local[2]"}),
+        "SPARK_LOCAL_IP": "127.0.0.1",
+    })
+    return environment
+
+
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     home = tmp_path_factory.mktemp("airflow-home")
@@ -29,19 +47,7 @@ def env(tmp_path_factory):
         "validate.queries=50\n"
         "airflow.build-retries=0\n"
         "airflow.sensor-poke-seconds=5\n")
-    spark_home = REPO / ".venv-spark" / "spark-home"
-    environment = dict(os.environ)
-    environment.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "false",
-        "VECFORGE_HOME": str(REPO),
-        "VECFORGE_CONF_DIR": str(conf),
-        "SPARK_HOME": str(spark_home),
-        "PATH": f"{spark_home / 'bin'}:{Path(sys.executable).parent}:{environment['PATH']}",
-        "AIRFLOW_CONN_VECFORGE_SPARK": json.dumps({"conn_type": "spark", "host": "local[2]"}),
-        "SPARK_LOCAL_IP": "127.0.0.1",
-    })
+    environment = airflow_environment(home, conf)
     subprocess.run([str(Path(sys.executable).parent / "airflow"), "db", "migrate"], env=environment, check=True,
                    capture_output=True)
     return {"env": environment, "work": work}
@@ -177,18 +183,8 @@ def s3env(tmp_path_factory):
         "airflow.sensor-poke-seconds=5\n")
     server = subprocess.Popen([str(moto), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
-    spark_home = REPO / ".venv-spark" / "spark-home"
-    environment = dict(os.environ)
+    environment = airflow_environment(home, conf)
     environment.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "false",
-        "VECFORGE_HOME": str(REPO),
-        "VECFORGE_CONF_DIR": str(conf),
-        "SPARK_HOME": str(spark_home),
-        "PATH": f"{spark_home / 'bin'}:{Path(sys.executable).parent}:{environment['PATH']}",
-        "AIRFLOW_CONN_VECFORGE_SPARK": json.dumps({"conn_type": "spark", "host": "local[2]"}),
-        "SPARK_LOCAL_IP": "127.0.0.1",
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
         "AWS_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "airflow-test",

@@ -42,8 +42,8 @@ final class GenDataCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long start = System.nanoTime();
-        GenerationResult result = EmbeddingParquetWriter.generate(S3Settings.fromEnvironment(), new Path(output), rows, dim,
-                files, seed, idColumn, vectorColumn, fvecs);
+        GenerationResult result = EmbeddingParquetWriter.generate(S3Settings.fromEnvironment(), new Path(output),
+                rows, dim, files, seed, idColumn, vectorColumn, fvecs);
         out().printf(Locale.ROOT, "wrote %,d rows x %d into %d files under %s (%,d bytes, %.1f s)%n",
                 result.rows(), result.dim(), result.files(), output, result.bytesWritten(),
                 (System.nanoTime() - start) / 1e9);

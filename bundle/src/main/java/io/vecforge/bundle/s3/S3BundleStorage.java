@@ -27,7 +27,6 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -63,9 +62,14 @@ public final class S3BundleStorage implements BundleStorage {
 
     public static S3BundleStorage forUri(URI uri, Configuration conf) {
         if (uri.getAuthority() == null || uri.getAuthority().isBlank()) {
-            throw new IllegalArgumentException(uri + ": an S3 root names its bucket: s3://bucket/prefix");
+            throw new io.vecforge.UsageException(uri + ": an S3 root names its bucket: s3://bucket/prefix");
         }
-        S3Settings settings = S3Settings.from(conf);
+        S3Settings settings;
+        try {
+            settings = S3Settings.from(conf);
+        } catch (IllegalArgumentException e) {
+            throw new io.vecforge.UsageException("S3 settings: " + e.getMessage());
+        }
         return new S3BundleStorage(S3Clients.forSettings(settings), settings);
     }
 
@@ -209,26 +213,19 @@ public final class S3BundleStorage implements BundleStorage {
     public List<StorageEntry> list(Path dir) throws IOException {
         S3Location location = S3Location.of(dir).asPrefix();
         List<StorageEntry> entries = new ArrayList<>();
-        String token = null;
-        do {
-            ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(location.bucket())
-                    .prefix(location.key()).delimiter("/");
-            if (token != null) {
-                request.continuationToken(token);
-            }
-            ListObjectsV2Response page = call("list", dir, () -> client.listObjectsV2(request.build()));
+        List<Path> prefixes = new ArrayList<>();
+        for (ListObjectsV2Response page : pages(location, "/", dir)) {
             for (software.amazon.awssdk.services.s3.model.S3Object object : page.contents()) {
                 if (!object.key().equals(location.key())) {
                     entries.add(new StorageEntry(location.child(object.key()), false, object.size(),
                             object.lastModified().toEpochMilli()));
                 }
             }
-            for (CommonPrefix prefix : page.commonPrefixes()) {
-                Path child = location.child(prefix.prefix());
-                entries.add(new StorageEntry(child, true, 0, Math.max(0, newestUnder(child))));
-            }
-            token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
-        } while (token != null);
+            page.commonPrefixes().forEach(prefix -> prefixes.add(location.child(prefix.prefix())));
+        }
+        for (Path child : prefixes) {
+            entries.add(new StorageEntry(child, true, 0, Math.max(0, newestUnder(child))));
+        }
         return entries;
     }
 
@@ -257,37 +254,34 @@ public final class S3BundleStorage implements BundleStorage {
 
     private List<String> keysUnder(S3Location prefix) throws IOException {
         List<String> keys = new ArrayList<>();
-        String token = null;
-        do {
-            ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(prefix.bucket())
-                    .prefix(prefix.key());
-            if (token != null) {
-                request.continuationToken(token);
-            }
-            ListObjectsV2Response page = call("list", prefix.path(), () -> client.listObjectsV2(request.build()));
+        for (ListObjectsV2Response page : pages(prefix, null, prefix.path())) {
             page.contents().forEach(object -> keys.add(object.key()));
-            token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
-        } while (token != null);
+        }
         return keys;
     }
 
     private long newestUnder(Path dir) throws IOException {
-        S3Location prefix = S3Location.of(dir).asPrefix();
         long newest = -1;
-        String token = null;
-        do {
-            ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(prefix.bucket())
-                    .prefix(prefix.key());
-            if (token != null) {
-                request.continuationToken(token);
-            }
-            ListObjectsV2Response page = call("list", dir, () -> client.listObjectsV2(request.build()));
+        for (ListObjectsV2Response page : pages(S3Location.of(dir).asPrefix(), null, dir)) {
             for (software.amazon.awssdk.services.s3.model.S3Object object : page.contents()) {
                 newest = Math.max(newest, object.lastModified().toEpochMilli());
             }
+        }
+        return newest;
+    }
+
+    /** Every page of a listing under {@code prefix} ({@code delimiter} null: recursive). */
+    private List<ListObjectsV2Response> pages(S3Location prefix, String delimiter, Path path) throws IOException {
+        List<ListObjectsV2Response> pages = new ArrayList<>();
+        String token = null;
+        do {
+            ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(prefix.bucket())
+                    .prefix(prefix.key()).delimiter(delimiter).continuationToken(token);
+            ListObjectsV2Response page = call("list", path, () -> client.listObjectsV2(request.build()));
+            pages.add(page);
             token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
         } while (token != null);
-        return newest;
+        return pages;
     }
 
     private boolean hasChildren(Path dir) throws IOException {
@@ -345,7 +339,8 @@ public final class S3BundleStorage implements BundleStorage {
     }
 
     static IOException failure(String what, Path path, RuntimeException e) {
-        String detail = e instanceof S3Exception s3 ? errorCode(s3) + " (HTTP " + s3.statusCode() + ")" : e.getMessage();
+        String detail = e instanceof S3Exception s3
+                ? errorCode(s3) + " (HTTP " + s3.statusCode() + ")" : e.getMessage();
         LOG.debug("S3 {} of {} failed", what, path, e);
         return new IOException("S3 " + what + " of " + path + " failed: " + detail, e);
     }
@@ -392,7 +387,8 @@ public final class S3BundleStorage implements BundleStorage {
                 return new FileDigest(total, crc.getValue());
             } catch (IOException | RuntimeException e) {
                 try {
-                    client.abortMultipartUpload(b -> b.bucket(location.bucket()).key(location.key()).uploadId(uploadId));
+                    client.abortMultipartUpload(b -> b.bucket(location.bucket()).key(location.key())
+                            .uploadId(uploadId));
                 } catch (RuntimeException abort) {
                     e.addSuppressed(abort);
                 }

@@ -197,7 +197,7 @@ final class S3CommitOperations implements CommitOperations {
     private Pointer readPointer() throws IOException {
         Optional<S3Object> latest = storage.readObject(layout.latest());
         if (latest.isEmpty()) {
-            return new Pointer(null, null, newestClaimStep());
+            return new Pointer(null, null, stepWithoutMetadata(null));
         }
         String value = new String(latest.get().content(), StandardCharsets.UTF_8).trim();
         String step = latest.get().metadata().get(STEP);
@@ -210,7 +210,19 @@ final class S3CommitOperations implements CommitOperations {
             }
         }
         return new Pointer(value.isEmpty() ? null : value, latest.get().eTag(),
-                parsed >= 0 ? parsed : newestClaimStep());
+                parsed >= 0 ? parsed : stepWithoutMetadata(latest.get().eTag()));
+    }
+
+    /**
+     * The step of a LATEST that carries none (absent, or written outside this protocol): the newest
+     * claim's, unless that claim was made from this very LATEST and is still to be written.
+     */
+    private long stepWithoutMetadata(String eTag) throws IOException {
+        long newest = newestClaimStep();
+        if (newest > 0 && readClaim(newest).map(c -> Objects.equals(c.baseETag(), eTag)).orElse(false)) {
+            return newest - 1;
+        }
+        return newest;
     }
 
     private Optional<CommitClaim> readClaim(long step) throws IOException {

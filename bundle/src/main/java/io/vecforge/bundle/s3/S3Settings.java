@@ -100,7 +100,8 @@ public record S3Settings(URI endpoint, String region, Boolean pathStyle, String 
             uri = URI.create(endpoint);
             String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
             if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
-                throw new IllegalArgumentException(ENDPOINT + " must be an http(s) URL or host[:port], not " + endpoint);
+                throw new IllegalArgumentException(ENDPOINT + " must be an http(s) URL or host[:port], not "
+                        + endpoint);
             }
         }
         String style = trimmed(conf.get(PATH_STYLE));
@@ -135,7 +136,8 @@ public record S3Settings(URI endpoint, String region, Boolean pathStyle, String 
     public String toString() {
         return "S3Settings[endpoint=" + (endpoint == null ? "(AWS default)" : endpoint) + ", region="
                 + (region == null ? "(AWS default)" : region) + ", pathStyle=" + pathStyle + ", credentials="
-                + (accessKey == null ? "(AWS default chain)" : "access key " + accessKey + " and its secret (not shown)")
+                + (accessKey == null ? "(AWS default chain)"
+                        : "access key " + accessKey + " and its secret (not shown)")
                 + "]";
     }
 }

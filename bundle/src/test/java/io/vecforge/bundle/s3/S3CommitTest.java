@@ -11,25 +11,19 @@ import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleReader;
 import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.CommitStateUnknownException;
-import io.vecforge.bundle.ConcurrentPublishException;
 import io.vecforge.bundle.FileDigest;
 import io.vecforge.bundle.HistoryEntry;
 import io.vecforge.bundle.IndexLifecycle;
 import io.vecforge.bundle.StorageEntry;
-import io.vecforge.bundle.TestManifests;
+import io.vecforge.bundle.PublisherRace;
 import io.vecforge.bundle.VersionCommit;
 import io.vecforge.bundle.VersionState;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.apache.hadoop.fs.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -96,10 +90,7 @@ class S3CommitTest {
 
     @Test
     void largeFilesGoUpInPartsAndComeBackIdentical() throws Exception {
-        org.apache.hadoop.conf.Configuration conf = server.conf();
-        conf.set(S3Settings.MULTIPART_THRESHOLD, "5m");
-        conf.set(S3Settings.PART_SIZE, "5m");
-        BundleStorage small = S3BundleStorage.forUri(java.net.URI.create("s3://bundles/"), conf);
+        BundleStorage small = smallParts();
         java.nio.file.Path local = data.resolve("big.bin");
         byte[] bytes = new byte[12 * 1024 * 1024 + 17];
         new Random(7).nextBytes(bytes);
@@ -116,10 +107,7 @@ class S3CommitTest {
 
     @Test
     void anUploadCutShortByTheServerLeavesNoObjectAndARetryLands() throws Exception {
-        org.apache.hadoop.conf.Configuration conf = server.conf();
-        conf.set(S3Settings.MULTIPART_THRESHOLD, "5m");
-        conf.set(S3Settings.PART_SIZE, "5m");
-        BundleStorage small = S3BundleStorage.forUri(java.net.URI.create("s3://bundles/"), conf);
+        BundleStorage small = smallParts();
         java.nio.file.Path local = data.resolve("cut.bin");
         byte[] bytes = new byte[11 * 1024 * 1024];
         new Random(9).nextBytes(bytes);
@@ -134,6 +122,14 @@ class S3CommitTest {
         assertFalse(small.exists(target), "a multipart upload that never completed is not an object");
         assertEquals(FileDigest.of(local), small.upload(local, target));
         assertEquals(FileDigest.of(local), small.digest(target));
+    }
+
+    /** Storage that uploads anything above 5 MiB in 5 MiB parts. */
+    private static BundleStorage smallParts() {
+        org.apache.hadoop.conf.Configuration conf = server.conf();
+        conf.set(S3Settings.MULTIPART_THRESHOLD, "5m");
+        conf.set(S3Settings.PART_SIZE, "5m");
+        return S3BundleStorage.forUri(java.net.URI.create("s3://bundles/"), conf);
     }
 
     private static Thread stopServerAfter(long millis) {
@@ -181,49 +177,7 @@ class S3CommitTest {
     /** Two builders publish at once, round after round: exactly one wins each round. */
     @Test
     void twoPublishersRacingHaveExactlyOneWinnerEachRound() throws Exception {
-        IndexLifecycle lifecycle = new IndexLifecycle(storage, layout);
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            String expected = "";
-            for (int round = 0; round < 12; round++) {
-                String a = String.format("2026110%d-r%02da", round % 9 + 1, round);
-                String b = String.format("2026110%d-r%02db", round % 9 + 1, round);
-                stage(a);
-                stage(b);
-                CountDownLatch go = new CountDownLatch(1);
-                String base = expected;
-                List<Future<String>> results = new ArrayList<>();
-                List<String> losses = java.util.Collections.synchronizedList(new ArrayList<>());
-                for (String version : List.of(a, b)) {
-                    results.add(pool.submit(() -> {
-                        go.await();
-                        try {
-                            new VersionCommit(storage, layout, version).publish(base, "build");
-                            return version;
-                        } catch (ConcurrentPublishException e) {
-                            losses.add(version + ": " + e.getMessage());
-                            return null;
-                        }
-                    }));
-                }
-                go.countDown();
-                List<String> winners = new ArrayList<>();
-                for (Future<String> result : results) {
-                    if (result.get() != null) {
-                        winners.add(result.get());
-                    }
-                }
-                assertEquals(1, winners.size(), "round " + round + ": winners " + winners + ", losers " + losses);
-                assertEquals(winners.get(0), lifecycle.published().orElseThrow());
-                for (String version : List.of(a, b)) {
-                    assertTrue(lifecycle.isComplete(version), "the loser stays complete and staged: " + version);
-                }
-                expected = winners.get(0);
-            }
-            assertEquals(12, lifecycle.history().size(), "one HISTORY entry per round");
-        } finally {
-            pool.shutdownNow();
-        }
+        PublisherRace.run(storage, layout, 12);
     }
 
     /** A publisher that claimed its step and died before writing LATEST: the next reader finishes it. */
@@ -266,7 +220,6 @@ class S3CommitTest {
     }
 
     private void stage(String version) throws Exception {
-        new VersionCommit(storage, layout, version).stage(TestManifests.minimal(layout.indexDir().getName(), version)
-                .toJson());
+        PublisherRace.stage(storage, layout, version);
     }
 }

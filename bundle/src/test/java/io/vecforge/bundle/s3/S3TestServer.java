@@ -103,7 +103,8 @@ public final class S3TestServer implements AutoCloseable {
     }
 
     private static ClassLoader loader() throws IOException {
-        java.nio.file.Path module = java.nio.file.Path.of(System.getProperty("user.dir")).resolveSibling("s3-test-server");
+        java.nio.file.Path module = java.nio.file.Path.of(System.getProperty("user.dir"))
+                .resolveSibling("s3-test-server");
         java.nio.file.Path classpath = java.nio.file.Path.of(System.getProperty(CLASSPATH,
                 module.resolve("target/s3proxy.classpath").toString()));
         if (!Files.exists(classpath)) {

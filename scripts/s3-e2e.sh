@@ -14,10 +14,16 @@ mkdir -p "$work"
 "$moto/moto_server" -H 127.0.0.1 -p "$port" > "$work/moto.log" 2>&1 &
 moto_pid=$!
 trap 'kill $moto_pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -s -o /dev/null "http://127.0.0.1:$port/" && break
-  sleep 0.2
-done
+"$moto/python" - "$port" <<'PY'
+import socket, sys, time
+for _ in range(150):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.2)
+sys.exit("s3-e2e: moto_server did not start")
+PY
 
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=vecforge-e2e
 AWS_SECRET_ACCESS_KEY="e2e-secret-$("$moto/python" -c 'import secrets; print(secrets.token_hex(16))')"

@@ -194,7 +194,19 @@ public final class HadoopBundleStorage implements BundleStorage {
             return true;
         } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
             return false;
+        } catch (IOException e) {
+            if (isBeingCreated(e)) {
+                return false; // another writer's create of it is still open: it exists, not yet closed
+            }
+            throw e;
         }
+    }
+
+    /** HDFS refuses a create of a file another create holds open with AlreadyBeingCreatedException. */
+    private static boolean isBeingCreated(IOException e) {
+        String name = e instanceof org.apache.hadoop.ipc.RemoteException remote ? remote.getClassName()
+                : e.getClass().getName();
+        return name.endsWith(".AlreadyBeingCreatedException");
     }
 
     private boolean isLocal() {

@@ -1,5 +1,6 @@
 package io.vecforge.bundle;
 
+import io.vecforge.bundle.s3.S3BundleStorage;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,7 +8,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
-import io.vecforge.bundle.s3.S3BundleStorage;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 

@@ -26,6 +26,9 @@
 #include <faiss/IndexPreTransform.h>
 #include <faiss/IndexIDMap.h>
 #include <faiss/IndexRefine.h>
+#include <faiss/invlists/InvertedLists.h>
+#include <faiss/impl/IDSelector.h>
+#include <algorithm>
 #include <cxxabi.h>
 #include <typeinfo>
 #include <faiss/clone_index.h>
@@ -222,6 +225,71 @@ public:
             std::memcpy(out + written, ids.get(), n * sizeof(long long));
             written += (long long)n;
         }
+    }
+
+    /**
+     * Removes every entry whose id is one of ids[0..n) (Faiss's IDSelectorBatch); returns how many it
+     * removed. Each inverted list fills a removed slot with its last entry, so lists lose their id order:
+     * sortListsById() restores it.
+     */
+    long long removeIds(long long n, const long long* ids) {
+        faiss::IDSelectorBatch selector((size_t)n, (const faiss::idx_t*)ids);
+        return (long long)index_->remove_ids(selector);
+    }
+
+    /**
+     * Orders every inverted list by ascending id, moving each code with its id: the order a build that
+     * added the same rows in ascending id order has, so a patched shard and a rebuilt one are the same
+     * bytes. Only the in-memory lists of a built index (ArrayInvertedLists) can be reordered; false
+     * for any other kind, which is left as it is.
+     */
+    bool sortListsById() {
+        faiss::IndexIVF* ivfIndex = ivf();
+        // exactly ArrayInvertedLists: a subclass (Panorama's) keeps more per entry than ids and codes
+        if (ivfIndex->invlists == nullptr || typeid(*ivfIndex->invlists) != typeid(faiss::ArrayInvertedLists)) {
+            return false;
+        }
+        auto* lists = static_cast<faiss::ArrayInvertedLists*>(ivfIndex->invlists);
+        size_t codeSize = lists->code_size;
+        std::vector<size_t> order;
+        std::vector<faiss::idx_t> ids;
+        std::vector<uint8_t> codes;
+        for (size_t list = 0; list < lists->nlist; list++) {
+            size_t n = lists->ids[list].size();
+            if (n < 2) continue;
+            const faiss::idx_t* listIds = lists->ids[list].data();
+            order.resize(n);
+            for (size_t i = 0; i < n; i++) order[i] = i;
+            std::sort(order.begin(), order.end(), [listIds](size_t a, size_t b) { return listIds[a] < listIds[b]; });
+            ids.resize(n);
+            codes.resize(n * codeSize);
+            const uint8_t* listCodes = lists->codes[list].data();
+            for (size_t i = 0; i < n; i++) {
+                ids[i] = listIds[order[i]];
+                std::memcpy(codes.data() + i * codeSize, listCodes + order[i] * codeSize, codeSize);
+            }
+            std::memcpy(lists->ids[list].data(), ids.data(), n * sizeof(faiss::idx_t));
+            std::memcpy(lists->codes[list].data(), codes.data(), n * codeSize);
+        }
+        return true;
+    }
+
+    /** The smallest and largest id in the inverted lists, into out[0] and out[1]; false when the index is empty. */
+    bool idBounds(long long* out) const {
+        const faiss::IndexIVF* ivfIndex = ivf();
+        bool any = false;
+        for (size_t list = 0; list < ivfIndex->nlist; list++) {
+            size_t n = ivfIndex->invlists->list_size(list);
+            if (n == 0) continue;
+            faiss::InvertedLists::ScopedIds ids(ivfIndex->invlists, list);
+            for (size_t i = 0; i < n; i++) {
+                long long id = (long long)ids[i];
+                if (!any || id < out[0]) out[0] = id;
+                if (!any || id > out[1]) out[1] = id;
+                any = true;
+            }
+        }
+        return any;
     }
 
     /**

@@ -40,6 +40,7 @@ public final class BundleLayout {
     public static final String TRAINED_INDEX = "trained.faiss";
     public static final String QUERIES = "holdout/queries.fvecs";
     public static final String GROUND_TRUTH = "holdout/groundtruth.i64vecs";
+    public static final String GROUND_TRUTH_DISTANCES = "holdout/groundtruth-distances.fvecs";
     public static final String WORK = "_work";
     /** Where task attempts write files before renaming them into the version. */
     public static final String ATTEMPTS = WORK + "/attempts";

@@ -62,7 +62,7 @@ public record Manifest(int formatVersion, String indexName, String version, Pare
         shards = list(shards, "shards");
         files = list(files, "files");
         reports = list(reports, "reports");
-        validation = orEmpty(validation, () -> new Validation(null, null, 0, 0, 0, 0, null));
+        validation = orEmpty(validation, () -> new Validation(null, null, 0, 0, 0, 0, null, 0, null));
         timingsMillis = map(timingsMillis);
         runtime = orEmpty(runtime, () -> new Runtime(null, null, null, null, null, 0, 0, null, null));
     }
@@ -92,7 +92,8 @@ public record Manifest(int formatVersion, String indexName, String version, Pare
 
     /** What a {@link BundleFile} holds. */
     public enum FileRole {
-        TRAINED_INDEX, HOLDOUT_QUERIES, HOLDOUT_GROUND_TRUTH, ID_MAP, REPORT, REPORT_IMAGE;
+        TRAINED_INDEX, HOLDOUT_QUERIES, HOLDOUT_GROUND_TRUTH, HOLDOUT_GROUND_TRUTH_DISTANCES, ID_MAP, REPORT,
+        REPORT_IMAGE;
 
         @JsonValue
         public String configName() {
@@ -207,9 +208,21 @@ public record Manifest(int formatVersion, String indexName, String version, Pare
         }
     }
 
-    /** @param recall recall@k measured before publication; null until validated */
+    /**
+     * @param recall recall@k measured before publication; null until validated
+     * @param groundTruthDepth neighbours kept per hold-out query in the ground truth (ids, and their distances in
+     *     the HOLDOUT_GROUND_TRUTH_DISTANCES file): k, or more so that a delta build can keep it exact; an id of -1
+     *     ends a query's exact list early. 0 in bundles built before it was recorded (then k)
+     * @param listImbalance Faiss's imbalance factor of the inverted lists over all shards (nlist * sum(size^2) /
+     *     ntotal^2; 1 is perfectly even); null until validated
+     */
     public record Validation(String queriesFile, String groundTruthFile, int queries, int k, int nprobe,
-            double minRecall, Double recall) {}
+            double minRecall, Double recall, int groundTruthDepth, Double listImbalance) {}
+
+    /** Neighbours per query the ground truth holds. */
+    public int groundTruthDepth() {
+        return validation.groundTruthDepth > 0 ? validation.groundTruthDepth : validation.k;
+    }
 
     /**
      * The recommended search settings: recall of the hold-out queries at each nprobe swept.

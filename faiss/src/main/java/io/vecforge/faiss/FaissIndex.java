@@ -193,6 +193,31 @@ public final class FaissIndex implements AutoCloseable {
         return ids;
     }
 
+    /** Removes every entry whose id is in {@code ids}; returns how many entries were removed. */
+    public long removeIds(long[] ids, int n) {
+        if (n < 0 || n > ids.length) {
+            throw new IllegalArgumentException("cannot remove " + n + " of " + ids.length + " ids");
+        }
+        if (n == 0) {
+            return 0;
+        }
+        return live().removeIds(n, ids);
+    }
+
+    /**
+     * Orders each inverted list by ascending id (codes move with their ids), as a build adding rows in id
+     * order leaves them; false, and nothing changed, when the lists are not the in-memory kind.
+     */
+    public boolean sortListsById() {
+        return live().sortListsById();
+    }
+
+    /** {smallest, largest} id held, or null when the index is empty. */
+    public long[] idBounds() {
+        long[] bounds = new long[2];
+        return live().idBounds(bounds) ? bounds : null;
+    }
+
     public void write(Path file) {
         live().writeFile(file.toString());
     }

@@ -46,6 +46,15 @@ public final class Neighbours implements Serializable {
         return ids.clone();
     }
 
+    /** The distances, k per query; ±infinity where a query has fewer than k neighbours. */
+    public float[] distances() {
+        return distances.clone();
+    }
+
+    public boolean smallerIsCloser() {
+        return smallerIsCloser;
+    }
+
     /** Offers one candidate; keeps it if it ranks among the k best of its query. */
     public void offer(int query, long id, float distance) {
         if (id < 0) {

@@ -149,11 +149,12 @@ public final class BuildJob {
             clock.start("shards");
             ShardStage.Result shards = ShardStage.run(spark, accepted.rows(),
                     shardTask(draft, trainedPath, plan.shape(), rows.acceptedRows()), config.index().shards(), queries,
-                    queryCount, config.validate().k(), plan.shape().metric().smallerIsCloser());
+                    queryCount, config.validate().groundTruthDepth(), plan.shape().metric().smallerIsCloser());
             shards.requireOneDispatch(trained.dispatch(), config.build().simdLevel());
             shards.requireNoDuplicates(config.input().duplicates());
             long indexedRows = shards.requireBalanced(rows);
-            var groundTruth = HoldoutFiles.uploadGroundTruth(draft.storage(), draft.dir(), shards.exact());
+            HoldoutFiles.GroundTruth groundTruth = HoldoutFiles.uploadGroundTruth(draft.storage(), draft.dir(),
+                    shards.exact());
             ManifestBuilder manifest = new ManifestBuilder(config, new BuildOutputs(draft.version(), published,
                     sourcePath, input.externalIds(), rows, quarantine, plan, accepted.idMapFiles(), trained, sampleRows,
                     queriesFile, queryCount, shards, groundTruth));
@@ -208,7 +209,7 @@ public final class BuildJob {
     private ShardTask shardTask(VersionDraft draft, Path trainedPath, IndexShape shape, long acceptedRows) {
         return new ShardTask(new HadoopConf(hadoopConf), new ShardTask.Spec(draft.dir().toString(),
                 trainedPath.toString(), config.index().shards(), config.build().batchRows(), taskThreads(),
-                shape.metric(), config.validate().k(), config.input().duplicates(), acceptedRows,
+                shape.metric(), config.validate().groundTruthDepth(), config.input().duplicates(), acceptedRows,
                 config.build().simdLevel()));
     }
 

@@ -15,4 +15,5 @@ import java.util.List;
  */
 record BuildOutputs(String version, Published parent, String sourcePath, boolean externalIds, RowAccounting rows,
         String quarantine, BuildPlan plan, List<Manifest.BundleFile> idMap, TrainTask.Result trained, long sampleRows,
-        FileDigest queries, int queryCount, ShardStage.Result shards, FileDigest groundTruth) {}
+        FileDigest queries, int queryCount, ShardStage.Result shards,
+        io.vecforge.jobs.sample.HoldoutFiles.GroundTruth groundTruth) {}

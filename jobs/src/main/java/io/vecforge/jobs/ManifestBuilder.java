@@ -108,7 +108,9 @@ final class ManifestBuilder {
         files.add(new Manifest.BundleFile(FileRole.TRAINED_INDEX, BundleLayout.TRAINED_INDEX, out.trained().digest()));
         files.add(new Manifest.BundleFile(FileRole.HOLDOUT_QUERIES, BundleLayout.QUERIES, out.queries()));
         files.add(new Manifest.BundleFile(FileRole.HOLDOUT_GROUND_TRUTH, BundleLayout.GROUND_TRUTH,
-                out.groundTruth()));
+                out.groundTruth().ids()));
+        files.add(new Manifest.BundleFile(FileRole.HOLDOUT_GROUND_TRUTH_DISTANCES, BundleLayout.GROUND_TRUTH_DISTANCES,
+                out.groundTruth().distances()));
         return files;
     }
 
@@ -116,7 +118,8 @@ final class ManifestBuilder {
     private Manifest.Validation validation(ValidationReport report) {
         BuildConfig.Validate validate = config.validate();
         return new Manifest.Validation(BundleLayout.QUERIES, BundleLayout.GROUND_TRUTH, out.queryCount(),
-                validate.k(), validate.nprobe(), validate.minRecall(), report == null ? null : report.recall);
+                validate.k(), validate.nprobe(), validate.minRecall(), report == null ? null : report.recall,
+                validate.groundTruthDepth(), report == null ? null : report.listImbalance());
     }
 
     /** The nprobe curve with the recommended nprobe; null before validation or without a curve. */

@@ -32,6 +32,23 @@ public final class ValidationReport {
     /** What was noticed without failing: the build report absent from a serving copy, say. */
     public final List<String> notes = new ArrayList<>();
 
+    /**
+     * Faiss's imbalance factor of the inverted lists (nlist * sum(size^2) / ntotal^2; 1 is perfectly even),
+     * or null when the lists were not swept or are empty.
+     */
+    public Double listImbalance() {
+        if (listSizes == null || listSizes.length == 0) {
+            return null;
+        }
+        double total = 0;
+        double squares = 0;
+        for (long size : listSizes) {
+            total += size;
+            squares += (double) size * size;
+        }
+        return total == 0 ? null : listSizes.length * squares / (total * total);
+    }
+
     public boolean isOk() {
         return problems.isEmpty();
     }

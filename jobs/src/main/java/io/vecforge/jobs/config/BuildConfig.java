@@ -55,6 +55,7 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
         DEFAULTS.put("validate.nprobe", "16");
         DEFAULTS.put("validate.min-recall", "0.5");
         DEFAULTS.put("validate.target-recall", "0.9");
+        DEFAULTS.put("validate.ground-truth-depth", "0");
         DEFAULTS.put("build.logical-date", "");
         DEFAULTS.put("publish.max-count-change", "0.2");
         DEFAULTS.put("airflow.schedule", "@daily");
@@ -101,9 +102,12 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
         public static final List<String> SIMD_LEVELS = List.of("auto", "NONE", "AVX2", "AVX512", "AVX512_SPR");
     }
 
-    /** validate.*: the hold-out queries and the recall the version must reach. */
-    public record Validate(int queries, int k, int nprobe, double minRecall, double targetRecall)
-            implements Serializable {}
+    /**
+     * validate.*: the hold-out queries and the recall the version must reach; groundTruthDepth neighbours
+     * per query are kept exact (4 k unless set), so delta builds can keep the ground truth exact.
+     */
+    public record Validate(int queries, int k, int nprobe, double minRecall, double targetRecall,
+            int groundTruthDepth) implements Serializable {}
 
     /** publish.*: the drift guard's limits. */
     public record Publish(double maxCountChange, double maxRecallDrop, boolean allowDrift) implements Serializable {}
@@ -130,7 +134,7 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
                 v.date("build.logical-date"), simdLevel(v.text("build.simd-level")));
         Validate validate = new Validate(v.positiveInt("validate.queries"), v.positiveInt("validate.k"),
                 v.positiveInt("validate.nprobe"), v.fraction("validate.min-recall"),
-                v.fraction("validate.target-recall"));
+                v.fraction("validate.target-recall"), groundTruthDepth(v));
         Publish publish = new Publish(v.nonNegativeNumber("publish.max-count-change"),
                 v.fraction("publish.max-recall-drop"), v.bool("publish.allow-drift"));
         if (input.duplicates() != DuplicatePolicy.FAIL && input.orderColumn() == null) {
@@ -138,6 +142,18 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
                     + " needs input.order-column to say which row of an id is first or latest");
         }
         return new BuildConfig(input, index, train, build, validate, publish);
+    }
+
+    private static int groundTruthDepth(ConfigValues v) {
+        int k = v.positiveInt("validate.k");
+        int depth = v.nonNegativeInt("validate.ground-truth-depth");
+        if (depth == 0) {
+            return 4 * k;
+        }
+        if (depth < k) {
+            throw new ConfigException("validate.ground-truth-depth=" + depth + " is below validate.k=" + k);
+        }
+        return depth;
     }
 
     private static String simdLevel(String value) {

@@ -24,13 +24,22 @@ public final class HoldoutFiles {
         }
     }
 
-    public static FileDigest uploadGroundTruth(BundleStorage storage, Path versionDir, Neighbours exact) throws IOException {
-        java.nio.file.Path local = Files.createTempFile("vecforge-groundtruth-", ".i64vecs");
+    /** The digests of the ground truth's two files: the neighbours' ids, and their distances. */
+    public record GroundTruth(FileDigest ids, FileDigest distances) {}
+
+    /** Writes the exact neighbours: ids (-1 where a query's exact list ends) and distances, k per query. */
+    public static GroundTruth uploadGroundTruth(BundleStorage storage, Path versionDir, Neighbours exact)
+            throws IOException {
+        java.nio.file.Path ids = Files.createTempFile("vecforge-groundtruth-", ".i64vecs");
+        java.nio.file.Path distances = Files.createTempFile("vecforge-groundtruth-", ".fvecs");
         try {
-            Fvecs.writeLongs(local, exact.ids(), exact.queries(), exact.k());
-            return storage.upload(local, new Path(versionDir, BundleLayout.GROUND_TRUTH));
+            Fvecs.writeLongs(ids, exact.ids(), exact.queries(), exact.k());
+            Fvecs.write(distances, exact.distances(), exact.queries(), exact.k());
+            return new GroundTruth(storage.upload(ids, new Path(versionDir, BundleLayout.GROUND_TRUTH)),
+                    storage.upload(distances, new Path(versionDir, BundleLayout.GROUND_TRUTH_DISTANCES)));
         } finally {
-            Files.deleteIfExists(local);
+            Files.deleteIfExists(ids);
+            Files.deleteIfExists(distances);
         }
     }
 }

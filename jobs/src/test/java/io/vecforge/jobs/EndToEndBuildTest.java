@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.Fvecs;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.data.EmbeddingParquetWriter;
 import io.vecforge.faiss.GpuLibrary;
@@ -97,6 +98,45 @@ class EndToEndBuildTest extends SparkTestSupport {
         assertEquals(manifest.version(), Files.readString(versionDir.getParent().resolve("LATEST")).trim());
         assertTrue(manifest.timingsMillis().keySet().containsAll(
                 java.util.List.of("read", "sample", "train", "shards", "validate")));
+    }
+
+    @Test
+    void theGroundTruthIsFourKDeepWithDistancesAndMatchesBruteForce() throws IOException {
+        Manifest manifest = Manifest.fromJson(Files.readAllBytes(versionDir.resolve(Manifest.FILE_NAME)));
+        int depth = manifest.groundTruthDepth();
+        assertEquals(4 * manifest.validation().k(), depth);
+        assertTrue(manifest.validation().listImbalance() >= 1.0, "imbalance " + manifest.validation().listImbalance());
+        Fvecs.Data queries = Fvecs.read(versionDir.resolve(BundleLayout.QUERIES));
+        Fvecs.LongData truth = Fvecs.readLongs(versionDir.resolve(BundleLayout.GROUND_TRUTH));
+        Fvecs.Data distances = Fvecs.read(versionDir.resolve(BundleLayout.GROUND_TRUTH_DISTANCES));
+        assertEquals(depth, truth.k());
+        assertEquals(depth, distances.d());
+        assertEquals(queries.n(), distances.n());
+        Fvecs.Data corpus = Fvecs.read(vectors); // row i has id i
+        for (int q = 0; q < 5; q++) {
+            float[] best = new float[corpus.n()];
+            Integer[] order = new Integer[corpus.n()];
+            for (int i = 0; i < corpus.n(); i++) {
+                float sum = 0;
+                for (int j = 0; j < DIM; j++) {
+                    float diff = queries.vectors()[q * DIM + j] - corpus.vectors()[i * DIM + j];
+                    sum += diff * diff;
+                }
+                best[i] = sum;
+                order[i] = i;
+            }
+            java.util.Arrays.sort(order, (a, b) -> Float.compare(best[a], best[b]));
+            for (int r = 0; r < depth; r++) {
+                float stored = distances.vectors()[q * depth + r];
+                assertEquals(best[order[r]], stored, 1e-3 * Math.max(1, best[order[r]]), "query " + q + " rank " + r);
+                float tolerance = 1e-3f * Math.max(1, best[order[r]]);
+                boolean apartBefore = r == 0 || best[order[r]] - best[order[r - 1]] > tolerance;
+                boolean apartAfter = best[order[r + 1]] - best[order[r]] > tolerance;
+                if (apartBefore && apartAfter) { // near ties may swap ids between float orders, never distances
+                    assertEquals((long) order[r], truth.values()[q * depth + r], "query " + q + " rank " + r);
+                }
+            }
+        }
     }
 
     @Test

@@ -36,6 +36,11 @@ public enum Failure {
     MIXED_DISPATCH(Command.BUILD, 30, "tasks computed with different SIMD kernels (Faiss level or OpenBLAS core), so"
             + " the bundle's bytes would depend on which executor ran which task; pin build.simd-level and"
             + " OPENBLAS_CORETYPE"),
+    DELTA_REFUSED(Command.BUILD, 31, "a delta build is refused: no base, external ids, a chain of deltas at its"
+            + " limit, inverted lists grown too uneven, or a ground truth that cannot stay exact; the next build"
+            + " must be full"),
+    MISSING_DELETES(Command.BUILD, 32, "deletes name ids the base version does not hold, and missing deletes are"
+            + " set to fail"),
 
     // vecforge validate (docs/validate.md); the first failure found decides the exit code
     MANIFEST(Command.VALIDATE, 10, "manifest missing, unreadable or inconsistent"),

@@ -38,11 +38,11 @@ import java.util.stream.Stream;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"formatVersion", "indexName", "version", "parent", "createdAt", "vecforgeVersion", "faissVersion",
     "faissMinReader", "source", "accounting", "ids", "vectors", "training", "sharding", "shards", "files", "reports",
-    "validation", "search", "timingsMillis", "runtime", "contentHash"})
+    "validation", "search", "delta", "timingsMillis", "runtime", "contentHash"})
 public record Manifest(int formatVersion, String indexName, String version, Parent parent, String createdAt,
         String vecforgeVersion, String faissVersion, String faissMinReader, Source source, Accounting accounting,
         Ids ids, Vectors vectors, Training training, Sharding sharding, List<Shard> shards, List<BundleFile> files,
-        List<BundleFile> reports, Validation validation, Search search, Map<String, Long> timingsMillis,
+        List<BundleFile> reports, Validation validation, Search search, Delta delta, Map<String, Long> timingsMillis,
         Runtime runtime, String contentHash) {
     public static final int FORMAT_VERSION = 1;
     public static final String FILE_NAME = BundleLayout.MANIFEST;
@@ -71,7 +71,7 @@ public record Manifest(int formatVersion, String indexName, String version, Pare
     public Manifest withContentHash() {
         return new Manifest(formatVersion, indexName, version, parent, createdAt, vecforgeVersion, faissVersion,
                 faissMinReader, source, accounting, ids, vectors, training, sharding, shards, files, reports,
-                validation, search, timingsMillis, runtime, computeContentHash());
+                validation, search, delta, timingsMillis, runtime, computeContentHash());
     }
 
     /** The metric Faiss recorded as l2, ip or cosine; Jackson maps it through {@link Metric#configName()}. */
@@ -218,6 +218,32 @@ public record Manifest(int formatVersion, String indexName, String version, Pare
      */
     public record Validation(String queriesFile, String groundTruthFile, int queries, int k, int nprobe,
             double minRecall, Double recall, int groundTruthDepth, Double listImbalance) {}
+
+    /**
+     * What a delta build applied to its base version; null for a full build. The version's row count is
+     * baseRows - deletesFound - replaced + upserts, exactly.
+     *
+     * @param base the version the delta was applied to
+     * @param chain delta builds since the last full build, this one included
+     * @param fullBuild the last full build of the chain: its trained index is every version's of the chain
+     * @param upserts upserts applied: inserted (ids the base lacked) plus replaced
+     * @param deletes deletes applied: deletesFound removed an id of the base, deletesMissing named none
+     * @param missingDeletes the policy deletesMissing met (ignore or fail)
+     * @param changedShards shards the delta touched; every other shard is the base's file, byte for byte
+     * @param fullBuildListImbalance the list imbalance of the chain's full build; null when it did not record one
+     */
+    public record Delta(String base, int chain, String fullBuild, long baseRows, long upserts, long inserted,
+            long replaced, long deletes, long deletesFound, long deletesMissing, String missingDeletes,
+            List<Integer> changedShards, Double fullBuildListImbalance) {
+        public Delta {
+            changedShards = list(changedShards, "changedShards");
+        }
+
+        /** The version's rows from the base's and this delta's counts. */
+        public long expectedRows() {
+            return baseRows - deletesFound - replaced + upserts;
+        }
+    }
 
     /** Neighbours per query the ground truth holds. */
     public int groundTruthDepth() {

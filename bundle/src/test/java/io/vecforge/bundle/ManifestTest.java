@@ -148,6 +148,6 @@ class ManifestTest {
                 new Manifest.Sharding(2, null), shards,
                 List.of(new Manifest.BundleFile(FileRole.TRAINED_INDEX, "trained.faiss", new FileDigest(777, 0xdeadbeefL))),
                 null, new Manifest.Validation(BundleLayout.QUERIES, BundleLayout.GROUND_TRUTH, 100, 10, 32, 0.85, 0.9125, 10, 1.25),
-                null, timings, null, null);
+                null, null, timings, null, null);
     }
 }

@@ -5,6 +5,7 @@ import io.vecforge.jobs.BuildFailedException;
 import io.vecforge.jobs.BuildJob;
 import io.vecforge.jobs.BuildResult;
 import io.vecforge.jobs.config.BuildConfig;
+import io.vecforge.jobs.delta.DeltaBuildJob;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -36,6 +37,14 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Overrides any config key; repeatable.")
     Map<String, String> overrides = new LinkedHashMap<>();
 
+    @Option(names = "--mode", paramLabel = "full|delta", description = "Overrides build.mode: delta applies the input's"
+            + " upserts and deletes (delta.op-column) to the base version (docs/build.md#delta-builds).")
+    String mode;
+
+    @Option(names = "--base", paramLabel = "VERSION", description = "Overrides delta.base: the version a delta build"
+            + " applies its changes to (default: the published one).")
+    String base;
+
     @Option(names = "--master", description = "Spark master URL (default: local[*], or spark-submit's).")
     String master;
 
@@ -61,13 +70,20 @@ final class BuildCommand implements Callable<Integer> {
         putIfGiven(settings, "output.root", output);
         putIfGiven(settings, "index.name", index);
         putIfGiven(settings, "build.logical-date", logicalDate);
+        putIfGiven(settings, "build.mode", mode);
+        putIfGiven(settings, "delta.base", base);
         if (allowDrift) {
             settings.put("publish.allow-drift", "true");
         }
         BuildConfig buildConfig = BuildConfig.load(config, settings);
         try (SparkSession spark = EmbeddedSpark.session("vecforge build " + buildConfig.index().name(), master)) {
-            BuildJob job = new BuildJob(spark, buildConfig);
-            BuildResult result = (noPublish ? job.withoutPublishing() : job).run();
+            BuildResult result;
+            if (buildConfig.delta().enabled()) {
+                result = new DeltaBuildJob(spark, buildConfig, !noPublish).run();
+            } else {
+                BuildJob job = new BuildJob(spark, buildConfig);
+                result = (noPublish ? job.withoutPublishing() : job).run();
+            }
             if (runId != null) {
                 RunRecord.write(buildConfig, runId, result.manifest().version());
             }

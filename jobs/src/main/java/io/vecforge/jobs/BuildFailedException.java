@@ -56,7 +56,7 @@ public class BuildFailedException extends RuntimeException implements io.vecforg
         return cause == e ? message : message + " (" + cause.getClass().getSimpleName() + ")";
     }
 
-    BuildFailedException inStage(String actualStage) {
+    public BuildFailedException inStage(String actualStage) {
         return new BuildFailedException(actualStage, failure, detail(), getCause());
     }
 }

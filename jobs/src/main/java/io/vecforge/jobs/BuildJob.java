@@ -70,6 +70,9 @@ public final class BuildJob {
 
     /** Builds, validates and publishes a new version; returns its manifest. */
     public BuildResult run() {
+        if (config.delta().enabled()) {
+            throw new IllegalStateException("build.mode=delta is io.vecforge.jobs.delta.DeltaBuildJob's");
+        }
         StageClock clock = new StageClock();
         VersionDraft draft = VersionDraft.open(config, hadoopConf);
         LOG.info("building index '{}' version {} from {} into {}", config.index().name(), draft.version(),
@@ -188,7 +191,7 @@ public final class BuildJob {
     }
 
     /** The build report is for people: a driver that cannot draw it (no fonts, say) still publishes. */
-    private static List<Manifest.BundleFile> writeReport(VersionDraft draft, Manifest manifest,
+    public static List<Manifest.BundleFile> writeReport(VersionDraft draft, Manifest manifest,
             Map<String, Long> timings, long[] listSizes) throws IOException {
         Map<String, byte[]> files;
         try {

@@ -59,7 +59,7 @@ final class ManifestBuilder {
                 createdAt, Versions.vecforge(), faissVersion,
                 FaissReaders.minimumReader(trained.components(), faissVersion), source(), accounting(), ids(),
                 vectors(), training(trained), new Manifest.Sharding(config.index().shards(), null), shards(), files(),
-                reports, validation(report), search(report), timings, runtime(trained, report), null);
+                reports, validation(report), search(report), null, timings, runtime(trained, report), null);
     }
 
     private Manifest.Source source() {

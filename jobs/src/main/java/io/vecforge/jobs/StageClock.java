@@ -13,23 +13,23 @@ public final class StageClock {
     private String current = "setup";
     private long startedAt;
 
-    void start(String stage) {
+    public void start(String stage) {
         current = stage;
         startedAt = System.nanoTime();
         LOG.info("stage {}: started", stage);
     }
 
-    void stop() {
+    public void stop() {
         long millis = (System.nanoTime() - startedAt) / 1_000_000;
         timings.put(current, millis);
         LOG.info("stage {}: done in {} ms", current, millis);
     }
 
-    String current() {
+    public String current() {
         return current;
     }
 
-    Map<String, Long> timings() {
+    public Map<String, Long> timings() {
         return timings;
     }
 }

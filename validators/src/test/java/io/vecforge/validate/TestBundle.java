@@ -149,7 +149,7 @@ public final class TestBundle {
                 new Manifest.Training(ROWS, 7, BundleLayout.TRAINED_INDEX, null, null, null, null, null, null, null),
                 new Manifest.Sharding(SHARDS, null), shards, files, null,
                 new Manifest.Validation(BundleLayout.QUERIES, BundleLayout.GROUND_TRUTH, QUERIES, K, NPROBE, MIN_RECALL,
-                        recall, K, null), null, timings, null, null);
+                        recall, K, null), null, null, timings, null, null);
         writeManifest();
         storage.write(file(BundleLayout.SUCCESS), io.vecforge.bundle.Completion.marker(manifest.toJson()));
         storage.write(layout.latest(), (version + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));

@@ -36,7 +36,8 @@ public final class ShardPatcher implements AutoCloseable {
      */
     public record Result(int shard, long rows, Long minId, Long maxId, long upserts, long replaced, long deletes,
             long deletesFound, long duplicates, List<Long> duplicateSamples,
-            io.vecforge.faiss.Neighbours exactNeighbours, long[] touchedTruthIds, boolean sorted) {
+            io.vecforge.faiss.Neighbours exactNeighbours, long[] touchedTruthIds, boolean sorted)
+            implements java.io.Serializable {
         public long inserted() {
             return upserts - replaced;
         }

@@ -16,8 +16,8 @@ import java.util.TreeSet;
  * every key) plus command-line overrides; unknown keys are errors, never ignored. Parsed once,
  * into one record per section; stages and tasks take the section they need.
  */
-public record BuildConfig(Input input, Index index, Train train, Build build, Validate validate, Publish publish)
-        implements Serializable {
+public record BuildConfig(Input input, Index index, Train train, Build build, Validate validate, Publish publish,
+        Delta delta) implements Serializable {
 
     /** Every key with its default (null = required, "" = optional and unset). Order is the documentation order. */
     static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -47,6 +47,12 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
         DEFAULTS.put("train.gpu.resource", "gpu");
         DEFAULTS.put("train.gpu.discovery-script", "");
         DEFAULTS.put("train.gpu.wait-seconds", "300");
+        DEFAULTS.put("build.mode", "full");
+        DEFAULTS.put("delta.base", "");
+        DEFAULTS.put("delta.op-column", "op");
+        DEFAULTS.put("delta.missing-deletes", "ignore");
+        DEFAULTS.put("delta.max-chain", "24");
+        DEFAULTS.put("delta.max-imbalance-growth", "1.5");
         DEFAULTS.put("build.batch-rows", "8192");
         DEFAULTS.put("build.threads-per-task", "0");
         DEFAULTS.put("build.simd-level", "auto");
@@ -109,6 +115,14 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
     public record Validate(int queries, int k, int nprobe, double minRecall, double targetRecall,
             int groundTruthDepth) implements Serializable {}
 
+    /** build.mode and delta.*: whether this build applies a delta to a published version, and its limits. */
+    public record Delta(boolean enabled, String base, String opColumn, boolean failOnMissingDeletes, int maxChain,
+            double maxImbalanceGrowth) implements Serializable {
+        public String missingDeletes() {
+            return failOnMissingDeletes ? "fail" : "ignore";
+        }
+    }
+
     /** publish.*: the drift guard's limits. */
     public record Publish(double maxCountChange, double maxRecallDrop, boolean allowDrift) implements Serializable {}
 
@@ -141,7 +155,10 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
             throw new ConfigException("input.duplicates=" + input.duplicates().configName()
                     + " needs input.order-column to say which row of an id is first or latest");
         }
-        return new BuildConfig(input, index, train, build, validate, publish);
+        Delta delta = new Delta(mode(v.text("build.mode")), v.optional("delta.base"), v.text("delta.op-column"),
+                missingDeletes(v.text("delta.missing-deletes")), v.positiveInt("delta.max-chain"),
+                v.nonNegativeNumber("delta.max-imbalance-growth"));
+        return new BuildConfig(input, index, train, build, validate, publish, delta);
     }
 
     private static int groundTruthDepth(ConfigValues v) {
@@ -154,6 +171,22 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
             throw new ConfigException("validate.ground-truth-depth=" + depth + " is below validate.k=" + k);
         }
         return depth;
+    }
+
+    private static boolean mode(String value) {
+        return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+            case "full" -> false;
+            case "delta" -> true;
+            default -> throw new ConfigException("build.mode must be full or delta, got '" + value + "'");
+        };
+    }
+
+    private static boolean missingDeletes(String value) {
+        return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+            case "ignore" -> false;
+            case "fail" -> true;
+            default -> throw new ConfigException("delta.missing-deletes must be ignore or fail, got '" + value + "'");
+        };
     }
 
     private static String simdLevel(String value) {

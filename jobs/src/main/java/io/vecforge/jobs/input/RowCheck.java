@@ -164,7 +164,7 @@ public final class RowCheck {
     }
 
     /** The same classification as a column: the reason, or null for an accepted row. */
-    Column reasonColumn(int dimension) {
+    public Column reasonColumn(int dimension) {
         return coalesce(rowProblem, when(size(vector).notEqual(dimension), lit("wrong-dimension")), valueProblem);
     }
 

@@ -5,7 +5,7 @@ import java.util.Comparator;
 
 /** Shuffle key of a row: its id, then the ordering column, so rows of one id arrive together and in order. */
 public record RowKey(long id, long order) implements Serializable {
-    static final Comparator<RowKey> ORDER = new ByIdThenOrder();
+    public static final Comparator<RowKey> ORDER = new ByIdThenOrder();
 
     private static final class ByIdThenOrder implements Comparator<RowKey>, Serializable {
         private static final long serialVersionUID = 1L;

@@ -130,11 +130,11 @@ public final class ShardStage {
     }
 
     /** Sends each id to its shard as {@link ShardAssignment} defines it. */
-    static final class ShardPartitioner extends Partitioner {
+    public static final class ShardPartitioner extends Partitioner {
         private static final long serialVersionUID = 1L;
         private final int shards;
 
-        ShardPartitioner(int shards) {
+        public ShardPartitioner(int shards) {
             this.shards = shards;
         }
 

@@ -1,0 +1,363 @@
+package io.vecforge.jobs.delta;
+
+import io.vecforge.Failure;
+import io.vecforge.Versions;
+import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.BundleStorage;
+import io.vecforge.bundle.FileDigest;
+import io.vecforge.bundle.Fvecs;
+import io.vecforge.bundle.Manifest;
+import io.vecforge.bundle.Manifest.FileRole;
+import io.vecforge.bundle.VersionName;
+import io.vecforge.bundle.s3.S3Settings;
+import io.vecforge.jobs.BuildFailedException;
+import io.vecforge.jobs.BuildResult;
+import io.vecforge.jobs.HadoopConf;
+import io.vecforge.jobs.Published;
+import io.vecforge.jobs.StageClock;
+import io.vecforge.jobs.config.BuildConfig;
+import io.vecforge.jobs.input.InputReader;
+import io.vecforge.jobs.input.InputTable;
+import io.vecforge.jobs.publish.DriftGuard;
+import io.vecforge.jobs.publish.VersionDraft;
+import io.vecforge.jobs.sample.HoldoutFiles;
+import io.vecforge.jobs.validate.ValidateStage;
+import io.vecforge.validate.NprobeSweep;
+import io.vecforge.validate.ValidationReport;
+import io.vecforge.writer.shard.ShardPatcher;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A delta build (build.mode=delta): applies a day's upserts and deletes to a base version (the
+ * published one unless delta.base names another) without retraining or re-adding the rest. The
+ * base's trained index and hold-out queries are carried over; each shard the delta touches is
+ * patched, every other shard is copied byte for byte; the ground truth is updated exactly
+ * ({@link GroundTruthUpdate}); then the new version is validated and published like a full build's.
+ */
+public final class DeltaBuildJob {
+    private static final Logger LOG = LoggerFactory.getLogger(DeltaBuildJob.class);
+
+    private final SparkSession spark;
+    private final BuildConfig config;
+    private final Configuration hadoopConf;
+    private final boolean publish;
+
+    public DeltaBuildJob(SparkSession spark, BuildConfig config, boolean publish) {
+        this.spark = spark;
+        this.config = config;
+        this.hadoopConf = spark.sparkContext().hadoopConfiguration();
+        S3Settings.fillFromEnvironment(hadoopConf, System.getenv());
+        this.publish = publish;
+    }
+
+    public BuildResult run() {
+        StageClock clock = new StageClock();
+        VersionDraft draft = VersionDraft.open(config, hadoopConf);
+        LOG.info("delta build of index '{}' version {} from {} into {}", config.index().name(), draft.version(),
+                config.input().path(), draft.dir());
+        try {
+            return build(draft, clock);
+        } catch (BuildFailedException e) {
+            throw draft.failed("?".equals(e.stage()) ? e.inStage(clock.current()) : e);
+        } catch (Exception e) {
+            throw draft.failed(new BuildFailedException(clock.current(), Failure.FAILED,
+                    BuildFailedException.rootCause(e), e));
+        } finally {
+            draft.close();
+        }
+    }
+
+    private BuildResult build(VersionDraft draft, StageClock clock) throws Exception {
+        clock.start("read");
+        BundleStorage storage = draft.storage();
+        Published published = Published.read(storage, draft.layout());
+        String baseVersion = config.delta().base() != null ? VersionName.check(config.delta().base())
+                : published.version();
+        if (baseVersion == null) {
+            throw refused("index '" + config.index().name() + "' has no published version to apply a delta to");
+        }
+        Path baseDir = draft.layout().versionDir(baseVersion);
+        Manifest base = Manifest.fromJson(storage.read(draft.layout().manifest(baseVersion)));
+        int chain = base.delta() == null ? 1 : base.delta().chain() + 1;
+        if (chain > config.delta().maxChain()) {
+            throw refused(String.format(Locale.ROOT, "base %s is delta %d of its chain and delta.max-chain=%d",
+                    baseVersion, chain - 1, config.delta().maxChain()));
+        }
+        if (base.file(FileRole.HOLDOUT_GROUND_TRUTH_DISTANCES) == null) {
+            throw refused("base " + baseVersion + " keeps no ground-truth distances (built before vecforge kept"
+                    + " them), so its ground truth cannot be updated exactly");
+        }
+        String fullBuild = base.delta() == null ? baseVersion : base.delta().fullBuild();
+        Double fullImbalance = base.delta() == null ? base.validation().listImbalance()
+                : base.delta().fullBuildListImbalance();
+        InputTable input = InputReader.open(spark, config, hadoopConf);
+        DriftGuard drift = new DriftGuard(published, draft.version(), config.publish());
+        clock.stop();
+
+        clock.start("check");
+        DeltaRows delta = DeltaRows.of(input, config.delta().opColumn(), base.vectors().dimension(),
+                base.vectors().metric());
+        DeltaRows.Counts counts = delta.count();
+        if (counts.inputRows() == 0) {
+            throw BuildFailedException.of(Failure.INPUT_MISSING, "delta input " + config.input().path()
+                    + " has no rows");
+        }
+        draft.create();
+        String quarantine = null;
+        if (counts.rejectedRows() > 0) {
+            quarantine = BundleLayout.QUARANTINE;
+            String path = new Path(draft.dir(), quarantine).toString();
+            delta.writeQuarantine(path);
+            delta.checkTolerance(counts, config.input().maxRejectedFraction(), path);
+        }
+        LOG.info("delta input: {} rows: {} upserts, {} deletes, rejected {}", counts.inputRows(), counts.upserts(),
+                counts.deletes(), counts.rejected());
+        clock.stop();
+
+        clock.start("carry");
+        Manifest.BundleFile trained = copy(storage, baseDir, draft.dir(), base.file(FileRole.TRAINED_INDEX));
+        Manifest.BundleFile queriesFile = copy(storage, baseDir, draft.dir(), base.file(FileRole.HOLDOUT_QUERIES));
+        java.nio.file.Path scratch = Files.createTempDirectory("vecforge-delta-");
+        float[] queries;
+        long[] truthIds;
+        float[] truthDistances;
+        int depth = base.groundTruthDepth();
+        try {
+            queries = Fvecs.read(download(storage, baseDir, base.validation().queriesFile(), scratch)).vectors();
+            Fvecs.LongData truth = Fvecs.readLongs(download(storage, baseDir, base.validation().groundTruthFile(),
+                    scratch));
+            truthIds = truth.values();
+            truthDistances = Fvecs.read(download(storage, baseDir,
+                    base.file(FileRole.HOLDOUT_GROUND_TRUTH_DISTANCES).file(), scratch)).vectors();
+            if (truth.k() != depth) {
+                throw refused("base " + baseVersion + "'s ground truth has " + truth.k() + " neighbours per query,"
+                        + " its manifest says " + depth);
+            }
+        } finally {
+            deleteTree(scratch);
+        }
+        int queryCount = base.validation().queries();
+        clock.stop();
+
+        clock.start("shards");
+        DeltaShardTask task = new DeltaShardTask(new HadoopConf(hadoopConf), new DeltaShardTask.Spec(
+                storage.qualify(baseDir).toString(), draft.dir().toString(), baseShards(base),
+                config.build().batchRows(), taskThreads(), base.vectors().metric(), depth,
+                config.input().duplicates(), config.build().simdLevel()));
+        DeltaShardStage.Result shards = DeltaShardStage.run(spark, delta.accepted(), task, base.shards().size(),
+                queries, queryCount, depth, base.vectors().metric().smallerIsCloser(),
+                java.util.Arrays.stream(truthIds).filter(id -> id >= 0).distinct().toArray());
+        Manifest.Delta applied = new Manifest.Delta(baseVersion, chain, fullBuild, base.shardRows(),
+                shards.sum(ShardPatcher.Result::upserts), shards.sum(ShardPatcher.Result::inserted),
+                shards.sum(ShardPatcher.Result::replaced), shards.sum(ShardPatcher.Result::deletes),
+                shards.sum(ShardPatcher.Result::deletesFound), shards.sum(ShardPatcher.Result::deletesMissing),
+                config.delta().missingDeletes(), shards.changedShards(), fullImbalance);
+        long duplicates = shards.sum(ShardPatcher.Result::duplicates);
+        requireBalanced(counts, applied, duplicates, shards.rows());
+        if (applied.deletesMissing() > 0 && config.delta().failOnMissingDeletes()) {
+            throw BuildFailedException.of(Failure.MISSING_DELETES, String.format(Locale.ROOT,
+                    "%,d deletes name ids base %s does not hold (delta.missing-deletes=fail)", applied.deletesMissing(),
+                    baseVersion));
+        }
+        if (duplicates > 0 && config.input().duplicates() == io.vecforge.bundle.DuplicatePolicy.FAIL) {
+            throw BuildFailedException.of(Failure.DUPLICATE_INPUT_IDS, String.format(Locale.ROOT,
+                    "%,d delta rows repeat an id already seen (input.duplicates=fail)", duplicates));
+        }
+        GroundTruthUpdate.Result truth = GroundTruthUpdate.apply(truthIds, truthDistances, depth, base.shardRows(),
+                shards.touchedTruthIds(), shards.upsertNeighbours());
+        int k = base.validation().k();
+        if (truth.minDepth() < Math.min(k, shards.rows())) {
+            throw refused(String.format(Locale.ROOT, "hold-out query %d keeps only %d exact neighbours after the"
+                    + " delta (validate.k=%d): its ground truth cannot stay exact", truth.shallowestQuery(),
+                    truth.minDepth(), k));
+        }
+        HoldoutFiles.GroundTruth groundTruth = HoldoutFiles.uploadGroundTruth(storage, draft.dir(), truth.truth());
+        clock.stop();
+
+        clock.start("validate");
+        storage.delete(new Path(draft.dir(), BundleLayout.WORK));
+        Parts parts = new Parts(base, draft.version(), published, delta.count().inputRows(), counts, duplicates,
+                quarantine, applied, shards, trained, queriesFile, groundTruth);
+        ValidationReport report = ValidateStage.requireValid(spark, storage, draft.dir(), parts.manifest(null,
+                List.of(), null, Map.of()), taskThreads());
+        checkImbalance(report, fullImbalance);
+        drift.checkResult(shards.rows(), report.recall);
+        clock.stop();
+
+        clock.start("report");
+        List<Manifest.BundleFile> reportFiles = io.vecforge.jobs.BuildJob.writeReport(draft, parts.manifest(report, List.of(), null, Map.of()),
+                clock.timings(), report.listSizes);
+        clock.stop();
+
+        clock.start("publish");
+        Manifest complete = parts.manifest(report, reportFiles, Instant.now().toString(), clock.timings())
+                .withContentHash();
+        draft.stage(complete.toJson());
+        if (publish) {
+            draft.publish(published.expectedLatest());
+        }
+        clock.stop();
+        LOG.info("{} {} version {} (delta {} of {} on {}): {} rows = base {} - deletes found {} - replaced {} +"
+                        + " upserts {}; shards changed {}; recall@{} {}; stage timings ms: {}",
+                publish ? "published" : "staged (not published)", config.index().name(), draft.version(), chain,
+                fullBuild, baseVersion, shards.rows(), applied.baseRows(), applied.deletesFound(), applied.replaced(),
+                applied.upserts(), applied.changedShards(), k, report.recall, clock.timings());
+        return new BuildResult(draft.dir().toString(), complete, report, published.version(), publish);
+    }
+
+    /** delta input = upserts + deletes applied + rejected + duplicates dropped; new = base - found - replaced + upserts. */
+    private static void requireBalanced(DeltaRows.Counts counts, Manifest.Delta applied, long duplicates,
+            long rows) {
+        long accounted = applied.upserts() + applied.deletes() + counts.rejectedRows() + duplicates;
+        if (accounted != counts.inputRows()) {
+            throw BuildFailedException.of(Failure.FAILED, String.format(Locale.ROOT, "delta rows lost: input %d !="
+                    + " upserts %d + deletes %d + rejected %d + duplicates dropped %d", counts.inputRows(),
+                    applied.upserts(), applied.deletes(), counts.rejectedRows(), duplicates));
+        }
+        if (applied.expectedRows() != rows) {
+            throw BuildFailedException.of(Failure.FAILED, String.format(Locale.ROOT, "rows lost: shards hold %d !="
+                    + " base %d - deletes found %d - replaced %d + upserts %d", rows, applied.baseRows(),
+                    applied.deletesFound(), applied.replaced(), applied.upserts()));
+        }
+    }
+
+    private void checkImbalance(ValidationReport report, Double fullImbalance) {
+        Double now = report.listImbalance();
+        if (now == null || fullImbalance == null || fullImbalance <= 0) {
+            LOG.info("list imbalance {} (full build: {}): not compared", now, fullImbalance);
+            return;
+        }
+        double growth = now / fullImbalance;
+        if (growth > config.delta().maxImbalanceGrowth()) {
+            throw refused(String.format(Locale.ROOT, "the inverted lists' imbalance grew from %.3f (full build) to"
+                    + " %.3f, %.2fx, above delta.max-imbalance-growth=%s", fullImbalance, now, growth,
+                    config.delta().maxImbalanceGrowth()));
+        }
+    }
+
+    private static BuildFailedException refused(String why) {
+        return BuildFailedException.of(Failure.DELTA_REFUSED, "delta refused: " + why + "; run a full build"
+                + " (build.mode=full)");
+    }
+
+    private static DeltaShardTask.BaseShard[] baseShards(Manifest base) {
+        DeltaShardTask.BaseShard[] shards = new DeltaShardTask.BaseShard[base.shards().size()];
+        for (Manifest.Shard shard : base.shards()) {
+            if (shard.shard() < 0 || shard.shard() >= shards.length || shards[shard.shard()] != null
+                    || !BundleLayout.shardFileName(shard.shard()).equals(shard.file())) {
+                throw refused("the base manifest's shard list is not shards 0.." + (shards.length - 1)
+                        + " with their standard file names");
+            }
+            shards[shard.shard()] = new DeltaShardTask.BaseShard(shard.file(), shard.rows(), shard.minId(),
+                    shard.maxId(), shard.crc32c(), shard.bytes());
+        }
+        return shards;
+    }
+
+    /** Copies a base file into the new version, checking the copy against the base manifest. */
+    private static Manifest.BundleFile copy(BundleStorage storage, Path baseDir, Path versionDir,
+            Manifest.BundleFile file) throws IOException {
+        java.nio.file.Path local = Files.createTempFile("vecforge-carry-", ".bin");
+        try {
+            storage.download(new Path(baseDir, safe(file.file())), local);
+            FileDigest digest = storage.upload(local, new Path(versionDir, file.file()));
+            if (!digest.matches(file.bytes(), file.crc32c())) {
+                throw new IOException("base file " + file.file() + " does not match its manifest");
+            }
+            return new Manifest.BundleFile(file.role(), file.file(), digest);
+        } finally {
+            Files.deleteIfExists(local);
+        }
+    }
+
+    private static java.nio.file.Path download(BundleStorage storage, Path baseDir, String file,
+            java.nio.file.Path scratch) throws IOException {
+        java.nio.file.Path local = Files.createTempFile(scratch, "vecforge-holdout-", ".bin");
+        storage.download(new Path(baseDir, safe(file)), local);
+        return local;
+    }
+
+    /** A file name from the base manifest: untrusted, so a plain name inside the version or a refusal. */
+    private static String safe(String name) {
+        io.vecforge.bundle.BundleFileName.problem(name).ifPresent(problem -> {
+            throw refused("the base manifest names the file '" + name + "': " + problem);
+        });
+        return name;
+    }
+
+    private static void deleteTree(java.nio.file.Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            for (java.nio.file.Path file : (Iterable<java.nio.file.Path>) files::iterator) {
+                Files.deleteIfExists(file);
+            }
+        }
+        Files.deleteIfExists(dir);
+    }
+
+    private int taskThreads() {
+        return config.build().threadsPerTask() > 0 ? config.build().threadsPerTask()
+                : spark.sparkContext().getConf().getInt("spark.task.cpus", 1);
+    }
+
+    /** Everything the new manifest is assembled from: the base's, with what the delta changed. */
+    private record Parts(Manifest base, String version, Published published, long inputRows, DeltaRows.Counts counts,
+            long duplicates, String quarantine, Manifest.Delta delta, DeltaShardStage.Result shards,
+            Manifest.BundleFile trained, Manifest.BundleFile queries, HoldoutFiles.GroundTruth groundTruth) {
+        Manifest manifest(ValidationReport report, List<Manifest.BundleFile> reports, String createdAt,
+                Map<String, Long> timings) {
+            Manifest.Accounting accounting = new Manifest.Accounting(inputRows, delta.upserts() + delta.deletes(),
+                    counts.rejectedRows(), counts.rejected(), duplicates, base.accounting().maxRejectedFraction(),
+                    base.accounting().duplicatePolicy(), base.accounting().orderColumn(), quarantine);
+            Manifest.Training training = new Manifest.Training(base.training().sampleRows(), base.training().seed(),
+                    base.training().trainedIndexFile(), base.training().trainer(), base.training().device(),
+                    base.training().note(), base.training().millis(), base.training().quantizerFit(),
+                    delta.fullBuild(), "delta build: the trained index of " + delta.fullBuild() + " is reused");
+            List<Manifest.Shard> shardList = new ArrayList<>();
+            for (DeltaShardTask.Report r : shards.reports()) {
+                shardList.add(new Manifest.Shard(r.shard(), BundleLayout.shardFileName(r.shard()), r.rows(),
+                        r.digest().bytes(), r.digest().crc32cHex(), r.minId(), r.maxId()));
+            }
+            List<Manifest.BundleFile> files = new ArrayList<>();
+            files.add(trained);
+            files.add(queries);
+            files.add(new Manifest.BundleFile(FileRole.HOLDOUT_GROUND_TRUTH, BundleLayout.GROUND_TRUTH,
+                    groundTruth.ids()));
+            files.add(new Manifest.BundleFile(FileRole.HOLDOUT_GROUND_TRUTH_DISTANCES,
+                    BundleLayout.GROUND_TRUTH_DISTANCES, groundTruth.distances()));
+            Manifest.Validation v = base.validation();
+            Manifest.Validation validation = new Manifest.Validation(v.queriesFile(), BundleLayout.GROUND_TRUTH,
+                    v.queries(), v.k(), v.nprobe(), v.minRecall(), report == null ? null : report.recall,
+                    base.groundTruthDepth(), report == null ? null : report.listImbalance());
+            Map<String, Long> shardMillis = new LinkedHashMap<>();
+            return new Manifest(Manifest.FORMAT_VERSION, base.indexName(), version, published.asParent(), createdAt,
+                    Versions.vecforge(), base.faissVersion(), base.faissMinReader(),
+                    new Manifest.Source(null, shards.rows(), base.source().idColumn(), base.source().vectorColumn()),
+                    accounting, base.ids(), base.vectors(), training, base.sharding(), shardList, files, reports,
+                    validation, search(report, base), delta, timings,
+                    new Manifest.Runtime(null, null, null, null, shardMillis, 0, 0, null, null), null);
+        }
+
+        private static Manifest.Search search(ValidationReport report, Manifest base) {
+            if (report == null || report.nprobeCurve == null || report.nprobeCurve.isEmpty()) {
+                return null;
+            }
+            double target = base.search() == null ? 0.9 : base.search().targetRecall();
+            NprobeSweep.Point chosen = NprobeSweep.recommend(report.nprobeCurve, target);
+            return new Manifest.Search(chosen.nprobe(), target, chosen.recall() >= target, report.nprobeCurve.stream()
+                    .map(p -> new Manifest.NprobeRecall(p.nprobe(), p.recall())).toList());
+        }
+    }
+
+}

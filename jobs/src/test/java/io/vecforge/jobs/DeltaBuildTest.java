@@ -151,6 +151,15 @@ class DeltaBuildTest extends SparkTestSupport {
         assertEquals(List.of(io.vecforge.bundle.ShardAssignment.shardOf(3L, 4)), first.manifest().delta()
                 .changedShards(), "one shard changed; the rest are the base's files");
 
+        Path missing = dir.resolve("missing-delete");
+        spark().createDataFrame(List.of(RowFactory.create(3L, "delete", null)), DELTA).write()
+                .parquet(missing.toString()); // id 3 is gone since the first delta
+        BuildFailedException notThere = assertThrows(BuildFailedException.class, () -> new DeltaBuildJob(spark(),
+                config(root, missing, Map.of("build.mode", "delta", "delta.missing-deletes", "fail")), true).run());
+        assertEquals(Failure.MISSING_DELETES, notThere.failure());
+        assertTrue(notThere.getMessage().contains("1 deletes name ids base " + first.manifest().version()),
+                notThere.getMessage());
+
         BuildFailedException refused = assertThrows(BuildFailedException.class,
                 () -> new DeltaBuildJob(spark(), config(root, deltaInput, deltaMode), true).run());
         assertEquals(Failure.DELTA_REFUSED, refused.failure());

@@ -89,7 +89,16 @@ public final class DeltaBuildJob {
             throw refused("index '" + config.index().name() + "' has no published version to apply a delta to");
         }
         Path baseDir = draft.layout().versionDir(baseVersion);
-        Manifest base = Manifest.fromJson(storage.read(draft.layout().manifest(baseVersion)));
+        byte[] baseJson = storage.read(draft.layout().manifest(baseVersion));
+        if (!storage.exists(new Path(baseDir, BundleLayout.SUCCESS))
+                || !io.vecforge.bundle.Completion.matches(storage.read(new Path(baseDir, BundleLayout.SUCCESS)),
+                        baseJson)) {
+            throw refused("base " + baseVersion + " is not complete (no _SUCCESS vouching for its manifest)");
+        }
+        Manifest base = Manifest.fromJson(baseJson);
+        if (base.ids().external()) {
+            throw refused("base " + baseVersion + " maps external ids; delta builds take int64 ids only for now");
+        }
         int chain = base.delta() == null ? 1 : base.delta().chain() + 1;
         if (chain > config.delta().maxChain()) {
             throw refused(String.format(Locale.ROOT, "base %s is delta %d of its chain and delta.max-chain=%d",
@@ -188,7 +197,9 @@ public final class DeltaBuildJob {
 
         clock.start("validate");
         storage.delete(new Path(draft.dir(), BundleLayout.WORK));
-        Parts parts = new Parts(base, draft.version(), published, delta.count().inputRows(), counts, duplicates,
+        Path inputPath = new Path(config.input().path());
+        String sourcePath = inputPath.getFileSystem(hadoopConf).makeQualified(inputPath).toString();
+        Parts parts = new Parts(base, draft.version(), published, sourcePath, counts, duplicates,
                 quarantine, applied, shards, trained, queriesFile, groundTruth);
         ValidationReport report = ValidateStage.requireValid(spark, storage, draft.dir(), parts.manifest(null,
                 List.of(), null, Map.of()), taskThreads());
@@ -312,12 +323,13 @@ public final class DeltaBuildJob {
     }
 
     /** Everything the new manifest is assembled from: the base's, with what the delta changed. */
-    private record Parts(Manifest base, String version, Published published, long inputRows, DeltaRows.Counts counts,
+    private record Parts(Manifest base, String version, Published published, String sourcePath, DeltaRows.Counts counts,
             long duplicates, String quarantine, Manifest.Delta delta, DeltaShardStage.Result shards,
             Manifest.BundleFile trained, Manifest.BundleFile queries, HoldoutFiles.GroundTruth groundTruth) {
         Manifest manifest(ValidationReport report, List<Manifest.BundleFile> reports, String createdAt,
                 Map<String, Long> timings) {
-            Manifest.Accounting accounting = new Manifest.Accounting(inputRows, delta.upserts() + delta.deletes(),
+            Manifest.Accounting accounting = new Manifest.Accounting(counts.inputRows(),
+                    delta.upserts() + delta.deletes(),
                     counts.rejectedRows(), counts.rejected(), duplicates, base.accounting().maxRejectedFraction(),
                     base.accounting().duplicatePolicy(), base.accounting().orderColumn(), quarantine);
             Manifest.Training training = new Manifest.Training(base.training().sampleRows(), base.training().seed(),
@@ -343,7 +355,7 @@ public final class DeltaBuildJob {
             Map<String, Long> shardMillis = new LinkedHashMap<>();
             return new Manifest(Manifest.FORMAT_VERSION, base.indexName(), version, published.asParent(), createdAt,
                     Versions.vecforge(), base.faissVersion(), base.faissMinReader(),
-                    new Manifest.Source(null, shards.rows(), base.source().idColumn(), base.source().vectorColumn()),
+                    new Manifest.Source(sourcePath, shards.rows(), base.source().idColumn(), base.source().vectorColumn()),
                     accounting, base.ids(), base.vectors(), training, base.sharding(), shardList, files, reports,
                     validation, search(report, base), delta, timings,
                     new Manifest.Runtime(null, null, null, null, shardMillis, 0, 0, null, null), null);

@@ -61,8 +61,8 @@ final class DeltaRows {
                     + op.dataType().simpleString() + ", expected string (upsert or delete)");
         }
         if (input.externalIds()) {
-            throw BuildFailedException.of(Failure.CONFIG, "delta builds take int64 ids only for now; '"
-                    + String.join(",", input.idColumns()) + "' are external ids: run a full build");
+            throw BuildFailedException.of(Failure.DELTA_REFUSED, "delta refused: delta builds take int64 ids only for"
+                    + " now; '" + String.join(",", input.idColumns()) + "' are external ids: run a full build");
         }
         RowCheck check = new RowCheck(input, metric);
         Column operation = lower(trim(col("`" + opColumn + "`")));

@@ -67,16 +67,7 @@ public final class DeltaBuildJob {
         VersionDraft draft = VersionDraft.open(config, hadoopConf);
         LOG.info("delta build of index '{}' version {} from {} into {}", config.index().name(), draft.version(),
                 config.input().path(), draft.dir());
-        try {
-            return build(draft, clock);
-        } catch (BuildFailedException e) {
-            throw draft.failed("?".equals(e.stage()) ? e.inStage(clock.current()) : e);
-        } catch (Exception e) {
-            throw draft.failed(new BuildFailedException(clock.current(), Failure.FAILED,
-                    BuildFailedException.rootCause(e), e));
-        } finally {
-            draft.close();
-        }
+        return draft.runStages(clock, this::build);
     }
 
     private BuildResult build(VersionDraft draft, StageClock clock) throws Exception {

@@ -12,6 +12,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
 import scala.Tuple2;
 
 /**
@@ -43,7 +44,7 @@ final class DeltaShardStage {
         Broadcast<float[]> sharedQueries = jsc.broadcast(queries);
         Broadcast<long[]> watched = jsc.broadcast(truthIds);
         jsc.setJobDescription("vecforge: apply the delta to " + shards + " shards");
-        JavaPairRDD<RowKey, DeltaShardTask.Op> byShard = rows.toJavaRDD()
+        JavaPairRDD<RowKey, DeltaShardTask.Op> byShard = rows.queryExecution().toRdd().toJavaRDD()
                 .mapToPair(DeltaShardStage::toPair)
                 .repartitionAndSortWithinPartitions(new ShardStage.ShardPartitioner(shards), RowKey.ORDER);
         List<DeltaShardTask.Report> reports;
@@ -69,18 +70,10 @@ final class DeltaShardStage {
         return new Result(reports, upserts, touched.stream().mapToLong(Long::longValue).toArray());
     }
 
-    /** (id, order) → (upsert, vector); nulls were rejected by the row check. */
-    private static Tuple2<RowKey, DeltaShardTask.Op> toPair(Row row) {
-        long id = row.getLong(0);
+    /** (id, order) → (upsert, vector), read from Spark's internal rows as the full build's are: no boxing. */
+    private static Tuple2<RowKey, DeltaShardTask.Op> toPair(InternalRow row) {
         boolean upsert = row.getBoolean(1);
-        float[] vector = null;
-        if (upsert) {
-            List<Float> values = row.getList(2);
-            vector = new float[values.size()];
-            for (int j = 0; j < vector.length; j++) {
-                vector[j] = values.get(j);
-            }
-        }
-        return new Tuple2<>(new RowKey(id, row.getLong(3)), new DeltaShardTask.Op(upsert, vector));
+        float[] vector = upsert ? row.getArray(2).toFloatArray() : null;
+        return new Tuple2<>(new RowKey(row.getLong(0), row.getLong(3)), new DeltaShardTask.Op(upsert, vector));
     }
 }

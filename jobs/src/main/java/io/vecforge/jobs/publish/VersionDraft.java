@@ -12,6 +12,7 @@ import io.vecforge.bundle.IndexLifecycle;
 import io.vecforge.bundle.ProcessOwner;
 import io.vecforge.bundle.VersionCommit;
 import io.vecforge.jobs.BuildFailedException;
+import io.vecforge.jobs.StageClock;
 import io.vecforge.jobs.config.BuildConfig;
 import java.io.IOException;
 import java.time.Instant;
@@ -128,6 +129,28 @@ public final class VersionDraft implements AutoCloseable {
                     e.getMessage());
         }
         return failure;
+    }
+
+    /** A build's stages, run against its draft. */
+    public interface Stages<T> {
+        T run(VersionDraft draft, StageClock clock) throws Exception;
+    }
+
+    /**
+     * Runs a build's stages: any failure marks the version failed (unless staged), named by the stage the
+     * clock was in; the heartbeat stops either way.
+     */
+    public <T> T runStages(StageClock clock, Stages<T> stages) {
+        try {
+            return stages.run(this, clock);
+        } catch (BuildFailedException e) {
+            throw failed("?".equals(e.stage()) ? e.inStage(clock.current()) : e);
+        } catch (Exception e) {
+            throw failed(new BuildFailedException(clock.current(), Failure.FAILED, BuildFailedException.rootCause(e),
+                    e));
+        } finally {
+            close();
+        }
     }
 
     /** Stops the heartbeat; idempotent. */

@@ -16,6 +16,13 @@ S3-compatible server); the sensor uses boto3, and spark-submit gets hadoop-aws f
 $VECFORGE_HOME/jobs/target/lib when it is there (else the cluster must provide it: docs/storage.md).
 The outcome files under _reports/ are written only for local roots; the log has them everywhere.
 
+With airflow.delta-schedule set (for example @hourly), the same file also makes vecforge_<index>_delta:
+for each interval it waits for <airflow.delta-path>/ts=<ts_nodash>/_SUCCESS, applies that partition's
+upserts and deletes to the published version (`build --mode delta`, docs/build.md#delta-builds) and
+publishes it in the same job (a delta moves LATEST only over its base, decided under the commit; a
+retry applies it to whatever is published then), then verifies the published bundle with
+`vecforge validate` and records the outcome. depends_on_past: an interval's changes are never skipped.
+
 Settings come from the index's properties file (airflow.* keys, see conf/example-index.properties).
 Environment: VECFORGE_HOME (repo root with built jars; default: this file's parent's parent) and
 VECFORGE_CONF_DIR (default: $VECFORGE_HOME/conf). spark-submit must be on PATH; the Spark
@@ -225,6 +232,104 @@ def make_dag(conf_file: Path) -> DAG:
     return dag
 
 
+def make_delta_dag(conf_file: Path) -> DAG | None:
+    """The delta schedule of the same index, when airflow.delta-schedule is set."""
+    props = {**airflow_defaults(), **read_properties(conf_file)}
+    schedule = props.get("airflow.delta-schedule", "").strip()
+    if not schedule:
+        return None
+    index = props["index.name"]
+    delta_base = props.get("airflow.delta-path", "").strip().rstrip("/")
+    if not delta_base:
+        raise ValueError(f"{conf_file}: airflow.delta-schedule={schedule} needs airflow.delta-path (the base"
+                         " directory of the delta partitions ts=<YYYYMMDDTHHMMSS>)")
+    root = props["output.root"].rstrip("/")
+    index_dir = f"{root}/{index}"
+    partition = delta_base + "/ts={{ ts_nodash }}"
+
+    with DAG(
+        dag_id=f"vecforge_{index}_delta",
+        description=f"Delta builds of the {index} Faiss index: each interval's upserts and deletes",
+        doc_md=__doc__,
+        schedule=schedule,
+        start_date=datetime.fromisoformat(props["airflow.start-date"]).replace(tzinfo=timezone.utc),
+        catchup=props["airflow.catchup"] == "true",
+        max_active_runs=1,
+        dagrun_timeout=timedelta(hours=float(props["airflow.run-timeout-hours"])),
+        default_args={"owner": props["airflow.owner"], "retries": 0, "depends_on_past": True},
+        tags=["vecforge", index, "delta"],
+    ) as dag:
+
+        @task.sensor(
+            task_id="wait_for_delta",
+            mode="reschedule",
+            poke_interval=float(props["airflow.sensor-poke-seconds"]),
+            timeout=float(props["airflow.sensor-timeout-hours"]) * 3600,
+            doc_md="Waits for `_SUCCESS` in the delta partition of the interval (`ts=<ts_nodash>`).",
+        )
+        def wait_for_delta(ts_nodash=None):
+            marker = f"{delta_base}/ts={ts_nodash}/_SUCCESS"
+            path = local_path(marker)
+            if path is not None:
+                return path.exists()
+            if is_s3(marker):
+                return s3_exists(marker)
+            return subprocess.run(["hdfs", "dfs", "-test", "-e", marker], check=False).returncode == 0
+
+        build = SparkSubmitOperator(
+            task_id="build_delta",
+            doc_md="Applies the interval's upserts and deletes to the published version and publishes the result"
+                   " (only over that version; a retry applies the delta to whatever is published then).",
+            conn_id=props["airflow.spark-conn-id"],
+            application=spark_jar(),
+            java_class="io.vecforge.cli.VecforgeCli",
+            application_args=[
+                "build", "--config", str(conf_file), "--mode", "delta",
+                "--input", partition,
+                "--logical-date", "{{ ds }}",
+                "--run-id", "{{ run_id }}",
+            ],
+            conf={"spark.executorEnv.OPENBLAS_NUM_THREADS": "1"},
+            jars=s3a_jars() if is_s3(delta_base) or is_s3(root) else None,
+            env_vars={"OPENBLAS_NUM_THREADS": "1"},
+            retries=int(props["airflow.build-retries"]),
+            retry_delay=timedelta(minutes=float(props["airflow.retry-delay-minutes"])),
+            retry_exponential_backoff=True,
+        )
+
+        @task(task_id="verify", doc_md="`vecforge validate --json` on the published delta version, read back"
+                                       " from the shared storage as a serving node reads it.")
+        def verify(run_id=None):
+            result = run_cli("validate", "--json", f"{index_dir}/_runs/{safe_run_id(run_id)}")
+            print(result.stdout)
+            if result.returncode != 0:
+                raise AirflowException(f"vecforge validate exited {result.returncode}: {result.stdout}{result.stderr}")
+            return json.loads(result.stdout)
+
+        @task(task_id="record_outcome", trigger_rule="all_done", depends_on_past=False,
+              doc_md="Logs the outcome line (`vecforge delta outcome: {…}`) with the delta's counts.")
+        def record_outcome(ts_nodash=None, run_id=None, ti=None):
+            report = ti.xcom_pull(task_ids="verify")
+            outcome = {"index": index, "interval": ts_nodash, "run_id": run_id,
+                       "result": "failed (see the build_delta/verify task logs)" if report is None else "published"}
+            inspected = run_cli("inspect", "--json", f"{index_dir}/_runs/{safe_run_id(run_id)}")
+            if inspected.returncode == 0:
+                manifest = json.loads(inspected.stdout)
+                delta = manifest.get("delta") or {}
+                outcome.update(version=manifest["version"], rows=manifest["source"]["acceptedRows"],
+                               recall=manifest["validation"]["recall"],
+                               **{k: delta.get(k) for k in ("base", "chain", "upserts", "deletesFound",
+                                                             "deletesMissing", "changedShards")})
+            print("vecforge delta outcome: " + json.dumps(outcome))
+            if report is None:
+                raise AirflowException(f"{index} delta {ts_nodash}: nothing was published by this run")
+            return outcome
+
+        wait_for_delta() >> build >> verify() >> record_outcome()
+    return dag
+
+
 for _conf in sorted(CONF_DIR.glob("*.properties")):
-    _dag = make_dag(_conf)
-    globals()[_dag.dag_id] = _dag
+    for _dag in (make_dag(_conf), make_delta_dag(_conf)):
+        if _dag is not None:
+            globals()[_dag.dag_id] = _dag

@@ -224,3 +224,78 @@ def test_the_dag_builds_and_publishes_on_s3(s3env):
     check = subprocess.run([VF, "validate", "s3://warehouse/indexes/lake"], capture_output=True, text=True, env=env)
     assert check.returncode == 0, check.stdout + check.stderr
     assert env["AWS_SECRET_ACCESS_KEY"] not in run.stdout + run.stderr + check.stdout + check.stderr
+
+
+@pytest.fixture(scope="module")
+def delta_env(tmp_path_factory):
+    """One config, two schedules: the T+1 full rebuild and an hourly delta DAG."""
+    home = tmp_path_factory.mktemp("airflow-home-delta")
+    work = tmp_path_factory.mktemp("vecforge-delta")
+    conf = work / "conf"
+    conf.mkdir()
+    (conf / "hourly.properties").write_text(
+        "index.name=hourly\n"
+        f"input.path=file://{work}/input\n"
+        f"output.root=file://{work}/bundles\n"
+        "index.factory=IVF16,Flat\n"
+        "shards=2\n"
+        "validate.queries=50\n"
+        "airflow.build-retries=0\n"
+        "airflow.sensor-poke-seconds=5\n"
+        "airflow.delta-schedule=@hourly\n"
+        f"airflow.delta-path=file://{work}/changes\n")
+    environment = airflow_environment(home, conf)
+    subprocess.run([str(Path(sys.executable).parent / "airflow"), "db", "migrate"], env=environment, check=True,
+                   capture_output=True)
+    return {"env": environment, "work": work, "conf": conf}
+
+
+def test_one_config_drives_a_full_rebuild_and_an_hourly_delta_schedule(delta_env, monkeypatch):
+    env, work = delta_env, delta_env["work"]
+    monkeypatch.setenv("VECFORGE_CONF_DIR", str(delta_env["conf"]))
+    monkeypatch.setenv("AIRFLOW__CORE__LOAD_EXAMPLES", "false")
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS))
+    assert bag.import_errors == {}
+    assert set(bag.dags) == {"vecforge_hourly", "vecforge_hourly_delta"}
+    delta = bag.dags["vecforge_hourly_delta"]
+    assert delta.schedule == "@hourly" and delta.max_active_runs == 1
+    assert {t.task_id: sorted(t.downstream_task_ids) for t in delta.tasks} == {
+        "wait_for_delta": ["build_delta"], "build_delta": ["verify"], "verify": ["record_outcome"],
+        "record_outcome": []}
+    assert all(t.depends_on_past for t in delta.tasks if t.task_id != "record_outcome")
+    assert "--mode" in delta.get_task("build_delta").application_args
+
+    # the nightly full build publishes 3,000 rows
+    index_dir = work / "bundles" / "hourly"
+    subprocess.run([VF, "gen-data", "-o", str(work / "input" / "dt=2026-11-20"), "--rows", "3000", "--dim", "8",
+                    "--files", "2"], check=True, capture_output=True)
+    run = airflow(env, "dags", "test", "vecforge_hourly", "2026-11-20")
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    full = (index_dir / "LATEST").read_text().strip()
+
+    # an hour's changes: 100 deletes, 50 new vectors for existing ids, 50 new ids
+    subprocess.run([VF, "gen-data", "-o", str(work / "changes" / "ts=20261122T010000"), "--delta-of", "3000",
+                    "--rows", "200", "--dim", "8", "--files", "1"], check=True, capture_output=True)
+    run = airflow(env, "dags", "test", "vecforge_hourly_delta", "2026-11-22T01:00:00+00:00")
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    hour = (index_dir / "LATEST").read_text().strip()
+    assert hour != full
+    manifest = json.loads((index_dir / hour / "manifest.json").read_text())
+    assert manifest["delta"]["base"] == full and manifest["delta"]["chain"] == 1
+    assert manifest["delta"]["deletesFound"] == 100 and manifest["delta"]["replaced"] == 50
+    assert manifest["source"]["acceptedRows"] == 3000 - 100 + 50
+    outcome = json.loads((run.stdout + run.stderr).split("vecforge delta outcome: ", 1)[1].splitlines()[0])
+    assert outcome["version"] == hour and outcome["rows"] == 2950 and outcome["base"] == full
+    assert subprocess.run([VF, "validate", str(index_dir)], capture_output=True).returncode == 0
+
+    # the 21st's full rebuild, run after that hour's delta (logical date the 22nd), replaces the chain: its
+    # data is newer than the chain's full build
+    subprocess.run([VF, "gen-data", "-o", str(work / "input" / "dt=2026-11-21"), "--rows", "3100", "--dim", "8",
+                    "--files", "2"], check=True, capture_output=True)
+    run = airflow(env, "dags", "test", "vecforge_hourly", "2026-11-21")
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    nightly = (index_dir / "LATEST").read_text().strip()
+    assert nightly.startswith("20261121-") and nightly != hour
+    assert json.loads((index_dir / nightly / "manifest.json").read_text()).get("delta") is None

@@ -49,6 +49,17 @@ public final class IndexLifecycle {
         return new VersionCommit(storage, layout, version).publish(expectedCurrent, action);
     }
 
+    /**
+     * The logical date whose data a version holds, for publish --if-newer: a full build's own; a delta
+     * version's is its chain's full build's, so the next full rebuild replaces a chain of deltas on an
+     * older one. A version whose manifest cannot be read is taken at its name's date.
+     */
+    public java.time.LocalDate dataDate(String version) throws IOException {
+        BundleReader reader = new BundleReader(storage, layout.versionDir(version));
+        Manifest.Delta delta = reader.hasManifest() ? reader.manifest().delta() : null;
+        return VersionName.logicalDate(delta == null ? version : delta.fullBuild());
+    }
+
     /** Moves LATEST back to the version published before the current one, or to {@code target}. */
     public String rollback(String target) throws IOException {
         String current = published().orElseThrow(() -> new RefusedException(
@@ -58,7 +69,7 @@ public final class IndexLifecycle {
         if (to.equals(current)) {
             throw new UsageException(to + " is already published");
         }
-        publish(to, current, "rollback");
+        publish(to, current, VersionCommit.ROLLBACK);
         return to;
     }
 
@@ -67,7 +78,7 @@ public final class IndexLifecycle {
         List<HistoryEntry> history = history();
         for (int i = history.size() - 1; i >= 0; i--) {
             HistoryEntry entry = history.get(i);
-            if (!"rollback".equals(entry.action()) && current.equals(entry.to()) && entry.from() != null
+            if (!VersionCommit.ROLLBACK.equals(entry.action()) && current.equals(entry.to()) && entry.from() != null
                     && !entry.from().equals(entry.to()) // a repeated publish, recorded by vecforge before 2026-12-02
                     && VersionName.isValid(entry.from()) && isComplete(entry.from())) {
                 return Optional.of(entry.from());

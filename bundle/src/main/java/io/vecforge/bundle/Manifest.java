@@ -231,10 +231,16 @@ public record Manifest(int formatVersion, String indexName, String version, Pare
      * @param missingDeletes the policy deletesMissing met (ignore or fail)
      * @param changedShards shards the delta touched; every other shard is the base's file, byte for byte
      * @param fullBuildListImbalance the list imbalance of the chain's full build; null when it did not record one
+     * @param upsertFit the upserts' mean distance to their nearest coarse centroid (as training.quantizerFit measures
+     *     the full build's sample); null without upserts
+     * @param fitDegradation how much worse the upserts fit the reused quantizer than the full build's sample
+     *     (relative; train.max-reuse-degradation bounds it); null when not compared
+     * @param newKeys external keys the base's id map lacked, mapped to new ids by this delta (0 for int64 ids)
      */
     public record Delta(String base, int chain, String fullBuild, long baseRows, long upserts, long inserted,
             long replaced, long deletes, long deletesFound, long deletesMissing, String missingDeletes,
-            List<Integer> changedShards, Double fullBuildListImbalance) {
+            List<Integer> changedShards, Double fullBuildListImbalance, Double upsertFit, Double fitDegradation,
+            long newKeys) {
         public Delta {
             changedShards = list(changedShards, "changedShards");
         }

@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
 public final class VersionCommit {
     private static final Logger LOG = LoggerFactory.getLogger(VersionCommit.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The action of a rollback: the one move that may take LATEST to a delta version over another base. */
+    public static final String ROLLBACK = "rollback";
 
     /** What a successful publish did; {@code warnings} are errors after the pointer moved. */
     public record Outcome(String from, String to, List<String> warnings) {}
@@ -70,7 +72,8 @@ public final class VersionCommit {
      * @throws CommitStateUnknownException LATEST may or may not name the version
      */
     public Outcome publish(String expectedCurrent, String action) throws IOException {
-        if (!new BundleReader(storage, versionDir).isComplete()) {
+        BundleReader reader = new BundleReader(storage, versionDir);
+        if (!reader.isComplete()) {
             throw new CommitFailedException("version " + version + " of " + layout.indexDir()
                     + " is not complete: no _SUCCESS vouching for its manifest.json");
         }
@@ -80,6 +83,9 @@ public final class VersionCommit {
             // a rerun of the same publish (an Airflow task cleared and run again): nothing moves, nothing is recorded
             LOG.info("LATEST of {} already names {} ({}): nothing to do", layout.indexDir(), version, action);
             return new Outcome(base, version, List.of());
+        }
+        if (!ROLLBACK.equals(action)) {
+            requireDeltaBase(reader.manifest(), base, current);
         }
         HistoryEntry entry = new HistoryEntry(Instant.now().toString(), action, base, version,
                 System.getProperty("user.name", "unknown"), ProcessOwner.localHost());
@@ -92,6 +98,23 @@ public final class VersionCommit {
         }
         LOG.info("LATEST of {}: {} -> {} ({})", layout.indexDir(), base, version, action);
         return new Outcome(base, version, warnings);
+    }
+
+    /**
+     * A delta version holds its base's rows with the delta applied, so it moves LATEST forward only from
+     * that base: over any other version it would drop what that version changed. The commit then swaps
+     * LATEST only while it still names the base. A rollback may return to a delta version.
+     */
+    private void requireDeltaBase(Manifest manifest, String base, String current) {
+        Manifest.Delta delta = manifest.delta();
+        if (delta == null || delta.base().equals(base)) {
+            return;
+        }
+        throw new CommitFailedException("version " + version + " is a delta on " + delta.base() + ": it publishes"
+                + " only over that version, and LATEST of " + layout.indexDir() + " names "
+                + (current == null ? "nothing" : current) + (base == null || base.equals(current) ? "" : " (this"
+                + " publish expected " + base + ")") + "; publishing it would drop what " + (current == null
+                ? "was unpublished" : current) + " changed: apply the delta again (vecforge build --mode delta)");
     }
 
     /**

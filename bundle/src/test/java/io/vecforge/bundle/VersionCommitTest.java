@@ -89,6 +89,34 @@ class VersionCommitTest {
         assertFalse(new BundleReader(storage, layout.versionDir("20261102-b")).isComplete());
     }
 
+    @Test
+    void aDeltaVersionPublishesOnlyOverItsBaseAndARollbackMayReturnToIt() throws Exception {
+        stageDelta("20261103-d", "20261101-a");
+        stageDelta("20261104-e", "20261102-b");
+        new VersionCommit(storage, layout, "20261102-b").publish(null, "publish");
+
+        CommitFailedException stale = assertThrows(CommitFailedException.class,
+                () -> new VersionCommit(storage, layout, "20261103-d").publish(null, "publish"));
+        assertTrue(stale.getMessage().contains("is a delta on 20261101-a")
+                && stale.getMessage().contains("names 20261102-b"), stale.getMessage());
+        assertThrows(CommitFailedException.class,
+                () -> new VersionCommit(storage, layout, "20261103-d").publish("20261101-a", "build"));
+        assertEquals("20261102-b", latest(), "a refused delta leaves LATEST");
+
+        new VersionCommit(storage, layout, "20261104-e").publish(null, "publish");
+        assertEquals("20261104-e", latest());
+        new IndexLifecycle(storage, layout).rollback("20261103-d");
+        assertEquals("20261103-d", latest(), "a rollback returns to any complete version, a delta's included");
+    }
+
+    private void stageDelta(String version, String base) throws Exception {
+        Manifest manifest = Manifest.fromJson(String.format("{\"indexName\": \"idx\", \"version\": \"%s\","
+                + " \"source\": {\"acceptedRows\": 1234}, \"delta\": {\"base\": \"%s\", \"chain\": 1,"
+                + " \"fullBuild\": \"%s\"}}", version, base, base).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        storage.mkdirs(layout.versionDir(version));
+        new VersionCommit(storage, layout, version).stage(manifest.toJson());
+    }
+
     private void stage(String version) throws Exception {
         Manifest manifest = TestManifests.minimal("idx", version);
         storage.mkdirs(layout.versionDir(version));

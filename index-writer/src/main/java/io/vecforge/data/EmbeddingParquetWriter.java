@@ -66,9 +66,11 @@ public final class EmbeddingParquetWriter {
         createEmptyDirectory(fs, dir);
 
         long started = System.nanoTime();
-        Job job = new Job(conf, dir, schema, compressionCodec(conf), new SyntheticEmbeddings(seed, dim),
-                Map.of("vecforge.synthetic.seed", Long.toString(seed),
-                        "vecforge.synthetic.dim", Integer.toString(dim)));
+        SyntheticEmbeddings embeddings = new SyntheticEmbeddings(seed, dim);
+        Job job = new Job(conf, dir, schema, compressionCodec(conf), dim, (id, vector) -> {
+            embeddings.fill(id, vector, 0);
+            return new EmbeddingWriteSupport.Row(id, vector, null);
+        }, Map.of("vecforge.synthetic.seed", Long.toString(seed), "vecforge.synthetic.dim", Integer.toString(dim)));
         long bytes;
         FileChannel fvecs = fvecsCopy == null ? null : Fvecs.openForWrite(fvecsCopy);
         try {
@@ -82,6 +84,42 @@ public final class EmbeddingParquetWriter {
         LOG.info("Wrote {} rows x {} dims to {} Parquet files in {} ({} bytes, {}) in {} ms", rows, dim,
                 files, dir, bytes, job.codec, (System.nanoTime() - started) / 1_000_000);
         return new GenerationResult(rows, dim, files, seed, bytes);
+    }
+
+    /**
+     * Writes {@code rows} rows of the {@link SyntheticDelta} against the {@code baseRows} rows that
+     * {@link #generate} writes with the same seed and dimension: (id, vector, op) with op {@code upsert}
+     * or {@code delete} (a delete's vector is null), split into {@code files} files.
+     */
+    public static GenerationResult generateDelta(Configuration conf, Path dir, long baseRows, long rows, int dim,
+            int files, long seed, String idColumn, String vectorColumn, String opColumn) throws IOException {
+        if (rows < 0 || dim <= 0 || files <= 0 || files > MAX_FILES) {
+            throw new IllegalArgumentException("need rows >= 0, dim > 0 and 1 <= files <= " + MAX_FILES
+                    + ", got rows=" + rows + ", dim=" + dim + ", files=" + files);
+        }
+        SyntheticDelta delta = new SyntheticDelta(new SyntheticEmbeddings(seed, dim), baseRows, rows);
+        MessageType schema = EmbeddingSchema.forWritingDelta(idColumn, vectorColumn, opColumn);
+        FileSystem fs = dir.getFileSystem(conf);
+        createEmptyDirectory(fs, dir);
+        long started = System.nanoTime();
+        Job job = new Job(conf, dir, schema, compressionCodec(conf), dim, (row, vector) -> {
+            if (!delta.isUpsert(row)) {
+                return new EmbeddingWriteSupport.Row(delta.id(row), null, "delete");
+            }
+            delta.fill(row, vector);
+            return new EmbeddingWriteSupport.Row(delta.id(row), vector, "upsert");
+        }, Map.of("vecforge.synthetic.seed", Long.toString(seed), "vecforge.synthetic.dim", Integer.toString(dim),
+                "vecforge.synthetic.delta-of", Long.toString(baseRows)));
+        long bytes = job.writeParts(rows, files, null);
+        fs.create(new Path(dir, "_SUCCESS"), false).close();
+        LOG.info("Wrote a delta of {} rows x {} dims against {} rows to {} Parquet files in {} ({} bytes) in {} ms",
+                rows, dim, baseRows, files, dir, bytes, (System.nanoTime() - started) / 1_000_000);
+        return new GenerationResult(rows, dim, files, seed, bytes);
+    }
+
+    /** The row written at a position of the data set; its vector may be written into the buffer given. */
+    private interface RowSource {
+        EmbeddingWriteSupport.Row row(long position, float[] buffer);
     }
 
     static String partName(int index) {
@@ -127,8 +165,8 @@ public final class EmbeddingParquetWriter {
         return CompressionCodecName.UNCOMPRESSED;
     }
 
-    private record Job(Configuration conf, Path dir, MessageType schema, CompressionCodecName codec,
-            SyntheticEmbeddings embeddings, Map<String, String> metadata) {
+    private record Job(Configuration conf, Path dir, MessageType schema, CompressionCodecName codec, int dim,
+            RowSource source, Map<String, String> metadata) {
 
         /** Writes every part, in parallel; returns their total size. */
         long writeParts(long rows, int files, FileChannel fvecs) throws IOException {
@@ -167,7 +205,6 @@ public final class EmbeddingParquetWriter {
 
         private long writePart(Path file, long first, long count, FileChannel fvecs,
                 AtomicBoolean cancelled) throws IOException {
-            int dim = embeddings.dim();
             float[] vector = new float[dim];
             try (ParquetWriter<EmbeddingWriteSupport.Row> writer = EmbeddingWriteSupport
                             .builder(HadoopOutputFile.fromPath(file, conf), schema, metadata)
@@ -181,8 +218,7 @@ public final class EmbeddingParquetWriter {
                     if (((id - first) & CANCEL_CHECK_MASK) == 0 && cancelled.get()) {
                         throw new InterruptedIOException("generation cancelled while writing " + file);
                     }
-                    embeddings.fill(id, vector, 0);
-                    writer.write(new EmbeddingWriteSupport.Row(id, vector));
+                    writer.write(source.row(id, vector));
                     if (copy != null) {
                         copy.addFloats(vector, 0);
                     }

@@ -2,8 +2,8 @@ package io.vecforge.data;
 
 import java.util.stream.Collectors;
 import org.apache.parquet.schema.GroupType;
-import org.apache.parquet.schema.LogicalTypeAnnotation.IntLogicalTypeAnnotation;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.LogicalTypeAnnotation.IntLogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.PrimitiveType;
@@ -35,6 +35,19 @@ final class EmbeddingSchema {
                 .required(PrimitiveTypeName.INT64).named(idColumn)
                 .optionalList().requiredElement(PrimitiveTypeName.FLOAT).named(vectorColumn)
                 .named("embedding");
+    }
+
+    /** A delta's rows: the id, the vector (null for a delete) and the operation as a string. */
+    static MessageType forWritingDelta(String idColumn, String vectorColumn, String opColumn) {
+        checkNames(idColumn, vectorColumn);
+        if (opColumn == null || opColumn.isEmpty() || opColumn.equals(idColumn) || opColumn.equals(vectorColumn)) {
+            throw new IllegalArgumentException("the op column needs a name of its own, got '" + opColumn + "'");
+        }
+        return Types.buildMessage()
+                .required(PrimitiveTypeName.INT64).named(idColumn)
+                .optionalList().requiredElement(PrimitiveTypeName.FLOAT).named(vectorColumn)
+                .optional(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named(opColumn)
+                .named("embedding_delta");
     }
 
     static void checkNames(String idColumn, String vectorColumn) {

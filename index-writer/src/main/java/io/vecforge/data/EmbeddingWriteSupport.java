@@ -5,6 +5,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.MessageType;
@@ -15,8 +16,11 @@ import org.apache.parquet.schema.MessageType;
  * allocate an object per list element.
  */
 final class EmbeddingWriteSupport extends WriteSupport<EmbeddingWriteSupport.Row> {
-    /** The vector is consumed during {@code write}, so its array may be reused afterwards. */
-    record Row(long id, float[] vector) {}
+    /**
+     * The vector is consumed during {@code write}, so its array may be reused afterwards. A delta row
+     * (schema {@link EmbeddingSchema#forWritingDelta}) has an op, and no vector when it deletes.
+     */
+    record Row(long id, float[] vector, String op) {}
 
     private final MessageType schema;
     private final Map<String, String> metadata;
@@ -24,6 +28,7 @@ final class EmbeddingWriteSupport extends WriteSupport<EmbeddingWriteSupport.Row
     private final String vectorColumn;
     private final String repeatedField;
     private final String elementField;
+    private final String opColumn;
     private RecordConsumer consumer;
 
     EmbeddingWriteSupport(MessageType schema, Map<String, String> metadata) {
@@ -34,6 +39,7 @@ final class EmbeddingWriteSupport extends WriteSupport<EmbeddingWriteSupport.Row
         GroupType repeated = schema.getType(1).asGroupType().getType(0).asGroupType();
         this.repeatedField = repeated.getName();
         this.elementField = repeated.getFieldName(0);
+        this.opColumn = schema.getFieldCount() > 2 ? schema.getFieldName(2) : null;
     }
 
     static ParquetWriter.Builder<Row, ?> builder(OutputFile file, MessageType schema,
@@ -58,9 +64,21 @@ final class EmbeddingWriteSupport extends WriteSupport<EmbeddingWriteSupport.Row
         consumer.addLong(row.id());
         consumer.endField(idColumn, 0);
 
+        float[] vector = row.vector();
+        if (vector != null) {
+            writeVector(vector);
+        }
+        if (opColumn != null && row.op() != null) {
+            consumer.startField(opColumn, 2);
+            consumer.addBinary(Binary.fromString(row.op()));
+            consumer.endField(opColumn, 2);
+        }
+        consumer.endMessage();
+    }
+
+    private void writeVector(float[] vector) {
         consumer.startField(vectorColumn, 1);
         consumer.startGroup();
-        float[] vector = row.vector();
         if (vector.length > 0) {
             consumer.startField(repeatedField, 0);
             for (float value : vector) {
@@ -74,7 +92,6 @@ final class EmbeddingWriteSupport extends WriteSupport<EmbeddingWriteSupport.Row
         }
         consumer.endGroup();
         consumer.endField(vectorColumn, 1);
-        consumer.endMessage();
     }
 
     private static final class Builder extends ParquetWriter.Builder<Row, Builder> {

@@ -39,9 +39,30 @@ final class GenDataCommand implements Callable<Integer> {
     @Option(names = "--fvecs", description = "Also write every vector, in id order, to this local .fvecs file.")
     java.nio.file.Path fvecs;
 
+    @Option(names = "--delta-of", paramLabel = "BASE_ROWS", description = {"Write a delta (for build --mode delta)"
+            + " of --rows rows against the BASE_ROWS rows this command writes with the same --seed and --dim: of every"
+            + " four rows, two delete an existing id, one gives an existing id a new vector, one inserts a new id"
+            + " (BASE_ROWS, BASE_ROWS+1, …). Its op column holds upsert or delete."})
+    Long deltaOf;
+
+    @Option(names = "--op-column", defaultValue = "op", description = "The delta's op column (default: ${DEFAULT-VALUE}).")
+    String opColumn;
+
     @Override
     public Integer call() throws Exception {
         long start = System.nanoTime();
+        if (deltaOf != null) {
+            if (fvecs != null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--fvecs writes a full data set;"
+                        + " it does not go with --delta-of");
+            }
+            GenerationResult delta = EmbeddingParquetWriter.generateDelta(S3Settings.fromEnvironment(),
+                    new Path(output), deltaOf, rows, dim, files, seed, idColumn, vectorColumn, opColumn);
+            out().printf(Locale.ROOT, "wrote a delta of %,d rows x %d against %,d rows into %d files under %s (%,d"
+                    + " bytes, %.1f s)%n", delta.rows(), delta.dim(), deltaOf, delta.files(), output,
+                    delta.bytesWritten(), (System.nanoTime() - start) / 1e9);
+            return 0;
+        }
         GenerationResult result = EmbeddingParquetWriter.generate(S3Settings.fromEnvironment(), new Path(output),
                 rows, dim, files, seed, idColumn, vectorColumn, fvecs);
         out().printf(Locale.ROOT, "wrote %,d rows x %d into %d files under %s (%,d bytes, %.1f s)%n",

@@ -50,7 +50,7 @@ final class LifecycleCommands {
             for (int attempt = 1; ; attempt++) {
                 String before = lifecycle.published().orElse(null);
                 if (ifNewer && before != null
-                        && VersionName.logicalDate(before).isAfter(VersionName.logicalDate(version))) {
+                        && lifecycle.dataDate(before).isAfter(lifecycle.dataDate(version))) {
                     if (!lifecycle.isComplete(version)) {
                         throw new RefusedException("version " + version + " is not complete");
                     }
@@ -59,8 +59,8 @@ final class LifecycleCommands {
                                 + " while this publish ran; its logical date is after " + version
                                 + "'s, so LATEST stays on " + before + " (--if-newer)");
                     }
-                    out().printf("LATEST of %s stays on %s: its logical date is after %s's%n", location.index(),
-                            before, version);
+                    out().printf("LATEST of %s stays on %s: the logical date of its data is after %s's%n",
+                            location.index(), before, version);
                     return 0;
                 }
                 FailPoint.reach(FailPoint.PUBLISH_DECIDED);

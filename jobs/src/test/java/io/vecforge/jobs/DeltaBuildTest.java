@@ -169,6 +169,178 @@ class DeltaBuildTest extends SparkTestSupport {
         assertNotEquals(0, Failure.DELTA_REFUSED.exitCode());
     }
 
+    @Test
+    void aDeltaWhoseUpsertsDriftedOrPileIntoOneListIsRefusedAndLatestStays() throws IOException {
+        Random random = new Random(7);
+        TreeMap<Long, float[]> base = new TreeMap<>();
+        for (long id = 0; id < ROWS; id++) {
+            base.put(id, vector(random, id));
+        }
+        Path root = dir.resolve("guards");
+        write(dir.resolve("guards-base"), base);
+        BuildResult full = new BuildJob(spark(), config(root, dir.resolve("guards-base"), Map.of())).run();
+        assertTrue(full.manifest().training().quantizerFit() > 0);
+        Map<String, String> deltaMode = Map.of("build.mode", "delta");
+
+        // the same ids re-embedded by a model that drifted: far from every centroid
+        List<Row> drifted = new ArrayList<>();
+        for (long id = 0; id < 200; id++) {
+            float[] v = vector(random, id);
+            for (int j = 0; j < DIM; j++) {
+                v[j] = v[j] * 3 + 40;
+            }
+            drifted.add(RowFactory.create(id, "upsert", boxed(v)));
+        }
+        Path driftedInput = dir.resolve("drifted");
+        spark().createDataFrame(drifted, DELTA).write().parquet(driftedInput.toString());
+        BuildFailedException fit = assertThrows(BuildFailedException.class,
+                () -> new DeltaBuildJob(spark(), config(root, driftedInput, deltaMode), true).run());
+        assertEquals(Failure.DELTA_REFUSED, fit.failure());
+        assertTrue(fit.getMessage().contains("train.max-reuse-degradation"), fit.getMessage());
+
+        // as many new rows as the base holds, all around one centre: the lists grow uneven
+        List<Row> piled = new ArrayList<>();
+        for (long i = 0; i < ROWS; i++) {
+            long id = ROWS + 16 * i; // id % 16 == 0: centre 0
+            piled.add(RowFactory.create(id, "upsert", boxed(vector(random, id))));
+        }
+        Path piledInput = dir.resolve("piled");
+        spark().createDataFrame(piled, DELTA).write().parquet(piledInput.toString());
+        // (one centre's rows may fit the quantizer worse than the average row: this part is about the lists)
+        Map<String, String> anyFit = Map.of("build.mode", "delta", "train.max-reuse-degradation", "100");
+        BuildFailedException uneven = assertThrows(BuildFailedException.class,
+                () -> new DeltaBuildJob(spark(), config(root, piledInput, anyFit), true).run());
+        assertEquals(Failure.DELTA_REFUSED, uneven.failure());
+        assertTrue(uneven.getMessage().contains("delta.max-imbalance-growth"), uneven.getMessage());
+        assertEquals(full.manifest().version(),
+                Files.readString(root.resolve("delta").resolve(BundleLayout.LATEST)).trim());
+
+        // the same rows within the limits: applied, and the fit is recorded
+        BuildResult ok = new DeltaBuildJob(spark(), config(root, piledInput, Map.of("build.mode", "delta",
+                "train.max-reuse-degradation", "100", "delta.max-imbalance-growth", "100", "publish.allow-drift",
+                "true")), true).run();
+        Manifest.Delta d = ok.manifest().delta();
+        assertEquals(ROWS, d.inserted());
+        assertTrue(d.upsertFit() > 0 && d.fitDegradation() != null, "fit " + d.upsertFit() + " " + d.fitDegradation());
+        assertEquals(2 * ROWS, ok.manifest().shardRows());
+    }
+
+    @Test
+    void aDeltaOnAnOlderBaseIsStagedNotPublishedAndNeverPublishesOverAnotherVersion() throws Exception {
+        Random random = new Random(8);
+        TreeMap<Long, float[]> base = new TreeMap<>();
+        for (long id = 0; id < ROWS; id++) {
+            base.put(id, vector(random, id));
+        }
+        Path root = dir.resolve("older");
+        write(dir.resolve("older-base"), base);
+        String first = new BuildJob(spark(), config(root, dir.resolve("older-base"), Map.of())).run().manifest()
+                .version();
+        Path oneDelete = dir.resolve("older-delta");
+        spark().createDataFrame(List.of(RowFactory.create(3L, "delete", null)), DELTA).write()
+                .parquet(oneDelete.toString());
+        String second = new DeltaBuildJob(spark(), config(root, oneDelete, Map.of("build.mode", "delta")), true).run()
+                .manifest().version();
+
+        Map<String, String> onFirst = Map.of("build.mode", "delta", "delta.base", first);
+        BuildFailedException published = assertThrows(BuildFailedException.class,
+                () -> new DeltaBuildJob(spark(), config(root, oneDelete, onFirst), true).run());
+        assertEquals(Failure.DELTA_REFUSED, published.failure());
+        assertTrue(published.getMessage().contains("not the published version"), published.getMessage());
+
+        BuildResult staged = new DeltaBuildJob(spark(), config(root, oneDelete, onFirst), false).run();
+        assertEquals(first, staged.manifest().delta().base());
+        assertEquals(first, staged.manifest().parent().version(), "a delta's parent is its base");
+        assertEquals(1, staged.manifest().delta().chain());
+        assertEquals(ROWS - 1, staged.manifest().shardRows());
+        assertEquals(second, Files.readString(root.resolve("delta").resolve(BundleLayout.LATEST)).trim());
+        io.vecforge.bundle.BundleStorage storage = io.vecforge.bundle.BundleStorage.forUri(root.toUri(),
+                new org.apache.hadoop.conf.Configuration());
+        io.vecforge.bundle.BundleLayout layout = new io.vecforge.bundle.BundleLayout(
+                new org.apache.hadoop.fs.Path(root.toUri()), "delta");
+        assertThrows(io.vecforge.bundle.CommitFailedException.class, () -> new io.vecforge.bundle.VersionCommit(
+                storage, layout, staged.manifest().version()).publish(null, "publish"));
+        assertEquals(second, Files.readString(root.resolve("delta").resolve(BundleLayout.LATEST)).trim());
+    }
+
+    @Test
+    void externalKeysGoThroughTheBaseIdMapWhichGrowsByTheNewKeys() throws Exception {
+        Random random = new Random(9);
+        StructType full = new StructType().add("sku", DataTypes.StringType, false)
+                .add("vector", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+        StructType changes = new StructType().add("sku", DataTypes.StringType, true).add("op", DataTypes.StringType, true)
+                .add("vector", DataTypes.createArrayType(DataTypes.FloatType, false), true);
+        Map<String, float[]> merged = new TreeMap<>();
+        List<Row> rows = new ArrayList<>();
+        for (long i = 0; i < 2000; i++) {
+            float[] v = vector(random, i);
+            merged.put(String.format("sku-%05d", i), v);
+            rows.add(RowFactory.create(String.format("sku-%05d", i), boxed(v)));
+        }
+        Path root = dir.resolve("keys");
+        spark().createDataFrame(rows, full).repartition(2).write().parquet(dir.resolve("keys-base").toString());
+        Map<String, String> keyed = Map.of("input.id-column", "sku");
+        BuildResult first = new BuildJob(spark(), config(root, dir.resolve("keys-base"), keyed)).run();
+        assertTrue(first.manifest().ids().external());
+
+        List<Row> delta = new ArrayList<>();
+        for (long i = 0; i < 2000; i += 25) {
+            String key = String.format("sku-%05d", i);
+            delta.add(RowFactory.create(key, "delete", null));
+            merged.remove(key);
+            String replaced = String.format("sku-%05d", i + 1);
+            float[] fresh = vector(random, i + 3);
+            delta.add(RowFactory.create(replaced, "upsert", boxed(fresh)));
+            merged.put(replaced, fresh);
+        }
+        for (int i = 0; i < 60; i++) {
+            float[] fresh = vector(random, i);
+            delta.add(RowFactory.create("new-" + i, "upsert", boxed(fresh)));
+            merged.put("new-" + i, fresh);
+        }
+        delta.add(RowFactory.create("never-there", "delete", null));
+        Path deltaInput = dir.resolve("keys-delta");
+        spark().createDataFrame(delta, changes).repartition(2).write().parquet(deltaInput.toString());
+        Map<String, String> deltaMode = new HashMap<>(keyed);
+        deltaMode.put("build.mode", "delta");
+        BuildResult applied = new DeltaBuildJob(spark(), config(root, deltaInput, deltaMode), true).run();
+
+        Manifest.Delta d = applied.manifest().delta();
+        assertEquals(80, d.deletesFound());
+        assertEquals(1, d.deletesMissing());
+        assertEquals(80, d.replaced());
+        assertEquals(60, d.inserted());
+        assertEquals(60, d.newKeys());
+        assertEquals(merged.size(), applied.manifest().shardRows());
+        assertTrue(applied.manifest().ids().external());
+
+        // every id the shards hold maps to the key of a merged row, each once
+        Path version = versionDir(applied);
+        Map<Long, String> keys = new HashMap<>();
+        List<Manifest.BundleFile> maps = applied.manifest().files().stream()
+                .filter(f -> f.role() == Manifest.FileRole.ID_MAP).toList();
+        assertEquals(first.manifest().files().stream().filter(f -> f.role() == Manifest.FileRole.ID_MAP).count() + 1,
+                maps.size(), "the base's map files and one of new keys");
+        for (Row row : spark().read().parquet(maps.stream().map(f -> version.resolve(f.file()).toString())
+                .toArray(String[]::new)).collectAsList()) {
+            assertEquals(null, keys.put(row.getLong(0), row.getString(1)), "id " + row.getLong(0) + " mapped twice");
+        }
+        java.util.Set<String> indexed = new java.util.TreeSet<>();
+        for (Manifest.Shard shard : applied.manifest().shards()) {
+            try (io.vecforge.faiss.FaissIndex index = io.vecforge.faiss.FaissIndex.read(version.resolve(shard.file()))) {
+                for (long id : index.ids()) {
+                    assertTrue(indexed.add(keys.get(id)), "key of id " + id + " indexed twice");
+                }
+            }
+        }
+        assertEquals(merged.keySet(), indexed);
+        long baseMax = first.manifest().shards().stream().mapToLong(Manifest.Shard::maxId).max().orElseThrow();
+        for (int i = 0; i < 60; i++) {
+            String key = "new-" + i;
+            assertTrue(keys.entrySet().stream().anyMatch(e -> e.getValue().equals(key) && e.getKey() > baseMax), key);
+        }
+    }
+
     private BuildConfig config(Path root, Path input, Map<String, String> extra) {
         Map<String, String> settings = new HashMap<>();
         settings.put("index.name", "delta");

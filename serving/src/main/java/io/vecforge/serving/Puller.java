@@ -169,6 +169,9 @@ public final class Puller {
                         file.crc32c())) {
             return true;
         }
+        if (reuseFromCurrent(local, destination, file)) {
+            return true;
+        }
         org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(versionDir, file.name());
         refuseSymlinks(versionDir, file.name());
         Files.createDirectories(destination.getParent());
@@ -195,6 +198,40 @@ public final class Puller {
         Files.move(part, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         LOG.info("pulled {} ({} bytes)", file.name(), file.bytes());
         return false;
+    }
+
+    /**
+     * Takes the file from the version this node serves now when that holds it with the same size and
+     * CRC32C (checked again here): a delta version shares most files with its base, so only what it
+     * changed is downloaded. The copy is a hard link where the file system allows (the files are never
+     * written in place), else a plain copy; either way it lands under its name by an atomic rename.
+     */
+    private boolean reuseFromCurrent(Path local, Path destination, Wanted file) throws IOException {
+        Path current = target.resolve("current");
+        if (!Files.isSymbolicLink(current) || !Files.isDirectory(current)) {
+            return false;
+        }
+        Path served = current.toRealPath();
+        if (!served.getParent().equals(target.resolve("versions").toRealPath()) || served.equals(local.toRealPath())) {
+            return false;
+        }
+        Path candidate = served.resolve(file.name()).normalize();
+        if (!candidate.startsWith(served) || !Files.isRegularFile(candidate, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                || Files.size(candidate) != file.bytes()
+                || !FileDigest.of(candidate).matches(file.bytes(), file.crc32c())) {
+            return false;
+        }
+        Files.createDirectories(destination.getParent());
+        Path part = destination.resolveSibling(destination.getFileName() + ".part");
+        Files.deleteIfExists(part);
+        try {
+            Files.createLink(part, candidate);
+        } catch (IOException | UnsupportedOperationException e) {
+            Files.copy(candidate, part, StandardCopyOption.REPLACE_EXISTING);
+        }
+        Files.move(part, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        LOG.info("reused {} ({} bytes) from the served version {}", file.name(), file.bytes(), served.getFileName());
+        return true;
     }
 
     /** Neither the file nor a directory on its way inside the bundle may be a symbolic link. */

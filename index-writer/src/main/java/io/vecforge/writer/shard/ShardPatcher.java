@@ -33,10 +33,12 @@ public final class ShardPatcher implements AutoCloseable {
      * @param exactNeighbours exact neighbours of the hold-out queries among this shard's upserts
      * @param touchedTruthIds the watched ids (the base's ground truth) this delta deleted or replaced
      * @param sorted whether the lists could be put in id order (the in-memory lists of a built index)
+     * @param upsertFitSum the upserts' distances to their nearest coarse centroid, summed (as QuantizerFit measures
+     *     a sample's): how well the reused quantizer fits the new rows
      */
     public record Result(int shard, long rows, Long minId, Long maxId, long upserts, long replaced, long deletes,
             long deletesFound, long duplicates, List<Long> duplicateSamples,
-            io.vecforge.faiss.Neighbours exactNeighbours, long[] touchedTruthIds, boolean sorted)
+            io.vecforge.faiss.Neighbours exactNeighbours, long[] touchedTruthIds, boolean sorted, double upsertFitSum)
             implements java.io.Serializable {
         public long inserted() {
             return upserts - replaced;
@@ -69,6 +71,7 @@ public final class ShardPatcher implements AutoCloseable {
     private long deletes;
     private long deletesFound;
     private long duplicates;
+    private double upsertFitSum;
     private final List<Long> duplicateSamples = new ArrayList<>();
     private final List<Long> touched = new ArrayList<>();
 
@@ -170,6 +173,9 @@ public final class ShardPatcher implements AutoCloseable {
         replaced += index.removeIds(upsertIds, upsertRows);
         if (upsertRows > 0) {
             index.addWithIds(upsertVectors, upsertIds, upsertRows);
+            for (float distance : index.nearestCentroidDistances(upsertVectors, upsertRows)) {
+                upsertFitSum += distance;
+            }
             if (exact != null) {
                 exact.addBatch(upsertVectors, upsertIds, upsertRows);
             }
@@ -193,7 +199,8 @@ public final class ShardPatcher implements AutoCloseable {
                 + " dropped)", shard, index.ntotal(), upserts, replaced, deletes, deletesFound, duplicates);
         return new Result(shard, index.ntotal(), bounds == null ? null : bounds[0], bounds == null ? null : bounds[1],
                 upserts, replaced, deletes, deletesFound, duplicates, List.copyOf(duplicateSamples),
-                exact == null ? null : exact.result(), touched.stream().mapToLong(Long::longValue).toArray(), sorted);
+                exact == null ? null : exact.result(), touched.stream().mapToLong(Long::longValue).toArray(), sorted,
+                upsertFitSum);
     }
 
     private void check(long id, float[] vector) {

@@ -74,6 +74,8 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
         DEFAULTS.put("airflow.run-timeout-hours", "6");
         DEFAULTS.put("airflow.sensor-poke-seconds", "60");
         DEFAULTS.put("airflow.sensor-timeout-hours", "12");
+        DEFAULTS.put("airflow.delta-schedule", "");
+        DEFAULTS.put("airflow.delta-path", "");
         DEFAULTS.put("publish.max-recall-drop", "0.05");
         DEFAULTS.put("publish.allow-drift", "false");
     }

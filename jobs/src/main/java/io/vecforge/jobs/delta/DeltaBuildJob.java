@@ -25,6 +25,7 @@ import io.vecforge.jobs.validate.ValidateStage;
 import io.vecforge.validate.NprobeSweep;
 import io.vecforge.validate.ValidationReport;
 import io.vecforge.writer.shard.ShardPatcher;
+import io.vecforge.writer.train.QuantizerFit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Instant;
@@ -35,6 +36,8 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,6 +82,11 @@ public final class DeltaBuildJob {
         if (baseVersion == null) {
             throw refused("index '" + config.index().name() + "' has no published version to apply a delta to");
         }
+        if (publish && !baseVersion.equals(published.version())) {
+            throw refused("base " + baseVersion + " is not the published version (" + published.version() + "): a"
+                    + " delta publishes only over its base; stage it with --no-publish, or apply it to the published"
+                    + " version");
+        }
         Path baseDir = draft.layout().versionDir(baseVersion);
         byte[] baseJson = storage.read(draft.layout().manifest(baseVersion));
         if (!storage.exists(new Path(baseDir, BundleLayout.SUCCESS))
@@ -87,9 +95,6 @@ public final class DeltaBuildJob {
             throw refused("base " + baseVersion + " is not complete (no _SUCCESS vouching for its manifest)");
         }
         Manifest base = Manifest.fromJson(baseJson);
-        if (base.ids().external()) {
-            throw refused("base " + baseVersion + " maps external ids; delta builds take int64 ids only for now");
-        }
         int chain = base.delta() == null ? 1 : base.delta().chain() + 1;
         if (chain > config.delta().maxChain()) {
             throw refused(String.format(Locale.ROOT, "base %s is delta %d of its chain and delta.max-chain=%d",
@@ -103,6 +108,11 @@ public final class DeltaBuildJob {
         Double fullImbalance = base.delta() == null ? base.validation().listImbalance()
                 : base.delta().fullBuildListImbalance();
         InputTable input = InputReader.open(spark, config, hadoopConf);
+        if (input.externalIds() != base.ids().external()) {
+            throw BuildFailedException.of(Failure.INPUT_SCHEMA, "the delta's id columns " + input.idColumns()
+                    + (input.externalIds() ? " are external ids, and base " + baseVersion + " holds int64 ids"
+                            : " are int64 ids, and base " + baseVersion + " maps external ids " + base.ids().columns()));
+        }
         DriftGuard drift = new DriftGuard(published, draft.version(), config.publish());
         clock.stop();
 
@@ -149,6 +159,14 @@ public final class DeltaBuildJob {
             deleteTree(scratch);
         }
         int queryCount = base.validation().queries();
+        Dataset<Row> rows = delta.accepted();
+        DeltaIds.Mapped mapped = null;
+        if (base.ids().external()) {
+            mapped = DeltaIds.map(spark, rows, input.idColumns(), storage, baseDir, base, draft.dir(),
+                    draft.version());
+            rows = mapped.rows();
+            LOG.info("id map: {} new keys after base {}'s", mapped.newKeys(), baseVersion);
+        }
         clock.stop();
 
         clock.start("shards");
@@ -156,14 +174,20 @@ public final class DeltaBuildJob {
                 storage.qualify(baseDir).toString(), draft.dir().toString(), baseShards(base),
                 config.build().batchRows(), taskThreads(), base.vectors().metric(), depth,
                 config.input().duplicates(), config.build().simdLevel()));
-        DeltaShardStage.Result shards = DeltaShardStage.run(spark, delta.accepted(), task, base.shards().size(),
+        DeltaShardStage.Result shards = DeltaShardStage.run(spark, rows, task, base.shards().size(),
                 queries, queryCount, depth, base.vectors().metric().smallerIsCloser(),
                 java.util.Arrays.stream(truthIds).filter(id -> id >= 0).distinct().toArray());
-        Manifest.Delta applied = new Manifest.Delta(baseVersion, chain, fullBuild, base.shardRows(),
-                shards.sum(ShardPatcher.Result::upserts), shards.sum(ShardPatcher.Result::inserted),
-                shards.sum(ShardPatcher.Result::replaced), shards.sum(ShardPatcher.Result::deletes),
-                shards.sum(ShardPatcher.Result::deletesFound), shards.sum(ShardPatcher.Result::deletesMissing),
-                config.delta().missingDeletes(), shards.changedShards(), fullImbalance);
+        long upserts = shards.sum(ShardPatcher.Result::upserts);
+        Double upsertFit = upserts == 0 ? null : shards.upsertFitSum() / upserts;
+        Double previousFit = base.training().quantizerFit();
+        Double degradation = upsertFit == null || previousFit == null ? null
+                : QuantizerFit.degradation(previousFit, upsertFit, base.vectors().metric());
+        Manifest.Delta applied = new Manifest.Delta(baseVersion, chain, fullBuild, base.shardRows(), upserts,
+                shards.sum(ShardPatcher.Result::inserted), shards.sum(ShardPatcher.Result::replaced),
+                shards.sum(ShardPatcher.Result::deletes), shards.sum(ShardPatcher.Result::deletesFound),
+                shards.sum(ShardPatcher.Result::deletesMissing), config.delta().missingDeletes(),
+                shards.changedShards(), fullImbalance, upsertFit, degradation, mapped == null ? 0 : mapped.newKeys());
+        checkFit(applied, previousFit, fullBuild);
         long duplicates = shards.sum(ShardPatcher.Result::duplicates);
         requireBalanced(counts, applied, duplicates, shards.rows());
         if (applied.deletesMissing() > 0 && config.delta().failOnMissingDeletes()) {
@@ -190,8 +214,9 @@ public final class DeltaBuildJob {
         storage.delete(new Path(draft.dir(), BundleLayout.WORK));
         Path inputPath = new Path(config.input().path());
         String sourcePath = inputPath.getFileSystem(hadoopConf).makeQualified(inputPath).toString();
-        Parts parts = new Parts(base, draft.version(), published, sourcePath, counts, duplicates,
-                quarantine, applied, shards, trained, queriesFile, groundTruth);
+        Parts parts = new Parts(base, draft.version(), sourcePath, counts, duplicates,
+                quarantine, applied, shards, trained, queriesFile, groundTruth,
+                mapped == null ? List.of() : mapped.files());
         ValidationReport report = ValidateStage.requireValid(spark, storage, draft.dir(), parts.manifest(null,
                 List.of(), null, Map.of()), taskThreads());
         checkImbalance(report, fullImbalance);
@@ -235,6 +260,22 @@ public final class DeltaBuildJob {
         }
     }
 
+    /** The upserts must fit the reused quantizer about as well as the full build's sample did. */
+    private void checkFit(Manifest.Delta applied, Double previousFit, String fullBuild) {
+        if (applied.fitDegradation() == null) {
+            LOG.info("quantizer fit of the upserts {} (full build {}'s sample: {}): not compared", applied.upsertFit(),
+                    fullBuild, previousFit);
+            return;
+        }
+        String comparison = String.format(Locale.ROOT, "the upserts fit %s's quantizer at %.6g against its own"
+                + " sample's %.6g: %+.2f%% (train.max-reuse-degradation %.2f%%)", fullBuild, applied.upsertFit(),
+                previousFit, 100 * applied.fitDegradation(), 100 * config.train().maxReuseDegradation());
+        LOG.info("delta quantizer fit: {}", comparison);
+        if (applied.fitDegradation() > config.train().maxReuseDegradation()) {
+            throw refused(comparison + ": the data drifted from what the trained index was trained on");
+        }
+    }
+
     private void checkImbalance(ValidationReport report, Double fullImbalance) {
         Double now = report.listImbalance();
         if (now == null || fullImbalance == null || fullImbalance <= 0) {
@@ -269,7 +310,7 @@ public final class DeltaBuildJob {
     }
 
     /** Copies a base file into the new version, checking the copy against the base manifest. */
-    private static Manifest.BundleFile copy(BundleStorage storage, Path baseDir, Path versionDir,
+    static Manifest.BundleFile copy(BundleStorage storage, Path baseDir, Path versionDir,
             Manifest.BundleFile file) throws IOException {
         java.nio.file.Path local = Files.createTempFile("vecforge-carry-", ".bin");
         try {
@@ -314,9 +355,10 @@ public final class DeltaBuildJob {
     }
 
     /** Everything the new manifest is assembled from: the base's, with what the delta changed. */
-    private record Parts(Manifest base, String version, Published published, String sourcePath, DeltaRows.Counts counts,
+    private record Parts(Manifest base, String version, String sourcePath, DeltaRows.Counts counts,
             long duplicates, String quarantine, Manifest.Delta delta, DeltaShardStage.Result shards,
-            Manifest.BundleFile trained, Manifest.BundleFile queries, HoldoutFiles.GroundTruth groundTruth) {
+            Manifest.BundleFile trained, Manifest.BundleFile queries, HoldoutFiles.GroundTruth groundTruth,
+            List<Manifest.BundleFile> idMap) {
         Manifest manifest(ValidationReport report, List<Manifest.BundleFile> reports, String createdAt,
                 Map<String, Long> timings) {
             Manifest.Accounting accounting = new Manifest.Accounting(counts.inputRows(),
@@ -332,7 +374,7 @@ public final class DeltaBuildJob {
                 shardList.add(new Manifest.Shard(r.shard(), BundleLayout.shardFileName(r.shard()), r.rows(),
                         r.digest().bytes(), r.digest().crc32cHex(), r.minId(), r.maxId()));
             }
-            List<Manifest.BundleFile> files = new ArrayList<>();
+            List<Manifest.BundleFile> files = new ArrayList<>(idMap);
             files.add(trained);
             files.add(queries);
             files.add(new Manifest.BundleFile(FileRole.HOLDOUT_GROUND_TRUTH, BundleLayout.GROUND_TRUTH,
@@ -344,7 +386,8 @@ public final class DeltaBuildJob {
                     v.queries(), v.k(), v.nprobe(), v.minRecall(), report == null ? null : report.recall,
                     base.groundTruthDepth(), report == null ? null : report.listImbalance());
             Map<String, Long> shardMillis = new LinkedHashMap<>();
-            return new Manifest(Manifest.FORMAT_VERSION, base.indexName(), version, published.asParent(), createdAt,
+            Manifest.Parent parent = new Manifest.Parent(delta.base(), base.contentHash());
+            return new Manifest(Manifest.FORMAT_VERSION, base.indexName(), version, parent, createdAt,
                     Versions.vecforge(), base.faissVersion(), base.faissMinReader(),
                     new Manifest.Source(sourcePath, shards.rows(), base.source().idColumn(), base.source().vectorColumn()),
                     accounting, base.ids(), base.vectors(), training, base.sharding(), shardList, files, reports,

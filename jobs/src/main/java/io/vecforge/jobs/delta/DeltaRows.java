@@ -1,6 +1,7 @@
 package io.vecforge.jobs.delta;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.lower;
 import static org.apache.spark.sql.functions.struct;
@@ -60,15 +61,13 @@ final class DeltaRows {
             throw BuildFailedException.of(Failure.INPUT_SCHEMA, "delta.op-column '" + opColumn + "' is "
                     + op.dataType().simpleString() + ", expected string (upsert or delete)");
         }
-        if (input.externalIds()) {
-            throw BuildFailedException.of(Failure.DELTA_REFUSED, "delta refused: delta builds take int64 ids only for"
-                    + " now; '" + String.join(",", input.idColumns()) + "' are external ids: run a full build");
-        }
         RowCheck check = new RowCheck(input, metric);
         Column operation = lower(trim(col("`" + opColumn + "`")));
-        Column id = col("`" + input.idColumns().get(0) + "`");
+        Column idNull = input.idColumns().stream().map(c -> col("`" + c + "`").isNull()).reduce(Column::or)
+                .orElseThrow();
+        Column negative = input.externalIds() ? lit(false) : col("`" + input.idColumns().get(0) + "`").lt(0);
         Column orderNull = input.orderColumn() == null ? lit(false) : col("`" + input.orderColumn() + "`").isNull();
-        Column deleteReason = when(id.isNull(), lit("null-id")).when(id.lt(0), lit("negative-id"))
+        Column deleteReason = when(idNull, lit("null-id")).when(negative, lit("negative-id"))
                 .when(orderNull, lit("null-order")).otherwise(lit(null).cast("string"));
         Column reason = when(operation.isNull().or(operation.isin(UPSERT, DELETE).unary_$bang()), lit("bad-op"))
                 .when(operation.equalTo(DELETE), deleteReason)
@@ -100,7 +99,7 @@ final class DeltaRows {
     void writeQuarantine(String path) {
         Column[] original = Arrays.stream(input.raw().columns()).map(c -> col("`" + c + "`")).toArray(Column[]::new);
         classified.where(col(REASON).isNotNull())
-                .select(col("`" + input.idColumns().get(0) + "`").cast("string").as("id"), col(REASON).as("reason"),
+                .select(displayId().as("id"), col(REASON).as("reason"),
                         struct(original).as("row"))
                 .write().parquet(path);
     }
@@ -114,8 +113,8 @@ final class DeltaRows {
         List<String> reasons = new ArrayList<>();
         counts.rejected().forEach((reason, n) -> {
             List<String> ids = new ArrayList<>();
-            for (Row row : classified.where(col(REASON).equalTo(reason))
-                    .select(col("`" + input.idColumns().get(0) + "`").cast("string")).limit(5).collectAsList()) {
+            for (Row row : classified.where(col(REASON).equalTo(reason)).select(displayId()).limit(5)
+                    .collectAsList()) {
                 ids.add(String.valueOf(row.get(0)));
             }
             reasons.add(reason + ": " + n + " (e.g. ids " + String.join("; ", ids) + ")");
@@ -126,12 +125,27 @@ final class DeltaRows {
                 String.join(", ", reasons), quarantine));
     }
 
-    /** The accepted rows as (id, upsert, vector as float or null, order). */
+    /**
+     * The accepted rows as (id, upsert, vector as float or null, order); with external ids, the id
+     * columns as they are in place of id ({@link DeltaIds} maps them).
+     */
     Dataset<Row> accepted() {
         Column vector = when(col(OP).equalTo(UPSERT), col("`" + input.vectorColumn() + "`").cast("array<float>"))
                 .as("vector");
         Column order = input.orderColumn() == null ? lit(0L) : col("`" + input.orderColumn() + "`").cast("long");
-        return classified.where(col(REASON).isNull()).select(col("`" + input.idColumns().get(0) + "`").cast("long")
-                .as("id"), col(OP).equalTo(UPSERT).as("upsert"), vector, order.as("order"));
+        List<Column> columns = new ArrayList<>();
+        if (input.externalIds()) {
+            input.idColumns().forEach(c -> columns.add(col("`" + c + "`")));
+        } else {
+            columns.add(col("`" + input.idColumns().get(0) + "`").cast("long").as("id"));
+        }
+        columns.addAll(List.of(col(OP).equalTo(UPSERT).as("upsert"), vector, order.as("order")));
+        return classified.where(col(REASON).isNull()).select(columns.toArray(Column[]::new));
+    }
+
+    /** The row's id as the input holds it: value, or values joined by commas for composite ids. */
+    private Column displayId() {
+        return concat_ws(",", input.idColumns().stream().map(c -> col("`" + c + "`").cast("string"))
+                .toArray(Column[]::new));
     }
 }

@@ -31,6 +31,10 @@ final class DeltaShardStage {
             return reports.stream().filter(r -> r.patch() != null).mapToLong(r -> counter.applyAsLong(r.patch())).sum();
         }
 
+        double upsertFitSum() {
+            return reports.stream().filter(r -> r.patch() != null).mapToDouble(r -> r.patch().upsertFitSum()).sum();
+        }
+
         List<Integer> changedShards() {
             return reports.stream().filter(DeltaShardTask.Report::changed).map(DeltaShardTask.Report::shard).toList();
         }

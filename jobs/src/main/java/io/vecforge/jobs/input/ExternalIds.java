@@ -19,13 +19,19 @@ import org.apache.spark.sql.types.StructType;
  * sorted, numbered from 0. The same set of keys always gets the same numbers.
  */
 public final class ExternalIds {
-    static final String ID = "index_id";
+    public static final String ID = "index_id";
 
     private ExternalIds() {}
 
     /** (id, key columns…) for every distinct key of the accepted rows. */
     static Dataset<Row> assign(SparkSession spark, Dataset<Row> accepted, List<String> keyColumns) {
+        return assign(spark, accepted, keyColumns, 0);
+    }
+
+    /** (id, key columns…) for every distinct key of {@code rows}, sorted and numbered from {@code firstId}. */
+    public static Dataset<Row> assign(SparkSession spark, Dataset<Row> rows, List<String> keyColumns, long firstId) {
         Column[] keys = keyColumns.stream().map(c -> col("`" + c + "`")).toArray(Column[]::new);
+        Dataset<Row> accepted = rows;
         Dataset<Row> distinct = accepted.select(keys).distinct().orderBy(keys);
         StructType schema = new StructType().add(ID, DataTypes.LongType, false);
         for (String key : keyColumns) {
@@ -33,7 +39,7 @@ public final class ExternalIds {
         }
         JavaRDD<Row> numbered = distinct.javaRDD().zipWithIndex().map(pair -> {
             List<Object> values = new ArrayList<>();
-            values.add(pair._2());
+            values.add(firstId + pair._2());
             for (int i = 0; i < pair._1().size(); i++) {
                 values.add(pair._1().get(i));
             }

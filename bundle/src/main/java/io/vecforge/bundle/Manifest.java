@@ -233,14 +233,17 @@ public record Manifest(int formatVersion, String indexName, String version, Pare
      * @param fullBuildListImbalance the list imbalance of the chain's full build; null when it did not record one
      * @param upsertFit the upserts' mean distance to their nearest coarse centroid (as training.quantizerFit measures
      *     the full build's sample); null without upserts
-     * @param fitDegradation how much worse the upserts fit the reused quantizer than the full build's sample
-     *     (relative; train.max-reuse-degradation bounds it); null when not compared
+     * @param holdoutFit the hold-out queries' mean distance to their nearest coarse centroid: how the full build's
+     *     rows fit the quantizer, out of its training sample
+     * @param fitDegradation how much worse the upserts fit the reused quantizer than the full build's rows (the
+     *     worse of holdoutFit and training.quantizerFit; relative; train.max-reuse-degradation bounds it); null
+     *     without upserts
      * @param newKeys external keys the base's id map lacked, mapped to new ids by this delta (0 for int64 ids)
      */
     public record Delta(String base, int chain, String fullBuild, long baseRows, long upserts, long inserted,
             long replaced, long deletes, long deletesFound, long deletesMissing, String missingDeletes,
-            List<Integer> changedShards, Double fullBuildListImbalance, Double upsertFit, Double fitDegradation,
-            long newKeys) {
+            List<Integer> changedShards, Double fullBuildListImbalance, Double upsertFit, Double holdoutFit,
+            Double fitDegradation, long newKeys) {
         public Delta {
             changedShards = list(changedShards, "changedShards");
         }

@@ -71,6 +71,8 @@ class DeltaPullIT {
                 expected += file.bytes(); // the delta's ground truth may differ from the base's
             }
         }
+        System.out.printf("delta pull of %s (%d of %d shards changed): %s; changed shards and ground truth %d bytes%n",
+                version, changed, manifest.shards().size(), m.group(0), expected);
         int reused = Integer.parseInt(m.group(2));
         long downloaded = Long.parseLong(m.group(3));
         assertTrue(reused >= unchanged + 2, "reused " + reused + ": the " + unchanged + " untouched shards, the"

@@ -39,6 +39,22 @@ public final class QuantizerFit {
         return rows == 0 ? 0 : sum / rows;
     }
 
+    /** As {@link #meanDistance(FaissIndex, EmbeddingCursor, Metric)}, over vectors already in memory (left unchanged). */
+    public static double meanDistance(FaissIndex trained, float[] vectors, Metric metric) {
+        int d = trained.dimension();
+        int n = vectors.length / d;
+        if (n == 0) {
+            return 0;
+        }
+        float[] copy = java.util.Arrays.copyOf(vectors, n * d);
+        if (metric.normalizes()) {
+            for (int i = 0; i < n; i++) {
+                Metric.normalize(copy, i * d, d);
+            }
+        }
+        return sum(trained.nearestCentroidDistances(copy, n)) / n;
+    }
+
     /**
      * How much worse a fresh sample fits an old quantizer than the old sample did: a relative
      * increase of the distance (l2), or decrease of the similarity (ip, cosine). 0 or below: no worse.

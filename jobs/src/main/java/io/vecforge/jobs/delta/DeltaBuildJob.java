@@ -10,6 +10,8 @@ import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.Manifest.FileRole;
 import io.vecforge.bundle.VersionName;
 import io.vecforge.bundle.s3.S3Settings;
+import io.vecforge.faiss.FaissIndex;
+import io.vecforge.faiss.Metric;
 import io.vecforge.jobs.BuildFailedException;
 import io.vecforge.jobs.BuildResult;
 import io.vecforge.jobs.HadoopConf;
@@ -143,6 +145,7 @@ public final class DeltaBuildJob {
         float[] queries;
         long[] truthIds;
         float[] truthDistances;
+        double holdoutFit;
         int depth = base.groundTruthDepth();
         try {
             queries = Fvecs.read(download(storage, baseDir, base.validation().queriesFile(), scratch)).vectors();
@@ -151,6 +154,8 @@ public final class DeltaBuildJob {
             truthIds = truth.values();
             truthDistances = Fvecs.read(download(storage, baseDir,
                     base.file(FileRole.HOLDOUT_GROUND_TRUTH_DISTANCES).file(), scratch)).vectors();
+            holdoutFit = holdoutFit(download(storage, draft.dir(), trained.file(), scratch), queries,
+                    base.vectors().metric());
             if (truth.k() != depth) {
                 throw refused("base " + baseVersion + "'s ground truth has " + truth.k() + " neighbours per query,"
                         + " its manifest says " + depth);
@@ -179,15 +184,16 @@ public final class DeltaBuildJob {
                 java.util.Arrays.stream(truthIds).filter(id -> id >= 0).distinct().toArray());
         long upserts = shards.sum(ShardPatcher.Result::upserts);
         Double upsertFit = upserts == 0 ? null : shards.upsertFitSum() / upserts;
-        Double previousFit = base.training().quantizerFit();
-        Double degradation = upsertFit == null || previousFit == null ? null
-                : QuantizerFit.degradation(previousFit, upsertFit, base.vectors().metric());
+        Double degradation = upsertFit == null ? null : QuantizerFit.degradation(
+                fitBaseline(holdoutFit, base.training().quantizerFit(), base.vectors().metric()), upsertFit,
+                base.vectors().metric());
         Manifest.Delta applied = new Manifest.Delta(baseVersion, chain, fullBuild, base.shardRows(), upserts,
                 shards.sum(ShardPatcher.Result::inserted), shards.sum(ShardPatcher.Result::replaced),
                 shards.sum(ShardPatcher.Result::deletes), shards.sum(ShardPatcher.Result::deletesFound),
                 shards.sum(ShardPatcher.Result::deletesMissing), config.delta().missingDeletes(),
-                shards.changedShards(), fullImbalance, upsertFit, degradation, mapped == null ? 0 : mapped.newKeys());
-        checkFit(applied, previousFit, fullBuild);
+                shards.changedShards(), fullImbalance, upsertFit, holdoutFit, degradation,
+                mapped == null ? 0 : mapped.newKeys());
+        checkFit(applied, fullBuild, base.training().quantizerFit(), base.vectors().metric());
         long duplicates = shards.sum(ShardPatcher.Result::duplicates);
         requireBalanced(counts, applied, duplicates, shards.rows());
         if (applied.deletesMissing() > 0 && config.delta().failOnMissingDeletes()) {
@@ -260,16 +266,31 @@ public final class DeltaBuildJob {
         }
     }
 
-    /** The upserts must fit the reused quantizer about as well as the full build's sample did. */
-    private void checkFit(Manifest.Delta applied, Double previousFit, String fullBuild) {
+    /**
+     * How the full build's rows fit its quantizer: the worse of the training sample's fit (biased
+     * good: k-means fits the very rows it trains on) and the hold-out queries' (rows training did not
+     * choose, but few: a noisy mean on clustered data), so that neither bias nor noise refuses a delta
+     * drawn from the same data.
+     */
+    private static double fitBaseline(double holdoutFit, Double sampleFit, Metric metric) {
+        if (sampleFit == null) {
+            return holdoutFit;
+        }
+        return metric.smallerIsCloser() ? Math.max(holdoutFit, sampleFit) : Math.min(holdoutFit, sampleFit);
+    }
+
+    /** The upserts must fit the reused quantizer about as well as the full build's rows do. */
+    private void checkFit(Manifest.Delta applied, String fullBuild, Double sampleFit, Metric metric) {
         if (applied.fitDegradation() == null) {
-            LOG.info("quantizer fit of the upserts {} (full build {}'s sample: {}): not compared", applied.upsertFit(),
-                    fullBuild, previousFit);
+            LOG.info("quantizer fit: no upserts to compare with the hold-out queries' {}", applied.holdoutFit());
             return;
         }
-        String comparison = String.format(Locale.ROOT, "the upserts fit %s's quantizer at %.6g against its own"
-                + " sample's %.6g: %+.2f%% (train.max-reuse-degradation %.2f%%)", fullBuild, applied.upsertFit(),
-                previousFit, 100 * applied.fitDegradation(), 100 * config.train().maxReuseDegradation());
+        String comparison = String.format(Locale.ROOT, "the upserts fit %s's quantizer at %.6g against %.6g for its"
+                + " rows (hold-out queries %.6g, training sample %s): %+.2f%% (train.max-reuse-degradation %.2f%%)",
+                fullBuild, applied.upsertFit(), fitBaseline(applied.holdoutFit(), sampleFit, metric),
+                applied.holdoutFit(), sampleFit == null ? "not recorded" : String.format(Locale.ROOT, "%.6g",
+                        sampleFit), 100 * applied.fitDegradation(),
+                100 * config.train().maxReuseDegradation());
         LOG.info("delta quantizer fit: {}", comparison);
         if (applied.fitDegradation() > config.train().maxReuseDegradation()) {
             throw refused(comparison + ": the data drifted from what the trained index was trained on");
@@ -322,6 +343,13 @@ public final class DeltaBuildJob {
             return new Manifest.BundleFile(file.role(), file.file(), digest);
         } finally {
             Files.deleteIfExists(local);
+        }
+    }
+
+    /** The queries' mean distance to their nearest coarse centroid, measured as QuantizerFit measures a sample. */
+    private static double holdoutFit(java.nio.file.Path trained, float[] queries, Metric metric) throws IOException {
+        try (FaissIndex index = FaissIndex.read(trained)) {
+            return QuantizerFit.meanDistance(index, queries, metric);
         }
     }
 

@@ -113,6 +113,55 @@ def airflow_defaults() -> dict[str, str]:
     return {k: v for k, v in read_properties(EXAMPLE_CONFIG).items() if k.startswith("airflow.")}
 
 
+def marker_exists(marker: str) -> bool:
+    """Whether an upstream job's _SUCCESS is there: file:// directly, s3a:// and s3:// with boto3, else hdfs."""
+    path = local_path(marker)
+    if path is not None:
+        return path.exists()
+    if is_s3(marker):
+        return s3_exists(marker)
+    return subprocess.run(["hdfs", "dfs", "-test", "-e", marker], check=False).returncode == 0
+
+
+def sensor_settings(props: dict[str, str]) -> dict:
+    return {"mode": "reschedule", "poke_interval": float(props["airflow.sensor-poke-seconds"]),
+            "timeout": float(props["airflow.sensor-timeout-hours"]) * 3600}
+
+
+def dag_settings(props: dict[str, str], schedule: str) -> dict:
+    return {"doc_md": __doc__, "schedule": schedule,
+            "start_date": datetime.fromisoformat(props["airflow.start-date"]).replace(tzinfo=timezone.utc),
+            "catchup": props["airflow.catchup"] == "true", "max_active_runs": 1,
+            "dagrun_timeout": timedelta(hours=float(props["airflow.run-timeout-hours"]))}
+
+
+def spark_build(task_id: str, doc: str, props: dict[str, str], args: list[str], on_s3: bool) -> SparkSubmitOperator:
+    """`vecforge build …` through spark-submit, with the build's retries and backoff."""
+    return SparkSubmitOperator(
+        task_id=task_id,
+        doc_md=doc,
+        conn_id=props["airflow.spark-conn-id"],
+        application=spark_jar(),
+        java_class="io.vecforge.cli.VecforgeCli",
+        application_args=args,
+        conf={"spark.executorEnv.OPENBLAS_NUM_THREADS": "1"},
+        jars=s3a_jars() if on_s3 else None,
+        env_vars={"OPENBLAS_NUM_THREADS": "1"},
+        retries=int(props["airflow.build-retries"]),
+        retry_delay=timedelta(minutes=float(props["airflow.retry-delay-minutes"])),
+        retry_exponential_backoff=True,
+    )
+
+
+def validate_run(index_dir: str, run_id: str) -> dict:
+    """`vecforge validate --json` of the version a run built (its run record names it); the exit code decides."""
+    result = run_cli("validate", "--json", f"{index_dir}/_runs/{safe_run_id(run_id)}")
+    print(result.stdout)
+    if result.returncode != 0:
+        raise AirflowException(f"vecforge validate exited {result.returncode}: {result.stdout}{result.stderr}")
+    return json.loads(result.stdout)
+
+
 def make_dag(conf_file: Path) -> DAG:
     props = {**airflow_defaults(), **read_properties(conf_file)}
     index = props["index.name"]
@@ -124,59 +173,25 @@ def make_dag(conf_file: Path) -> DAG:
     with DAG(
         dag_id=f"vecforge_{index}",
         description=f"T+1 rebuild of the {index} Faiss index",
-        doc_md=__doc__,
-        schedule=props["airflow.schedule"],
-        start_date=datetime.fromisoformat(props["airflow.start-date"]).replace(tzinfo=timezone.utc),
-        catchup=props["airflow.catchup"] == "true",
-        max_active_runs=1,
-        dagrun_timeout=timedelta(hours=float(props["airflow.run-timeout-hours"])),
+        **dag_settings(props, props["airflow.schedule"]),
         default_args={"owner": owner, "retries": 0},
         tags=["vecforge", index],
     ) as dag:
 
-        @task.sensor(
-            task_id="wait_for_input",
-            mode="reschedule",
-            poke_interval=float(props["airflow.sensor-poke-seconds"]),
-            timeout=float(props["airflow.sensor-timeout-hours"]) * 3600,
-            doc_md="Waits for the upstream job's `_SUCCESS` in the input partition of the logical date.",
-        )
+        @task.sensor(task_id="wait_for_input", **sensor_settings(props),
+                     doc_md="Waits for the upstream job's `_SUCCESS` in the input partition of the logical date.")
         def wait_for_input(ds=None):
-            marker = f"{input_base}/dt={ds}/_SUCCESS"
-            path = local_path(marker)
-            if path is not None:
-                return path.exists()
-            if is_s3(marker):
-                return s3_exists(marker)
-            return subprocess.run(["hdfs", "dfs", "-test", "-e", marker], check=False).returncode == 0
+            return marker_exists(f"{input_base}/dt={ds}/_SUCCESS")
 
-        build = SparkSubmitOperator(
-            task_id="build",
-            doc_md="Builds the logical date's partition into a staged (validated, unpublished) version.",
-            conn_id=props["airflow.spark-conn-id"],
-            application=spark_jar(),
-            java_class="io.vecforge.cli.VecforgeCli",
-            application_args=[
-                "build", "--config", str(conf_file),
-                "--input", input_base + "/dt={{ ds }}",
-                "--logical-date", "{{ ds }}",
-                "--no-publish", "--run-id", "{{ run_id }}",
-            ],
-            conf={"spark.executorEnv.OPENBLAS_NUM_THREADS": "1"},
-            jars=s3a_jars() if is_s3(input_base) or is_s3(root) else None,
-            env_vars={"OPENBLAS_NUM_THREADS": "1"},
-            retries=int(props["airflow.build-retries"]),
-            retry_delay=timedelta(minutes=float(props["airflow.retry-delay-minutes"])),
-            retry_exponential_backoff=True,
-        )
+        build = spark_build(
+            "build", "Builds the logical date's partition into a staged (validated, unpublished) version.", props,
+            ["build", "--config", str(conf_file), "--input", input_base + "/dt={{ ds }}", "--logical-date", "{{ ds }}",
+             "--no-publish", "--run-id", "{{ run_id }}"],
+            is_s3(input_base) or is_s3(root))
 
         @task(task_id="validate", doc_md="`vecforge validate --json` on the run's version; exit code decides.")
         def validate(run_id=None):
-            result = run_cli("validate", "--json", f"{index_dir}/_runs/{safe_run_id(run_id)}")
-            print(result.stdout)
-            if result.returncode != 0:
-                raise AirflowException(f"vecforge validate exited {result.returncode}: {result.stdout}{result.stderr}")
-            return json.loads(result.stdout)
+            return validate_run(index_dir, run_id)
 
         # A publish overtaken by a newer date's (a backfill beside the daily run) is refused (exit 4); its retry
         # decides again and finds LATEST staying on the newer version (exit 0).
@@ -250,61 +265,27 @@ def make_delta_dag(conf_file: Path) -> DAG | None:
     with DAG(
         dag_id=f"vecforge_{index}_delta",
         description=f"Delta builds of the {index} Faiss index: each interval's upserts and deletes",
-        doc_md=__doc__,
-        schedule=schedule,
-        start_date=datetime.fromisoformat(props["airflow.start-date"]).replace(tzinfo=timezone.utc),
-        catchup=props["airflow.catchup"] == "true",
-        max_active_runs=1,
-        dagrun_timeout=timedelta(hours=float(props["airflow.run-timeout-hours"])),
+        **dag_settings(props, schedule),
         default_args={"owner": props["airflow.owner"], "retries": 0, "depends_on_past": True},
         tags=["vecforge", index, "delta"],
     ) as dag:
 
-        @task.sensor(
-            task_id="wait_for_delta",
-            mode="reschedule",
-            poke_interval=float(props["airflow.sensor-poke-seconds"]),
-            timeout=float(props["airflow.sensor-timeout-hours"]) * 3600,
-            doc_md="Waits for `_SUCCESS` in the delta partition of the interval (`ts=<ts_nodash>`).",
-        )
+        @task.sensor(task_id="wait_for_delta", **sensor_settings(props),
+                     doc_md="Waits for `_SUCCESS` in the delta partition of the interval (`ts=<ts_nodash>`).")
         def wait_for_delta(ts_nodash=None):
-            marker = f"{delta_base}/ts={ts_nodash}/_SUCCESS"
-            path = local_path(marker)
-            if path is not None:
-                return path.exists()
-            if is_s3(marker):
-                return s3_exists(marker)
-            return subprocess.run(["hdfs", "dfs", "-test", "-e", marker], check=False).returncode == 0
+            return marker_exists(f"{delta_base}/ts={ts_nodash}/_SUCCESS")
 
-        build = SparkSubmitOperator(
-            task_id="build_delta",
-            doc_md="Applies the interval's upserts and deletes to the published version and publishes the result"
-                   " (only over that version; a retry applies the delta to whatever is published then).",
-            conn_id=props["airflow.spark-conn-id"],
-            application=spark_jar(),
-            java_class="io.vecforge.cli.VecforgeCli",
-            application_args=[
-                "build", "--config", str(conf_file), "--mode", "delta",
-                "--input", partition,
-                "--logical-date", "{{ ds }}",
-                "--run-id", "{{ run_id }}",
-            ],
-            conf={"spark.executorEnv.OPENBLAS_NUM_THREADS": "1"},
-            jars=s3a_jars() if is_s3(delta_base) or is_s3(root) else None,
-            env_vars={"OPENBLAS_NUM_THREADS": "1"},
-            retries=int(props["airflow.build-retries"]),
-            retry_delay=timedelta(minutes=float(props["airflow.retry-delay-minutes"])),
-            retry_exponential_backoff=True,
-        )
+        build = spark_build(
+            "build_delta", "Applies the interval's upserts and deletes to the published version and publishes the"
+                           " result (only over that version; a retry applies the delta to whatever is published then).",
+            props, ["build", "--config", str(conf_file), "--mode", "delta", "--input", partition,
+                    "--logical-date", "{{ ds }}", "--run-id", "{{ run_id }}"],
+            is_s3(delta_base) or is_s3(root))
 
         @task(task_id="verify", doc_md="`vecforge validate --json` on the published delta version, read back"
                                        " from the shared storage as a serving node reads it.")
         def verify(run_id=None):
-            result = run_cli("validate", "--json", f"{index_dir}/_runs/{safe_run_id(run_id)}")
-            print(result.stdout)
-            if result.returncode != 0:
-                raise AirflowException(f"vecforge validate exited {result.returncode}: {result.stdout}{result.stderr}")
-            return json.loads(result.stdout)
+            return validate_run(index_dir, run_id)
 
         @task(task_id="record_outcome", trigger_rule="all_done", depends_on_past=False,
               doc_md="Logs the outcome line (`vecforge delta outcome: {…}`) with the delta's counts.")

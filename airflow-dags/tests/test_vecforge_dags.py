@@ -32,25 +32,31 @@ def airflow_environment(home, conf):
     return environment
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
+def local_index(tmp_path_factory, index, extra=""):
+    """A worker with its own Airflow home and database, and one config: local input and bundles ({work} in
+    extra is the work directory)."""
     home = tmp_path_factory.mktemp("airflow-home")
     work = tmp_path_factory.mktemp("vecforge")
     conf = work / "conf"
     conf.mkdir()
-    (conf / "nightly.properties").write_text(
-        "index.name=nightly\n"
+    (conf / f"{index}.properties").write_text(
+        f"index.name={index}\n"
         f"input.path=file://{work}/input\n"
         f"output.root=file://{work}/bundles\n"
         "index.factory=IVF16,Flat\n"
         "shards=2\n"
         "validate.queries=50\n"
         "airflow.build-retries=0\n"
-        "airflow.sensor-poke-seconds=5\n")
+        "airflow.sensor-poke-seconds=5\n" + extra.format(work=work))
     environment = airflow_environment(home, conf)
     subprocess.run([str(Path(sys.executable).parent / "airflow"), "db", "migrate"], env=environment, check=True,
                    capture_output=True)
-    return {"env": environment, "work": work}
+    return {"env": environment, "work": work, "conf": conf}
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    return local_index(tmp_path_factory, "nightly")
 
 
 def airflow(env, *args):
@@ -229,25 +235,8 @@ def test_the_dag_builds_and_publishes_on_s3(s3env):
 @pytest.fixture(scope="module")
 def delta_env(tmp_path_factory):
     """One config, two schedules: the T+1 full rebuild and an hourly delta DAG."""
-    home = tmp_path_factory.mktemp("airflow-home-delta")
-    work = tmp_path_factory.mktemp("vecforge-delta")
-    conf = work / "conf"
-    conf.mkdir()
-    (conf / "hourly.properties").write_text(
-        "index.name=hourly\n"
-        f"input.path=file://{work}/input\n"
-        f"output.root=file://{work}/bundles\n"
-        "index.factory=IVF16,Flat\n"
-        "shards=2\n"
-        "validate.queries=50\n"
-        "airflow.build-retries=0\n"
-        "airflow.sensor-poke-seconds=5\n"
-        "airflow.delta-schedule=@hourly\n"
-        f"airflow.delta-path=file://{work}/changes\n")
-    environment = airflow_environment(home, conf)
-    subprocess.run([str(Path(sys.executable).parent / "airflow"), "db", "migrate"], env=environment, check=True,
-                   capture_output=True)
-    return {"env": environment, "work": work, "conf": conf}
+    return local_index(tmp_path_factory, "hourly", "airflow.delta-schedule=@hourly\n"
+                       "airflow.delta-path=file://{work}/changes\n")
 
 
 def test_one_config_drives_a_full_rebuild_and_an_hourly_delta_schedule(delta_env, monkeypatch):

@@ -49,13 +49,9 @@ class DeltaBuildTest extends SparkTestSupport {
     @Test
     void aDeltaGivesTheShardsAFullBuildOfTheMergedRowsGivesAndAccountsForEveryRow() throws IOException {
         Random random = new Random(5);
-        TreeMap<Long, float[]> base = new TreeMap<>();
-        for (long id = 0; id < ROWS; id++) {
-            base.put(id, vector(random, id));
-        }
+        TreeMap<Long, float[]> base = baseRows(random);
         Path root = dir.resolve("root");
-        write(dir.resolve("base"), base);
-        BuildResult full = new BuildJob(spark(), config(root, dir.resolve("base"), Map.of())).run();
+        BuildResult full = publishBase(root, base);
 
         TreeMap<Long, float[]> merged = new TreeMap<>(base);
         List<Row> delta = new ArrayList<>();
@@ -101,6 +97,8 @@ class DeltaBuildTest extends SparkTestSupport {
         assertEquals(1, m.accounting().rejectedRows());
         assertTrue(m.accounting().balances(), m.accounting().summary());
         assertEquals(List.of(0, 1, 2, 3), d.changedShards(), "the delta touches every shard");
+        assertEquals(full.manifest().search(), m.search(), "without delta.nprobe-sweep the base's curve is carried");
+        assertTrue(m.validation().recall() >= m.validation().minRecall(), "recall is measured on every delta");
 
         // the full build of the merged rows, with the same trained index: the same shard bytes
         write(dir.resolve("merged"), merged);
@@ -130,10 +128,7 @@ class DeltaBuildTest extends SparkTestSupport {
     @Test
     void aDeltaPastTheChainLimitOrWithoutABaseIsRefusedAndLatestStays() throws IOException {
         Random random = new Random(6);
-        TreeMap<Long, float[]> base = new TreeMap<>();
-        for (long id = 0; id < ROWS; id++) {
-            base.put(id, vector(random, id));
-        }
+        TreeMap<Long, float[]> base = baseRows(random);
         Path root = dir.resolve("chain");
         Path deltaInput = dir.resolve("small-delta");
         spark().createDataFrame(List.of(RowFactory.create(3L, "delete", null)), DELTA).write()
@@ -144,8 +139,7 @@ class DeltaBuildTest extends SparkTestSupport {
                 () -> new DeltaBuildJob(spark(), config(root, deltaInput, deltaMode), true).run());
         assertEquals(Failure.DELTA_REFUSED, none.failure());
 
-        write(dir.resolve("chain-base"), base);
-        new BuildJob(spark(), config(root, dir.resolve("chain-base"), Map.of())).run();
+        publishBase(root, base);
         BuildResult first = new DeltaBuildJob(spark(), config(root, deltaInput, deltaMode), true).run();
         assertEquals(ROWS - 1, first.manifest().shardRows());
         assertEquals(List.of(io.vecforge.bundle.ShardAssignment.shardOf(3L, 4)), first.manifest().delta()
@@ -172,13 +166,9 @@ class DeltaBuildTest extends SparkTestSupport {
     @Test
     void aDeltaWhoseUpsertsDriftedOrPileIntoOneListIsRefusedAndLatestStays() throws IOException {
         Random random = new Random(7);
-        TreeMap<Long, float[]> base = new TreeMap<>();
-        for (long id = 0; id < ROWS; id++) {
-            base.put(id, vector(random, id));
-        }
+        TreeMap<Long, float[]> base = baseRows(random);
         Path root = dir.resolve("guards");
-        write(dir.resolve("guards-base"), base);
-        BuildResult full = new BuildJob(spark(), config(root, dir.resolve("guards-base"), Map.of())).run();
+        BuildResult full = publishBase(root, base);
         assertTrue(full.manifest().training().quantizerFit() > 0);
         Map<String, String> deltaMode = Map.of("build.mode", "delta");
 
@@ -228,14 +218,9 @@ class DeltaBuildTest extends SparkTestSupport {
     @Test
     void aDeltaOnAnOlderBaseIsStagedNotPublishedAndNeverPublishesOverAnotherVersion() throws Exception {
         Random random = new Random(8);
-        TreeMap<Long, float[]> base = new TreeMap<>();
-        for (long id = 0; id < ROWS; id++) {
-            base.put(id, vector(random, id));
-        }
+        TreeMap<Long, float[]> base = baseRows(random);
         Path root = dir.resolve("older");
-        write(dir.resolve("older-base"), base);
-        String first = new BuildJob(spark(), config(root, dir.resolve("older-base"), Map.of())).run().manifest()
-                .version();
+        String first = publishBase(root, base).manifest().version();
         Path oneDelete = dir.resolve("older-delta");
         spark().createDataFrame(List.of(RowFactory.create(3L, "delete", null)), DELTA).write()
                 .parquet(oneDelete.toString());
@@ -339,6 +324,22 @@ class DeltaBuildTest extends SparkTestSupport {
             String key = "new-" + i;
             assertTrue(keys.entrySet().stream().anyMatch(e -> e.getValue().equals(key) && e.getKey() > baseMax), key);
         }
+    }
+
+    /** A full build of the rows, published under root. */
+    private BuildResult publishBase(Path root, TreeMap<Long, float[]> rows) {
+        Path input = dir.resolve(root.getFileName() + "-base");
+        write(input, rows);
+        return new BuildJob(spark(), config(root, input, Map.of())).run();
+    }
+
+    /** ROWS rows, ids 0.. ROWS-1. */
+    private static TreeMap<Long, float[]> baseRows(Random random) {
+        TreeMap<Long, float[]> base = new TreeMap<>();
+        for (long id = 0; id < ROWS; id++) {
+            base.put(id, vector(random, id));
+        }
+        return base;
     }
 
     private BuildConfig config(Path root, Path input, Map<String, String> extra) {

@@ -317,6 +317,8 @@ public final class BundleValidator {
             }
             if (shard.sweep() != null) {
                 sweep = sweep == null ? shard.sweep() : sweep.merge(shard.sweep());
+            }
+            if (shard.listSizes() != null) {
                 addListSizes(report, shard.listSizes());
             }
         }

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * @param manifestJson the manifest validated against (the build's draft before it is written)
  * @param queries the hold-out queries prepared for the metric (null: no recall to measure)
  * @param nprobe the nprobe recall is measured at
- * @param sweep whether to measure the nprobe curve (and the inverted lists' sizes) too
+ * @param sweep whether to measure the nprobe curve too
  * @param threads OpenMP threads for loading and searching
  * @param scratchDir local directory for downloaded shards, or null for the system's temp directory
  */
@@ -46,7 +46,7 @@ public record ShardValidation(String versionDir, byte[] manifestJson, float[] qu
      * @param idsOk whether its ids are unique, owned by this shard and span the manifest's range
      * @param found its top-k of every query at the validation's nprobe (null without queries)
      * @param sweep its top-k at every nprobe of the sweep (null unless asked for)
-     * @param listSizes its inverted lists' sizes (null unless sweeping)
+     * @param listSizes its inverted lists' sizes (null without queries)
      */
     public record Result(int shard, List<Problem> problems, boolean fileOk, boolean loaded, boolean idsOk,
             Neighbours found, NprobeSweep sweep, long[] listSizes) implements Serializable {
@@ -91,8 +91,8 @@ public record ShardValidation(String versionDir, byte[] manifestJson, float[] qu
                 if (sweep) {
                     curve = new NprobeSweep(index.nlist(), nprobe, n, k, smallerIsCloser);
                     curve.search(index, queries, k);
-                    listSizes = index.listSizes();
                 }
+                listSizes = index.listSizes();
             }
             LOG.info("validated shard {} of {} ({} rows)", shardIndex + 1, manifest.shards().size(), shard.rows());
             return new Result(shardIndex, problems, true, true, idsOk, found, curve, listSizes);

@@ -25,7 +25,8 @@ public final class ValidationReport {
     public int nprobe;
     /** Recall and latency at increasing nprobe, when the validation swept them (the build does). */
     public List<NprobeSweep.Point> nprobeCurve;
-    /** Vectors per inverted list, summed over shards (they share the quantizer), when swept. */
+    /** Vectors per inverted list, summed over shards (they share the quantizer); for the report, not the JSON. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
     public long[] listSizes;
     public final List<String> checksPassed = new ArrayList<>();
     public final List<Problem> problems = new ArrayList<>();
@@ -34,7 +35,7 @@ public final class ValidationReport {
 
     /**
      * Faiss's imbalance factor of the inverted lists (nlist * sum(size^2) / ntotal^2; 1 is perfectly even),
-     * or null when the lists were not swept or are empty.
+     * or null when the lists were not measured (no queries) or are empty.
      */
     public Double listImbalance() {
         if (listSizes == null || listSizes.length == 0) {

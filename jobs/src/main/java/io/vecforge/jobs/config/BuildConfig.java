@@ -53,6 +53,7 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
         DEFAULTS.put("delta.missing-deletes", "ignore");
         DEFAULTS.put("delta.max-chain", "24");
         DEFAULTS.put("delta.max-imbalance-growth", "1.5");
+        DEFAULTS.put("delta.nprobe-sweep", "false");
         DEFAULTS.put("build.batch-rows", "8192");
         DEFAULTS.put("build.threads-per-task", "0");
         DEFAULTS.put("build.simd-level", "auto");
@@ -119,7 +120,7 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
 
     /** build.mode and delta.*: whether this build applies a delta to a published version, and its limits. */
     public record Delta(boolean enabled, String base, String opColumn, boolean failOnMissingDeletes, int maxChain,
-            double maxImbalanceGrowth) implements Serializable {
+            double maxImbalanceGrowth, boolean nprobeSweep) implements Serializable {
         public String missingDeletes() {
             return failOnMissingDeletes ? "fail" : "ignore";
         }
@@ -159,7 +160,7 @@ public record BuildConfig(Input input, Index index, Train train, Build build, Va
         }
         Delta delta = new Delta(mode(v.text("build.mode")), v.optional("delta.base"), v.text("delta.op-column"),
                 missingDeletes(v.text("delta.missing-deletes")), v.positiveInt("delta.max-chain"),
-                v.nonNegativeNumber("delta.max-imbalance-growth"));
+                v.nonNegativeNumber("delta.max-imbalance-growth"), v.bool("delta.nprobe-sweep"));
         return new BuildConfig(input, index, train, build, validate, publish, delta);
     }
 

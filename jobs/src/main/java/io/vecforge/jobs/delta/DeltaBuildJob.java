@@ -58,6 +58,8 @@ public final class DeltaBuildJob {
     private final BuildConfig config;
     private final Configuration hadoopConf;
     private final boolean publish;
+    /** The checked delta rows, persisted for the build's passes over them; released when it ends. */
+    private DeltaRows deltaRows;
 
     public DeltaBuildJob(SparkSession spark, BuildConfig config, boolean publish) {
         this.spark = spark;
@@ -76,6 +78,16 @@ public final class DeltaBuildJob {
     }
 
     private BuildResult build(VersionDraft draft, StageClock clock) throws Exception {
+        try {
+            return apply(draft, clock);
+        } finally {
+            if (deltaRows != null) {
+                deltaRows.release();
+            }
+        }
+    }
+
+    private BuildResult apply(VersionDraft draft, StageClock clock) throws Exception {
         clock.start("read");
         BundleStorage storage = draft.storage();
         Published published = Published.read(storage, draft.layout());
@@ -121,6 +133,7 @@ public final class DeltaBuildJob {
         clock.start("check");
         DeltaRows delta = DeltaRows.of(input, config.delta().opColumn(), base.vectors().dimension(),
                 base.vectors().metric());
+        deltaRows = delta;
         DeltaRows.Counts counts = delta.count();
         if (counts.inputRows() == 0) {
             throw BuildFailedException.of(Failure.INPUT_MISSING, "delta input " + config.input().path()
@@ -224,7 +237,7 @@ public final class DeltaBuildJob {
                 quarantine, applied, shards, trained, queriesFile, groundTruth,
                 mapped == null ? List.of() : mapped.files());
         ValidationReport report = ValidateStage.requireValid(spark, storage, draft.dir(), parts.manifest(null,
-                List.of(), null, Map.of()), taskThreads());
+                List.of(), null, Map.of()), taskThreads(), config.delta().nprobeSweep());
         checkImbalance(report, fullImbalance);
         drift.checkResult(shards.rows(), report.recall);
         clock.stop();
@@ -423,9 +436,10 @@ public final class DeltaBuildJob {
                     new Manifest.Runtime(null, null, null, null, shardMillis, 0, 0, null, null), null);
         }
 
+        /** The recall curve measured now (delta.nprobe-sweep), else the base's, carried over. */
         private static Manifest.Search search(ValidationReport report, Manifest base) {
             if (report == null || report.nprobeCurve == null || report.nprobeCurve.isEmpty()) {
-                return null;
+                return base.search();
             }
             double target = base.search() == null ? 0.9 : base.search().targetRecall();
             NprobeSweep.Point chosen = NprobeSweep.recommend(report.nprobeCurve, target);

@@ -24,6 +24,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * A delta input's rows, checked: each row names an operation in the op column, {@code upsert} or
@@ -72,7 +73,15 @@ final class DeltaRows {
         Column reason = when(operation.isNull().or(operation.isin(UPSERT, DELETE).unary_$bang()), lit("bad-op"))
                 .when(operation.equalTo(DELETE), deleteReason)
                 .otherwise(check.reasonColumn(dimension));
-        return new DeltaRows(input, input.raw().withColumn(OP, operation).withColumn(REASON, reason));
+        // read and checked once: the count, the quarantine and the shard stage all take these rows
+        // read and checked once: the count, the quarantine and the shard stage all take these rows
+        return new DeltaRows(input, input.raw().withColumn(OP, operation).withColumn(REASON, reason)
+                .persist(StorageLevel.DISK_ONLY()));
+    }
+
+    /** Drops the rows' local copy (after the shard stage). */
+    void release() {
+        classified.unpersist(false);
     }
 
     /** One pass: rows by (operation, reason). */

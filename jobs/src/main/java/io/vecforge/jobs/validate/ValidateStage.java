@@ -25,10 +25,16 @@ public final class ValidateStage {
 
     public static ValidationReport requireValid(SparkSession spark, BundleStorage storage, Path versionDir, Manifest manifest,
             int taskThreads) throws IOException {
+        return requireValid(spark, storage, versionDir, manifest, taskThreads, true);
+    }
+
+    /** @param sweepNprobe whether to measure the recall curve over nprobe too (the build report's) */
+    public static ValidationReport requireValid(SparkSession spark, BundleStorage storage, Path versionDir,
+            Manifest manifest, int taskThreads, boolean sweepNprobe) throws IOException {
         java.nio.file.Path scratch = Files.createTempDirectory("vecforge-validate-");
         ValidationReport report;
         try {
-            report = new BundleValidator(storage, new BundleValidator.Options(false, null, null, scratch, true),
+            report = new BundleValidator(storage, new BundleValidator.Options(false, null, null, scratch, sweepNprobe),
                     onExecutors(spark, taskThreads)).validate(versionDir, manifest);
         } finally {
             Files.deleteIfExists(scratch);

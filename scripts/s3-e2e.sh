@@ -54,6 +54,25 @@ assert len(out["results"]) == 5 and all(len(r["ids"]) == 5 for r in out["results
 print("s3-e2e: stock faiss %s searched the pulled bundle (%d vectors)" % (out["faiss"], out["ntotal"]))
 PY
 
+# A delta on S3: an hour's upserts and deletes in s3a://, applied to the published version on s3://,
+# validated there, and pulled: only the changed files move, the rest come from the served copy.
+run "$repo/scripts/vecforge" gen-data --output s3a://vecforge/changes/ts=20261202T010000 --delta-of 20000 --rows 400 \
+  --dim 32 --files 1 --seed 3
+run "$repo/scripts/vecforge" build --config "$repo/conf/example-index.properties" --mode delta \
+  --input s3a://vecforge/changes/ts=20261202T010000 --output s3://vecforge/bundles --run-id e2e-delta \
+  --set index.factory=IVF64,PQ8 --set shards=2
+run "$repo/scripts/vecforge" validate s3://vecforge/bundles/demo
+run "$repo/scripts/vecforge-pull" --from s3://vecforge/bundles/demo --to "$work/serving" | tee "$work/delta-pull.log"
+grep -Eq "\([0-9]+ files, [1-9][0-9]* reused, [0-9]+ bytes downloaded\)" "$work/delta-pull.log"
+"$repo/.venv-faiss/bin/python" "$repo/scripts/vecforge_bundle.py" "$work/serving/current" --queries "$work/five.fvecs" -k 5 \
+  > "$work/search-delta.json" 2>> "$log"
+"$repo/.venv-faiss/bin/python" - "$work/search-delta.json" <<'PY'
+import json, sys
+out = json.load(open(sys.argv[1]))
+assert out["ntotal"] == 20000 - 200 + 100, out["ntotal"]  # 200 deletes, 100 new vectors for old ids, 100 new ids
+print("s3-e2e: the delta version on S3, pulled and searched by stock faiss (%d vectors)" % out["ntotal"])
+PY
+
 # Every object the build left on S3 (bundle, HISTORY, run record, commit claims), every log line.
 "$moto/python" - "$work/objects" <<'PY'
 import boto3, os, sys

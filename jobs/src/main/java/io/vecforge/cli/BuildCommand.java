@@ -87,6 +87,12 @@ final class BuildCommand implements Callable<Integer> {
             if (runId != null) {
                 RunRecord.write(buildConfig, runId, result.manifest().version());
             }
+            if (result.unchanged()) {
+                out().printf(Locale.ROOT, "nothing to apply: the delta input %s has no rows; %s version %s is"
+                        + " unchanged%n", buildConfig.input().path(), result.manifest().indexName(),
+                        result.manifest().version());
+                return 0;
+            }
             out().printf(Locale.ROOT,
                     (result.published() ? "published" : "staged") + " %s version %s: %,d rows in %d shards, recall@%d %.4f%n  %s%n  %s%n",
                     result.manifest().indexName(), result.manifest().version(),

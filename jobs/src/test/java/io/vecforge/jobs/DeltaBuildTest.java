@@ -246,6 +246,22 @@ class DeltaBuildTest extends SparkTestSupport {
         assertThrows(io.vecforge.bundle.CommitFailedException.class, () -> new io.vecforge.bundle.VersionCommit(
                 storage, layout, staged.manifest().version()).publish(null, "publish"));
         assertEquals(second, Files.readString(root.resolve("delta").resolve(BundleLayout.LATEST)).trim());
+
+        // an interval without changes: nothing to apply, no version made, nothing fails
+        Path empty = dir.resolve("empty-delta");
+        spark().createDataFrame(List.<Row>of(), DELTA).write().parquet(empty.toString());
+        long versions;
+        try (var listed = Files.list(root.resolve("delta"))) {
+            versions = listed.count();
+        }
+        BuildResult nothing = new DeltaBuildJob(spark(), config(root, empty, Map.of("build.mode", "delta")), true)
+                .run();
+        assertTrue(nothing.unchanged() && !nothing.published());
+        assertEquals(second, nothing.manifest().version());
+        assertEquals(second, Files.readString(root.resolve("delta").resolve(BundleLayout.LATEST)).trim());
+        try (var listed = Files.list(root.resolve("delta"))) {
+            assertEquals(versions, listed.count(), "no version directory was made");
+        }
     }
 
     @Test

@@ -136,8 +136,11 @@ public final class DeltaBuildJob {
         deltaRows = delta;
         DeltaRows.Counts counts = delta.count();
         if (counts.inputRows() == 0) {
-            throw BuildFailedException.of(Failure.INPUT_MISSING, "delta input " + config.input().path()
-                    + " has no rows");
+            // an interval without changes is normal for a delta schedule: no new version, nothing fails
+            LOG.info("delta input {} has no rows: nothing to apply; {} stays as it is", config.input().path(),
+                    baseVersion);
+            clock.stop();
+            return BuildResult.unchanged(storage.qualify(baseDir).toString(), base, published.version());
         }
         draft.create();
         String quarantine = null;

@@ -16,8 +16,8 @@ import picocli.CommandLine;
 @Command(name = "vecforge-pull", mixinStandardHelpOptions = true,
         versionProvider = PullCommand.VersionProvider.class,
         description = {"Pulls a bundle version to this node, verifies and warms it up, then switches"
-            + " <to>/current to it atomically.", "Files already present and verified are not downloaded again;"
-            + " partial downloads resume."},
+            + " <to>/current to it atomically.", "Files already present and verified, or held by the served version"
+            + " with the same CRC32C, are not downloaded again; partial downloads resume."},
         exitCodeListHeading = "%nExit codes (current is never moved to a refused version):%n")
 public final class PullCommand implements Callable<Integer> {
     @CommandLine.Spec
@@ -87,7 +87,7 @@ public final class PullCommand implements Callable<Integer> {
         Puller.Options options = new Puller.Options(version, i, n, Math.max(1, keep), onActivate, threads, maxFileBytes,
                 limitRate, () -> { });
         Puller.Result result = new Puller(storage, storage.qualify(index), to.toAbsolutePath(), options).pull();
-        spec.commandLine().getOut().printf("current -> %s (was %s): %d files, %d already present, %d bytes"
+        spec.commandLine().getOut().printf("current -> %s (was %s): %d files, %d reused, %d bytes"
                 + " downloaded%n", result.version(), result.previous(), result.files(), result.reused(),
                 result.bytesDownloaded());
         return 0;

@@ -99,6 +99,25 @@ class PullTest {
     }
 
     @Test
+    void aFileTheServedVersionHoldsIsReusedNotDownloadedAndItsDamageAtTheSourceNeverRead() throws Exception {
+        TestBundle first = TestBundle.write(dir);
+        assertEquals(0, pull().code());
+        Thread.sleep(1100);
+        TestBundle second = TestBundle.write(dir); // the same files under a new version, as a delta's untouched shards
+        try (RandomAccessFile shard = new RandomAccessFile(second.local("shard-00001.faiss").toFile(), "rw")) {
+            shard.setLength(shard.length() - 1); // the source's copy is damaged; the served one matches the manifest
+        }
+        Run run = pull();
+        assertEquals(0, run.code(), run.err());
+        assertEquals(second.manifest.version(), current());
+        int files = second.manifest.shards().size() + second.manifest.files().size();
+        assertTrue(run.out().contains(files + " files, " + files + " reused, 0 bytes downloaded"), run.out());
+        Path served = node().resolve("versions").resolve(first.manifest.version()).resolve("shard-00001.faiss");
+        Path reused = node().resolve("versions").resolve(second.manifest.version()).resolve("shard-00001.faiss");
+        assertEquals(Files.getAttribute(served, "unix:ino"), Files.getAttribute(reused, "unix:ino"), "a hard link");
+    }
+
+    @Test
     void anInterruptedPullResumesWithoutFetchingCompleteFilesAgain() throws Exception {
         TestBundle bundle = TestBundle.write(dir);
         Path local = node().resolve("versions").resolve(bundle.manifest.version());
@@ -113,7 +132,7 @@ class PullTest {
         assertEquals(0, run.code(), run.err());
         long total = bundle.manifest.files().stream().mapToLong(f -> f.bytes()).sum() + third.length;
         long expected = total - third.length / 2;
-        assertTrue(run.out().contains("2 already present, " + expected + " bytes downloaded"), run.out());
+        assertTrue(run.out().contains("2 reused, " + expected + " bytes downloaded"), run.out());
         assertEquals(bundle.manifest.version(), current());
         assertFalse(Files.exists(local.resolve("shard-00002.faiss.part")));
     }
@@ -190,7 +209,7 @@ class PullTest {
                 shard.seek(shard.length() / 2);
                 shard.write(b ^ 0x20);
             }
-        });
+        }, "shard-00001.faiss");
     }
 
     @Test
@@ -199,7 +218,7 @@ class PullTest {
             try (RandomAccessFile shard = new RandomAccessFile(bundle.local("shard-00002.faiss").toFile(), "rw")) {
                 shard.setLength(shard.length() - 100);
             }
-        });
+        }, "shard-00002.faiss");
     }
 
     @Test
@@ -237,7 +256,7 @@ class PullTest {
             Path elsewhere = dir.resolve("elsewhere.faiss");
             Files.move(shard, elsewhere);
             Files.createSymbolicLink(shard, elsewhere);
-        });
+        }, "shard-00000.faiss");
     }
 
     @Test
@@ -332,8 +351,19 @@ class PullTest {
     }
 
     private void refused(Failure failure, String named, Damage damage) throws Exception {
+        refused(failure, named, damage, null);
+    }
+
+    /**
+     * @param download a file the served version is made to lack, so that the pull downloads it (a file the
+     *     served version holds with the manifest's CRC32C is taken from there, and its damage never read)
+     */
+    private void refused(Failure failure, String named, Damage damage, String download) throws Exception {
         TestBundle good = TestBundle.write(dir);
         assertEquals(0, pull().code());
+        if (download != null) {
+            Files.delete(node().resolve("current").resolve(download));
+        }
         Thread.sleep(1100);
         TestBundle bad = TestBundle.write(dir);
         damage.apply(bad);

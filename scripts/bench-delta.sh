@@ -26,6 +26,7 @@ echo "bench-delta: generating $rows x $dim and a delta of $delta_rows rows"
 timed() { # timed NAME args...: runs vecforge build, wall seconds into $work/NAME.wall
   local name="$1"; shift
   local start end
+  sync # each build starts on a quiet disk: the previous step's writes are flushed, not written back meanwhile
   start=$(date +%s.%N)
   "$vf" build --config "$repo/conf/example-index.properties" --index bench --output "file://$work/bundles" \
     "${extra[@]}" "$@" > "$work/$name.out" 2> "$work/$name.log"

@@ -60,6 +60,8 @@ public final class DeltaBuildJob {
     private final boolean publish;
     /** The checked delta rows, persisted for the build's passes over them; released when it ends. */
     private DeltaRows deltaRows;
+    /** The external keys' mapping, when the index maps them; released with the rows. */
+    private DeltaIds.Mapped idMapping;
 
     public DeltaBuildJob(SparkSession spark, BuildConfig config, boolean publish) {
         this.spark = spark;
@@ -83,6 +85,9 @@ public final class DeltaBuildJob {
         } finally {
             if (deltaRows != null) {
                 deltaRows.release();
+            }
+            if (idMapping != null) {
+                idMapping.release();
             }
         }
     }
@@ -186,6 +191,7 @@ public final class DeltaBuildJob {
             mapped = DeltaIds.map(spark, rows, input.idColumns(), storage, baseDir, base, draft.dir(),
                     draft.version());
             rows = mapped.rows();
+            idMapping = mapped;
             LOG.info("id map: {} new keys after base {}'s", mapped.newKeys(), baseVersion);
         }
         clock.stop();

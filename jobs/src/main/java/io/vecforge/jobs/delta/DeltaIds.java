@@ -39,7 +39,12 @@ import scala.collection.Seq;
 final class DeltaIds {
     private static final String NEW_ID = "_new_id";
 
-    record Mapped(Dataset<Row> rows, long newKeys, List<Manifest.BundleFile> files) {}
+    /** The mapped rows, the new keys' count, the id map files; {@link #release} once the rows are consumed. */
+    record Mapped(Dataset<Row> rows, long newKeys, List<Manifest.BundleFile> files, Dataset<Row> numbered) {
+        void release() {
+            numbered.unpersist(false);
+        }
+    }
 
     private DeltaIds() {}
 
@@ -87,7 +92,7 @@ final class DeltaIds {
         Dataset<Row> rows = keyed.join(fresh.withColumnRenamed(ExternalIds.ID, NEW_ID), keys, "left")
                 .select(coalesce(col(ExternalIds.ID), col(NEW_ID)).as("id"), col("upsert"), col("vector"),
                         col("order"));
-        return new Mapped(rows, newKeys, files);
+        return new Mapped(rows, newKeys, files, fresh);
     }
 
     /** The staged new keys as idmap/delta-<version>.parquet, with their digest. */

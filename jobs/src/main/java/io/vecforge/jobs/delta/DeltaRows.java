@@ -37,6 +37,7 @@ final class DeltaRows {
     static final String DELETE = "delete";
     private static final String OP = "_op";
     private static final String REASON = "_reason";
+    private static final String REJECTED = "rejected:";
 
     /** Rows by operation and reason: accepted upserts and deletes (before duplicates), and the rejected. */
     record Counts(long inputRows, long upserts, long deletes, Map<String, Long> rejected) {
@@ -90,18 +91,33 @@ final class DeltaRows {
         long upserts = 0;
         long deletes = 0;
         Map<String, Long> rejected = new LinkedHashMap<>();
-        for (Row group : classified.groupBy(col(OP), col(REASON)).count().collectAsList()) {
-            long n = group.getLong(2);
-            total += n;
-            if (!group.isNullAt(1)) {
-                rejected.merge(group.getString(1), n, Long::sum);
-            } else if (UPSERT.equals(group.getString(0))) {
-                upserts += n;
-            } else {
-                deletes += n;
+        // each task counts its rows by (operation, reason): one stage, no shuffle, a few entries per task
+        List<Map<String, Long>> parts = classified.select(col(OP), col(REASON)).javaRDD()
+                .mapPartitions(DeltaRows::countPartition).collect();
+        for (Map<String, Long> part : parts) {
+            for (Map.Entry<String, Long> group : part.entrySet()) {
+                long n = group.getValue();
+                total += n;
+                if (group.getKey().startsWith(REJECTED)) {
+                    rejected.merge(group.getKey().substring(REJECTED.length()), n, Long::sum);
+                } else if (UPSERT.equals(group.getKey())) {
+                    upserts += n;
+                } else {
+                    deletes += n;
+                }
             }
         }
         return new Counts(total, upserts, deletes, rejected);
+    }
+
+    /** Rows by key: the operation of an accepted row, or REJECTED + reason. */
+    private static java.util.Iterator<Map<String, Long>> countPartition(java.util.Iterator<Row> rows) {
+        Map<String, Long> counts = new java.util.HashMap<>();
+        while (rows.hasNext()) {
+            Row row = rows.next();
+            counts.merge(row.isNullAt(1) ? row.getString(0) : REJECTED + row.getString(1), 1L, Long::sum);
+        }
+        return List.of(counts).iterator();
     }
 
     /** Writes (id, reason, row) of every rejected row as Parquet, like a full build's quarantine. */

@@ -21,6 +21,7 @@
 #include <omp.h>
 #include <faiss/Index.h>
 #include <faiss/IndexIVF.h>
+#include <faiss/IndexIVFPQ.h>
 #include <faiss/IVFlib.h>
 #include <faiss/IndexScalarQuantizer.h>
 #include <faiss/IndexPreTransform.h>
@@ -158,6 +159,11 @@ public:
         if (ivfIndex != nullptr) {
             ivfIndex->verbose = verbose;
             ivfIndex->cp.verbose = verbose;
+            // The PQ's own flag: its "Training PQ slice" lines mark where the codebooks' training starts.
+            faiss::IndexIVFPQ* ivfpq = dynamic_cast<faiss::IndexIVFPQ*>(ivfIndex);
+            if (ivfpq != nullptr) {
+                ivfpq->pq.verbose = verbose;
+            }
         }
     }
 
@@ -177,6 +183,8 @@ public:
             close(fds[1]);
             return -1;
         }
+        // Line-buffered, so each line reaches the reader when printed: its arrival time dates a training phase.
+        setvbuf(pipeFile, nullptr, _IOLBF, 0);
         fflush(stdout);
         fflush(stderr);
         savedStdout() = stdout;

@@ -64,7 +64,7 @@ public record Manifest(int formatVersion, String indexName, String version, Pare
         reports = list(reports, "reports");
         validation = orEmpty(validation, () -> new Validation(null, null, 0, 0, 0, 0, null, 0, null));
         timingsMillis = map(timingsMillis);
-        runtime = orEmpty(runtime, () -> new Runtime(null, null, null, null, null, 0, 0, null, null));
+        runtime = orEmpty(runtime, () -> new Runtime(null, null, null, null, null, 0, 0, null, null, null, null, null));
     }
 
     /** The same manifest with its content hash computed: the last step of assembling one. */
@@ -175,18 +175,36 @@ public record Manifest(int formatVersion, String indexName, String version, Pare
      *     their uploads' share
      * @param trainDispatch the Faiss SIMD level and OpenBLAS kernels the training task computed with ("AVX2 / Haswell");
      *     shardDispatch the same for each shard task, by shard
+     * @param trainPhaseMillis the training task's time by phase (ms, in the order they ran: the sample's load, Faiss's
+     *     coarse k-means, residuals, PQ codebooks, polysemous reordering, precomputed tables, then write,
+     *     quantizer fit, upload)
+     * @param shardPhaseMillis the shard tasks' time by phase, summed over tasks (task-ms): open, rows (reading and
+     *     checking the sorted rows), add, exact-neighbours, write, upload
+     * @param sparkStages every Spark stage the build ran, in order, under the build stage that ran it
      */
     public record Runtime(String trainExecutor, List<String> trainGpus, Map<String, ExecutorUse> executors,
             Map<String, Double> searchMicrosPerQuery, Map<String, Long> shardMillis, long shardTaskMillis,
-            long shardUploadMillis, String trainDispatch, Map<String, String> shardDispatch) {
+            long shardUploadMillis, String trainDispatch, Map<String, String> shardDispatch,
+            Map<String, Long> trainPhaseMillis, Map<String, Long> shardPhaseMillis, List<SparkStage> sparkStages) {
         public Runtime {
             trainGpus = list(trainGpus, "trainGpus");
             executors = map(executors);
             searchMicrosPerQuery = map(searchMicrosPerQuery);
             shardMillis = map(shardMillis);
             shardDispatch = map(shardDispatch);
+            trainPhaseMillis = map(trainPhaseMillis);
+            shardPhaseMillis = map(shardPhaseMillis);
+            sparkStages = list(sparkStages, "sparkStages");
         }
     }
+
+    /**
+     * One Spark stage of a build: which build stage ran it, Spark's name for it, its wall time (submission to
+     * completion), its tasks and their summed run time, the bytes its shuffle wrote and read, and what it spilled
+     * (in memory, deserialized; and on disk).
+     */
+    public record SparkStage(String buildStage, String name, long millis, int tasks, long taskMillis, long gcMillis,
+            long shuffleWriteBytes, long shuffleReadBytes, long memorySpilledBytes, long diskSpilledBytes) {}
 
     /** @param peakNativeHeapBytes largest C-heap (Faiss) bytes in use at the end of one of its shard tasks */
     public record ExecutorUse(int shardTasks, long peakRssBytes, long peakNativeHeapBytes) {}

@@ -6,6 +6,7 @@ import io.vecforge.jobs.BuildJob;
 import io.vecforge.jobs.BuildResult;
 import io.vecforge.jobs.config.BuildConfig;
 import io.vecforge.jobs.delta.DeltaBuildJob;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -81,7 +82,8 @@ final class BuildCommand implements Callable<Integer> {
             if (buildConfig.delta().enabled()) {
                 result = new DeltaBuildJob(spark, buildConfig, !noPublish).run();
             } else {
-                BuildJob job = new BuildJob(spark, buildConfig);
+                long startup = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
+                BuildJob job = new BuildJob(spark, buildConfig).afterStartup(startup);
                 result = (noPublish ? job.withoutPublishing() : job).run();
             }
             if (runId != null) {

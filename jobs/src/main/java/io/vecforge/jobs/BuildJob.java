@@ -50,22 +50,29 @@ public final class BuildJob {
     private final BuildConfig config;
     private final Configuration hadoopConf;
     private final boolean publish;
+    private final long startupMillis;
 
     public BuildJob(SparkSession spark, BuildConfig config) {
-        this(spark, config, true);
+        this(spark, config, true, -1);
     }
 
-    private BuildJob(SparkSession spark, BuildConfig config, boolean publish) {
+    private BuildJob(SparkSession spark, BuildConfig config, boolean publish, long startupMillis) {
         this.spark = spark;
         this.config = config;
         this.hadoopConf = spark.sparkContext().hadoopConfiguration();
         S3Settings.fillFromEnvironment(hadoopConf, System.getenv());
         this.publish = publish;
+        this.startupMillis = startupMillis;
     }
 
     /** Leaves the new version complete and validated but unpublished: `vecforge publish` promotes it. */
     public BuildJob withoutPublishing() {
-        return new BuildJob(spark, config, false);
+        return new BuildJob(spark, config, false, startupMillis);
+    }
+
+    /** Records the time from the process's start to this build (a command that started a JVM for it) as "startup". */
+    public BuildJob afterStartup(long millis) {
+        return new BuildJob(spark, config, publish, millis);
     }
 
     /** Builds, validates and publishes a new version; returns its manifest. */
@@ -73,14 +80,19 @@ public final class BuildJob {
         if (config.delta().enabled()) {
             throw new IllegalStateException("build.mode=delta is io.vecforge.jobs.delta.DeltaBuildJob's");
         }
-        StageClock clock = new StageClock();
+        StageClock clock = new StageClock(spark.sparkContext());
+        if (startupMillis >= 0) {
+            clock.recordStartup(startupMillis);
+        }
         VersionDraft draft = VersionDraft.open(config, hadoopConf);
         LOG.info("building index '{}' version {} from {} into {}", config.index().name(), draft.version(),
                 config.input().path(), draft.dir());
-        return draft.runStages(clock, this::build);
+        try (SparkStageLog sparkStages = SparkStageLog.listen(spark.sparkContext())) {
+            return draft.runStages(clock, (d, c) -> build(d, c, sparkStages));
+        }
     }
 
-    private BuildResult build(VersionDraft draft, StageClock clock) throws Exception {
+    private BuildResult build(VersionDraft draft, StageClock clock, SparkStageLog sparkStages) throws Exception {
         TrainingScheduler.requireGpuIfDemanded(spark.sparkContext(), config); // before any work is spent
         clock.start("read");
         InputTable input = InputReader.open(spark, config, hadoopConf);
@@ -162,12 +174,12 @@ public final class BuildJob {
             clock.stop();
 
             clock.start("report");
-            List<Manifest.BundleFile> reportFiles = writeReport(draft, manifest.validated(report), clock.timings(),
-                    report.listSizes);
+            List<Manifest.BundleFile> reportFiles = writeReport(draft,
+                    manifest.validated(report, sparkStages.stages()), clock.timings(), report.listSizes);
             clock.stop();
 
             clock.start("publish");
-            Manifest complete = manifest.complete(report, reportFiles, clock.timings());
+            Manifest complete = manifest.complete(report, reportFiles, clock.timings(), sparkStages.stages());
             draft.stage(complete.toJson());
             if (publish) {
                 draft.publish(published.expectedLatest());

@@ -38,28 +38,30 @@ final class ManifestBuilder {
 
     /** The manifest of the outputs alone: what validation checks and the report draws. */
     Manifest draft() {
-        return assemble(null, List.of(), null, Map.of());
+        return assemble(null, List.of(), null, Map.of(), List.of());
     }
 
     /** The draft with the validation results: what the build report draws. */
-    Manifest validated(ValidationReport report) {
-        return assemble(report, List.of(), null, Map.of());
+    Manifest validated(ValidationReport report, List<Manifest.SparkStage> sparkStages) {
+        return assemble(report, List.of(), null, Map.of(), sparkStages);
     }
 
     /** The final manifest: validated, with the report files, creation time, timings and content hash. */
-    Manifest complete(ValidationReport report, List<Manifest.BundleFile> reports, Map<String, Long> timings) {
-        return assemble(report, reports, Instant.now().toString(), timings).withContentHash();
+    Manifest complete(ValidationReport report, List<Manifest.BundleFile> reports, Map<String, Long> timings,
+            List<Manifest.SparkStage> sparkStages) {
+        return assemble(report, reports, Instant.now().toString(), timings, sparkStages).withContentHash();
     }
 
     private Manifest assemble(ValidationReport report, List<Manifest.BundleFile> reports, String createdAt,
-            Map<String, Long> timings) {
+            Map<String, Long> timings, List<Manifest.SparkStage> sparkStages) {
         String faissVersion = FaissIndex.faissVersion();
         TrainTask.Result trained = out.trained();
         return new Manifest(Manifest.FORMAT_VERSION, config.index().name(), out.version(), out.parent().asParent(),
                 createdAt, Versions.vecforge(), faissVersion,
                 FaissReaders.minimumReader(trained.components(), faissVersion), source(), accounting(), ids(),
                 vectors(), training(trained), new Manifest.Sharding(config.index().shards(), null), shards(), files(),
-                reports, validation(report), search(report), null, timings, runtime(trained, report), null);
+                reports, validation(report), search(report), null, timings, runtime(trained, report, sparkStages),
+                null);
     }
 
     private Manifest.Source source() {
@@ -136,13 +138,16 @@ final class ManifestBuilder {
     }
 
     /** Where the tasks ran, what they took and computed with. */
-    private Manifest.Runtime runtime(TrainTask.Result trained, ValidationReport report) {
+    private Manifest.Runtime runtime(TrainTask.Result trained, ValidationReport report,
+            List<Manifest.SparkStage> sparkStages) {
         Map<String, Manifest.ExecutorUse> executors = new TreeMap<>();
         Map<String, Long> shardMillis = new LinkedHashMap<>();
         Map<String, String> shardDispatch = new LinkedHashMap<>();
         long taskMillis = 0;
         long uploadMillis = 0;
+        Map<String, Long> shardPhases = new LinkedHashMap<>();
         for (ShardTask.Report shard : out.shards().reports()) {
+            shard.phases().forEach((phase, ms) -> shardPhases.merge(phase, ms, Long::sum));
             executors.merge(shard.executor(), new Manifest.ExecutorUse(1, shard.peakRssBytes(),
                     shard.nativeHeapBytes()), (a, b) -> new Manifest.ExecutorUse(a.shardTasks() + 1,
                     Math.max(a.peakRssBytes(), b.peakRssBytes()),
@@ -158,6 +163,7 @@ final class ManifestBuilder {
                     point.microsPerQuery()));
         }
         return new Manifest.Runtime(trained.executor(), trained.gpus(), executors, searchMicros, shardMillis,
-                taskMillis, uploadMillis, trained.dispatch().toString(), shardDispatch);
+                taskMillis, uploadMillis, trained.dispatch().toString(), shardDispatch, trained.phases(), shardPhases,
+                sparkStages);
     }
 }

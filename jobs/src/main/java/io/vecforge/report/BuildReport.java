@@ -32,6 +32,25 @@ public final class BuildReport {
      * @param timings stage durations (ms) to show
      * @param listSizes vectors per inverted list over all shards, or null if unknown
      */
+    /** Where the stages' time went: the training task's phases, the shard tasks' phases, each Spark stage. */
+    private static List<String> timeBreakdown(Manifest.Runtime runtime) {
+        List<String> rows = new ArrayList<>();
+        if (!runtime.trainPhaseMillis().isEmpty()) {
+            rows.add(row("training task, by phase (ms)", runtime.trainPhaseMillis().toString()));
+        }
+        if (!runtime.shardPhaseMillis().isEmpty()) {
+            rows.add(row("shard tasks, by phase (task-ms, all tasks)", runtime.shardPhaseMillis().toString()));
+        }
+        for (Manifest.SparkStage stage : runtime.sparkStages()) {
+            rows.add(row("Spark: " + stage.buildStage() + " / " + stage.name(), String.format(Locale.ROOT,
+                    "%,d ms wall; %d tasks, %,d task-ms (GC %,d); shuffle write %,d B, read %,d B; spilled %,d B"
+                            + " (disk %,d B)", stage.millis(), stage.tasks(), stage.taskMillis(), stage.gcMillis(),
+                    stage.shuffleWriteBytes(), stage.shuffleReadBytes(), stage.memorySpilledBytes(),
+                    stage.diskSpilledBytes())));
+        }
+        return rows;
+    }
+
     public static Map<String, byte[]> render(Manifest m, Map<String, Long> timings, long[] listSizes) {
         Map<String, byte[]> images = new LinkedHashMap<>();
         StringBuilder body = new StringBuilder();
@@ -60,7 +79,7 @@ public final class BuildReport {
         m.runtime().shardMillis().forEach((shard, ms) -> timeline.add(new Chart.Point("shard " + shard, ms / 1000.0)));
         images.put("timeline.png", Chart.bars("Stage and shard task durations", "stage, then shard task",
                 "duration (seconds)", timeline));
-        section(body, "Timeline", image(images, "timeline.png"));
+        section(body, "Timeline", image(images, "timeline.png") + table(timeBreakdown(m.runtime())));
         images.put("shards.png", Chart.bars("Rows per shard", "shard", "vectors (rows)", m.shards().stream()
                 .map(s -> new Chart.Point(String.valueOf(s.shard()), s.rows())).toList()));
         section(body, "Shards", image(images, "shards.png") + table(m.shards().stream().map(s -> row(s.file(),

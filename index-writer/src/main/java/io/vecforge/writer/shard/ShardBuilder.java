@@ -5,7 +5,9 @@ import io.vecforge.bundle.ShardAssignment;
 import io.vecforge.faiss.FaissIndex;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +41,9 @@ public final class ShardBuilder implements AutoCloseable {
     private long duplicates;
     private final List<Long> duplicateSamples = new ArrayList<>();
     private long nextProgress = PROGRESS_EVERY_ROWS;
+    private long addNanos;
+    private long exactNanos;
+    private long writeNanos;
 
     /** Takes ownership of {@code emptyIndex}; no normalisation, duplicates fail. */
     public ShardBuilder(int shard, int shardCount, FaissIndex emptyIndex, int batchSize, ExactNeighbourSearch exact) {
@@ -99,7 +104,9 @@ public final class ShardBuilder implements AutoCloseable {
     public ShardResult finish(Path localFile) {
         commitPending();
         flush();
+        long writeStart = System.nanoTime();
         index.write(localFile);
+        writeNanos += System.nanoTime() - writeStart;
         LOG.info("shard {}: {} rows written to {} ({} duplicate rows dropped)", shard, rows, localFile.getFileName(),
                 duplicates);
         return new ShardResult(shard, rows, rows == 0 ? null : firstId, rows == 0 ? null : lastId, duplicates,
@@ -145,15 +152,28 @@ public final class ShardBuilder implements AutoCloseable {
         if (batchRows == 0) {
             return;
         }
+        long start = System.nanoTime();
         index.addWithIds(batchVectors, batchIds, batchRows);
+        long added = System.nanoTime();
+        addNanos += added - start;
         if (exact != null) {
             exact.addBatch(batchVectors, batchIds, batchRows);
+            exactNanos += System.nanoTime() - added;
         }
         batchRows = 0;
         if (rows >= nextProgress) {
             LOG.info("shard {}: {} rows added", shard, rows);
             nextProgress += PROGRESS_EVERY_ROWS;
         }
+    }
+
+    /** Milliseconds spent so far in Faiss's add, the exact neighbour search and the shard file's write. */
+    public Map<String, Long> phaseMillis() {
+        Map<String, Long> phases = new LinkedHashMap<>();
+        phases.put("add", addNanos / 1_000_000);
+        phases.put("exact-neighbours", exactNanos / 1_000_000);
+        phases.put("write", writeNanos / 1_000_000);
+        return phases;
     }
 
     @Override

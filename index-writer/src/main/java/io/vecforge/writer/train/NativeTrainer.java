@@ -7,6 +7,8 @@ import io.vecforge.faiss.Metric;
 import io.vecforge.writer.shard.EmbeddingCursor;
 import io.vecforge.writer.shard.InvalidRowException;
 import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.bytedeco.javacpp.FloatPointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,12 +17,20 @@ import org.slf4j.LoggerFactory;
 public abstract class NativeTrainer implements Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
 
+    private Map<String, Long> lastPhases = Map.of();
+
     /** Runs Faiss's training of {@code index} on the loaded sample. */
     abstract void train(FaissIndex index, FloatPointer vectors, long rows);
 
     @Override
+    public Map<String, Long> lastPhases() {
+        return lastPhases;
+    }
+
+    @Override
     public final FaissIndex train(EmbeddingCursor sample, long rows, int dimension, String factory, Metric metric)
             throws IOException {
+        long loadStart = System.nanoTime();
         FaissIndex index = FaissIndex.create(dimension, factory, metric);
         try (FloatPointer vectors = new FloatPointer(rows * dimension)) {
             long loaded = load(sample, vectors, rows, dimension, metric.normalizes());
@@ -32,12 +42,18 @@ public abstract class NativeTrainer implements Trainer {
                     rows, dimension, kind().toUpperCase(java.util.Locale.ROOT), FaissIndex.openMpMaxThreads());
             long start = System.nanoTime();
             index.setTrainingVerbose(true);
-            ProgressLog progressLog = new ProgressLog(LOG);
+            TrainingPhases phases = new TrainingPhases(start);
+            ProgressLog progressLog = new ProgressLog(LOG, phases);
+            long end;
             try (FaissOutput progress = FaissOutput.capture(progressLog::line)) {
                 train(index, vectors, rows);
+                end = System.nanoTime();
             }
             progressLog.warnings.summary().forEach(line -> LOG.warn("faiss: {}", line));
-            LOG.info("training done in {} ms", (System.nanoTime() - start) / 1_000_000);
+            lastPhases = new LinkedHashMap<>();
+            lastPhases.put("load", (start - loadStart) / 1_000_000);
+            lastPhases.putAll(phases.finish(end));
+            LOG.info("training done in {} ms; phases (ms): {}", (end - start) / 1_000_000, lastPhases);
             return index;
         } catch (IOException | RuntimeException e) {
             index.close();
@@ -50,13 +66,16 @@ public abstract class NativeTrainer implements Trainer {
         private final Logger log;
         /** Logged once each, after the training: one line per build, however many codebooks warned. */
         private final FaissWarnings warnings = new FaissWarnings();
+        private final TrainingPhases phases;
         private long lastIteration;
 
-        ProgressLog(Logger log) {
+        ProgressLog(Logger log, TrainingPhases phases) {
             this.log = log;
+            this.phases = phases;
         }
 
         void line(String line) {
+            phases.line(line, System.nanoTime());
             if (warnings.offer(line)) {
                 return;
             }

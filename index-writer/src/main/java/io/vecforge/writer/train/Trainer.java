@@ -4,6 +4,7 @@ import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
 import io.vecforge.writer.shard.EmbeddingCursor;
 import java.io.IOException;
+import java.util.Map;
 
 /**
  * Trains an empty Faiss index on a training sample. The training task chooses one implementation
@@ -20,4 +21,12 @@ public interface Trainer {
      */
     FaissIndex train(EmbeddingCursor sample, long rows, int dimension, String factory, Metric metric)
             throws IOException;
+
+    /**
+     * How long the last {@link #train} spent in each phase (ms, in the order they ran): "load" (the sample
+     * into native memory), then Faiss's own phases ({@link TrainingPhases}); empty if unknown.
+     */
+    default Map<String, Long> lastPhases() {
+        return Map.of();
+    }
 }

@@ -442,7 +442,8 @@ public final class DeltaBuildJob {
                     new Manifest.Source(sourcePath, shards.rows(), base.source().idColumn(), base.source().vectorColumn()),
                     accounting, base.ids(), base.vectors(), training, base.sharding(), shardList, files, reports,
                     validation, search(report, base), delta, timings,
-                    new Manifest.Runtime(null, null, null, null, shardMillis, 0, 0, null, null), null);
+                    new Manifest.Runtime(null, null, null, null, shardMillis, 0, 0, null, null, null, null,
+                            null), null);
         }
 
         /** The recall curve measured now (delta.nprobe-sweep), else the base's, carried over. */

@@ -17,7 +17,9 @@ import io.vecforge.writer.shard.ShardResult;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkEnv;
 import scala.Tuple2;
@@ -28,7 +30,8 @@ public final class ShardTask implements Serializable {
 
     public record Report(int shard, long rows, Long minId, Long maxId, long duplicates, List<Long> duplicateSamples,
             FileDigest digest, Neighbours exact, long millis, String executor, long peakRssBytes,
-            long nativeHeapBytes, long uploadMillis, SimdDispatch dispatch) implements Serializable {}
+            long nativeHeapBytes, long uploadMillis, SimdDispatch dispatch, Map<String, Long> phases)
+            implements Serializable {}
 
     /** Where the shards go, from which trained index, and how each task adds its rows. */
     public record Spec(String versionDir, String trainedIndex, int shards, int batchRows, int threads, Metric metric,
@@ -51,11 +54,14 @@ public final class ShardTask implements Serializable {
         BundleStorage storage = BundleStorage.forUri(new Path(versionDir).toUri(), conf.get());
         java.nio.file.Path trained = TaskFiles.createTemp("vecforge-trained-", ".faiss");
         java.nio.file.Path local = TaskFiles.createTemp("vecforge-shard-" + shard + "-", ".faiss");
+        Map<String, Long> phases = new LinkedHashMap<>();
         try {
             storage.download(new Path(spec.trainedIndex()), trained);
             ShardResult result;
             long nativeHeap;
             try (ShardBuilder builder = openBuilder(shard, trained, queries)) {
+                phases.put("open", (System.nanoTime() - start) / 1_000_000);
+                long rowsStart = System.nanoTime();
                 RowProgress progress = new RowProgress("shard " + shard, spec.acceptedRows() / spec.shards());
                 while (rows.hasNext()) {
                     Tuple2<RowKey, float[]> row = rows.next();
@@ -65,6 +71,11 @@ public final class ShardTask implements Serializable {
                 progress.done();
                 result = builder.finish(local);
                 nativeHeap = FaissIndex.nativeHeapBytes(); // the shard's codes are still held here
+                Map<String, Long> built = builder.phaseMillis();
+                long inFaiss = built.values().stream().mapToLong(Long::longValue).sum();
+                // What the loop spent outside Faiss: reading the sorted rows, checking and batching them.
+                phases.put("rows", Math.max(0, (System.nanoTime() - rowsStart) / 1_000_000 - inFaiss));
+                phases.putAll(built);
             }
             // Each attempt writes aside under _work, then renames over the shard's one name: a retried or
             // speculative attempt replaces the file with identical bytes and never adds a second copy.
@@ -72,11 +83,12 @@ public final class ShardTask implements Serializable {
             FileDigest digest = storage.upload(local, new Path(versionDir, BundleLayout.shardFileName(shard)),
                     new Path(versionDir, BundleLayout.ATTEMPTS));
             long uploadMillis = (System.nanoTime() - uploadStart) / 1_000_000;
+            phases.put("upload", uploadMillis);
             return new Report(shard, result.rows(), result.minId(), result.maxId(), result.duplicates(),
                     result.duplicateSamples(), digest, result.exactNeighbours(),
                             (System.nanoTime() - start) / 1_000_000,
                     SparkEnv.get() == null ? "?" : SparkEnv.get().executorId(), ProcessMemory.peakRssBytes(),
-                    nativeHeap, uploadMillis, dispatch);
+                    nativeHeap, uploadMillis, dispatch, phases);
         } finally {
             Files.deleteIfExists(trained);
             Files.deleteIfExists(local);

@@ -18,7 +18,9 @@ import io.vecforge.writer.train.Trainer;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
@@ -36,7 +38,8 @@ public final class TrainTask implements Serializable {
      * the bundle); {@code dispatch}: the SIMD level and BLAS kernels the task computed with.
      */
     public record Result(FileDigest digest, long millis, int threads, TrainingDevice device, String executor,
-            List<String> gpus, Fit fit, String components, SimdDispatch dispatch) implements Serializable {}
+            List<String> gpus, Fit fit, String components, SimdDispatch dispatch, Map<String, Long> phases)
+            implements Serializable {}
 
     /**
      * How the quantizer fits this build's sample (mean distance to the nearest coarse centroid), and
@@ -84,32 +87,51 @@ public final class TrainTask implements Serializable {
         BundleStorage storage = BundleStorage.forUri(targetPath.toUri(), conf.get());
         Path attempts = new Path(targetPath.getParent(), BundleLayout.ATTEMPTS);
         java.nio.file.Path local = TaskFiles.createTemp("vecforge-trained-", ".faiss");
+        Map<String, Long> phases = new LinkedHashMap<>();
         try {
+            long phaseStart = System.nanoTime();
             Fit fit = spec.reuse() == null ? null : tryReuse(storage, local);
+            if (spec.reuse() != null) {
+                phaseStart = phase(phases, "reuse-check", phaseStart);
+            }
+            String components;
             if (fit == null || fit.reusedFrom() == null) {
                 String decision = fit == null ? null : fit.decision();
                 Double degradation = fit == null ? null : fit.degradation();
-                device = train(local, device, ompThreads);
+                device = train(local, device, ompThreads, phases);
+                phaseStart = System.nanoTime();
                 try (FaissIndex trained = FaissIndex.read(local)) {
                     fit = new Fit(meanDistance(trained), null, decision, degradation);
+                    components = trained.components();
+                }
+                phaseStart = phase(phases, "quantizer-fit", phaseStart);
+            } else {
+                try (FaissIndex trained = FaissIndex.read(local)) {
+                    components = trained.components();
                 }
             }
-            String components;
-            try (FaissIndex trained = FaissIndex.read(local)) {
-                components = trained.components();
-            }
             FileDigest digest = storage.upload(local, targetPath, attempts);
+            phase(phases, "upload", phaseStart);
+            LOG.info("training task phases (ms): {}", phases);
             return new Result(digest, (System.nanoTime() - start) / 1_000_000, ompThreads, device, executor, gpus,
-                    fit, components, dispatch);
+                    fit, components, dispatch, phases);
         } finally {
             Files.deleteIfExists(local);
         }
     }
 
+    /** Adds the time since {@code since} to {@code phase}; returns now. */
+    private static long phase(Map<String, Long> phases, String phase, long since) {
+        long now = System.nanoTime();
+        phases.merge(phase, (now - since) / 1_000_000, Long::sum);
+        return now;
+    }
+
     /** Trains on the chosen device; under train.trainer=auto a GPU that fails hands over to the CPU. */
-    private TrainingDevice train(java.nio.file.Path local, TrainingDevice device, int threads) throws Exception {
+    private TrainingDevice train(java.nio.file.Path local, TrainingDevice device, int threads,
+            Map<String, Long> phases) throws Exception {
         try {
-            train(local, device.newTrainer());
+            train(local, device.newTrainer(), phases);
             return device;
         } catch (GpuUnavailableException e) {
             if (spec.trainer() == TrainerChoice.GPU) {
@@ -117,19 +139,24 @@ public final class TrainTask implements Serializable {
             }
             LOG.warn("GPU training failed, training on the CPU instead: {}", e.getMessage());
             TrainingDevice cpu = device.fallBack(e.getMessage(), threads);
-            train(local, cpu.newTrainer());
+            phases.clear();
+            train(local, cpu.newTrainer(), phases);
             return cpu;
         }
     }
 
-    private void train(java.nio.file.Path local, Trainer trainer) throws Exception {
+    /** Trains into {@code local}; {@code phases} gets the trainer's phases, then "write". */
+    private void train(java.nio.file.Path local, Trainer trainer, Map<String, Long> phases) throws Exception {
         IndexShape shape = spec.shape();
         try (ElapsedLog ticking = ElapsedLog.every(30, "training " + shape.factory() + " on " + spec.sampleRows()
                         + " x " + shape.dimension() + " on the " + trainer.kind());
                 EmbeddingParquetReader sample = sample();
                 FaissIndex trained = trainer.train(sample, spec.sampleRows(), shape.dimension(), shape.factory(),
                         shape.metric())) {
+            phases.putAll(trainer.lastPhases());
+            long writeStart = System.nanoTime();
             trained.write(local);
+            phase(phases, "write", writeStart);
         }
     }
 

@@ -1,0 +1,60 @@
+package io.vecforge.writer.train;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Splits a Faiss training call into its phases by the verbose lines that open them, dated as they
+ * arrive (the captured stream is line-buffered): coarse k-means, residuals, PQ codebooks, polysemous
+ * reordering, precomputed tables. Faiss prints the same lines whatever calls it, so plain Faiss is
+ * profiled by the same markers (scripts/train_phases.py).
+ */
+public final class TrainingPhases {
+    /** A phase and the line prefix Faiss prints as it starts, in the order Faiss runs them. */
+    private record Marker(String phase, String prefix) {}
+
+    private static final List<Marker> MARKERS = List.of(
+            new Marker("coarse-kmeans", "Training level-1 quantizer"),
+            new Marker("residuals", "Training IVF residual"),
+            new Marker("pq-codebooks", "Training PQ slice 0/"),
+            new Marker("pq-codebooks", "Training all PQ slices at once"),
+            new Marker("polysemous", "doing polysemous training for PQ"),
+            new Marker("precompute-tables", "precomputing IVFPQ tables"));
+
+    private final Map<String, Long> millis = new LinkedHashMap<>();
+    private String current = "train";
+    private long since;
+
+    /** Starts the clock: the time until the first marker is "train". */
+    public TrainingPhases(long startNanos) {
+        this.since = startNanos;
+    }
+
+    /** Takes one line Faiss printed, at {@code nanos}; a marker line closes the running phase. */
+    public synchronized void line(String line, long nanos) {
+        String trimmed = line.strip();
+        for (Marker marker : MARKERS) {
+            if (trimmed.startsWith(marker.prefix()) && !marker.phase().equals(current)) {
+                close(nanos);
+                current = marker.phase();
+                return;
+            }
+        }
+    }
+
+    /** Closes the last phase; returns phase → milliseconds, in the order they ran. */
+    public synchronized Map<String, Long> finish(long nanos) {
+        close(nanos);
+        current = "done";
+        return new LinkedHashMap<>(millis);
+    }
+
+    private void close(long nanos) {
+        if ("done".equals(current)) {
+            return;
+        }
+        millis.merge(current, Math.max(0, (nanos - since) / 1_000_000), Long::sum);
+        since = nanos;
+    }
+}

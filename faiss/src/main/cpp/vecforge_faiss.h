@@ -22,6 +22,8 @@
 #include <faiss/Index.h>
 #include <faiss/IndexIVF.h>
 #include <faiss/IndexIVFPQ.h>
+#include <faiss/utils/Heap.h>
+#include <faiss/utils/distances.h>
 #include <faiss/IVFlib.h>
 #include <faiss/IndexScalarQuantizer.h>
 #include <faiss/IndexPreTransform.h>
@@ -40,6 +42,9 @@
 #include "vecforge_assign.h"
 
 extern "C" void openblas_set_num_threads(int num_threads);
+// Faiss's own BLAS entry point (Fortran sgemm with 32-bit integers, as Faiss calls it).
+extern "C" int sgemm_(const char* transa, const char* transb, int* m, int* n, int* k, const float* alpha,
+                      const float* a, int* lda, const float* b, int* ldb, float* beta, float* c, int* ldc);
 extern "C" char* openblas_get_corename(void);
 extern "C" int openblas_get_parallel(void);
 
@@ -207,6 +212,66 @@ public:
     }
 
     static void closeFd(int fd) { close(fd); }
+
+    /**
+     * Folds n database rows (ids[0..n)) into the running exact top-k of nq queries: heapDistances and heapIds
+     * (nq * k) are Faiss heaps (a max-heap of L2 distances, a min-heap of inner products; ties on the larger
+     * id leave first), kept by the caller across calls. Distances are computed as Faiss's flat search
+     * computes them with BLAS (the same sgemm blocks, ||q||^2 + ||x||^2 - 2 q.x, clamped at 0), but each row
+     * is tested against the query's running k-th best before it touches the heap: most rows of a long
+     * stream never do, where a search per batch keeps a fresh heap per batch.
+     */
+    static void exactKnnUpdate(int d, long long nq, const float* queries, long long n, const float* x,
+                               const long long* ids, int k, int metric, float* heapDistances,
+                               long long* heapIds) {
+        if (d <= 0 || nq < 0 || n < 0 || k <= 0) throw std::invalid_argument("exactKnnUpdate: bad sizes");
+        if (nq == 0 || n == 0) return;
+        const long long blockRows = 1024; // Faiss's distance_compute_blas_database_bs
+        const long long blockQueries = 4096; // Faiss's distance_compute_blas_query_bs
+        bool l2 = metric != 0;
+        std::vector<float> queryNorms, rowNorms;
+        if (l2) {
+            queryNorms.resize((size_t)nq);
+            rowNorms.resize((size_t)n);
+            faiss::fvec_norms_L2sqr(queryNorms.data(), queries, (size_t)d, (size_t)nq);
+            faiss::fvec_norms_L2sqr(rowNorms.data(), x, (size_t)d, (size_t)n);
+        }
+        faiss::idx_t* heapLabels = reinterpret_cast<faiss::idx_t*>(heapIds);
+        std::vector<float> ip((size_t)(std::min(nq, blockQueries) * blockRows));
+        for (long long i0 = 0; i0 < nq; i0 += blockQueries) {
+            long long i1 = std::min(nq, i0 + blockQueries);
+            for (long long j0 = 0; j0 < n; j0 += blockRows) {
+                long long j1 = std::min(n, j0 + blockRows);
+                float one = 1, zero = 0;
+                int rowsInBlock = (int)(j1 - j0), queriesInBlock = (int)(i1 - i0), dim = d;
+                sgemm_("Transpose", "Not transpose", &rowsInBlock, &queriesInBlock, &dim, &one, x + j0 * d, &dim,
+                       queries + i0 * d, &dim, &zero, ip.data(), &rowsInBlock);
+                for (long long i = i0; i < i1; i++) {
+                    const float* line = ip.data() + (i - i0) * (j1 - j0);
+                    float* heapD = heapDistances + i * k;
+                    faiss::idx_t* heapI = heapLabels + i * k;
+                    if (l2) {
+                        for (long long j = j0; j < j1; j++) {
+                            float dis = queryNorms[(size_t)i] + rowNorms[(size_t)j] - 2 * line[j - j0];
+                            if (dis < 0) dis = 0;
+                            if (faiss::CMax<float, faiss::idx_t>::cmp2(heapD[0], dis, heapI[0], ids[j])) {
+                                faiss::heap_replace_top<faiss::CMax<float, faiss::idx_t>>(k, heapD, heapI, dis,
+                                                                                            ids[j]);
+                            }
+                        }
+                    } else {
+                        for (long long j = j0; j < j1; j++) {
+                            float dis = line[j - j0];
+                            if (faiss::CMin<float, faiss::idx_t>::cmp2(heapD[0], dis, heapI[0], ids[j])) {
+                                faiss::heap_replace_top<faiss::CMin<float, faiss::idx_t>>(k, heapD, heapI, dis,
+                                                                                            ids[j]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     /** Distance of each of n vectors to its nearest coarse centroid (the IVF quantizer's k=1 search). */
     void nearestCentroidDistances(long long n, const float* x, float* distances) const {

@@ -243,6 +243,45 @@ public final class FaissIndex implements AutoCloseable {
         return live().components().getString();
     }
 
+    /**
+     * Folds {@code n} rows into the running exact top-k of the queries held as Faiss heaps in
+     * {@code heapDistances} / {@code heapIds} (queries × k; start them with {@link #emptyHeaps}): Faiss's
+     * flat-search distances, each row tested against the running k-th best before it touches a heap.
+     */
+    public static void exactKnnUpdate(float[] queries, int dimension, float[] rows, long[] ids, int n, Metric metric,
+            int k, float[] heapDistances, long[] heapIds) {
+        if (dimension <= 0 || k <= 0 || n < 0) {
+            throw new IllegalArgumentException("dimension and k must be positive and n not negative, got "
+                    + dimension + ", " + k + ", " + n);
+        }
+        if (queries.length % dimension != 0) {
+            throw new IllegalArgumentException("queries hold " + queries.length + " floats, not a multiple of "
+                    + dimension);
+        }
+        int queryCount = queries.length / dimension;
+        if ((long) n * dimension > rows.length || n > ids.length) {
+            throw new IllegalArgumentException(n + " rows need " + (long) n * dimension + " floats and " + n
+                    + " ids, got " + rows.length + " and " + ids.length);
+        }
+        if ((long) queryCount * k != heapDistances.length || heapDistances.length != heapIds.length) {
+            throw new IllegalArgumentException("heaps must hold queries x k = " + (long) queryCount * k
+                    + " entries, got " + heapDistances.length + " and " + heapIds.length);
+        }
+        VectorGuard.checkVectors(queries, queryCount, dimension);
+        VectorGuard.checkVectors(rows, n, dimension);
+        VectorGuard.checkIds(ids, n);
+        loadNativeLibrary();
+        NativeIndex.exactKnnUpdate(dimension, queryCount, queries, n, rows, ids, k, metric.faissCode(), heapDistances,
+                heapIds);
+    }
+
+    /** Empty heaps for {@link #exactKnnUpdate}: no id (-1) at the worst distance of the metric. */
+    public static void emptyHeaps(Metric metric, float[] heapDistances, long[] heapIds) {
+        java.util.Arrays.fill(heapDistances, metric.smallerIsCloser() ? Float.POSITIVE_INFINITY
+                : Float.NEGATIVE_INFINITY);
+        java.util.Arrays.fill(heapIds, -1L);
+    }
+
     public static String faissVersion() {
         return NativeIndex.faissVersion().getString();
     }

@@ -3,8 +3,10 @@ package io.vecforge.writer.shard;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
 import io.vecforge.faiss.Neighbours;
+import io.vecforge.faiss.SearchResult;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Random;
@@ -38,6 +40,31 @@ class ExactNeighbourSearchTest {
         ExactNeighbourSearch batched = search(vectors, ids, queries, Metric.L2, 7);
 
         assertArrayEquals(whole.result().ids(), batched.result().ids());
+    }
+
+    @Test
+    void streamedHeapsEqualFaissFlatSearchOverAllRows() {
+        int rows = 3_000;
+        float[] vectors = gaussian(rows * D, 11);
+        float[] queries = gaussian(QUERIES * D, 12);
+        long[] ids = new long[rows];
+        for (int i = 0; i < rows; i++) {
+            ids[i] = 7L * i + 3;
+        }
+        for (Metric metric : new Metric[] {Metric.L2, Metric.INNER_PRODUCT}) {
+            Neighbours streamed = search(vectors, ids, queries, metric, 512).result();
+            try (FaissIndex flat = FaissIndex.create(D, "Flat", metric)) {
+                flat.add(vectors, rows);
+                SearchResult all = flat.search(queries, QUERIES, K);
+                for (int q = 0; q < QUERIES; q++) {
+                    for (int r = 0; r < K; r++) {
+                        assertEquals(ids[(int) all.label(q, r)], streamed.id(q, r), metric + " query " + q + " rank " + r);
+                        assertEquals(all.distance(q, r), streamed.distance(q, r),
+                                1e-5f * Math.max(1f, Math.abs(all.distance(q, r))), metric + " query " + q);
+                    }
+                }
+            }
+        }
     }
 
     @Test
@@ -80,8 +107,9 @@ class ExactNeighbourSearchTest {
     private static ExactNeighbourSearch search(float[] vectors, long[] ids, float[] queries, Metric metric,
             int batch) {
         ExactNeighbourSearch search = new ExactNeighbourSearch(queries, D, metric, K);
-        for (int start = 0; start < ROWS; start += batch) {
-            int rows = Math.min(batch, ROWS - start);
+        int total = ids.length;
+        for (int start = 0; start < total; start += batch) {
+            int rows = Math.min(batch, total - start);
             search.addBatch(Arrays.copyOfRange(vectors, start * D, (start + rows) * D),
                     Arrays.copyOfRange(ids, start, start + rows), rows);
         }

@@ -18,15 +18,20 @@ import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.rdd.ShuffledRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import scala.Tuple2;
+import scala.math.Ordering;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
 
 /**
- * The shards stage: rows are partitioned by {@link ShardAssignment} and sorted by (id, order),
+ * The shards stage: rows are partitioned by {@link ShardAssignment} and sorted by (id, order) (the
+ * shuffle written by {@link ShardRowSerializer}),
  * one {@link ShardTask} per shard streams its rows into a copy of the trained index, and the
  * reports come back with the exact neighbours of the hold-out queries merged.
  */
@@ -89,9 +94,14 @@ public final class ShardStage {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<float[]> sharedQueries = jsc.broadcast(queries);
         jsc.setJobDescription("vecforge: build " + shards + " shards");
-        JavaPairRDD<RowKey, float[]> byShard = rows.queryExecution().toRdd().toJavaRDD()
-                .mapToPair(ShardStage::toPair)
-                .repartitionAndSortWithinPartitions(new ShardPartitioner(shards), RowKey.ORDER);
+        JavaPairRDD<RowKey, float[]> pairs = rows.queryExecution().toRdd().toJavaRDD().mapToPair(ShardStage::toPair);
+        ClassTag<RowKey> keyTag = ClassTag$.MODULE$.apply(RowKey.class);
+        ClassTag<float[]> vectorTag = ClassTag$.MODULE$.apply(float[].class);
+        ShuffledRDD<RowKey, float[], float[]> sorted = new ShuffledRDD<RowKey, float[], float[]>(pairs.rdd(),
+                new ShardPartitioner(shards), keyTag, vectorTag, vectorTag)
+                .setSerializer(new ShardRowSerializer())
+                .setKeyOrdering(Ordering.comparatorToOrdering(RowKey.ORDER));
+        JavaPairRDD<RowKey, float[]> byShard = JavaPairRDD.fromRDD(sorted, keyTag, vectorTag);
         List<ShardTask.Report> reports;
         try {
             reports = new ArrayList<>(byShard

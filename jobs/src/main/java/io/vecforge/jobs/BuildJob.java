@@ -126,8 +126,10 @@ public final class BuildJob {
         BuildPlan plan = guess != null && guess.dimension() == rows.dimension() ? guess
                 : BuildPlan.resolve(config, rows.dimension(), inputRows); // most rows disagree with the first
         drift.checkShape(plan.shape());
-        try (IndexRows accepted = IndexRows.of(spark, input, check.accepted(plan.dimension()), draft.dir(),
-                draft.storage())) {
+        // With nothing rejected the input is the accepted rows: the shard stage need not run the value checks
+        // again (its own checks of each row stay, and the row accounting must still balance at the end).
+        Dataset<Row> acceptedRows = rows.rejectedRows() == 0 ? input.raw() : check.accepted(plan.dimension());
+        try (IndexRows accepted = IndexRows.of(spark, input, acceptedRows, draft.dir(), draft.storage())) {
             clock.stop();
 
             clock.start("sample");

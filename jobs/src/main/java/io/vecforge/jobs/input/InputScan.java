@@ -29,6 +29,11 @@ import org.slf4j.LoggerFactory;
 public final class InputScan {
     private static final Logger LOG = LoggerFactory.getLogger(InputScan.class);
     private static final long OBSERVATION_WAIT_SECONDS = 120;
+    /**
+     * Parquet's writer option for dictionary encoding, off for work files of vectors: float components
+     * barely repeat, and trying a dictionary for each column chunk cost more than the rest of the write.
+     */
+    public static final String PARQUET_DICTIONARY = "parquet.enable.dictionary";
 
     /**
      * What to look for: rows of {@code dimension} (configured, or the first row's, to be confirmed by
@@ -74,7 +79,7 @@ public final class InputScan {
                 plan.queries());
         // The filter must stay a real predicate: one Spark folds to false would prune the observation away.
         observed.where(RowCheck.acceptedAt(plan.dimension()).and(sample.or(queries)))
-                .select("id", "vector").write().parquet(candidates.toString());
+                .select("id", "vector").write().option(PARQUET_DICTIONARY, "false").parquet(candidates.toString());
         Map<String, Object> observedCounts = observedCounts(observation);
         RowAccounting accounting = observedCounts != null ? RowCheck.fromCounts(observedCounts, plan.dimension())
                 : check.count(plan.dimensionConfigured() ? plan.dimension() : 0);

@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.xxhash64;
 
 import io.vecforge.faiss.Metric;
 import io.vecforge.jobs.IndexShape;
+import io.vecforge.jobs.input.InputScan;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
@@ -36,6 +37,7 @@ public final class TrainingSample {
                 .limit((int) wanted)
                 .select("id", "vector")
                 .write()
+                .option(InputScan.PARQUET_DICTIONARY, "false")
                 .mode(SaveMode.Overwrite)
                 .parquet(samplePath.toString());
         return spark.read().parquet(samplePath.toString()).count();

@@ -10,6 +10,9 @@
 #   4. autofaiss build_index, local (.venv-autofaiss, made here when missing) on the same vectors
 #      as .npy; the whole process timed.
 #   5. autofaiss build_index, distributed="pyspark" on local Spark (local[2]); the whole process.
+#   6. the limit: plain faiss-cpu (.venv-faiss) from the same Parquet, scripts/faiss_limit.py: pyarrow
+#      read -> train on the manifest's sampleRows random rows -> add_with_ids -> write_index, nothing
+#      checked; the whole process timed, as vecforge's is.
 #
 # Per run: wall time, rows/s, recall@10 at nprobe 16 on vecforge's hold-out queries against the
 # bundle's exact ground truth, peak RSS (/usr/bin/time -v's largest process, and the process tree
@@ -26,6 +29,7 @@
 #   VECFORGE_PEERS_AUTOFAISS_MEMORY=<n>G      autofaiss' current_memory_available (default: this
 #                                             machine's MemTotal); max_index_memory_usage is half
 #   VECFORGE_PEERS_SPARK_MASTER=local[2]      master of the autofaiss pyspark run
+#   VECFORGE_PEERS_SKIP_DEBIAN=1              skip Debian's faiss 1.7.3 (4-5x slower; minutes at 1M)
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rows="${1:-1000000}"
@@ -113,7 +117,7 @@ manifest_field() {
 }
 
 run_vecforge() {
-  log "1/5 vecforge build ($factory, 4 shards, embedded Spark local[*])"
+  log "1/6 vecforge build ($factory, 4 shards, embedded Spark local[*])"
   measure vecforge "$vf" build --config "$repo/conf/example-index.properties" --index bench \
     --input "file://$work/input" --output "file://$work/bundles" \
     --set index.factory="$factory" --set shards=4 --set validate.nprobe=16 --set validate.queries=1000
@@ -131,6 +135,17 @@ run_faiss() {
     --factory "$factory" --metric "$metric" --train-rows "$sample_rows" --bundle "$version_dir" \
     --nprobe 16 -k 10 || return 0
   cp "$work/$name.out" "$work/$name.json"
+}
+
+# run_limit: plain Faiss from vecforge's Parquet input (no checks, nothing but the index written).
+run_limit() {
+  log "2/6 the limit: plain faiss-cpu from the same Parquet ($faiss_venv)"
+  measure faiss-limit "$faiss_venv/bin/python" "$repo/scripts/faiss_limit.py" --input "$work/input" \
+    --factory "$factory" --metric "$metric" --train-rows "$sample_rows" --index "$work/faiss-limit.index" || return 0
+  cp "$work/faiss-limit.out" "$work/faiss-limit.json"
+  "$faiss_venv/bin/python" "$helper" eval-index --index "$work/faiss-limit.index" --bundle "$version_dir" \
+    --nprobe 16 -k 10 > "$work/faiss-limit.eval.json"
+  rm -f "$work/faiss-limit.index"
 }
 
 # run_autofaiss NAME none|pyspark: build_index, then recall of the index it wrote.
@@ -158,12 +173,14 @@ main() {
   if [[ "$metric" == cosine ]]; then
     log "metric cosine: the peers would need normalised vectors; use an l2 or ip config"; exit 1
   fi
-  run_faiss faiss-debian /usr/bin/python3 2/5
-  run_faiss faiss-pypi "$faiss_venv/bin/python" 3/5
+  sync
+  run_limit
+  [[ "${VECFORGE_PEERS_SKIP_DEBIAN:-0}" == 1 ]] || run_faiss faiss-debian /usr/bin/python3 3/6
+  run_faiss faiss-pypi "$faiss_venv/bin/python" 4/6
   if [[ "$skip_autofaiss" != 1 ]]; then
     "$af_venv/bin/python" "$helper" to-npy --vectors "$work/vectors.fvecs" --out "$work/npy"
-    run_autofaiss autofaiss-local none 4/5
-    [[ "$skip_autofaiss" == pyspark ]] || run_autofaiss autofaiss-pyspark pyspark 5/5
+    run_autofaiss autofaiss-local none 5/6
+    [[ "$skip_autofaiss" == pyspark ]] || run_autofaiss autofaiss-pyspark pyspark 6/6
   fi
   rm -rf "$work/input" "$work/npy"
   /usr/bin/python3 "$helper" report --work "$work" --spark-master "$spark_master" --interval "$sample_interval"

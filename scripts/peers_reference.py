@@ -263,6 +263,17 @@ AUTOFAISS_STAGES = ("-> Extract training vectors", "-> Training the index", "-> 
                     "Compute fast metrics", "Saving the index on local disk", "-> Adding the vectors to the index")
 
 
+def _breakdown(runtime):
+    """The manifest's training and shard-task phases, one line."""
+    parts = []
+    if runtime.get("trainPhaseMillis"):
+        parts.append("training task phases ms " + ", ".join("%s %d" % kv for kv in runtime["trainPhaseMillis"].items()))
+    if runtime.get("shardPhaseMillis"):
+        parts.append("shard task phases task-ms " + ", ".join(
+            "%s %d" % kv for kv in runtime["shardPhaseMillis"].items()))
+    return "; ".join(parts)
+
+
 def _collect(work, spark_master):
     """One dict per run that left a NAME.wall.json: vecforge first, then the peers in order."""
     manifest = _load(os.path.join(work, "vecforge.manifest.json"))
@@ -289,7 +300,7 @@ def _collect(work, spark_master):
                "factory": manifest["vectors"]["factory"], "train_rows": manifest["training"]["sampleRows"],
                "train_s": stages_ms.get("train", 0) / 1000, "add_s": stages_ms.get("shards", 0) / 1000,
                "recall": manifest["validation"]["recall"], "timed": "whole build (JVM start .. publish)",
-               "stages_ms": stages_ms})
+               "stages_ms": stages_ms, "runtime_breakdown": _breakdown(manifest.get("runtime") or {})})
     for name, label in PLAIN:
         run, out = base(name), _load(os.path.join(work, name + ".json"))
         if run is None or out is None:
@@ -297,6 +308,14 @@ def _collect(work, spark_master):
         run.update({"library": label % out["faiss"], "factory": out["factory"], "train_rows": out["train_rows"],
                     "train_s": out["train_s"], "add_s": out["add_s"], "recall": out["recall"],
                     "timed": "train + add (in process)", "process_wall_s": run["wall_s"], "wall_s": out["total_s"]})
+    limit, out = base("faiss-limit"), _load(os.path.join(work, "faiss-limit.json"))
+    if limit is not None and out is not None:
+        limit.update({"library": "faiss-cpu %s, PyPI: the limit (pyarrow read, no checks)" % out["faiss"],
+                      "factory": out["factory"], "train_rows": out["train_rows"], "train_s": out["train_s"],
+                      "add_s": out["add_s"],
+                      "recall": (_load(os.path.join(work, "faiss-limit.eval.json")) or {}).get("recall"),
+                      "timed": "whole process (python start .. index written)",
+                      "limit_phases_s": {k: out[k] for k in ("import_s", "read_s", "train_s", "add_s", "write_s")}})
     for name, where in AUTOFAISS:
         run, out = base(name), _load(os.path.join(work, name + ".json"))
         if run is None or out is None:
@@ -316,6 +335,7 @@ def _collect(work, spark_master):
         ok = run["exit"] == 0 and run["recall"] is not None
         run["rows_per_s"] = round(rows / run["wall_s"], 1) if ok else None
         run["vecforge_wall_ratio"] = round(vf["wall_s"] / run["wall_s"], 3) if ok else None
+        run["speed_vs_it"] = round(run["wall_s"] / vf["wall_s"], 3) if ok else None
         core = (run["train_s"] or 0) + (run["add_s"] or 0)
         run["vecforge_train_add_ratio"] = round(vf_core / core, 3) if ok and core else None
     return {"rows": rows, "dim": manifest["vectors"]["dimension"], "factory": manifest["vectors"]["factory"],
@@ -337,14 +357,16 @@ def report(args):
     print()
     print("| run | library | factory | train rows | wall s | wall covers | rows/s | train s | add s "
           "| recall@%d | peak RSS GiB, largest process | peak RSS GiB, process tree "
-          "| vecforge wall / this | vecforge train+shards / this train+add |" % summary["k"])
-    print("|---|---|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+          "| vecforge wall / this | vecforge speed vs this (this wall / vecforge wall) "
+          "| vecforge train+shards / this train+add |" % summary["k"])
+    print("|---|---|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     for r in runs:
         print("| %s |" % " | ".join((
             r["run"], r["library"], r["factory"] or "", _fmt(r["train_rows"], ",d"), _fmt(r["wall_s"], ".1f"),
             r["timed"], _fmt(r["rows_per_s"], ",.0f"), _fmt(r["train_s"], ".1f"), _fmt(r["add_s"], ".1f"),
             _fmt(r["recall"], ".4f"), _fmt(r["peak_rss_gib"], ".2f"), _fmt(r["peak_tree_rss_gib"], ".2f"),
-            _fmt(r["vecforge_wall_ratio"], ".2f"), _fmt(r["vecforge_train_add_ratio"], ".2f"))))
+            _fmt(r["vecforge_wall_ratio"], ".2f"), _fmt(r["speed_vs_it"], ".2f"),
+            _fmt(r["vecforge_train_add_ratio"], ".2f"))))
     print()
     print("- vecforge: stages ms %s; its train s / add s are the train and shards stages."
           % ", ".join("%s %d" % kv for kv in runs[0]["stages_ms"].items()))
@@ -352,6 +374,12 @@ def report(args):
     if plain:
         print("- plain faiss: wall = train + add inside the process, on the manifest's sample size drawn at random "
               "(no start-up, no reading of the .fvecs; whole process: %s)." % ", ".join(plain))
+    for r in runs:
+        if "limit_phases_s" in r:
+            print("- faiss-limit: phases s %s (whole process %.1f s)" % (
+                ", ".join("%s %.1f" % (k[:-2], v) for k, v in r["limit_phases_s"].items()), r["wall_s"]))
+    if runs[0].get("runtime_breakdown"):
+        print("- vecforge: %s" % runs[0]["runtime_breakdown"])
     for r in runs:
         if "autofaiss_stages_s" in r:
             stages = ["%s %.1f" % (n, s) for n, s in r["autofaiss_stages_s"].items() if n.startswith(AUTOFAISS_STAGES)]

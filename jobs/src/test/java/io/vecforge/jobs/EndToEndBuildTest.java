@@ -2,6 +2,7 @@ package io.vecforge.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -98,6 +99,20 @@ class EndToEndBuildTest extends SparkTestSupport {
         assertEquals(manifest.version(), Files.readString(versionDir.getParent().resolve("LATEST")).trim());
         assertTrue(manifest.timingsMillis().keySet().containsAll(
                 java.util.List.of("read", "sample", "train", "shards", "validate")));
+        // where the time went: Faiss's training phases, the shard tasks' phases, each Spark stage by build stage
+        Manifest.Runtime runtime = manifest.runtime();
+        assertTrue(runtime.trainPhaseMillis().keySet().containsAll(java.util.List.of("load", "coarse-kmeans",
+                "residuals", "pq-codebooks", "write", "upload")), runtime.trainPhaseMillis().toString());
+        assertTrue(runtime.shardPhaseMillis().keySet().containsAll(java.util.List.of("rows", "add",
+                "exact-neighbours", "write", "upload")), runtime.shardPhaseMillis().toString());
+        java.util.Set<String> sparkStagesOf = new java.util.HashSet<>();
+        runtime.sparkStages().forEach(stage -> sparkStagesOf.add(stage.buildStage()));
+        assertTrue(sparkStagesOf.containsAll(java.util.List.of("read", "check", "sample", "train", "shards",
+                "validate")), sparkStagesOf.toString());
+        long shuffled = runtime.sparkStages().stream().filter(stage -> stage.buildStage().equals("shards"))
+                .mapToLong(Manifest.SparkStage::shuffleWriteBytes).sum();
+        assertTrue(shuffled >= (long) ROWS * DIM * Float.BYTES, "the shard shuffle carries every vector: " + shuffled);
+        assertNull(manifest.training().quantizerFit(), "train.reuse=never records no quantizer fit");
     }
 
     @Test

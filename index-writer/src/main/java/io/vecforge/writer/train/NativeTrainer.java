@@ -61,7 +61,7 @@ public abstract class NativeTrainer implements Trainer {
         }
     }
 
-    /** Faiss's progress lines, logged; its per-iteration lines at most every two seconds. */
+    /** Faiss's progress lines, logged: those that open a phase always, the rest at most every two seconds. */
     private static final class ProgressLog {
         private final Logger log;
         /** Logged once each, after the training: one line per build, however many codebooks warned. */
@@ -75,11 +75,11 @@ public abstract class NativeTrainer implements Trainer {
         }
 
         void line(String line) {
-            phases.line(line, System.nanoTime());
+            boolean opensPhase = phases.line(line, System.nanoTime());
             if (warnings.offer(line)) {
                 return;
             }
-            if (line.startsWith("Iteration")) {
+            if (!opensPhase) { // k-means iterations, one clustering per PQ slice: a line every two seconds
                 long now = System.nanoTime();
                 if (now - lastIteration < 2_000_000_000L) {
                     return;

@@ -31,16 +31,20 @@ public final class TrainingPhases {
         this.since = startNanos;
     }
 
-    /** Takes one line Faiss printed, at {@code nanos}; a marker line closes the running phase. */
-    public synchronized void line(String line, long nanos) {
+    /**
+     * Takes one line Faiss printed, at {@code nanos}; a marker line closes the running phase. Returns whether
+     * the line opened a phase.
+     */
+    public synchronized boolean line(String line, long nanos) {
         String trimmed = line.strip();
         for (Marker marker : MARKERS) {
             if (trimmed.startsWith(marker.prefix()) && !marker.phase().equals(current)) {
                 close(nanos);
                 current = marker.phase();
-                return;
+                return true;
             }
         }
+        return false;
     }
 
     /** Closes the last phase; returns phase → milliseconds, in the order they ran. */

@@ -53,8 +53,8 @@ public final class TrainTask implements Serializable {
 
     /** What to train: the staged sample, the index's shape, where the trained index goes, on how many threads. */
     record Spec(String samplePath, long sampleRows, IndexShape shape, String target, int threads,
-            TrainerChoice trainer, String gpuResource, boolean localMode, Reuse reuse, String simdLevel)
-            implements Serializable {}
+            TrainerChoice trainer, String gpuResource, boolean localMode, Reuse reuse, String simdLevel,
+            boolean recordFit) implements Serializable {}
 
     private final HadoopConf conf;
     private final Spec spec;
@@ -101,10 +101,13 @@ public final class TrainTask implements Serializable {
                 device = train(local, device, ompThreads, phases);
                 phaseStart = System.nanoTime();
                 try (FaissIndex trained = FaissIndex.read(local)) {
-                    fit = new Fit(meanDistance(trained), null, decision, degradation);
+                    // Only train.reuse=auto reads a version's fit back; under never it is a pass for nothing
+                    // (a delta on this version measures its own baseline on the hold-out queries).
+                    fit = spec.recordFit() ? new Fit(meanDistance(trained), null, decision, degradation)
+                            : new Fit(Double.NaN, null, decision, degradation);
                     components = trained.components();
                 }
-                phaseStart = phase(phases, "quantizer-fit", phaseStart);
+                phaseStart = phase(phases, spec.recordFit() ? "quantizer-fit" : "read-back", phaseStart);
             } else {
                 try (FaissIndex trained = FaissIndex.read(local)) {
                     components = trained.components();

@@ -198,7 +198,32 @@ class StandaloneClusterIT {
         Set<Integer> ports = new HashSet<>();
         events.executors().values().forEach(e -> ports.add(EventLog.workerUiPort(e)));
         assertEquals(Set.of(spark.worker(1).uiPort()), ports, "every executor ran on worker 1");
+        reportShardStage(manifest(baselineVersion), manifest(version));
         spark.startWorker(2, gpuWorker, gpuWorkerEnv);
+    }
+
+    /**
+     * The shard stage on two workers (one executor each) against one worker (both executors), the same two
+     * cores: what spreading the shuffle over processes costs or saves. A figure, not an assertion
+     * (timed assertions do not belong in tests): logged, and kept in target/shard-stage-by-workers.md.
+     */
+    private static void reportShardStage(Manifest twoWorkers, Manifest oneWorker) throws IOException {
+        StringBuilder table = new StringBuilder("| build | shards stage ms | its Spark stages: wall ms (task-ms) |\n"
+                + "|---|--:|---|\n");
+        for (Map.Entry<String, Manifest> build : List.of(Map.entry("2 workers x 1 executor", twoWorkers),
+                Map.entry("1 worker x 2 executors", oneWorker))) {
+            StringBuilder stages = new StringBuilder();
+            for (Manifest.SparkStage stage : build.getValue().runtime().sparkStages()) {
+                if (stage.buildStage().equals("shards")) {
+                    stages.append(stages.length() == 0 ? "" : "; ").append(stage.name()).append(": ")
+                            .append(stage.millis()).append(" (").append(stage.taskMillis()).append(")");
+                }
+            }
+            table.append("| ").append(build.getKey()).append(" | ")
+                    .append(build.getValue().timingsMillis().get("shards")).append(" | ").append(stages).append(" |\n");
+        }
+        System.out.println("shard stage by workers (" + ROWS + " rows):\n" + table);
+        Files.writeString(Path.of("target", "shard-stage-by-workers.md"), table.toString());
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.vecforge.jobs.input.InputScan;
 import io.vecforge.jobs.input.InputTable;
 import io.vecforge.jobs.input.RowAccounting;
 import io.vecforge.jobs.input.RowCheck;
+import io.vecforge.jobs.input.ShuffledScan;
 import io.vecforge.jobs.publish.DriftGuard;
 import io.vecforge.jobs.publish.VersionDraft;
 import io.vecforge.jobs.sample.HoldoutFiles;
@@ -113,9 +114,15 @@ public final class BuildJob {
         int guessed = configured > 0 ? configured : firstDimension(input);
         BuildPlan guess = guessed > 0 ? BuildPlan.resolve(config, guessed, inputRows) : null;
         RowCheck check = new RowCheck(input, config.index().metric());
-        InputScan.Result scan = InputScan.run(input, check, new InputScan.Plan(guessed, configured > 0, inputRows,
-                guess == null ? 0 : guess.training().sampleRows(), config.validate().queries(), config.train().seed()),
-                draft.work("candidates"));
+        InputScan.Plan scanPlan = new InputScan.Plan(guessed, configured > 0, inputRows,
+                guess == null ? 0 : guess.training().sampleRows(), config.validate().queries(), config.train().seed());
+        // One pass: the checks, the candidates and the shard shuffle's map side; else the scan alone, and the
+        // shard stage reads the input again.
+        ShuffledScan.Result shuffled = ShuffledScan.serves(input, scanPlan) ? ShuffledScan.run(spark, input, check,
+                scanPlan, draft.work("scan-candidates"), config.index().shards()) : null;
+        InputScan.Result scan = shuffled != null
+                ? new InputScan.Result(shuffled.accounting(), shuffled.candidates(), scanPlan)
+                : InputScan.run(input, check, scanPlan, draft.work("candidates"));
         RowAccounting rows = scan.accounting();
         String quarantine = rows.rejectedRows() > 0 ? BundleLayout.QUARANTINE : null;
         if (quarantine != null) {
@@ -155,9 +162,14 @@ public final class BuildJob {
             clock.stop();
 
             clock.start("shards");
-            ShardStage.Result shards = ShardStage.run(spark, accepted.rows(),
-                    shardTask(draft, trainedPath, plan.shape(), rows.acceptedRows()), config.index().shards(), queries,
-                    queryCount, config.validate().groundTruthDepth(), plan.shape().metric().smallerIsCloser());
+            ShardTask shardTask = shardTask(draft, trainedPath, plan.shape(), rows.acceptedRows());
+            int depth = config.validate().groundTruthDepth();
+            boolean smallerIsCloser = plan.shape().metric().smallerIsCloser();
+            ShardStage.Result shards = shuffled != null && plan.dimension() == scanPlan.dimension()
+                    ? ShardStage.build(spark, shuffled.shuffle(), shardTask, config.index().shards(), queries,
+                            queryCount, depth, smallerIsCloser)
+                    : ShardStage.run(spark, accepted.rows(), shardTask, config.index().shards(), queries, queryCount,
+                            depth, smallerIsCloser);
             shards.requireOneDispatch(trained.dispatch(), config.build().simdLevel());
             shards.requireNoDuplicates(config.input().duplicates());
             long indexedRows = shards.requireBalanced(rows);

@@ -92,8 +92,7 @@ final class ManifestBuilder {
     private Manifest.Training training(TrainTask.Result trained) {
         return new Manifest.Training(out.sampleRows(), config.train().seed(), BundleLayout.TRAINED_INDEX,
                 trained.device().trainer(), trained.device().device(), trained.device().note(), trained.millis(),
-                Double.isNaN(trained.fit().meanDistance()) ? null : trained.fit().meanDistance(),
-                trained.fit().reusedFrom(), trained.fit().decision());
+                trained.fit().meanDistance(), trained.fit().reusedFrom(), trained.fit().decision());
     }
 
     private List<Manifest.Shard> shards() {

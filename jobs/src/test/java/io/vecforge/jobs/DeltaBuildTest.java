@@ -168,10 +168,7 @@ class DeltaBuildTest extends SparkTestSupport {
         Random random = new Random(7);
         TreeMap<Long, float[]> base = baseRows(random);
         Path root = dir.resolve("guards");
-        // train.reuse=auto records the sample's quantizer fit (never skips that pass): the guard's second baseline
-        Path input = dir.resolve(root.getFileName() + "-base");
-        write(input, base);
-        BuildResult full = new BuildJob(spark(), config(root, input, Map.of("train.reuse", "auto"))).run();
+        BuildResult full = publishBase(root, base);
         assertTrue(full.manifest().training().quantizerFit() > 0);
         Map<String, String> deltaMode = Map.of("build.mode", "delta");
 

@@ -18,6 +18,7 @@ public abstract class NativeTrainer implements Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
 
     private Map<String, Long> lastPhases = Map.of();
+    private Double lastFit;
 
     /** Runs Faiss's training of {@code index} on the loaded sample. */
     abstract void train(FaissIndex index, FloatPointer vectors, long rows);
@@ -25,6 +26,31 @@ public abstract class NativeTrainer implements Trainer {
     @Override
     public Map<String, Long> lastPhases() {
         return lastPhases;
+    }
+
+    @Override
+    public Double lastQuantizerFit() {
+        return lastFit;
+    }
+
+    /**
+     * {@link QuantizerFit}'s measure over the sample still in native memory (normalised already for cosine):
+     * in the same batches, so the same Faiss calls, without reading the sample again.
+     */
+    private static double meanDistance(FaissIndex trained, FloatPointer vectors, long rows, int dimension) {
+        int batchRows = QuantizerFit.BATCH;
+        float[] batch = new float[batchRows * dimension];
+        double sum = 0;
+        for (long first = 0; first < rows; first += batchRows) {
+            int n = (int) Math.min(batchRows, rows - first);
+            float[] slice = n == batchRows ? batch : new float[n * dimension];
+            vectors.position(first * dimension).get(slice, 0, n * dimension);
+            for (float distance : trained.nearestCentroidDistances(slice, n)) {
+                sum += distance;
+            }
+        }
+        vectors.position(0);
+        return rows == 0 ? 0 : sum / rows;
     }
 
     @Override
@@ -53,6 +79,8 @@ public abstract class NativeTrainer implements Trainer {
             lastPhases = new LinkedHashMap<>();
             lastPhases.put("load", (start - loadStart) / 1_000_000);
             lastPhases.putAll(phases.finish(end));
+            lastFit = meanDistance(index, vectors, rows, dimension);
+            lastPhases.put("quantizer-fit", (System.nanoTime() - end) / 1_000_000);
             LOG.info("training done in {} ms; phases (ms): {}", (end - start) / 1_000_000, lastPhases);
             return index;
         } catch (IOException | RuntimeException e) {

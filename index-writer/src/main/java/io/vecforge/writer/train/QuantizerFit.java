@@ -11,7 +11,7 @@ import java.io.IOException;
  * better). Streams the sample in batches; never holds it whole.
  */
 public final class QuantizerFit {
-    private static final int BATCH = 8192;
+    static final int BATCH = 8192;
 
     private QuantizerFit() {}
 

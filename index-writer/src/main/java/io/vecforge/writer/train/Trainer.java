@@ -24,9 +24,15 @@ public interface Trainer {
 
     /**
      * How long the last {@link #train} spent in each phase (ms, in the order they ran): "load" (the sample
-     * into native memory), then Faiss's own phases ({@link TrainingPhases}); empty if unknown.
+     * into native memory), then Faiss's own phases ({@link TrainingPhases}), then "quantizer-fit"; empty if
+     * unknown.
      */
     default Map<String, Long> lastPhases() {
         return Map.of();
+    }
+
+    /** {@link QuantizerFit#meanDistance} of the last sample under the index it trained; null if not measured. */
+    default Double lastQuantizerFit() {
+        return null;
     }
 }

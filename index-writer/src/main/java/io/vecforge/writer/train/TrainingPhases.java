@@ -23,10 +23,10 @@ public final class TrainingPhases {
             new Marker("precompute-tables", "precomputing IVFPQ tables"));
 
     private final Map<String, Long> millis = new LinkedHashMap<>();
-    private String current = "train";
+    private String current = "start";
     private long since;
 
-    /** Starts the clock: the time until the first marker is "train". */
+    /** Starts the clock: the time until the first marker is "start". */
     public TrainingPhases(long startNanos) {
         this.since = startNanos;
     }

@@ -2,7 +2,9 @@ package io.vecforge.writer.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.IndexBytes;
@@ -53,6 +55,45 @@ class TrainerTest {
         try (FaissIndex trained = gpuPath.train(cursor(vectors, DIM), 5_000, DIM, "IVF32,PQ4np", Metric.L2)) {
             assertArrayEquals(cpu, IndexBytes.of(trained));
         }
+    }
+
+    @Test
+    void polysemousTrainingRunsOnlyWhenTheFactoryAsksForItAndEveryPhaseIsTimed() throws IOException {
+        float[] vectors = TestVectors.clustered(5_000, DIM, 4);
+        Trainer trainer = new CpuTrainer();
+        byte[] polysemous;
+        try (FaissIndex trained = trainer.train(cursor(vectors, DIM), 5_000, DIM, "IVF32,PQ4", Metric.L2)) {
+            polysemous = IndexBytes.of(trained);
+        }
+        java.util.Map<String, Long> withReordering = trainer.lastPhases();
+        assertEquals(java.util.List.of("load", "start", "coarse-kmeans", "residuals", "pq-codebooks", "polysemous",
+                "precompute-tables", "quantizer-fit"), java.util.List.copyOf(withReordering.keySet()));
+        byte[] plain;
+        try (FaissIndex trained = trainer.train(cursor(vectors, DIM), 5_000, DIM, "IVF32,PQ4np", Metric.L2)) {
+            plain = IndexBytes.of(trained);
+            // the fit measured on the sample in native memory is the streamed pass's, to the bit
+            assertEquals(QuantizerFit.meanDistance(trained, cursor(vectors, DIM), Metric.L2),
+                    trainer.lastQuantizerFit(), 0.0);
+        }
+        assertEquals(java.util.List.of("load", "start", "coarse-kmeans", "residuals", "pq-codebooks",
+                "precompute-tables", "quantizer-fit"), java.util.List.copyOf(trainer.lastPhases().keySet()));
+        // PQ4 and PQ4np stay different indexes: the reordering permutes the PQ codebooks' centroids
+        assertEquals(polysemous.length, plain.length);
+        assertFalse(Arrays.equals(polysemous, plain), "polysemous training changed the codebooks");
+    }
+
+    @Test
+    void phasesSplitAtFaissLinesAndSumToTheTrainingTime() {
+        TrainingPhases phases = new TrainingPhases(0);
+        assertFalse(phases.line("some preamble", 1_000_000));
+        assertTrue(phases.line("Training level-1 quantizer", 2_000_000));
+        assertFalse(phases.line("Training level-1 quantizer on 100 vectors in 8D", 3_000_000));
+        assertTrue(phases.line("Training IVF residual", 12_000_000));
+        assertTrue(phases.line("  Training PQ slice 0/4", 13_000_000));
+        assertFalse(phases.line("Training PQ slice 1/4", 14_000_000));
+        assertTrue(phases.line("precomputing IVFPQ tables type 1", 20_000_000));
+        assertEquals(java.util.Map.of("start", 2L, "coarse-kmeans", 10L, "residuals", 1L, "pq-codebooks", 7L,
+                "precompute-tables", 1L), phases.finish(21_000_000));
     }
 
     @Test

@@ -79,7 +79,8 @@ public final class IndexRows implements AutoCloseable {
         }
     }
 
-    private static Column orderColumn(InputTable input) {
+    /** The ordering column as a long: the configured one (timestamps in µs, dates in days), else 0. */
+    static Column orderColumn(InputTable input) {
         if (input.orderColumn() == null) {
             return lit(0L).as("order");
         }

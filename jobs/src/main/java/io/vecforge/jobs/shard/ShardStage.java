@@ -87,21 +87,35 @@ public final class ShardStage {
         }
     }
 
+    private static final ClassTag<RowKey> KEY_TAG = ClassTag$.MODULE$.apply(RowKey.class);
+    private static final ClassTag<float[]> VECTOR_TAG = ClassTag$.MODULE$.apply(float[].class);
+
     private ShardStage() {}
 
     public static Result run(SparkSession spark, Dataset<Row> rows, ShardTask task, int shards, float[] queries,
             int queryCount, int k, boolean smallerIsCloser) {
+        JavaPairRDD<RowKey, float[]> pairs = rows.queryExecution().toRdd().toJavaRDD().mapToPair(ShardStage::toPair);
+        return build(spark, partition(pairs, shards), task, shards, queries, queryCount, k, smallerIsCloser);
+    }
+
+    /** The rows partitioned by shard and sorted by (id, order): a shuffle, not yet run. */
+    public static ShuffledRDD<RowKey, float[], float[]> partition(JavaPairRDD<RowKey, float[]> pairs, int shards) {
+        return new ShuffledRDD<RowKey, float[], float[]>(pairs.rdd(), new ShardPartitioner(shards), KEY_TAG,
+                VECTOR_TAG, VECTOR_TAG)
+                .setSerializer(new ShardRowSerializer())
+                .setKeyOrdering(Ordering.comparatorToOrdering(RowKey.ORDER));
+    }
+
+    /**
+     * Builds the shards from the partitioned rows: one {@link ShardTask} per shard (when the shuffle's map side
+     * already ran, as {@link io.vecforge.jobs.input.ShuffledScan} runs it, Spark reuses its output).
+     */
+    public static Result build(SparkSession spark, ShuffledRDD<RowKey, float[], float[]> sorted, ShardTask task,
+            int shards, float[] queries, int queryCount, int k, boolean smallerIsCloser) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<float[]> sharedQueries = jsc.broadcast(queries);
         jsc.setJobDescription("vecforge: build " + shards + " shards");
-        JavaPairRDD<RowKey, float[]> pairs = rows.queryExecution().toRdd().toJavaRDD().mapToPair(ShardStage::toPair);
-        ClassTag<RowKey> keyTag = ClassTag$.MODULE$.apply(RowKey.class);
-        ClassTag<float[]> vectorTag = ClassTag$.MODULE$.apply(float[].class);
-        ShuffledRDD<RowKey, float[], float[]> sorted = new ShuffledRDD<RowKey, float[], float[]>(pairs.rdd(),
-                new ShardPartitioner(shards), keyTag, vectorTag, vectorTag)
-                .setSerializer(new ShardRowSerializer())
-                .setKeyOrdering(Ordering.comparatorToOrdering(RowKey.ORDER));
-        JavaPairRDD<RowKey, float[]> byShard = JavaPairRDD.fromRDD(sorted, keyTag, vectorTag);
+        JavaPairRDD<RowKey, float[]> byShard = JavaPairRDD.fromRDD(sorted, KEY_TAG, VECTOR_TAG);
         List<ShardTask.Report> reports;
         try {
             reports = new ArrayList<>(byShard

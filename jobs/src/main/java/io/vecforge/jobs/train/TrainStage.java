@@ -77,8 +77,7 @@ public final class TrainStage {
         int threads = TrainingScheduler.threads(spark.sparkContext(), config.train());
         TrainTask task = new TrainTask(hadoopConf, new TrainTask.Spec(samplePath.toString(), sampleRows, shape,
                 trainedPath.toString(), threads, config.train().trainer(), config.train().gpuResource(),
-                spark.sparkContext().isLocal(), reuse, config.build().simdLevel(),
-                config.train().reuse() != TrainReuse.NEVER));
+                spark.sparkContext().isLocal(), reuse, config.build().simdLevel()));
         return new TrainingScheduler(JavaSparkContext.fromSparkContext(spark.sparkContext()), config)
                 .run(task, Math.max(1, threads));
     }

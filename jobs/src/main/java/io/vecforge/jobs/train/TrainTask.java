@@ -53,8 +53,8 @@ public final class TrainTask implements Serializable {
 
     /** What to train: the staged sample, the index's shape, where the trained index goes, on how many threads. */
     record Spec(String samplePath, long sampleRows, IndexShape shape, String target, int threads,
-            TrainerChoice trainer, String gpuResource, boolean localMode, Reuse reuse, String simdLevel,
-            boolean recordFit) implements Serializable {}
+            TrainerChoice trainer, String gpuResource, boolean localMode, Reuse reuse, String simdLevel)
+            implements Serializable {}
 
     private final HadoopConf conf;
     private final Spec spec;
@@ -98,16 +98,16 @@ public final class TrainTask implements Serializable {
             if (fit == null || fit.reusedFrom() == null) {
                 String decision = fit == null ? null : fit.decision();
                 Double degradation = fit == null ? null : fit.degradation();
-                device = train(local, device, ompThreads, phases);
+                Trained trained = train(local, device, ompThreads, phases);
+                device = trained.device();
+                Double measured = trained.fit();
                 phaseStart = System.nanoTime();
-                try (FaissIndex trained = FaissIndex.read(local)) {
-                    // Only train.reuse=auto reads a version's fit back; under never it is a pass for nothing
-                    // (a delta on this version measures its own baseline on the hold-out queries).
-                    fit = spec.recordFit() ? new Fit(meanDistance(trained), null, decision, degradation)
-                            : new Fit(Double.NaN, null, decision, degradation);
-                    components = trained.components();
+                try (FaissIndex index = FaissIndex.read(local)) {
+                    // the trainer measured the fit on the sample it held (train.reuse=auto and deltas read it)
+                    fit = new Fit(measured != null ? measured : meanDistance(index), null, decision, degradation);
+                    components = index.components();
                 }
-                phaseStart = phase(phases, spec.recordFit() ? "quantizer-fit" : "read-back", phaseStart);
+                phaseStart = phase(phases, measured != null ? "read-back" : "quantizer-fit", phaseStart);
             } else {
                 try (FaissIndex trained = FaissIndex.read(local)) {
                     components = trained.components();
@@ -130,12 +130,14 @@ public final class TrainTask implements Serializable {
         return now;
     }
 
+    /** The device that trained, and the sample's quantizer fit if the trainer measured it. */
+    private record Trained(TrainingDevice device, Double fit) {}
+
     /** Trains on the chosen device; under train.trainer=auto a GPU that fails hands over to the CPU. */
-    private TrainingDevice train(java.nio.file.Path local, TrainingDevice device, int threads,
+    private Trained train(java.nio.file.Path local, TrainingDevice device, int threads,
             Map<String, Long> phases) throws Exception {
         try {
-            train(local, device.newTrainer(), phases);
-            return device;
+            return new Trained(device, train(local, device.newTrainer(), phases));
         } catch (GpuUnavailableException e) {
             if (spec.trainer() == TrainerChoice.GPU) {
                 throw new IllegalStateException("train.trainer=gpu, but " + e.getMessage(), e);
@@ -143,13 +145,15 @@ public final class TrainTask implements Serializable {
             LOG.warn("GPU training failed, training on the CPU instead: {}", e.getMessage());
             TrainingDevice cpu = device.fallBack(e.getMessage(), threads);
             phases.clear();
-            train(local, cpu.newTrainer(), phases);
-            return cpu;
+            return new Trained(cpu, train(local, cpu.newTrainer(), phases));
         }
     }
 
-    /** Trains into {@code local}; {@code phases} gets the trainer's phases, then "write". */
-    private void train(java.nio.file.Path local, Trainer trainer, Map<String, Long> phases) throws Exception {
+    /**
+     * Trains into {@code local}; {@code phases} gets the trainer's phases, then "write". Returns the sample's
+     * quantizer fit as the trainer measured it, or null.
+     */
+    private Double train(java.nio.file.Path local, Trainer trainer, Map<String, Long> phases) throws Exception {
         IndexShape shape = spec.shape();
         try (ElapsedLog ticking = ElapsedLog.every(30, "training " + shape.factory() + " on " + spec.sampleRows()
                         + " x " + shape.dimension() + " on the " + trainer.kind());
@@ -160,6 +164,7 @@ public final class TrainTask implements Serializable {
             long writeStart = System.nanoTime();
             trained.write(local);
             phase(phases, "write", writeStart);
+            return trainer.lastQuantizerFit();
         }
     }
 

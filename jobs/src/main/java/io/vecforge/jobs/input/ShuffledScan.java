@@ -1,0 +1,269 @@
+package io.vecforge.jobs.input;
+
+import static org.apache.spark.sql.functions.col;
+
+import io.vecforge.data.EmbeddingFileWriter;
+import io.vecforge.jobs.HadoopConf;
+import io.vecforge.jobs.sample.RowSelection;
+import io.vecforge.jobs.shard.RowKey;
+import io.vecforge.jobs.shard.ShardStage;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.ShuffleDependency;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.ShuffledRDD;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.util.CollectionAccumulator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+
+/**
+ * The input scan of a build with int64 ids, run as the map side of the shard shuffle: one pass that
+ * classifies every row by {@link RowCheck}'s reasons (counted per task), writes the training-sample and
+ * query candidates ({@link InputScan}'s selection) and sends the accepted rows into the shuffle that
+ * {@link ShardStage#build} later reads. The input is read once, where it was read twice (the scan, then the
+ * shard stage's map side). Each task reports its counts and its candidate file through an accumulator:
+ * one report per partition is kept, so a task that Spark runs again (a retry, a lost shuffle file, a
+ * speculative copy) is counted once, and files of attempts whose report was not kept are deleted.
+ */
+public final class ShuffledScan {
+    private static final Logger LOG = LoggerFactory.getLogger(ShuffledScan.class);
+    private static final int ACCEPTED = RowCheck.REASONS.size();
+    private static final int TOTAL = ACCEPTED + 1;
+
+    /** The rows' accounting, the candidates' directory (null when no row was selected) and the shuffle. */
+    public record Result(RowAccounting accounting, Path candidates, ShuffledRDD<RowKey, float[], float[]> shuffle) {}
+
+    /** One task's counts (RowCheck.REASONS' order, then accepted, then all rows) and candidate file. */
+    record TaskReport(int partition, long[] counts, String candidates, long candidateRows) implements Serializable {}
+
+    private ShuffledScan() {}
+
+    /** Whether this pass serves: ids as they are (not mapped external ids) and a dimension to check against. */
+    public static boolean serves(InputTable input, InputScan.Plan plan) {
+        return !input.externalIds() && plan.dimension() > 0;
+    }
+
+    /**
+     * Runs the pass. Returns null, having partitioned nothing the build will use, when the dimension was only
+     * guessed from the first row and other rows disagree: the caller counts by size instead
+     * ({@link InputScan}).
+     */
+    public static Result run(SparkSession spark, InputTable input, RowCheck check, InputScan.Plan plan,
+            Path candidates, int shards) {
+        Column id = col("`" + input.idColumns().get(0) + "`").cast("long");
+        Column vector = col("`" + input.vectorColumn() + "`").cast("array<float>");
+        Dataset<Row> checked = check.checked(id.as("id"), vector.as("vector"), IndexRows.orderColumn(input),
+                RowSelection.key(plan.seed(), id).as("_sample_key"),
+                RowSelection.key(plan.seed() + 1, id).as("_query_key"));
+        InputScan.Result thresholds = new InputScan.Result(null, null, plan);
+        CollectionAccumulator<TaskReport> reports = spark.sparkContext().collectionAccumulator("vecforge-input-scan");
+        ScanTask task = new ScanTask(plan.dimension(), thresholds.sampleBelow(), thresholds.queryBelow(),
+                candidates.toString(), new HadoopConf(spark.sparkContext().hadoopConfiguration()), reports);
+        JavaRDD<InternalRow> rows = checked.queryExecution().toRdd().toJavaRDD();
+        int partitions = rows.getNumPartitions();
+        ShuffledRDD<RowKey, float[], float[]> shuffle = ShardStage.partition(
+                JavaPairRDD.fromJavaRDD(rows.mapPartitionsWithIndex(task::run, true)), shards);
+        LOG.info("scanning the input into {} shards: row checks, and candidates for {} sample rows and {} queries",
+                shards, plan.sampleRows(), plan.queries());
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        jsc.setJobDescription("vecforge: check the input and partition it into " + shards + " shards");
+        try {
+            @SuppressWarnings("unchecked")
+            ShuffleDependency<RowKey, float[], float[]> dependency =
+                    (ShuffleDependency<RowKey, float[], float[]>) shuffle.dependencies().head();
+            spark.sparkContext().submitMapStage(dependency).get();
+        } catch (Exception e) {
+            throw e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e);
+        } finally {
+            jsc.setJobDescription(null);
+        }
+        Map<Integer, TaskReport> kept = new TreeMap<>();
+        for (TaskReport report : reports.value()) {
+            kept.putIfAbsent(report.partition(), report);
+        }
+        if (kept.size() != partitions) {
+            throw new IllegalStateException("the input scan reported " + kept.size() + " of its " + partitions
+                    + " partitions");
+        }
+        long[] counts = new long[TOTAL + 1];
+        long candidateRows = 0;
+        Set<String> files = new HashSet<>();
+        for (TaskReport report : kept.values()) {
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] += report.counts()[i];
+            }
+            candidateRows += report.candidateRows();
+            if (report.candidates() != null) {
+                files.add(new Path(report.candidates()).getName());
+            }
+        }
+        deleteUnreported(spark, candidates, files);
+        Map<String, Object> byReason = new HashMap<>();
+        byReason.put("rows", counts[TOTAL]);
+        for (int i = 0; i < ACCEPTED; i++) {
+            byReason.put(RowCheck.REASONS.get(i), counts[i]);
+        }
+        RowAccounting accounting = RowCheck.fromCounts(byReason, plan.dimension());
+        if (!plan.dimensionConfigured() && accounting.rejected().containsKey("wrong-dimension")) {
+            LOG.info("input.dimension is not set and rows differ in dimension: counting by size");
+            return null;
+        }
+        LOG.info(String.format(Locale.ROOT, "input scanned into shards: %,d rows accepted, %,d candidates",
+                counts[ACCEPTED], candidateRows));
+        return new Result(accounting, candidateRows > 0 ? candidates : null, shuffle);
+    }
+
+    /** Candidate files of attempts whose report was not kept: the directory must hold exactly the kept ones. */
+    private static void deleteUnreported(SparkSession spark, Path candidates, Set<String> kept) {
+        try {
+            FileSystem fs = candidates.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (!fs.exists(candidates)) {
+                return;
+            }
+            for (FileStatus file : fs.listStatus(candidates)) {
+                if (!kept.contains(file.getPath().getName())) {
+                    fs.delete(file.getPath(), true);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot tidy the scan's candidates in " + candidates, e);
+        }
+    }
+
+    /** What each scan task runs over its partition of the checked input. */
+    private record ScanTask(int dimension, long sampleBelow, long queryBelow, String candidates, HadoopConf conf,
+            CollectionAccumulator<TaskReport> reports) implements Serializable {
+        Iterator<Tuple2<RowKey, float[]>> run(Integer partition, Iterator<InternalRow> rows) {
+            return new ScanIterator(this, partition, rows);
+        }
+    }
+
+    /**
+     * The accepted rows of one partition as shuffle pairs; counts every row on the way and writes the candidates.
+     * Columns: RowCheck's row problem, size and value problem, then id, vector, order, sample key, query key.
+     */
+    private static final class ScanIterator implements Iterator<Tuple2<RowKey, float[]>> {
+        private final ScanTask task;
+        private final int partition;
+        private final Iterator<InternalRow> rows;
+        private final long[] counts = new long[TOTAL + 1];
+        private final Map<String, Integer> reasonIndex = new HashMap<>();
+        private Tuple2<RowKey, float[]> pending;
+        private boolean finished;
+        private EmbeddingFileWriter writer;
+        private Path file;
+
+        ScanIterator(ScanTask task, int partition, Iterator<InternalRow> rows) {
+            this.task = task;
+            this.partition = partition;
+            this.rows = rows;
+            for (int i = 0; i < RowCheck.REASONS.size(); i++) {
+                reasonIndex.put(RowCheck.REASONS.get(i), i);
+            }
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (pending != null) {
+                return true;
+            }
+            if (finished) {
+                return false;
+            }
+            while (rows.hasNext()) {
+                InternalRow row = rows.next();
+                counts[TOTAL]++;
+                String reason = reason(row);
+                if (reason != null) {
+                    Integer index = reasonIndex.get(reason);
+                    if (index == null) {
+                        throw new IllegalStateException("row check gave an unknown reason '" + reason + "'");
+                    }
+                    counts[index]++;
+                    continue;
+                }
+                counts[ACCEPTED]++;
+                long id = row.getLong(3);
+                float[] vector = row.getArray(4).toFloatArray();
+                if (row.getLong(6) < task.sampleBelow() || row.getLong(7) < task.queryBelow()) {
+                    candidate(id, vector);
+                }
+                pending = new Tuple2<>(new RowKey(id, row.getLong(5)), vector);
+                return true;
+            }
+            finish();
+            return false;
+        }
+
+        @Override
+        public Tuple2<RowKey, float[]> next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            Tuple2<RowKey, float[]> next = pending;
+            pending = null;
+            return next;
+        }
+
+        /** RowCheck's classification (as RowCheck#counts counts it): the reason, or null for an accepted row. */
+        private String reason(InternalRow row) {
+            if (!row.isNullAt(0)) {
+                return row.getUTF8String(0).toString();
+            }
+            if (row.getInt(1) != task.dimension()) {
+                return "wrong-dimension";
+            }
+            return row.isNullAt(2) ? null : row.getUTF8String(2).toString();
+        }
+
+        private void candidate(long id, float[] vector) {
+            try {
+                if (writer == null) {
+                    long attempt = TaskContext.get() == null ? 0 : TaskContext.get().taskAttemptId();
+                    file = new Path(task.candidates(), String.format(Locale.ROOT, "part-%05d-%d.parquet", partition,
+                            attempt));
+                    writer = EmbeddingFileWriter.create(task.conf().get(), file);
+                }
+                writer.write(id, vector);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the scan's candidates to " + file, e);
+            }
+        }
+
+        private void finish() {
+            finished = true;
+            long candidateRows = 0;
+            if (writer != null) {
+                candidateRows = writer.rows();
+                try {
+                    writer.close();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write the scan's candidates to " + file, e);
+                }
+            }
+            task.reports().add(new TaskReport(partition, counts.clone(), file == null ? null : file.toString(),
+                    candidateRows));
+        }
+    }
+}

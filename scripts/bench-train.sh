@@ -61,7 +61,7 @@ for line in open(sys.argv[1]):
                                                                          r["device"], r["faiss"]))
     print("| phase | vecforge ms | plain Faiss ms | vecforge / Faiss |")
     print("|---|--:|--:|--:|")
-    for phase in ["load", "start"] + list(FAISS) + ["write", "quantizer-fit", "read-back", "upload"]:
+    for phase in ["load", "start"] + list(FAISS) + ["quantizer-fit", "write", "read-back", "upload"]:
         if phase in v or phase in f:
             a, b = v.get(phase), f.get(phase)
             ratio = "%.2f" % (a / b) if a is not None and b else ""

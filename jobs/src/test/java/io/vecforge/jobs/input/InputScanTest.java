@@ -77,6 +77,35 @@ class InputScanTest extends SparkTestSupport {
     }
 
     @Test
+    void theScanRunAsTheShardShufflesMapSideCountsAndSelectsTheSameAndShufflesEveryAcceptedRow() {
+        InputScan.Plan plan = new InputScan.Plan(DIM, true, ROWS, 2_000, 100, SEED);
+        ShuffledScan.Result shuffled = ShuffledScan.run(spark(), input, check, plan, hadoopPath("shuffled"), 3);
+        assertEquals(check.count(DIM), shuffled.accounting(), "the tasks' reports add up to the counting pass");
+        InputScan.Result scan = InputScan.run(input, check, plan, hadoopPath("scanned"));
+        assertEquals(sortedIds(scan.candidates()), sortedIds(shuffled.candidates()), "the same candidates");
+
+        // the map side ran already: the reduce side finds every accepted row in its shard, sorted by id
+        List<Long> counts = org.apache.spark.api.java.JavaPairRDD.fromRDD(shuffled.shuffle(),
+                        scala.reflect.ClassTag$.MODULE$.apply(io.vecforge.jobs.shard.RowKey.class),
+                        scala.reflect.ClassTag$.MODULE$.apply(float[].class))
+                .mapPartitionsWithIndex((shard, rows) -> {
+                    long n = 0;
+                    long last = Long.MIN_VALUE;
+                    while (rows.hasNext()) {
+                        long id = rows.next()._1().id();
+                        if (id < last || io.vecforge.bundle.ShardAssignment.shardOf(id, 3) != shard) {
+                            throw new IllegalStateException("row " + id + " out of order or in shard " + shard);
+                        }
+                        last = id;
+                        n++;
+                    }
+                    return List.of(n).iterator();
+                }, true).collect();
+        assertEquals(3, counts.size());
+        assertEquals(ROWS, counts.stream().mapToLong(Long::longValue).sum());
+    }
+
+    @Test
     void aCandidateSetShortOfTheSampleShowsIt() throws Exception {
         InputScan.Plan tooSmall = new InputScan.Plan(DIM, true, ROWS, 200, 100, SEED);
         InputScan.Result scan = InputScan.run(input, check, tooSmall, hadoopPath("few-candidates"));
@@ -96,6 +125,11 @@ class InputScanTest extends SparkTestSupport {
 
     private org.apache.hadoop.fs.Path hadoopPath(String name) {
         return new org.apache.hadoop.fs.Path(dir.resolve(name).toUri());
+    }
+
+    private List<Long> sortedIds(org.apache.hadoop.fs.Path candidates) {
+        return spark().read().parquet(candidates.toString()).select("id").orderBy("id")
+                .as(org.apache.spark.sql.Encoders.LONG()).collectAsList();
     }
 
     private List<Long> ids(String sample) {

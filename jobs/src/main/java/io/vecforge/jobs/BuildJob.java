@@ -16,6 +16,7 @@ import io.vecforge.jobs.publish.DriftGuard;
 import io.vecforge.jobs.publish.VersionDraft;
 import io.vecforge.jobs.sample.HoldoutFiles;
 import io.vecforge.jobs.sample.HoldoutQueries;
+import io.vecforge.jobs.sample.TrainingSample;
 import io.vecforge.jobs.shard.ShardStage;
 import io.vecforge.jobs.shard.ShardTask;
 import io.vecforge.jobs.train.TrainStage;
@@ -144,13 +145,14 @@ public final class BuildJob {
             Path samplePath = draft.work("train-sample");
             Dataset<Row> candidates = scan.candidates() == null ? null
                     : spark.read().parquet(scan.candidates().toString());
-            long sampleRows = training.sample(candidates, scan.sampleBelow(), accepted.rows(), rows.acceptedRows(),
-                    plan, samplePath);
+            TrainingSample.Staged sample = training.sample(candidates, scan.candidates(), scan.sampleBelow(),
+                    accepted.rows(), rows.acceptedRows(), plan, samplePath);
+            long sampleRows = sample.count();
             clock.stop();
 
             clock.start("train");
             Path trainedPath = new Path(draft.dir(), BundleLayout.TRAINED_INDEX);
-            TrainTask.Result trained = training.train(samplePath, sampleRows, plan.shape(), trainedPath,
+            TrainTask.Result trained = training.train(sample, plan.shape(), trainedPath,
                     training.reuse(published, plan.shape(), draft.layout()));
             clock.stop();
 

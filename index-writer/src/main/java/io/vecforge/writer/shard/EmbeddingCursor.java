@@ -9,4 +9,12 @@ public interface EmbeddingCursor extends Closeable {
     long id();
 
     float[] vector();
+
+    /**
+     * The current row's place in the stream's own order, for a stream that delivers its rows in another
+     * order; -1 (the default): the row comes in its place, after the previous one.
+     */
+    default long position() {
+        return -1;
+    }
 }

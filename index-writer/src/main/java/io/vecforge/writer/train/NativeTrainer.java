@@ -118,10 +118,16 @@ public abstract class NativeTrainer implements Trainer {
         }
     }
 
+    /**
+     * Loads the sample into {@code vectors}, each row at the cursor's {@link EmbeddingCursor#position()} (or
+     * after the previous one); returns the rows loaded, or rows + 1 when the cursor holds more. Every place must
+     * be filled exactly once.
+     */
     private static long load(EmbeddingCursor sample, FloatPointer vectors, long rows, int dimension,
             boolean normalize) throws IOException {
         long loaded = 0;
         float[] scratch = new float[dimension];
+        java.util.BitSet filled = null;
         while (sample.next()) {
             float[] vector = sample.vector();
             if (vector.length != dimension) {
@@ -131,11 +137,26 @@ public abstract class NativeTrainer implements Trainer {
             if (loaded == rows) {
                 return loaded + 1;
             }
+            long at = sample.position();
+            if (at >= 0) {
+                if (at >= rows) {
+                    throw new IllegalStateException("training sample row " + sample.id() + " is placed at " + at
+                            + ", beyond its " + rows + " rows");
+                }
+                filled = filled == null ? new java.util.BitSet((int) rows) : filled;
+                if (filled.get((int) at)) {
+                    throw new IllegalStateException("training sample place " + at + " is filled twice (row "
+                            + sample.id() + ")");
+                }
+                filled.set((int) at);
+            } else {
+                at = loaded;
+            }
             System.arraycopy(vector, 0, scratch, 0, dimension);
             if (normalize && !Metric.normalize(scratch, 0, dimension)) {
                 throw new InvalidRowException(sample.id(), "zero vector cannot be normalised for cosine");
             }
-            vectors.position(loaded * dimension).put(scratch, 0, dimension);
+            vectors.position(at * dimension).put(scratch, 0, dimension);
             loaded++;
         }
         return loaded;

@@ -54,9 +54,11 @@ public final class RowCheck {
     private final Column vector;
     private final Column rowProblem;
     private final Column valueProblem;
+    private final boolean normalizes;
 
     public RowCheck(InputTable input, Metric metric) {
         this.input = input;
+        this.normalizes = metric.normalizes();
         this.idNull = input.idColumns().stream().map(c -> col(c).isNull()).reduce(Column::or).orElseThrow();
         this.vector = col("`" + input.vectorColumn() + "`");
         this.rowProblem = rowProblem(input, idNull, vector);
@@ -83,6 +85,22 @@ public final class RowCheck {
                 when(vector.isNull(), lit(-1)).otherwise(size(vector)).as(SIZE), valueProblem.as(VALUE_PROBLEM)));
         columns.addAll(Arrays.asList(carried));
         return input.raw().select(columns.toArray(Column[]::new));
+    }
+
+    /**
+     * The input with the checks of the row (not of its values) beside each row: row problem, size, then
+     * {@code carried}. The values are checked by {@link VectorValues} on each row's array.
+     */
+    Dataset<Row> rowChecked(Column... carried) {
+        List<Column> columns = new ArrayList<>(List.of(rowProblem.as(ROW_PROBLEM),
+                when(vector.isNull(), lit(-1)).otherwise(size(vector)).as(SIZE)));
+        columns.addAll(Arrays.asList(carried));
+        return input.raw().select(columns.toArray(Column[]::new));
+    }
+
+    /** Whether the metric normalises vectors (what {@link VectorValues} checks besides finiteness and range). */
+    boolean normalizes() {
+        return normalizes;
     }
 
     /** Over {@link #checked}: the counts {@link #fromCounts} turns into the accounting, for rows of {@code dimension}. */

@@ -32,6 +32,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.util.CollectionAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,13 +74,15 @@ public final class ShuffledScan {
     public static Result run(SparkSession spark, InputTable input, RowCheck check, InputScan.Plan plan,
             Path candidates, int shards) {
         Column id = col("`" + input.idColumns().get(0) + "`").cast("long");
-        Column vector = col("`" + input.vectorColumn() + "`").cast("array<float>");
-        Dataset<Row> checked = check.checked(id.as("id"), vector.as("vector"), IndexRows.orderColumn(input),
+        Column vector = col("`" + input.vectorColumn() + "`"); // float or double: cast while checked
+        boolean doubles = ((ArrayType) input.raw().schema().apply(input.vectorColumn()).dataType()).elementType()
+                .equals(DataTypes.DoubleType);
+        Dataset<Row> checked = check.rowChecked(id.as("id"), vector.as("vector"), IndexRows.orderColumn(input),
                 RowSelection.key(plan.seed(), id).as("_sample_key"),
                 RowSelection.key(plan.seed() + 1, id).as("_query_key"));
         InputScan.Result thresholds = new InputScan.Result(null, null, plan);
         CollectionAccumulator<TaskReport> reports = spark.sparkContext().collectionAccumulator("vecforge-input-scan");
-        ScanTask task = new ScanTask(plan.dimension(), thresholds.sampleBelow(), thresholds.queryBelow(),
+        ScanTask task = new ScanTask(check.normalizes(), doubles, plan.dimension(), thresholds.sampleBelow(), thresholds.queryBelow(),
                 candidates.toString(), new HadoopConf(spark.sparkContext().hadoopConfiguration()), reports);
         JavaRDD<InternalRow> rows = checked.queryExecution().toRdd().toJavaRDD();
         int partitions = rows.getNumPartitions();
@@ -152,7 +156,7 @@ public final class ShuffledScan {
     }
 
     /** What each scan task runs over its partition of the checked input. */
-    private record ScanTask(int dimension, long sampleBelow, long queryBelow, String candidates, HadoopConf conf,
+    private record ScanTask(boolean normalizes, boolean doubles, int dimension, long sampleBelow, long queryBelow, String candidates, HadoopConf conf,
             CollectionAccumulator<TaskReport> reports) implements Serializable {
         Iterator<Tuple2<RowKey, float[]>> run(Integer partition, Iterator<InternalRow> rows) {
             return new ScanIterator(this, partition, rows);
@@ -161,7 +165,7 @@ public final class ShuffledScan {
 
     /**
      * The accepted rows of one partition as shuffle pairs; counts every row on the way and writes the candidates.
-     * Columns: RowCheck's row problem, size and value problem, then id, vector, order, sample key, query key.
+     * Columns: RowCheck's row problem and size, then id, vector (as the input has it), order, sample key, query key.
      */
     private static final class ScanIterator implements Iterator<Tuple2<RowKey, float[]>> {
         private final ScanTask task;
@@ -169,6 +173,7 @@ public final class ShuffledScan {
         private final Iterator<InternalRow> rows;
         private final long[] counts = new long[TOTAL + 1];
         private final Map<String, Integer> reasonIndex = new HashMap<>();
+        private final VectorValues values;
         private Tuple2<RowKey, float[]> pending;
         private boolean finished;
         private EmbeddingFileWriter writer;
@@ -178,6 +183,7 @@ public final class ShuffledScan {
             this.task = task;
             this.partition = partition;
             this.rows = rows;
+            this.values = new VectorValues(task.normalizes());
             for (int i = 0; i < RowCheck.REASONS.size(); i++) {
                 reasonIndex.put(RowCheck.REASONS.get(i), i);
             }
@@ -204,12 +210,12 @@ public final class ShuffledScan {
                     continue;
                 }
                 counts[ACCEPTED]++;
-                long id = row.getLong(3);
-                float[] vector = row.getArray(4).toFloatArray();
-                if (row.getLong(6) < task.sampleBelow() || row.getLong(7) < task.queryBelow()) {
+                long id = row.getLong(2);
+                float[] vector = values.floats();
+                if (row.getLong(5) < task.sampleBelow() || row.getLong(6) < task.queryBelow()) {
                     candidate(id, vector);
                 }
-                pending = new Tuple2<>(new RowKey(id, row.getLong(5)), vector);
+                pending = new Tuple2<>(new RowKey(id, row.getLong(4)), vector);
                 return true;
             }
             finish();
@@ -226,7 +232,10 @@ public final class ShuffledScan {
             return next;
         }
 
-        /** RowCheck's classification (as RowCheck#counts counts it): the reason, or null for an accepted row. */
+        /**
+         * RowCheck's classification (as RowCheck#counts counts it): the reason, or null for an accepted row, whose
+         * vector {@link #values} then holds.
+         */
         private String reason(InternalRow row) {
             if (!row.isNullAt(0)) {
                 return row.getUTF8String(0).toString();
@@ -234,7 +243,7 @@ public final class ShuffledScan {
             if (row.getInt(1) != task.dimension()) {
                 return "wrong-dimension";
             }
-            return row.isNullAt(2) ? null : row.getUTF8String(2).toString();
+            return values.check(row.getArray(3), task.doubles(), task.dimension());
         }
 
         private void candidate(long id, float[] vector) {

@@ -14,6 +14,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.expressions.XXH64;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,12 +26,22 @@ import org.slf4j.LoggerFactory;
 public final class RowSelection {
     /** Selection keys are in [0, BUCKETS). */
     public static final long BUCKETS = 1L << 30;
+    private static final long SPARK_HASH_SEED = 42;
 
     private RowSelection() {}
 
     /** A row's selection key under {@code seed}: the smallest keys are chosen, ties broken by id. */
     public static Column key(long seed, Column id) {
         return pmod(xxhash64(lit(seed), id), lit(BUCKETS));
+    }
+
+    /**
+     * {@link #key}'s value for an int64 id, computed in Java (Spark's xxhash64 starts from seed 42 and folds the
+     * columns in order): for tasks that pick sample rows outside Spark SQL.
+     */
+    public static long keyOf(long seed, long id) {
+        long hash = XXH64.hashLong(id, XXH64.hashLong(seed, SPARK_HASH_SEED));
+        return Math.floorMod(hash, BUCKETS);
     }
 
     /**

@@ -7,11 +7,18 @@ import static org.apache.spark.sql.functions.xxhash64;
 
 import io.vecforge.faiss.Metric;
 import io.vecforge.jobs.IndexShape;
+import io.vecforge.data.EmbeddingParquetReader;
 import io.vecforge.jobs.input.InputScan;
+import io.vecforge.writer.shard.EmbeddingCursor;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
 import java.util.List;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
@@ -44,21 +51,52 @@ public final class TrainingSample {
     }
 
     /**
-     * Writes the training sample from the input scan's candidates (selected below {@code candidatesBelow})
-     * when they hold it, else from the accepted rows (a pass over the input); returns its row count.
+     * Where the training task finds the staged sample: {@code rows}, Parquet files of (id, vector), hold it in
+     * sample order, or, with an {@code order} file ({@link SampleOrder}), hold it among other rows in any order.
      */
-    public static long write(SparkSession spark, Dataset<Row> candidates, long candidatesBelow,
-            Dataset<Row> rows, long acceptedRows, long wanted, long seed, Path samplePath) {
-        if (candidates != null) {
-            long found = write(spark, candidates, candidatesBelow, wanted, seed, samplePath);
-            if (RowSelection.holdsAll(found, wanted, acceptedRows, candidatesBelow)) {
-                return found;
-            }
-            LOG.warn("the input scan's candidates hold {} of the {} sample rows wanted: sampling the accepted rows",
-                    found, wanted);
+    public record Staged(String rows, String order, long count) implements Serializable {
+        public EmbeddingCursor open(Configuration conf) throws IOException {
+            return order == null ? EmbeddingParquetReader.open(conf, new Path(rows), "id", "vector")
+                    : OrderedCandidates.open(conf, new Path(rows), new Path(order));
         }
-        return write(spark, rows, RowSelection.threshold(wanted, acceptedRows), wanted, seed, samplePath);
     }
 
+    /**
+     * Stages the training sample: from the input scan's candidates (selected below {@code candidatesBelow}) when
+     * they hold it, by its ids' order alone (the candidates' vectors are not sorted or copied); else a sorted copy
+     * of the accepted rows' smallest keys (a pass over the input) under {@code samplePath}.
+     */
+    public static Staged stage(SparkSession spark, Dataset<Row> candidates, Path candidatesPath,
+            long candidatesBelow, Dataset<Row> rows, long acceptedRows, long wanted, long seed, Path samplePath) {
+        if (candidates != null) {
+            LOG.info("sampling {} training rows (seed {}) from the input scan's candidates", wanted, seed);
+            long[] ids = orderedIds(candidates, candidatesBelow, wanted, seed);
+            if (RowSelection.holdsAll(ids.length, wanted, acceptedRows, candidatesBelow)) {
+                Path order = new Path(samplePath, "order.bin");
+                try {
+                    new SampleOrder(seed, ids).write(spark.sparkContext().hadoopConfiguration(), order);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write the training sample's order to " + order, e);
+                }
+                return new Staged(candidatesPath.toString(), order.toString(), ids.length);
+            }
+            LOG.warn("the input scan's candidates hold {} of the {} sample rows wanted: sampling the accepted rows",
+                    ids.length, wanted);
+        }
+        long count = write(spark, rows, RowSelection.threshold(wanted, acceptedRows), wanted, seed, samplePath);
+        return new Staged(samplePath.toString(), null, count);
+    }
 
+    /** The ids of the {@code wanted} rows with the smallest (key, id) below {@code below}, in that order. */
+    public static long[] orderedIds(Dataset<Row> rows, long below, long wanted, long seed) {
+        Column key = RowSelection.key(seed, col("id"));
+        List<Long> ids = rows.select(key.as("_k"), col("id"))
+                .where(col("_k").lt(lit(below)))
+                .orderBy(col("_k"), col("id"))
+                .limit((int) wanted)
+                .select("id")
+                .as(Encoders.LONG())
+                .collectAsList();
+        return ids.stream().mapToLong(Long::longValue).toArray();
+    }
 }

@@ -56,26 +56,28 @@ public final class TrainStage {
     }
 
     /**
-     * Writes the sample and returns its row count, failing if it is below what the factory needs. It is
-     * picked from the input scan's candidates (selected below {@code candidatesBelow}) when they hold it,
-     * else (external ids, a candidate set short of it) from the accepted rows, a pass over the input.
+     * Stages the sample, failing if it is below what the factory needs. It is picked from the input scan's
+     * candidates (in {@code candidatesPath}, selected below {@code candidatesBelow}) when they hold it, else
+     * (external ids, a candidate set short of it) from the accepted rows, a pass over the input, into
+     * {@code samplePath}.
      */
-    public long sample(Dataset<Row> candidates, long candidatesBelow, Dataset<Row> rows, long acceptedRows,
-            BuildPlan plan, Path samplePath) {
-        long sampleRows = TrainingSample.write(spark, candidates, candidatesBelow, rows,
+    public TrainingSample.Staged sample(Dataset<Row> candidates, Path candidatesPath, long candidatesBelow,
+            Dataset<Row> rows, long acceptedRows, BuildPlan plan, Path samplePath) {
+        TrainingSample.Staged staged = TrainingSample.stage(spark, candidates, candidatesPath, candidatesBelow, rows,
                 acceptedRows, plan.training().sampleRows(), config.train().seed(), samplePath);
+        long sampleRows = staged.count();
         if (sampleRows < plan.training().minimumRows()) {
             throw BuildFailedException.of(Failure.CONFIG, "training sample has " + sampleRows + " rows, below the "
                     + plan.training().minimumRows() + " '" + plan.shape().factory() + "' needs");
         }
-        return sampleRows;
+        return staged;
     }
 
-    public TrainTask.Result train(Path samplePath, long sampleRows, IndexShape shape, Path trainedPath,
+    public TrainTask.Result train(TrainingSample.Staged sample, IndexShape shape, Path trainedPath,
             TrainTask.Reuse reuse)
             throws Exception {
         int threads = TrainingScheduler.threads(spark.sparkContext(), config.train());
-        TrainTask task = new TrainTask(hadoopConf, new TrainTask.Spec(samplePath.toString(), sampleRows, shape,
+        TrainTask task = new TrainTask(hadoopConf, new TrainTask.Spec(sample, shape,
                 trainedPath.toString(), threads, config.train().trainer(), config.train().gpuResource(),
                 spark.sparkContext().isLocal(), reuse, config.build().simdLevel()));
         return new TrainingScheduler(JavaSparkContext.fromSparkContext(spark.sparkContext()), config)

@@ -3,7 +3,8 @@ package io.vecforge.jobs.train;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.FileDigest;
-import io.vecforge.data.EmbeddingParquetReader;
+import io.vecforge.jobs.sample.TrainingSample;
+import io.vecforge.writer.shard.EmbeddingCursor;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.GpuLibrary;
 import io.vecforge.faiss.GpuUnavailableException;
@@ -52,7 +53,7 @@ public final class TrainTask implements Serializable {
             double maxDegradation) implements Serializable {}
 
     /** What to train: the staged sample, the index's shape, where the trained index goes, on how many threads. */
-    record Spec(String samplePath, long sampleRows, IndexShape shape, String target, int threads,
+    record Spec(TrainingSample.Staged sample, IndexShape shape, String target, int threads,
             TrainerChoice trainer, String gpuResource, boolean localMode, Reuse reuse, String simdLevel)
             implements Serializable {}
 
@@ -76,7 +77,7 @@ public final class TrainTask implements Serializable {
                 GpuLibrary::probe, ompThreads);
         String executor = SparkEnv.get() == null ? "?" : SparkEnv.get().executorId();
         IndexShape shape = spec.shape();
-        LOG.info("training {} on {} rows x {} (executor {}, {}{})", shape.factory(), spec.sampleRows(),
+        LOG.info("training {} on {} rows x {} (executor {}, {}{})", shape.factory(), spec.sample().count(),
                 shape.dimension(), executor, device.device(), device.note() == null ? "" : "; " + device.note());
         FaissIndex.setThreads(ompThreads, 1);
         SimdDispatch dispatch = SimdDispatch.pin(spec.simdLevel());
@@ -155,10 +156,10 @@ public final class TrainTask implements Serializable {
      */
     private Double train(java.nio.file.Path local, Trainer trainer, Map<String, Long> phases) throws Exception {
         IndexShape shape = spec.shape();
-        try (ElapsedLog ticking = ElapsedLog.every(30, "training " + shape.factory() + " on " + spec.sampleRows()
+        try (ElapsedLog ticking = ElapsedLog.every(30, "training " + shape.factory() + " on " + spec.sample().count()
                         + " x " + shape.dimension() + " on the " + trainer.kind());
-                EmbeddingParquetReader sample = sample();
-                FaissIndex trained = trainer.train(sample, spec.sampleRows(), shape.dimension(), shape.factory(),
+                EmbeddingCursor sample = sample();
+                FaissIndex trained = trainer.train(sample, spec.sample().count(), shape.dimension(), shape.factory(),
                         shape.metric())) {
             phases.putAll(trainer.lastPhases());
             long writeStart = System.nanoTime();
@@ -204,13 +205,13 @@ public final class TrainTask implements Serializable {
     }
 
     private double meanDistance(FaissIndex trained) throws Exception {
-        try (EmbeddingParquetReader sample = sample()) {
+        try (EmbeddingCursor sample = sample()) {
             return QuantizerFit.meanDistance(trained, sample, spec.shape().metric());
         }
     }
 
-    private EmbeddingParquetReader sample() throws java.io.IOException {
-        return EmbeddingParquetReader.open(conf.get(), new Path(spec.samplePath()), "id", "vector");
+    private EmbeddingCursor sample() throws java.io.IOException {
+        return spec.sample().open(conf.get());
     }
 
     private List<String> assignedGpus() {

@@ -14,6 +14,7 @@ import io.vecforge.jobs.sample.HoldoutQueries;
 import io.vecforge.jobs.sample.RowSelection;
 import io.vecforge.jobs.sample.TrainingSample;
 import io.vecforge.jobs.train.TrainStage;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -103,6 +104,84 @@ class InputScanTest extends SparkTestSupport {
                 }, true).collect();
         assertEquals(3, counts.size());
         assertEquals(ROWS, counts.stream().mapToLong(Long::longValue).sum());
+    }
+
+    @Test
+    void theSampleStagedByItsIdsOrderIsTheSortedSampleAndTrainsTheSameIndex() throws Exception {
+        InputScan.Plan plan = new InputScan.Plan(DIM, true, ROWS, 2_000, 100, SEED);
+        ShuffledScan.Result shuffled = ShuffledScan.run(spark(), input, check, plan, hadoopPath("staging"), 3);
+        Dataset<Row> candidates = spark().read().parquet(shuffled.candidates().toString());
+        Dataset<Row> accepted = IndexRows.of(spark(), input, check.accepted(DIM), null, null).rows();
+        TrainingSample.Staged staged = TrainingSample.stage(spark(), candidates, shuffled.candidates(),
+                RowSelection.threshold(2_000, ROWS), accepted, ROWS, 2_000, SEED, hadoopPath("staged-sample"));
+        assertNotNull(staged.order(), "the candidates hold the sample: only its order is written");
+        assertEquals(2_000, staged.count());
+        TrainingSample.Staged sorted = new TrainingSample.Staged(hadoopPath("sorted-sample").toString(), null,
+                TrainingSample.write(spark(), accepted, RowSelection.BUCKETS, 2_000, SEED, hadoopPath("sorted-sample")));
+
+        Configuration conf = spark().sparkContext().hadoopConfiguration();
+        long[] placedIds = new long[2_000];
+        float[] placed = new float[2_000 * DIM];
+        try (io.vecforge.writer.shard.EmbeddingCursor rows = staged.open(conf)) {
+            int n = 0;
+            while (rows.next()) {
+                int at = (int) rows.position();
+                placedIds[at] = rows.id();
+                System.arraycopy(rows.vector(), 0, placed, at * DIM, DIM);
+                n++;
+            }
+            assertEquals(2_000, n);
+        }
+        try (io.vecforge.writer.shard.EmbeddingCursor rows = sorted.open(conf)) {
+            for (int i = 0; i < 2_000; i++) {
+                assertTrue(rows.next());
+                assertEquals(-1, rows.position());
+                assertEquals(rows.id(), placedIds[i], "row " + i);
+                assertArrayEquals(rows.vector(), java.util.Arrays.copyOfRange(placed, i * DIM, (i + 1) * DIM));
+            }
+        }
+        assertArrayEquals(trainedBytes(sorted, conf), trainedBytes(staged, conf), "byte-identical training");
+    }
+
+    @Test
+    void theJavaSelectionKeyIsSparks() {
+        List<Row> keys = input.raw().select(org.apache.spark.sql.functions.col("id"),
+                RowSelection.key(SEED, org.apache.spark.sql.functions.col("id"))).collectAsList();
+        assertEquals(ROWS, keys.size());
+        for (Row row : keys) {
+            assertEquals(row.getLong(1), RowSelection.keyOf(SEED, row.getLong(0)), "id " + row.getLong(0));
+        }
+        long[] negative = {-1L, Long.MIN_VALUE, Long.MAX_VALUE};
+        List<Row> edge = spark().createDataset(java.util.Arrays.asList(-1L, Long.MIN_VALUE, Long.MAX_VALUE),
+                org.apache.spark.sql.Encoders.LONG()).toDF("id")
+                .select(RowSelection.key(7, org.apache.spark.sql.functions.col("id"))).collectAsList();
+        for (int i = 0; i < negative.length; i++) {
+            assertEquals(edge.get(i).getLong(0), RowSelection.keyOf(7, negative[i]));
+        }
+    }
+
+    @Test
+    void anOrderMadeUnderAnotherSeedIsRefused() throws Exception {
+        Configuration conf = spark().sparkContext().hadoopConfiguration();
+        InputScan.Plan plan = new InputScan.Plan(DIM, true, ROWS, 2_000, 100, SEED);
+        ShuffledScan.Result shuffled = ShuffledScan.run(spark(), input, check, plan, hadoopPath("reseeded"), 2);
+        long[] ids = TrainingSample.orderedIds(
+                spark().read().parquet(shuffled.candidates().toString()), RowSelection.BUCKETS, 500, SEED);
+        org.apache.hadoop.fs.Path order = hadoopPath("reseeded-order.bin");
+        new io.vecforge.jobs.sample.SampleOrder(SEED + 1, ids).write(conf, order);
+        IllegalStateException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> io.vecforge.jobs.sample.OrderedCandidates.open(conf, shuffled.candidates(), order).close());
+        assertTrue(refused.getMessage().contains("not made with this seed"), refused.getMessage());
+    }
+
+    private static byte[] trainedBytes(TrainingSample.Staged sample, Configuration conf) throws Exception {
+        Path file = Files.createTempFile(dir, "trained", ".faiss");
+        try (io.vecforge.writer.shard.EmbeddingCursor rows = sample.open(conf);
+                io.vecforge.faiss.FaissIndex trained = new io.vecforge.writer.train.CpuTrainer().train(rows,
+                        sample.count(), DIM, "IVF16,PQ4np", Metric.L2)) {
+            trained.write(file);
+        }
+        return Files.readAllBytes(file);
     }
 
     @Test

@@ -22,6 +22,7 @@
 #include <faiss/Index.h>
 #include <faiss/IndexIVF.h>
 #include <faiss/IndexIVFPQ.h>
+#include <faiss/IndexIVFFlat.h>
 #include <faiss/utils/Heap.h>
 #include <faiss/utils/distances.h>
 #include <faiss/IVFlib.h>
@@ -32,6 +33,7 @@
 #include <faiss/invlists/InvertedLists.h>
 #include <faiss/impl/IDSelector.h>
 #include <algorithm>
+#include <chrono>
 #include <cxxabi.h>
 #include <typeinfo>
 #include <faiss/clone_index.h>
@@ -155,6 +157,63 @@ public:
     void search(long long n, const float* x, long long k, float* distances, long long* labels) const {
         index_->search((faiss::idx_t)n, x, (faiss::idx_t)k, distances,
                        (faiss::idx_t*)labels);
+    }
+
+    /** Whether searchSlices serves this index: a bare IVF-Flat, -SQ or -PQ index (no transform, id map, fast scan). */
+    bool slicesSearchable() const {
+        return dynamic_cast<faiss::IndexIVFPQ*>(index_) != nullptr
+                || dynamic_cast<faiss::IndexIVFFlat*>(index_) != nullptr
+                || dynamic_cast<faiss::IndexIVFScalarQuantizer*>(index_) != nullptr;
+    }
+
+    /**
+     * The search of n queries at increasing nprobes, each inverted list scanned once: the coarse assignment is
+     * made once for the largest nprobe (bounds[m - 1]); slice i scans lists [bounds[i - 1], bounds[i]) of each
+     * query's assignment (from 0 for i = 0) into its own top-k (distances and labels + i * n * k). The top-k at
+     * nprobe bounds[i] is the merge of slices 0..i, as IndexIVF::search would find it (the same per-list
+     * distances). nanos: the coarse assignment's time, then each slice's (m + 1 entries).
+     */
+    void searchSlices(long long n, const float* x, long long k, const int* bounds, int m, float* distances,
+                      long long* labels, long long* nanos) const {
+        if (!slicesSearchable()) throw std::invalid_argument("searchSlices: not a bare IVF-Flat, -SQ or -PQ index");
+        faiss::IndexIVF* ivfIndex = dynamic_cast<faiss::IndexIVF*>(index_);
+        if (n <= 0 || k <= 0 || m <= 0) throw std::invalid_argument("searchSlices: bad sizes");
+        for (int i = 0; i < m; i++) {
+            if (bounds[i] <= (i == 0 ? 0 : bounds[i - 1]) || (size_t)bounds[i] > ivfIndex->nlist) {
+                throw std::invalid_argument("searchSlices: bounds must rise within nlist");
+            }
+        }
+        size_t probes = (size_t)bounds[m - 1];
+        std::vector<faiss::idx_t> assign((size_t)n * probes);
+        std::vector<float> coarse((size_t)n * probes);
+        auto start = std::chrono::steady_clock::now();
+        ivfIndex->quantizer->search((faiss::idx_t)n, x, (faiss::idx_t)probes, coarse.data(), assign.data());
+        auto lap = [&start]() {
+            auto now = std::chrono::steady_clock::now();
+            long long elapsed = (long long)std::chrono::duration_cast<std::chrono::nanoseconds>(now - start).count();
+            start = now;
+            return elapsed;
+        };
+        nanos[0] = lap();
+        std::vector<faiss::idx_t> sliceAssign;
+        std::vector<float> sliceCoarse;
+        for (int i = 0; i < m; i++) {
+            size_t from = i == 0 ? 0 : (size_t)bounds[i - 1];
+            size_t width = (size_t)bounds[i] - from;
+            sliceAssign.resize((size_t)n * width);
+            sliceCoarse.resize((size_t)n * width);
+            for (long long q = 0; q < n; q++) {
+                std::copy_n(assign.data() + q * probes + from, width, sliceAssign.data() + q * width);
+                std::copy_n(coarse.data() + q * probes + from, width, sliceCoarse.data() + q * width);
+            }
+            faiss::SearchParametersIVF params;
+            params.nprobe = width;
+            params.max_codes = ivfIndex->max_codes;
+            ivfIndex->search_preassigned((faiss::idx_t)n, x, (faiss::idx_t)k, sliceAssign.data(), sliceCoarse.data(),
+                                         distances + (size_t)i * n * k,
+                                         reinterpret_cast<faiss::idx_t*>(labels) + (size_t)i * n * k, false, &params);
+            nanos[i + 1] = lap();
+        }
     }
 
     /** Lets training print its progress (k-means iterations, PQ training), as Faiss does with verbose. */

@@ -163,6 +163,52 @@ public final class FaissIndex implements AutoCloseable {
         return new SearchResult(n, k, distances, labels);
     }
 
+    /** Whether {@link #searchSlices} serves this index: a bare IVF-Flat, -SQ or -PQ index. */
+    public boolean slicesSearchable() {
+        return live().slicesSearchable();
+    }
+
+    /**
+     * One search per slice of each query's nearest inverted lists: slice i covers lists {@code bounds[i-1]} (0
+     * for the first) to {@code bounds[i]} of the coarse assignment, made once for the largest bound. The top-k at
+     * nprobe {@code bounds[i]} is the merge of slices 0..i: a sweep over nprobes scans each list once. Returns
+     * the slices' results; {@code nanos} (length bounds + 1) gets the assignment's time, then each slice's.
+     */
+    public SearchResult[] searchSlices(float[] queries, int n, int k, int[] bounds, long[] nanos) {
+        checkLength(queries.length, n);
+        if (n <= 0 || k <= 0) {
+            throw new IllegalArgumentException("searchSlices needs queries and k > 0, got n " + n + ", k " + k);
+        }
+        if (!slicesSearchable()) {
+            throw new IllegalStateException("searchSlices needs a bare IVF-Flat, -SQ or -PQ index");
+        }
+        long nlist = nlist();
+        for (int i = 0; i < bounds.length; i++) {
+            if (bounds[i] <= (i == 0 ? 0 : bounds[i - 1]) || bounds[i] > nlist) {
+                throw new IllegalArgumentException("slice bounds must rise within nlist " + nlist + ": "
+                        + java.util.Arrays.toString(bounds));
+            }
+        }
+        if (bounds.length == 0 || nanos.length != bounds.length + 1) {
+            throw new IllegalArgumentException("searchSlices needs bounds and bounds + 1 timings");
+        }
+        if ((long) bounds.length * n * k > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("searchSlices: " + bounds.length + " x " + n + " x " + k
+                    + " results do not fit one array");
+        }
+        VectorGuard.checkVectors(queries, n, dimension());
+        float[] distances = new float[bounds.length * n * k];
+        long[] labels = new long[bounds.length * n * k];
+        live().searchSlices(n, queries, k, bounds, bounds.length, distances, labels, nanos);
+        SearchResult[] slices = new SearchResult[bounds.length];
+        for (int i = 0; i < bounds.length; i++) {
+            int from = i * n * k;
+            slices[i] = new SearchResult(n, k, java.util.Arrays.copyOfRange(distances, from, from + n * k),
+                    java.util.Arrays.copyOfRange(labels, from, from + n * k));
+        }
+        return slices;
+    }
+
     /**
      * Distance of each vector to its nearest coarse centroid, in the quantizer's metric (squared L2,
      * or inner product): how well a trained IVF quantizer fits data.

@@ -37,6 +37,56 @@ class FaissIndexTest {
     }
 
     @Test
+    void slicesMergedUpToEachBoundFindWhatTheSearchAtThatNprobeFinds() {
+        float[] data = TestVectors.clustered(4000, D, 3);
+        float[] queries = Arrays.copyOfRange(TestVectors.clustered(4050, D, 9), 4000 * D, 4050 * D);
+        long[] ids = new long[4000];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = 10_000L + 7L * i;
+        }
+        int[] bounds = {1, 2, 4, 8, 13, 32};
+        for (String factory : new String[] {"IVF32,PQ4np", "IVF32,Flat", "IVF32,SQ8"}) {
+            for (Metric metric : new Metric[] {Metric.L2, Metric.INNER_PRODUCT}) {
+                try (FaissIndex index = FaissIndex.create(D, factory, metric)) {
+                    index.train(data, 4000);
+                    index.addWithIds(data, ids, 4000);
+                    assertTrue(index.slicesSearchable(), factory);
+                    long[] nanos = new long[bounds.length + 1];
+                    SearchResult[] slices = index.searchSlices(queries, 50, 10, bounds, nanos);
+                    assertTrue(Arrays.stream(nanos).allMatch(t -> t > 0), Arrays.toString(nanos));
+                    Neighbours merged = new Neighbours(50, 10, metric == Metric.L2);
+                    for (int i = 0; i < bounds.length; i++) {
+                        merged.offerAll(slices[i]);
+                        index.setNprobe(bounds[i]);
+                        Neighbours direct = new Neighbours(50, 10, metric == Metric.L2);
+                        direct.offerAll(index.search(queries, 50, 10));
+                        String what = factory + " " + metric + " nprobe " + bounds[i];
+                        assertArrayEquals(direct.distances(), merged.distances(), what);
+                        if (factory.endsWith("Flat")) {
+                            assertArrayEquals(direct.ids(), merged.ids(), what);
+                        } else {
+                            assertTrue(merged.recallAgainst(direct) > 0.95, what); // equal codes tie
+                        }
+                    }
+                }
+            }
+        }
+        try (FaissIndex wrapped = FaissIndex.create(D, "PCA8,IVF8,Flat", Metric.L2)) {
+            wrapped.train(data, 4000);
+            assertFalse(wrapped.slicesSearchable());
+            assertThrows(IllegalStateException.class,
+                    () -> wrapped.searchSlices(queries, 50, 10, new int[] {1, 2}, new long[3]));
+        }
+        try (FaissIndex index = FaissIndex.create(D, "IVF8,Flat", Metric.L2)) {
+            index.train(data, 4000);
+            assertThrows(IllegalArgumentException.class,
+                    () -> index.searchSlices(queries, 50, 10, new int[] {2, 2}, new long[3]), "bounds must rise");
+            assertThrows(IllegalArgumentException.class,
+                    () -> index.searchSlices(queries, 50, 10, new int[] {4, 9}, new long[3]), "beyond nlist");
+        }
+    }
+
+    @Test
     void faissWarningsOnStderrAreCapturedAndComeOnceWithTheirCount() {
         float[] data = TestVectors.clustered(1000, D, 3);
         FaissWarnings warnings = new FaissWarnings();

@@ -2,6 +2,7 @@ package io.vecforge.validate;
 
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Neighbours;
+import io.vecforge.faiss.SearchResult;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,8 +45,28 @@ public final class NprobeSweep implements java.io.Serializable {
         }
     }
 
-    /** Searches one shard at every nprobe of the sweep. */
+    /**
+     * Searches one shard at every nprobe of the sweep. A bare IVF index scans each inverted list once (the lists
+     * of nprobe 2p are those of p and p more: {@link FaissIndex#searchSlices}); a point's latency is then the
+     * coarse assignment's plus the slices' up to it. Other indexes are searched at each nprobe anew.
+     */
     public void search(FaissIndex shard, float[] queryVectors, int k) {
+        if (queries == 0) {
+            return;
+        }
+        if (shard.slicesSearchable()) {
+            long[] sliceNanos = new long[nprobes.length + 1];
+            SearchResult[] slices = shard.searchSlices(queryVectors, queries, k, nprobes, sliceNanos);
+            long elapsed = sliceNanos[0];
+            for (int i = 0; i < nprobes.length; i++) {
+                elapsed += sliceNanos[i + 1];
+                for (int slice = 0; slice <= i; slice++) {
+                    found[i].offerAll(slices[slice]);
+                }
+                nanos[i] += elapsed;
+            }
+            return;
+        }
         for (int i = 0; i < nprobes.length; i++) {
             shard.setNprobe(nprobes[i]);
             long start = System.nanoTime();

@@ -59,4 +59,32 @@ class NprobeSweepTest {
                 && said.contains("SQ8"), said);
         assertEquals("8 (target recall 0.90 reached)", new Manifest.Search(8, 0.9, true, curve).describe());
     }
+
+    @Test
+    void theSweepOverSlicesGivesTheRecallOfASearchAtEachNprobe() {
+        int d = 16;
+        float[] data = io.vecforge.testing.TestVectors.clustered(3000, d, 5);
+        float[] queries = java.util.Arrays.copyOfRange(io.vecforge.testing.TestVectors.clustered(3100, d, 6),
+                3000 * d, 3100 * d);
+        try (io.vecforge.faiss.FaissIndex exact = io.vecforge.faiss.FaissIndex.create(d, "Flat",
+                        io.vecforge.faiss.Metric.L2);
+                io.vecforge.faiss.FaissIndex ivf = io.vecforge.faiss.FaissIndex.create(d, "IVF64,PQ4np",
+                        io.vecforge.faiss.Metric.L2)) {
+            exact.add(data, 3000);
+            ivf.train(data, 3000);
+            ivf.add(data, 3000);
+            long[] truth = exact.search(queries, 100, 10).labels();
+            NprobeSweep sweep = new NprobeSweep(64, 16, 100, 10, true);
+            sweep.search(ivf, queries, 10);
+            List<NprobeSweep.Point> curve = sweep.curve(truth, 10);
+            assertEquals(List.of(1, 2, 4, 8, 16), curve.stream().map(NprobeSweep.Point::nprobe).toList());
+            for (NprobeSweep.Point point : curve) {
+                ivf.setNprobe(point.nprobe());
+                io.vecforge.faiss.Neighbours direct = new io.vecforge.faiss.Neighbours(100, 10, true);
+                direct.offerAll(ivf.search(queries, 100, 10));
+                assertEquals(direct.recallAgainst(truth, 10), point.recall(), 0.002, "nprobe " + point.nprobe());
+                assertTrue(point.microsPerQuery() > 0);
+            }
+        }
+    }
 }

@@ -75,6 +75,18 @@ public final class NprobeSweep implements java.io.Serializable {
         }
     }
 
+    /** This sweep's top-k at {@code nprobe} (a copy), or null when the sweep did not search at it. */
+    public Neighbours neighboursAt(int nprobe) {
+        for (int i = 0; i < nprobes.length; i++) {
+            if (nprobes[i] == nprobe) {
+                Neighbours copy = new Neighbours(queries, found[i].k(), found[i].smallerIsCloser());
+                copy.merge(found[i]);
+                return copy;
+            }
+        }
+        return null;
+    }
+
     /** Adds another shard's sweep (same nprobes): merged top-k, summed search time. Returns this. */
     public NprobeSweep merge(NprobeSweep other) {
         if (!java.util.Arrays.equals(nprobes, other.nprobes)) {

@@ -85,12 +85,15 @@ public record ShardValidation(String versionDir, byte[] manifestJson, float[] qu
                 int k = manifest.validation().k();
                 int n = queries.length / manifest.vectors().dimension();
                 boolean smallerIsCloser = manifest.vectors().metric().smallerIsCloser();
-                index.setNprobe(nprobe);
-                found = new Neighbours(n, k, smallerIsCloser);
-                found.offerAll(index.search(queries, n, k));
                 if (sweep) {
                     curve = new NprobeSweep(index.nlist(), nprobe, n, k, smallerIsCloser);
                     curve.search(index, queries, k);
+                    found = curve.neighboursAt(nprobe); // the sweep searched at the validation's nprobe already
+                }
+                if (found == null) {
+                    index.setNprobe(nprobe);
+                    found = new Neighbours(n, k, smallerIsCloser);
+                    found.offerAll(index.search(queries, n, k));
                 }
                 listSizes = index.listSizes();
             }

@@ -2,11 +2,7 @@ package io.vecforge.jobs.sample;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.pmod;
-import static org.apache.spark.sql.functions.xxhash64;
 
-import io.vecforge.faiss.Metric;
-import io.vecforge.jobs.IndexShape;
 import io.vecforge.data.EmbeddingParquetReader;
 import io.vecforge.jobs.input.InputScan;
 import io.vecforge.writer.shard.EmbeddingCursor;

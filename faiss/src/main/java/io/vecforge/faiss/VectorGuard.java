@@ -42,18 +42,16 @@ final class VectorGuard {
     }
 
     private static void checkVector(float[] vectors, int offset, int d, long index) {
-        double squaredNorm = 0;
-        for (int j = 0; j < d; j++) {
-            float v = vectors[offset + j];
-            if (!Float.isFinite(v)) {
-                throw new IllegalArgumentException("vector " + index + " component " + j + " is " + v
-                        + ": Faiss needs finite values");
-            }
-            squaredNorm += (double) v * v;
+        double squaredNorm = VectorNorms.squaredNorm(vectors, offset, d);
+        if (squaredNorm < FaissIndex.MAX_SQUARED_NORM) {
+            return;
         }
-        if (squaredNorm >= FaissIndex.MAX_SQUARED_NORM) {
-            throw new IllegalArgumentException("vector " + index + " has squared L2 norm " + squaredNorm
-                    + ", at or above " + FaissIndex.MAX_SQUARED_NORM + ": its distances would overflow a float");
+        int bad = VectorNorms.firstNonFinite(vectors, offset, d);
+        if (bad >= 0) {
+            throw new IllegalArgumentException("vector " + index + " component " + bad + " is " + vectors[offset + bad]
+                    + ": Faiss needs finite values");
         }
+        throw new IllegalArgumentException("vector " + index + " has squared L2 norm " + squaredNorm
+                + ", at or above " + FaissIndex.MAX_SQUARED_NORM + ": its distances would overflow a float");
     }
 }

@@ -5,6 +5,12 @@ import org.apache.spark.sql.SparkSession;
 
 /** The Spark session a command runs on: spark-submit's when there is one, else embedded local mode. */
 final class EmbeddedSpark {
+    /**
+     * Off unless set: the build's one large shuffle carries float vectors, which LZ4 does not shrink (the 1M × 128
+     * shard shuffle is 530 MB either way) but spends CPU compressing and checksumming.
+     */
+    private static final String SHUFFLE_COMPRESS = "spark.shuffle.compress";
+
     private EmbeddedSpark() {}
 
     static SparkSession session(String appName, String master) {
@@ -19,6 +25,9 @@ final class EmbeddedSpark {
             builder.config("spark.ui.enabled", "false")
                     .config("spark.sql.shuffle.partitions", String.valueOf(
                             Math.max(4, 2 * Runtime.getRuntime().availableProcessors())));
+            if (System.getProperty(SHUFFLE_COMPRESS) == null) {
+                builder.config(SHUFFLE_COMPRESS, "false");
+            }
         }
         S3Settings.environmentDefaults(System.getenv()).forEach((key, value) -> {
             if (System.getProperty("spark.hadoop." + key) == null) {

@@ -16,6 +16,7 @@ import io.vecforge.jobs.publish.DriftGuard;
 import io.vecforge.jobs.publish.VersionDraft;
 import io.vecforge.jobs.sample.HoldoutFiles;
 import io.vecforge.jobs.sample.HoldoutQueries;
+import io.vecforge.jobs.sample.ScanCandidates;
 import io.vecforge.jobs.sample.TrainingSample;
 import io.vecforge.jobs.shard.ShardStage;
 import io.vecforge.jobs.shard.ShardTask;
@@ -121,9 +122,11 @@ public final class BuildJob {
         // shard stage reads the input again.
         ShuffledScan.Result shuffled = ShuffledScan.serves(input, scanPlan) ? ShuffledScan.run(spark, input, check,
                 scanPlan, draft.work("scan-candidates"), config.index().shards()) : null;
-        InputScan.Result scan = shuffled != null
-                ? new InputScan.Result(shuffled.accounting(), shuffled.candidates(), scanPlan)
+        InputScan.Result scan = shuffled != null ? new InputScan.Result(shuffled.accounting(), null, scanPlan)
                 : InputScan.run(input, check, scanPlan, draft.work("candidates"));
+        // the one-read scan's candidates serve only a plan made for the dimension the rows turned out to have
+        ScanCandidates scanCandidates = shuffled != null && scan.accounting().dimension() == scanPlan.dimension()
+                ? shuffled.candidates() : null;
         RowAccounting rows = scan.accounting();
         String quarantine = rows.rejectedRows() > 0 ? BundleLayout.QUARANTINE : null;
         if (quarantine != null) {
@@ -145,8 +148,10 @@ public final class BuildJob {
             Path samplePath = draft.work("train-sample");
             Dataset<Row> candidates = scan.candidates() == null ? null
                     : spark.read().parquet(scan.candidates().toString());
-            TrainingSample.Staged sample = training.sample(candidates, scan.candidates(), scan.sampleBelow(),
-                    accepted.rows(), rows.acceptedRows(), plan, samplePath);
+            TrainingSample.Staged sample = scanCandidates != null
+                    ? training.sample(scanCandidates, accepted.rows(), rows.acceptedRows(), plan, samplePath)
+                    : training.sample(candidates, scan.candidates(), scan.sampleBelow(), accepted.rows(),
+                            rows.acceptedRows(), plan, samplePath);
             long sampleRows = sample.count();
             clock.stop();
 
@@ -157,8 +162,11 @@ public final class BuildJob {
             clock.stop();
 
             clock.start("queries");
-            float[] queries = HoldoutQueries.queries(candidates, scan.queryBelow(), accepted.rows(),
-                    rows.acceptedRows(), plan.shape(), config.validate().queries(), config.train().seed());
+            float[] queries = scanCandidates != null
+                    ? HoldoutQueries.queries(hadoopConf, scanCandidates, accepted.rows(), rows.acceptedRows(),
+                            plan.shape(), config.validate().queries(), config.train().seed())
+                    : HoldoutQueries.queries(candidates, scan.queryBelow(), accepted.rows(), rows.acceptedRows(),
+                            plan.shape(), config.validate().queries(), config.train().seed());
             int queryCount = queries.length / plan.dimension();
             var queriesFile = HoldoutFiles.uploadQueries(draft.storage(), draft.dir(), queries, plan.dimension());
             clock.stop();

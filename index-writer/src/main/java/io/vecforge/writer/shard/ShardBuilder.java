@@ -3,6 +3,7 @@ package io.vecforge.writer.shard;
 import io.vecforge.bundle.DuplicatePolicy;
 import io.vecforge.bundle.ShardAssignment;
 import io.vecforge.faiss.FaissIndex;
+import io.vecforge.faiss.VectorNorms;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -100,6 +101,11 @@ public final class ShardBuilder implements AutoCloseable {
         hasPending = true;
     }
 
+    /** Components of each row. */
+    public int dimension() {
+        return dimension;
+    }
+
     /** Adds the last rows and writes the shard to a local file. */
     public ShardResult finish(Path localFile) {
         commitPending();
@@ -120,10 +126,9 @@ public final class ShardBuilder implements AutoCloseable {
         if (vector.length != dimension) {
             throw new InvalidRowException(id, "vector has " + vector.length + " components, expected " + dimension);
         }
-        for (int j = 0; j < dimension; j++) {
-            if (!Float.isFinite(vector[j])) {
-                throw new InvalidRowException(id, "component " + j + " is " + vector[j]);
-            }
+        int bad = VectorNorms.firstNonFinite(vector, 0, dimension);
+        if (bad >= 0) {
+            throw new InvalidRowException(id, "component " + bad + " is " + vector[bad]);
         }
     }
 

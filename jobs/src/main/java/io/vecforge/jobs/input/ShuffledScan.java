@@ -2,14 +2,17 @@ package io.vecforge.jobs.input;
 
 import static org.apache.spark.sql.functions.col;
 
-import io.vecforge.data.EmbeddingFileWriter;
+import io.vecforge.data.RowFile;
+import io.vecforge.data.RowFileWriter;
 import io.vecforge.jobs.HadoopConf;
 import io.vecforge.jobs.sample.RowSelection;
+import io.vecforge.jobs.sample.ScanCandidates;
 import io.vecforge.jobs.shard.RowKey;
 import io.vecforge.jobs.shard.ShardStage;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -53,11 +56,19 @@ public final class ShuffledScan {
     private static final int ACCEPTED = RowCheck.REASONS.size();
     private static final int TOTAL = ACCEPTED + 1;
 
-    /** The rows' accounting, the candidates' directory (null when no row was selected) and the shuffle. */
-    public record Result(RowAccounting accounting, Path candidates, ShuffledRDD<RowKey, float[], float[]> shuffle) {}
+    private static final String SAMPLE = "sample";
+    private static final String QUERIES = "queries";
 
-    /** One task's counts (RowCheck.REASONS' order, then accepted, then all rows) and candidate file. */
-    record TaskReport(int partition, long[] counts, String candidates, long candidateRows) implements Serializable {}
+    /** The rows' accounting, the sample and query candidates, and the shuffle. */
+    public record Result(RowAccounting accounting, ScanCandidates candidates,
+            ShuffledRDD<RowKey, float[], float[]> shuffle) {}
+
+    /**
+     * One task's counts (RowCheck.REASONS' order, then accepted, then all rows), its candidate files (null when it
+     * wrote none) and the ids of its sample candidates, in the order of its sample file.
+     */
+    record TaskReport(int partition, long[] counts, String sampleFile, long[] sampleIds, String queryFile,
+            long queryRows) implements Serializable {}
 
     private ShuffledScan() {}
 
@@ -82,8 +93,9 @@ public final class ShuffledScan {
                 RowSelection.key(plan.seed() + 1, id).as("_query_key"));
         InputScan.Result thresholds = new InputScan.Result(null, null, plan);
         CollectionAccumulator<TaskReport> reports = spark.sparkContext().collectionAccumulator("vecforge-input-scan");
-        ScanTask task = new ScanTask(check.normalizes(), doubles, plan.dimension(), thresholds.sampleBelow(), thresholds.queryBelow(),
-                candidates.toString(), new HadoopConf(spark.sparkContext().hadoopConfiguration()), reports);
+        HadoopConf conf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
+        ScanTask task = new ScanTask(check.normalizes(), doubles, plan.dimension(), thresholds.sampleBelow(),
+                thresholds.queryBelow(), candidates.toString(), conf, reports);
         JavaRDD<InternalRow> rows = checked.queryExecution().toRdd().toJavaRDD();
         int partitions = rows.getNumPartitions();
         ShuffledRDD<RowKey, float[], float[]> shuffle = ShardStage.partition(
@@ -111,18 +123,30 @@ public final class ShuffledScan {
                     + " partitions");
         }
         long[] counts = new long[TOTAL + 1];
-        long candidateRows = 0;
+        long queryRows = 0;
+        int sampleRows = 0;
         Set<String> files = new HashSet<>();
         for (TaskReport report : kept.values()) {
             for (int i = 0; i < counts.length; i++) {
                 counts[i] += report.counts()[i];
             }
-            candidateRows += report.candidateRows();
-            if (report.candidates() != null) {
-                files.add(new Path(report.candidates()).getName());
+            queryRows += report.queryRows();
+            sampleRows = Math.addExact(sampleRows, report.sampleIds().length);
+            if (report.sampleFile() != null) {
+                files.add(new Path(report.sampleFile()).toUri().getPath());
+            }
+            if (report.queryFile() != null) {
+                files.add(new Path(report.queryFile()).toUri().getPath());
             }
         }
-        deleteUnreported(spark, candidates, files);
+        long[] sampleIds = new long[sampleRows];
+        int at = 0;
+        for (TaskReport report : kept.values()) { // partition order: the sample files' order by name
+            System.arraycopy(report.sampleIds(), 0, sampleIds, at, report.sampleIds().length);
+            at += report.sampleIds().length;
+        }
+        deleteUnreported(spark, new Path(candidates, SAMPLE), files);
+        deleteUnreported(spark, new Path(candidates, QUERIES), files);
         Map<String, Object> byReason = new HashMap<>();
         byReason.put("rows", counts[TOTAL]);
         for (int i = 0; i < ACCEPTED; i++) {
@@ -133,20 +157,25 @@ public final class ShuffledScan {
             LOG.info("input.dimension is not set and rows differ in dimension: counting by size");
             return null;
         }
-        LOG.info(String.format(Locale.ROOT, "input scanned into shards: %,d rows accepted, %,d candidates",
-                counts[ACCEPTED], candidateRows));
-        return new Result(accounting, candidateRows > 0 ? candidates : null, shuffle);
+        LOG.info(String.format(Locale.ROOT, "input scanned into shards: %,d rows accepted; candidates: %,d for the"
+                + " sample, %,d for the queries", counts[ACCEPTED], sampleRows, queryRows));
+        return new Result(accounting, new ScanCandidates(new Path(candidates, SAMPLE), sampleIds,
+                thresholds.sampleBelow(), new Path(candidates, QUERIES), queryRows, thresholds.queryBelow()), shuffle);
     }
 
-    /** Candidate files of attempts whose report was not kept: the directory must hold exactly the kept ones. */
+    /**
+     * Candidate files of attempts whose report was not kept (by path): the directory must hold exactly the kept
+     * ones. It is made when missing, so that readers find it even when no task wrote a candidate.
+     */
     private static void deleteUnreported(SparkSession spark, Path candidates, Set<String> kept) {
         try {
             FileSystem fs = candidates.getFileSystem(spark.sparkContext().hadoopConfiguration());
             if (!fs.exists(candidates)) {
+                fs.mkdirs(candidates);
                 return;
             }
             for (FileStatus file : fs.listStatus(candidates)) {
-                if (!kept.contains(file.getPath().getName())) {
+                if (!kept.contains(file.getPath().toUri().getPath())) {
                     fs.delete(file.getPath(), true);
                 }
             }
@@ -156,8 +185,8 @@ public final class ShuffledScan {
     }
 
     /** What each scan task runs over its partition of the checked input. */
-    private record ScanTask(boolean normalizes, boolean doubles, int dimension, long sampleBelow, long queryBelow, String candidates, HadoopConf conf,
-            CollectionAccumulator<TaskReport> reports) implements Serializable {
+    private record ScanTask(boolean normalizes, boolean doubles, int dimension, long sampleBelow, long queryBelow,
+            String candidates, HadoopConf conf, CollectionAccumulator<TaskReport> reports) implements Serializable {
         Iterator<Tuple2<RowKey, float[]>> run(Integer partition, Iterator<InternalRow> rows) {
             return new ScanIterator(this, partition, rows);
         }
@@ -176,8 +205,10 @@ public final class ShuffledScan {
         private final VectorValues values;
         private Tuple2<RowKey, float[]> pending;
         private boolean finished;
-        private EmbeddingFileWriter writer;
-        private Path file;
+        private RowFileWriter sample;
+        private RowFileWriter queries;
+        private long[] sampleIds = new long[0];
+        private int sampleRows;
 
         ScanIterator(ScanTask task, int partition, Iterator<InternalRow> rows) {
             this.task = task;
@@ -212,8 +243,11 @@ public final class ShuffledScan {
                 counts[ACCEPTED]++;
                 long id = row.getLong(2);
                 float[] vector = values.floats();
-                if (row.getLong(5) < task.sampleBelow() || row.getLong(6) < task.queryBelow()) {
-                    candidate(id, vector);
+                if (row.getLong(5) < task.sampleBelow()) {
+                    sample(id, vector);
+                }
+                if (row.getLong(6) < task.queryBelow()) {
+                    queries = write(queries, QUERIES, id, vector);
                 }
                 pending = new Tuple2<>(new RowKey(id, row.getLong(4)), vector);
                 return true;
@@ -246,15 +280,26 @@ public final class ShuffledScan {
             return values.check(row.getArray(3), task.doubles(), task.dimension());
         }
 
-        private void candidate(long id, float[] vector) {
+        private void sample(long id, float[] vector) {
+            sample = write(sample, SAMPLE, id, vector);
+            if (sampleRows == sampleIds.length) {
+                sampleIds = Arrays.copyOf(sampleIds, Math.max(1024, 2 * sampleRows));
+            }
+            sampleIds[sampleRows++] = id;
+        }
+
+        /** Writes a candidate row to the file of its purpose, created at its first row. */
+        private RowFileWriter write(RowFileWriter writer, String purpose, long id, float[] vector) {
+            Path file = writer != null ? writer.file() : null;
             try {
                 if (writer == null) {
                     long attempt = TaskContext.get() == null ? 0 : TaskContext.get().taskAttemptId();
-                    file = new Path(task.candidates(), String.format(Locale.ROOT, "part-%05d-%d.parquet", partition,
-                            attempt));
-                    writer = EmbeddingFileWriter.create(task.conf().get(), file);
+                    file = new Path(new Path(task.candidates(), purpose), String.format(Locale.ROOT,
+                            "part-%05d-%d%s", partition, attempt, RowFile.SUFFIX));
+                    writer = RowFileWriter.create(task.conf().get(), file, task.dimension());
                 }
                 writer.write(id, vector);
+                return writer;
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the scan's candidates to " + file, e);
             }
@@ -262,17 +307,22 @@ public final class ShuffledScan {
 
         private void finish() {
             finished = true;
-            long candidateRows = 0;
-            if (writer != null) {
-                candidateRows = writer.rows();
-                try {
-                    writer.close();
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot write the scan's candidates to " + file, e);
-                }
+            close(sample);
+            close(queries);
+            task.reports().add(new TaskReport(partition, counts.clone(), sample == null ? null
+                    : sample.file().toString(), Arrays.copyOf(sampleIds, sampleRows), queries == null
+                    ? null : queries.file().toString(), queries == null ? 0 : queries.rows()));
+        }
+
+        private static void close(RowFileWriter writer) {
+            if (writer == null) {
+                return;
             }
-            task.reports().add(new TaskReport(partition, counts.clone(), file == null ? null : file.toString(),
-                    candidateRows));
+            try {
+                writer.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the scan's candidates to " + writer.file(), e);
+            }
         }
     }
 }

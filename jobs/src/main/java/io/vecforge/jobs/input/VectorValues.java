@@ -1,31 +1,32 @@
 package io.vecforge.jobs.input;
 
 import io.vecforge.faiss.FaissIndex;
+import io.vecforge.faiss.VectorNorms;
+import java.util.Arrays;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 
 /**
- * RowCheck's value reasons for one vector, component by component, as Faiss will see it: after the cast to
- * float. Used by the scan on Spark's own array (no boxing) and by {@link VectorValueCheck}, the same checks as
- * a SQL function.
+ * RowCheck's value reasons for one vector as Faiss will see it: after the cast to float, its squared norm summed
+ * as {@link VectorNorms} sums it (the norm that Faiss's guard checks again, so the two never disagree on a
+ * vector at the bound). Used by the scan on Spark's own array (no boxing) and by {@link VectorValueCheck}, the
+ * same checks as a SQL function.
  */
 final class VectorValues {
     private final boolean normalizes;
     private boolean floatOverflow;
     private boolean floatUnderflow;
-    private boolean allZero;
-    private double squaredNorm;
+    private float[] added = new float[16];
+    private int size;
     private float[] floats;
 
     VectorValues(boolean normalizes) {
         this.normalizes = normalizes;
-        reset();
     }
 
     void reset() {
         floatOverflow = false;
         floatUnderflow = false;
-        allZero = true;
-        squaredNorm = 0;
+        size = 0;
     }
 
     /** Takes one component; false when it is NaN or infinite (the vector is "non-finite"). */
@@ -36,8 +37,10 @@ final class VectorValues {
         float asFloat = (float) x;
         floatOverflow |= Float.isInfinite(asFloat);
         floatUnderflow |= x != 0 && asFloat == 0;
-        allZero &= x == 0;
-        squaredNorm += (double) asFloat * (double) asFloat;
+        if (size == added.length) {
+            added = Arrays.copyOf(added, 2 * size);
+        }
+        added[size++] = asFloat;
         return true;
     }
 
@@ -49,10 +52,15 @@ final class VectorValues {
         if (floatUnderflow) {
             return "float-underflow";
         }
+        return verdict(VectorNorms.squaredNorm(added, 0, size));
+    }
+
+    /** The reason for finite float components of this squared norm (which is zero exactly when all are). */
+    private String verdict(double squaredNorm) {
         if (squaredNorm >= FaissIndex.MAX_SQUARED_NORM) {
             return "norm-overflow";
         }
-        if (normalizes && allZero) {
+        if (normalizes && squaredNorm == 0) {
             return "zero-vector";
         }
         if (normalizes && squaredNorm < Float.MIN_NORMAL) {
@@ -74,24 +82,22 @@ final class VectorValues {
             }
         }
         float[] vector;
+        String reason;
         if (doubles) {
             double[] components = values.toDoubleArray();
-            vector = new float[dimension];
             for (int i = 0; i < dimension; i++) {
                 if (!add(components[i])) {
                     return "non-finite";
                 }
-                vector[i] = (float) components[i];
             }
+            vector = Arrays.copyOf(added, dimension);
+            reason = verdict();
         } else {
             vector = values.toFloatArray();
-            for (int i = 0; i < dimension; i++) {
-                if (!add(vector[i])) {
-                    return "non-finite";
-                }
-            }
+            double squaredNorm = VectorNorms.squaredNorm(vector, 0, dimension);
+            // a float's square cannot overflow a double: a norm that is not finite means a component is not
+            reason = Double.isFinite(squaredNorm) ? verdict(squaredNorm) : "non-finite";
         }
-        String reason = verdict();
         if (reason == null) {
             floats = vector;
         }

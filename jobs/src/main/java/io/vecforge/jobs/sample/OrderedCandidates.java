@@ -1,6 +1,5 @@
 package io.vecforge.jobs.sample;
 
-import io.vecforge.data.EmbeddingParquetReader;
 import io.vecforge.writer.shard.EmbeddingCursor;
 import java.io.IOException;
 import java.util.BitSet;
@@ -14,14 +13,14 @@ import org.apache.hadoop.fs.Path;
  * input. An id the input holds twice takes the next free place of its id.
  */
 public final class OrderedCandidates implements EmbeddingCursor {
-    private final EmbeddingParquetReader candidates;
+    private final EmbeddingCursor candidates;
     private final long seed;
     private final long[] keys;
     private final long[] ids;
     private final BitSet placed;
     private int position = -1;
 
-    private OrderedCandidates(EmbeddingParquetReader candidates, SampleOrder order) {
+    private OrderedCandidates(EmbeddingCursor candidates, SampleOrder order) {
         this.candidates = candidates;
         this.seed = order.seed();
         this.ids = order.ids();
@@ -37,9 +36,19 @@ public final class OrderedCandidates implements EmbeddingCursor {
         }
     }
 
-    public static OrderedCandidates open(Configuration conf, Path candidates, Path order) throws IOException {
-        SampleOrder sampleOrder = SampleOrder.read(conf, order);
-        return new OrderedCandidates(EmbeddingParquetReader.open(conf, candidates, "id", "vector"), sampleOrder);
+    /** Reads the sample from {@code candidates} (which it closes, also when the order cannot be read). */
+    public static OrderedCandidates open(Configuration conf, EmbeddingCursor candidates, Path order)
+            throws IOException {
+        try {
+            return new OrderedCandidates(candidates, SampleOrder.read(conf, order));
+        } catch (IOException | RuntimeException e) {
+            try {
+                candidates.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     /** Rows in the sample. */

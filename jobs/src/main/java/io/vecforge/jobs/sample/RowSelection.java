@@ -1,22 +1,13 @@
 package io.vecforge.jobs.sample;
 
-import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.xxhash64;
 
-import io.vecforge.faiss.Metric;
-import io.vecforge.jobs.IndexShape;
-import java.util.List;
-import org.apache.hadoop.fs.Path;
+import java.util.Arrays;
+import java.util.Comparator;
 import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.expressions.XXH64;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Rows chosen by hash of (seed, id), so the same input gives the same choice whatever its file
@@ -51,6 +42,43 @@ public final class RowSelection {
     public static long threshold(long wanted, long rows) {
         double margin = 1.25 * (wanted + 6 * Math.sqrt(wanted) + 100);
         return rows <= margin ? BUCKETS : (long) Math.ceil(margin / rows * BUCKETS);
+    }
+
+    /**
+     * The places in {@code ids} of the (at most) {@code wanted} rows with the smallest (key under {@code seed}, id)
+     * among those whose key is below {@code below}, in that order: {@link #key}'s choice, made in Java. A repeated
+     * id is chosen as often as it appears.
+     */
+    public static int[] smallest(long seed, long[] ids, long below, int wanted) {
+        // key (30 bits) above the place (31 bits): one primitive sort orders by key; ties of key are rare
+        long[] packed = new long[ids.length];
+        int n = 0;
+        for (int i = 0; i < ids.length; i++) {
+            long key = keyOf(seed, ids[i]);
+            if (key < below) {
+                packed[n++] = key << 31 | i;
+            }
+        }
+        Arrays.sort(packed, 0, n);
+        Integer[] places = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            places[i] = (int) (packed[i] & Integer.MAX_VALUE);
+        }
+        for (int start = 0; start < n; ) {
+            int end = start + 1;
+            while (end < n && packed[end] >>> 31 == packed[start] >>> 31) {
+                end++;
+            }
+            if (end - start > 1) {
+                Arrays.sort(places, start, end, Comparator.comparingLong(place -> ids[place]));
+            }
+            start = end;
+        }
+        int[] chosen = new int[Math.min(n, Math.max(0, wanted))];
+        for (int i = 0; i < chosen.length; i++) {
+            chosen[i] = places[i];
+        }
+        return chosen;
     }
 
     /**

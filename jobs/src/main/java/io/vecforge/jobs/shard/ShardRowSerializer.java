@@ -1,5 +1,7 @@
 package io.vecforge.jobs.shard;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -27,6 +29,7 @@ public final class ShardRowSerializer extends Serializer implements Serializable
     private static final byte KEY = 1;
     private static final byte VECTOR = 2;
     private static final int MAX_DIMENSION = 1 << 20;
+    private static final int BUFFER_BYTES = 1 << 16;
 
     @Override
     public SerializerInstance newInstance() {
@@ -65,7 +68,7 @@ public final class ShardRowSerializer extends Serializer implements Serializable
         private byte[] scratch = new byte[0];
 
         Writer(OutputStream out) {
-            this.out = new DataOutputStream(out);
+            this.out = new DataOutputStream(new BufferedOutputStream(out, BUFFER_BYTES));
         }
 
         @Override
@@ -118,7 +121,8 @@ public final class ShardRowSerializer extends Serializer implements Serializable
         private byte[] scratch = new byte[0];
 
         Reader(InputStream in) {
-            this.in = new DataInputStream(in);
+            // Spark's stream is not buffered when shuffle compression is off: each small read was a system call
+            this.in = new DataInputStream(new BufferedInputStream(in, BUFFER_BYTES));
         }
 
         /** Spark ends its iterators on EOFException: the end of the stream, before an entry's first byte. */

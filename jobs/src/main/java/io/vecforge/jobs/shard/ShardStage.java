@@ -25,14 +25,13 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import scala.Tuple2;
-import scala.math.Ordering;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 
 /**
- * The shards stage: rows are partitioned by {@link ShardAssignment} and sorted by (id, order) (the
- * shuffle written by {@link ShardRowSerializer}),
- * one {@link ShardTask} per shard streams its rows into a copy of the trained index, and the
+ * The shards stage: rows are partitioned by {@link ShardAssignment} (the shuffle written by
+ * {@link ShardRowSerializer}), one {@link ShardTask} per shard sorts its rows by (id, order) and streams them
+ * into a copy of the trained index, and the
  * reports come back with the exact neighbours of the hold-out queries merged.
  */
 public final class ShardStage {
@@ -98,24 +97,26 @@ public final class ShardStage {
         return build(spark, partition(pairs, shards), task, shards, queries, queryCount, k, smallerIsCloser);
     }
 
-    /** The rows partitioned by shard and sorted by (id, order): a shuffle, not yet run. */
+    /**
+     * The rows partitioned by shard: a shuffle, not yet run. Not sorted: each shard task sorts its rows by (id,
+     * order) itself ({@link io.vecforge.writer.shard.SortedRows}), in bounded memory.
+     */
     public static ShuffledRDD<RowKey, float[], float[]> partition(JavaPairRDD<RowKey, float[]> pairs, int shards) {
         return new ShuffledRDD<RowKey, float[], float[]>(pairs.rdd(), new ShardPartitioner(shards), KEY_TAG,
                 VECTOR_TAG, VECTOR_TAG)
-                .setSerializer(new ShardRowSerializer())
-                .setKeyOrdering(Ordering.comparatorToOrdering(RowKey.ORDER));
+                .setSerializer(new ShardRowSerializer());
     }
 
     /**
      * Builds the shards from the partitioned rows: one {@link ShardTask} per shard (when the shuffle's map side
      * already ran, as {@link io.vecforge.jobs.input.ShuffledScan} runs it, Spark reuses its output).
      */
-    public static Result build(SparkSession spark, ShuffledRDD<RowKey, float[], float[]> sorted, ShardTask task,
+    public static Result build(SparkSession spark, ShuffledRDD<RowKey, float[], float[]> partitioned, ShardTask task,
             int shards, float[] queries, int queryCount, int k, boolean smallerIsCloser) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<float[]> sharedQueries = jsc.broadcast(queries);
         jsc.setJobDescription("vecforge: build " + shards + " shards");
-        JavaPairRDD<RowKey, float[]> byShard = JavaPairRDD.fromRDD(sorted, KEY_TAG, VECTOR_TAG);
+        JavaPairRDD<RowKey, float[]> byShard = JavaPairRDD.fromRDD(partitioned, KEY_TAG, VECTOR_TAG);
         List<ShardTask.Report> reports;
         try {
             reports = new ArrayList<>(byShard

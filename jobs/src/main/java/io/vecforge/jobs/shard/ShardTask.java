@@ -10,10 +10,13 @@ import io.vecforge.faiss.Neighbours;
 import io.vecforge.faiss.SimdDispatch;
 import io.vecforge.jobs.HadoopConf;
 import io.vecforge.jobs.TaskFiles;
+import io.vecforge.writer.shard.EmbeddingCursor;
 import io.vecforge.writer.shard.ExactNeighbourSearch;
+import io.vecforge.writer.shard.InvalidRowException;
 import io.vecforge.writer.shard.ProcessMemory;
 import io.vecforge.writer.shard.ShardBuilder;
 import io.vecforge.writer.shard.ShardResult;
+import io.vecforge.writer.shard.SortedRows;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.util.Iterator;
@@ -27,6 +30,8 @@ import scala.Tuple2;
 /** One Spark task per shard: streams the shard's rows into a copy of the trained index, stages the file. */
 public final class ShardTask implements Serializable {
     private static final long serialVersionUID = 1L;
+    /** Heap for a shard task's run of rows being sorted; a shard larger than this is sorted through disk. */
+    private static final long RUN_BYTES = 64L << 20;
 
     public record Report(int shard, long rows, Long minId, Long maxId, long duplicates, List<Long> duplicateSamples,
             FileDigest digest, Neighbours exact, long millis, String executor, long peakRssBytes,
@@ -63,17 +68,19 @@ public final class ShardTask implements Serializable {
                 phases.put("open", (System.nanoTime() - start) / 1_000_000);
                 long rowsStart = System.nanoTime();
                 RowProgress progress = new RowProgress("shard " + shard, spec.acceptedRows() / spec.shards());
-                while (rows.hasNext()) {
-                    Tuple2<RowKey, float[]> row = rows.next();
-                    builder.add(row._1().id(), row._2());
-                    progress.add();
+                try (SortedRows sorter = sort(rows, builder.dimension())) {
+                    EmbeddingCursor sorted = sorter.sorted();
+                    while (sorted.next()) {
+                        builder.add(sorted.id(), sorted.vector());
+                        progress.add();
+                    }
                 }
                 progress.done();
                 result = builder.finish(local);
                 nativeHeap = FaissIndex.nativeHeapBytes(); // the shard's codes are still held here
                 Map<String, Long> built = builder.phaseMillis();
                 long inFaiss = built.values().stream().mapToLong(Long::longValue).sum();
-                // What the loop spent outside Faiss: reading the sorted rows, checking and batching them.
+                // What the loop spent outside Faiss: reading and sorting the rows, checking and batching them.
                 phases.put("rows", Math.max(0, (System.nanoTime() - rowsStart) / 1_000_000 - inFaiss));
                 phases.putAll(built);
             }
@@ -92,6 +99,44 @@ public final class ShardTask implements Serializable {
         } finally {
             Files.deleteIfExists(trained);
             Files.deleteIfExists(local);
+        }
+    }
+
+    /**
+     * The shard's rows as they arrive from the shuffle, taken into an external sort by (id, order): the shuffle
+     * does not sort them (its sort held every row of the task as objects in the heap), and the order they arrive
+     * in varies from run to run while the bundle must not.
+     */
+    private static SortedRows sort(Iterator<Tuple2<RowKey, float[]>> rows, int dimension) {
+        SortedRows sorter = new SortedRows(dimension, SortedRows.runRows(RUN_BYTES, dimension), () -> {
+            try {
+                return TaskFiles.createTemp("vecforge-shard-run-", ".bin");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot create a scratch file for a shard's sorted rows", e);
+            }
+        });
+        try {
+            while (rows.hasNext()) {
+                Tuple2<RowKey, float[]> row = rows.next();
+                long id = row._1().id();
+                float[] vector = row._2();
+                if (vector == null) {
+                    throw new InvalidRowException(id, "vector is null");
+                }
+                if (vector.length != dimension) {
+                    throw new InvalidRowException(id, "vector has " + vector.length + " components, expected "
+                            + dimension);
+                }
+                sorter.add(id, row._1().order(), vector);
+            }
+            return sorter;
+        } catch (RuntimeException | Error e) {
+            try {
+                sorter.close();
+            } catch (java.io.IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
     }
 

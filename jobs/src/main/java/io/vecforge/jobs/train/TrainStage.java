@@ -10,6 +10,7 @@ import io.vecforge.jobs.IndexShape;
 import io.vecforge.jobs.Published;
 import io.vecforge.jobs.config.BuildConfig;
 import io.vecforge.jobs.config.TrainReuse;
+import io.vecforge.jobs.sample.ScanCandidates;
 import io.vecforge.jobs.sample.TrainingSample;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -63,8 +64,18 @@ public final class TrainStage {
      */
     public TrainingSample.Staged sample(Dataset<Row> candidates, Path candidatesPath, long candidatesBelow,
             Dataset<Row> rows, long acceptedRows, BuildPlan plan, Path samplePath) {
-        TrainingSample.Staged staged = TrainingSample.stage(spark, candidates, candidatesPath, candidatesBelow, rows,
-                acceptedRows, plan.training().sampleRows(), config.train().seed(), samplePath);
+        return requireEnough(TrainingSample.stage(spark, candidates, candidatesPath, candidatesBelow, rows,
+                acceptedRows, plan.training().sampleRows(), config.train().seed(), samplePath), plan);
+    }
+
+    /** As above, from the one-read scan's candidates. */
+    public TrainingSample.Staged sample(ScanCandidates candidates, Dataset<Row> rows, long acceptedRows,
+            BuildPlan plan, Path samplePath) {
+        return requireEnough(TrainingSample.stage(spark, candidates, rows, acceptedRows, plan.training().sampleRows(),
+                config.train().seed(), samplePath), plan);
+    }
+
+    private TrainingSample.Staged requireEnough(TrainingSample.Staged staged, BuildPlan plan) {
         long sampleRows = staged.count();
         if (sampleRows < plan.training().minimumRows()) {
             throw BuildFailedException.of(Failure.CONFIG, "training sample has " + sampleRows + " rows, below the "

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vecforge.data.EmbeddingParquetWriter;
+import io.vecforge.data.RowFileReader;
 import io.vecforge.faiss.Metric;
 import io.vecforge.jobs.IndexShape;
 import io.vecforge.jobs.SparkTestSupport;
 import io.vecforge.jobs.config.BuildConfig;
 import io.vecforge.jobs.sample.HoldoutQueries;
 import io.vecforge.jobs.sample.RowSelection;
+import io.vecforge.jobs.sample.ScanCandidates;
 import io.vecforge.jobs.sample.TrainingSample;
 import io.vecforge.jobs.train.TrainStage;
 import java.nio.file.Files;
@@ -78,26 +80,34 @@ class InputScanTest extends SparkTestSupport {
     }
 
     @Test
-    void theScanRunAsTheShardShufflesMapSideCountsAndSelectsTheSameAndShufflesEveryAcceptedRow() {
+    void theScanRunAsTheShardShufflesMapSideCountsAndSelectsTheSameAndShufflesEveryAcceptedRow() throws Exception {
         InputScan.Plan plan = new InputScan.Plan(DIM, true, ROWS, 2_000, 100, SEED);
         ShuffledScan.Result shuffled = ShuffledScan.run(spark(), input, check, plan, hadoopPath("shuffled"), 3);
         assertEquals(check.count(DIM), shuffled.accounting(), "the tasks' reports add up to the counting pass");
         InputScan.Result scan = InputScan.run(input, check, plan, hadoopPath("scanned"));
-        assertEquals(sortedIds(scan.candidates()), sortedIds(shuffled.candidates()), "the same candidates");
+        Dataset<Row> parquet = spark().read().parquet(scan.candidates().toString());
+        ScanCandidates candidates = shuffled.candidates();
+        List<Long> sample = rowFileIds(candidates.sample());
+        assertEquals(sample, java.util.Arrays.stream(candidates.sampleIds()).boxed().toList(),
+                "the reported sample ids are the sample files' rows, in their order");
+        assertEquals(selected(parquet, SEED, scan.sampleBelow()), sorted(sample), "the same sample candidates");
+        assertEquals(selected(parquet, SEED + 1, scan.queryBelow()), sorted(rowFileIds(candidates.queries())),
+                "the same query candidates");
+        java.util.Set<Long> union = new java.util.TreeSet<>(sample);
+        union.addAll(rowFileIds(candidates.queries()));
+        assertEquals(sortedIds(scan.candidates()), List.copyOf(union), "nothing else");
 
-        // the map side ran already: the reduce side finds every accepted row in its shard, sorted by id
+        // the map side ran already: the reduce side finds every accepted row in its shard (each shard task sorts)
         List<Long> counts = org.apache.spark.api.java.JavaPairRDD.fromRDD(shuffled.shuffle(),
                         scala.reflect.ClassTag$.MODULE$.apply(io.vecforge.jobs.shard.RowKey.class),
                         scala.reflect.ClassTag$.MODULE$.apply(float[].class))
                 .mapPartitionsWithIndex((shard, rows) -> {
                     long n = 0;
-                    long last = Long.MIN_VALUE;
                     while (rows.hasNext()) {
                         long id = rows.next()._1().id();
-                        if (id < last || io.vecforge.bundle.ShardAssignment.shardOf(id, 3) != shard) {
-                            throw new IllegalStateException("row " + id + " out of order or in shard " + shard);
+                        if (io.vecforge.bundle.ShardAssignment.shardOf(id, 3) != shard) {
+                            throw new IllegalStateException("row " + id + " in shard " + shard);
                         }
-                        last = id;
                         n++;
                     }
                     return List.of(n).iterator();
@@ -110,13 +120,13 @@ class InputScanTest extends SparkTestSupport {
     void theSampleStagedByItsIdsOrderIsTheSortedSampleAndTrainsTheSameIndex() throws Exception {
         InputScan.Plan plan = new InputScan.Plan(DIM, true, ROWS, 2_000, 100, SEED);
         ShuffledScan.Result shuffled = ShuffledScan.run(spark(), input, check, plan, hadoopPath("staging"), 3);
-        Dataset<Row> candidates = spark().read().parquet(shuffled.candidates().toString());
         Dataset<Row> accepted = IndexRows.of(spark(), input, check.accepted(DIM), null, null).rows();
-        TrainingSample.Staged staged = TrainingSample.stage(spark(), candidates, shuffled.candidates(),
-                RowSelection.threshold(2_000, ROWS), accepted, ROWS, 2_000, SEED, hadoopPath("staged-sample"));
+        TrainingSample.Staged staged = TrainingSample.stage(spark(), shuffled.candidates(), accepted, ROWS, 2_000,
+                SEED, hadoopPath("staged-sample"));
         assertNotNull(staged.order(), "the candidates hold the sample: only its order is written");
+        assertTrue(staged.rowFiles());
         assertEquals(2_000, staged.count());
-        TrainingSample.Staged sorted = new TrainingSample.Staged(hadoopPath("sorted-sample").toString(), null,
+        TrainingSample.Staged sorted = new TrainingSample.Staged(hadoopPath("sorted-sample").toString(), false, null,
                 TrainingSample.write(spark(), accepted, RowSelection.BUCKETS, 2_000, SEED, hadoopPath("sorted-sample")));
 
         Configuration conf = spark().sparkContext().hadoopConfiguration();
@@ -141,6 +151,31 @@ class InputScanTest extends SparkTestSupport {
             }
         }
         assertArrayEquals(trainedBytes(sorted, conf), trainedBytes(staged, conf), "byte-identical training");
+
+        IndexShape shape = new IndexShape(DIM, "IVF16,PQ4np", Metric.COSINE);
+        assertArrayEquals(HoldoutQueries.queries(accepted, RowSelection.BUCKETS, shape, 100, SEED),
+                HoldoutQueries.queries(conf, shuffled.candidates(), accepted, ROWS, shape, 100, SEED),
+                "the queries chosen from the query candidates on the driver are Spark's choice, prepared alike");
+    }
+
+    @Test
+    void theJavaSelectionOrdersTiesOfKeyByIdAsSparkDoes() {
+        Map<Long, Long> byKey = new HashMap<>();
+        long[] tie = null;
+        for (long id = 0; tie == null; id++) {
+            Long other = byKey.putIfAbsent(RowSelection.keyOf(SEED, id), id);
+            if (other != null) {
+                tie = new long[] {id, other, 7, id}; // the larger id first, and a repeated id
+            }
+        }
+        long[] ids = tie;
+        Dataset<Row> rows = spark().createDataset(java.util.Arrays.stream(ids).boxed().toList(),
+                org.apache.spark.sql.Encoders.LONG()).toDF("id");
+        long[] bySpark = TrainingSample.orderedIds(rows, RowSelection.BUCKETS, 4, SEED);
+        int[] chosen = RowSelection.smallest(SEED, ids, RowSelection.BUCKETS, 4);
+        assertArrayEquals(bySpark, java.util.Arrays.stream(chosen).mapToLong(i -> ids[i]).toArray());
+        assertEquals(3, RowSelection.smallest(SEED, ids, RowSelection.BUCKETS, 3).length);
+        assertEquals(0, RowSelection.smallest(SEED, ids, 0, 4).length, "nothing below key 0");
     }
 
     @Test
@@ -165,12 +200,14 @@ class InputScanTest extends SparkTestSupport {
         Configuration conf = spark().sparkContext().hadoopConfiguration();
         InputScan.Plan plan = new InputScan.Plan(DIM, true, ROWS, 2_000, 100, SEED);
         ShuffledScan.Result shuffled = ShuffledScan.run(spark(), input, check, plan, hadoopPath("reseeded"), 2);
-        long[] ids = TrainingSample.orderedIds(
-                spark().read().parquet(shuffled.candidates().toString()), RowSelection.BUCKETS, 500, SEED);
+        long[] pool = shuffled.candidates().sampleIds();
+        long[] ids = java.util.Arrays.stream(RowSelection.smallest(SEED, pool, RowSelection.BUCKETS, 500))
+                .mapToLong(i -> pool[i]).toArray();
         org.apache.hadoop.fs.Path order = hadoopPath("reseeded-order.bin");
         new io.vecforge.jobs.sample.SampleOrder(SEED + 1, ids).write(conf, order);
         IllegalStateException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-                () -> io.vecforge.jobs.sample.OrderedCandidates.open(conf, shuffled.candidates(), order).close());
+                () -> io.vecforge.jobs.sample.OrderedCandidates.open(conf,
+                        RowFileReader.open(conf, shuffled.candidates().sample()), order).close());
         assertTrue(refused.getMessage().contains("not made with this seed"), refused.getMessage());
     }
 
@@ -209,6 +246,26 @@ class InputScanTest extends SparkTestSupport {
     private List<Long> sortedIds(org.apache.hadoop.fs.Path candidates) {
         return spark().read().parquet(candidates.toString()).select("id").orderBy("id")
                 .as(org.apache.spark.sql.Encoders.LONG()).collectAsList();
+    }
+
+    private static List<Long> rowFileIds(org.apache.hadoop.fs.Path files) throws java.io.IOException {
+        List<Long> ids = new java.util.ArrayList<>();
+        try (RowFileReader rows = RowFileReader.open(new Configuration(), files)) {
+            while (rows.next()) {
+                ids.add(rows.id());
+            }
+        }
+        return ids;
+    }
+
+    private static List<Long> sorted(List<Long> ids) {
+        return ids.stream().sorted().toList();
+    }
+
+    /** The ids of {@code rows} whose key under {@code seed} is below {@code below}, sorted. */
+    private static List<Long> selected(Dataset<Row> rows, long seed, long below) {
+        return rows.where(RowSelection.key(seed, org.apache.spark.sql.functions.col("id")).lt(below)).select("id")
+                .orderBy("id").as(org.apache.spark.sql.Encoders.LONG()).collectAsList();
     }
 
     private List<Long> ids(String sample) {

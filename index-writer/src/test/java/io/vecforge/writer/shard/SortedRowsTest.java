@@ -1,0 +1,102 @@
+package io.vecforge.writer.shard;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SortedRowsTest {
+    private static final int DIM = 5;
+
+    @TempDir
+    Path dir;
+
+    private record Row(long id, long order, int arrival, float[] vector) {}
+
+    @Test
+    void rowsComeOutByIdThenOrderThenArrivalWhetherTheyFitInMemoryOrNot() throws IOException {
+        for (int runRows : new int[] {20_000, 10_000, 999, 1}) {
+            List<Row> rows = randomRows(Math.min(10_000, 50 * runRows), 3); // at most 50 runs
+            List<Row> expected = new ArrayList<>(rows);
+            expected.sort(Comparator.comparingLong(Row::id).thenComparingLong(Row::order)
+                    .thenComparingInt(Row::arrival));
+            try (SortedRows sorter = new SortedRows(DIM, runRows, scratch())) {
+                for (Row row : rows) {
+                    sorter.add(row.id(), row.order(), row.vector());
+                }
+                assertEquals(rows.size(), sorter.rows());
+                EmbeddingCursor sorted = sorter.sorted();
+                assertEquals(runRows >= rows.size() ? 0 : (rows.size() + runRows - 1) / runRows,
+                        sorter.spilledRuns(), "runs of " + runRows);
+                for (Row row : expected) {
+                    assertTrue(sorted.next());
+                    assertEquals(row.id(), sorted.id(), "runs of " + runRows);
+                    assertArrayEquals(row.vector(), sorted.vector(), "row " + row.id() + ", runs of " + runRows);
+                }
+                assertFalse(sorted.next());
+            }
+            try (var left = Files.list(dir)) {
+                assertEquals(0, left.count(), "closing deletes the runs");
+            }
+        }
+    }
+
+    @Test
+    void theOrderIsAStableMergeSort() {
+        long[] ids = {5, 3, 5, 3, 1, 5};
+        long[] orders = {0, 2, 0, 1, 9, -1};
+        assertArrayEquals(new int[] {4, 3, 1, 5, 0, 2}, SortedRows.order(ids, orders, 6));
+        assertArrayEquals(new int[0], SortedRows.order(new long[0], new long[0], 0));
+    }
+
+    @Test
+    void misuseIsRefused() throws IOException {
+        assertThrows(IllegalArgumentException.class, () -> new SortedRows(0, 10, scratch()));
+        assertThrows(IllegalArgumentException.class, () -> new SortedRows(DIM, 0, scratch()));
+        try (SortedRows sorter = new SortedRows(DIM, 10, scratch())) {
+            assertThrows(IllegalArgumentException.class, () -> sorter.add(1, 0, new float[DIM + 1]));
+            sorter.sorted();
+            assertThrows(IllegalStateException.class, () -> sorter.add(1, 0, new float[DIM]));
+            assertThrows(IllegalStateException.class, sorter::sorted);
+        }
+        assertEquals(1, SortedRows.runRows(1, DIM), "at least one row a run");
+        assertEquals(1_000, SortedRows.runRows(1_000L * (16 + 4 * DIM), DIM));
+    }
+
+    private Supplier<Path> scratch() {
+        return () -> {
+            try {
+                return Files.createTempFile(dir, "run-", ".bin");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
+    }
+
+    private static List<Row> randomRows(int n, long seed) {
+        Random random = new Random(seed);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            float[] vector = new float[DIM];
+            for (int j = 0; j < DIM; j++) {
+                vector[j] = random.nextFloat();
+            }
+            // few distinct ids and orders: many rows repeat (id, order), whose arrival order must hold
+            rows.add(new Row(random.nextInt(2_000) - 1_000, random.nextInt(3), i, vector));
+        }
+        return rows;
+    }
+}

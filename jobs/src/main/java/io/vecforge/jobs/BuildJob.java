@@ -163,8 +163,8 @@ public final class BuildJob {
 
             clock.start("queries");
             float[] queries = scanCandidates != null
-                    ? HoldoutQueries.queries(hadoopConf, scanCandidates, accepted.rows(), rows.acceptedRows(),
-                            plan.shape(), config.validate().queries(), config.train().seed())
+                    ? HoldoutQueries.queries(scanCandidates, accepted.rows(), rows.acceptedRows(), plan.shape(),
+                            config.validate().queries(), config.train().seed())
                     : HoldoutQueries.queries(candidates, scan.queryBelow(), accepted.rows(), rows.acceptedRows(),
                             plan.shape(), config.validate().queries(), config.train().seed());
             int queryCount = queries.length / plan.dimension();

@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -57,18 +58,18 @@ public final class ShuffledScan {
     private static final int TOTAL = ACCEPTED + 1;
 
     private static final String SAMPLE = "sample";
-    private static final String QUERIES = "queries";
 
     /** The rows' accounting, the sample and query candidates, and the shuffle. */
     public record Result(RowAccounting accounting, ScanCandidates candidates,
             ShuffledRDD<RowKey, float[], float[]> shuffle) {}
 
     /**
-     * One task's counts (RowCheck.REASONS' order, then accepted, then all rows), its candidate files (null when it
-     * wrote none) and the ids of its sample candidates, in the order of its sample file.
+     * One task's counts (RowCheck.REASONS' order, then accepted, then all rows), its sample candidates' file (null
+     * when it wrote none) and ids, in the file's order, and its query candidates themselves (ids and vectors: a
+     * few thousand rows in all, so the driver reads no file for them).
      */
-    record TaskReport(int partition, long[] counts, String sampleFile, long[] sampleIds, String queryFile,
-            long queryRows) implements Serializable {}
+    record TaskReport(int partition, long[] counts, String sampleFile, long[] sampleIds, long[] queryIds,
+            float[] queryVectors) implements Serializable {}
 
     private ShuffledScan() {}
 
@@ -123,30 +124,25 @@ public final class ShuffledScan {
                     + " partitions");
         }
         long[] counts = new long[TOTAL + 1];
-        long queryRows = 0;
-        int sampleRows = 0;
         Set<String> files = new HashSet<>();
         for (TaskReport report : kept.values()) {
             for (int i = 0; i < counts.length; i++) {
                 counts[i] += report.counts()[i];
             }
-            queryRows += report.queryRows();
-            sampleRows = Math.addExact(sampleRows, report.sampleIds().length);
             if (report.sampleFile() != null) {
                 files.add(new Path(report.sampleFile()).toUri().getPath());
             }
-            if (report.queryFile() != null) {
-                files.add(new Path(report.queryFile()).toUri().getPath());
-            }
         }
-        long[] sampleIds = new long[sampleRows];
+        // partition order: the sample files' order by name
+        long[] sampleIds = concat(kept.values().stream().map(TaskReport::sampleIds).toList());
+        long[] queryIds = concat(kept.values().stream().map(TaskReport::queryIds).toList());
+        float[] queryVectors = new float[Math.multiplyExact(queryIds.length, plan.dimension())];
         int at = 0;
-        for (TaskReport report : kept.values()) { // partition order: the sample files' order by name
-            System.arraycopy(report.sampleIds(), 0, sampleIds, at, report.sampleIds().length);
-            at += report.sampleIds().length;
+        for (TaskReport report : kept.values()) {
+            System.arraycopy(report.queryVectors(), 0, queryVectors, at, report.queryVectors().length);
+            at += report.queryVectors().length;
         }
         deleteUnreported(spark, new Path(candidates, SAMPLE), files);
-        deleteUnreported(spark, new Path(candidates, QUERIES), files);
         Map<String, Object> byReason = new HashMap<>();
         byReason.put("rows", counts[TOTAL]);
         for (int i = 0; i < ACCEPTED; i++) {
@@ -158,9 +154,19 @@ public final class ShuffledScan {
             return null;
         }
         LOG.info(String.format(Locale.ROOT, "input scanned into shards: %,d rows accepted; candidates: %,d for the"
-                + " sample, %,d for the queries", counts[ACCEPTED], sampleRows, queryRows));
+                + " sample, %,d for the queries", counts[ACCEPTED], sampleIds.length, queryIds.length));
         return new Result(accounting, new ScanCandidates(new Path(candidates, SAMPLE), sampleIds,
-                thresholds.sampleBelow(), new Path(candidates, QUERIES), queryRows, thresholds.queryBelow()), shuffle);
+                thresholds.sampleBelow(), queryIds, queryVectors, thresholds.queryBelow()), shuffle);
+    }
+
+    private static long[] concat(List<long[]> parts) {
+        long[] all = new long[Math.toIntExact(parts.stream().mapToLong(part -> part.length).sum())];
+        int at = 0;
+        for (long[] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return all;
     }
 
     /**
@@ -206,9 +212,11 @@ public final class ShuffledScan {
         private Tuple2<RowKey, float[]> pending;
         private boolean finished;
         private RowFileWriter sample;
-        private RowFileWriter queries;
         private long[] sampleIds = new long[0];
         private int sampleRows;
+        private long[] queryIds = new long[0];
+        private float[] queryVectors = new float[0];
+        private int queryRows;
 
         ScanIterator(ScanTask task, int partition, Iterator<InternalRow> rows) {
             this.task = task;
@@ -247,7 +255,7 @@ public final class ShuffledScan {
                     sample(id, vector);
                 }
                 if (row.getLong(6) < task.queryBelow()) {
-                    queries = write(queries, QUERIES, id, vector);
+                    query(id, vector);
                 }
                 pending = new Tuple2<>(new RowKey(id, row.getLong(4)), vector);
                 return true;
@@ -280,49 +288,49 @@ public final class ShuffledScan {
             return values.check(row.getArray(3), task.doubles(), task.dimension());
         }
 
+        /** Writes a sample candidate to this task's sample file, created at its first row, and keeps its id. */
         private void sample(long id, float[] vector) {
-            sample = write(sample, SAMPLE, id, vector);
+            Path file = sample != null ? sample.file() : null;
+            try {
+                if (sample == null) {
+                    long attempt = TaskContext.get() == null ? 0 : TaskContext.get().taskAttemptId();
+                    file = new Path(new Path(task.candidates(), SAMPLE), String.format(Locale.ROOT,
+                            "part-%05d-%d%s", partition, attempt, RowFile.SUFFIX));
+                    sample = RowFileWriter.create(task.conf().get(), file, task.dimension());
+                }
+                sample.write(id, vector);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the scan's sample candidates to " + file, e);
+            }
             if (sampleRows == sampleIds.length) {
                 sampleIds = Arrays.copyOf(sampleIds, Math.max(1024, 2 * sampleRows));
             }
             sampleIds[sampleRows++] = id;
         }
 
-        /** Writes a candidate row to the file of its purpose, created at its first row. */
-        private RowFileWriter write(RowFileWriter writer, String purpose, long id, float[] vector) {
-            Path file = writer != null ? writer.file() : null;
-            try {
-                if (writer == null) {
-                    long attempt = TaskContext.get() == null ? 0 : TaskContext.get().taskAttemptId();
-                    file = new Path(new Path(task.candidates(), purpose), String.format(Locale.ROOT,
-                            "part-%05d-%d%s", partition, attempt, RowFile.SUFFIX));
-                    writer = RowFileWriter.create(task.conf().get(), file, task.dimension());
-                }
-                writer.write(id, vector);
-                return writer;
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write the scan's candidates to " + file, e);
+        private void query(long id, float[] vector) {
+            int dimension = task.dimension();
+            if (queryRows == queryIds.length) {
+                queryIds = Arrays.copyOf(queryIds, Math.max(16, 2 * queryRows));
+                queryVectors = Arrays.copyOf(queryVectors, Math.multiplyExact(queryIds.length, dimension));
             }
+            queryIds[queryRows] = id;
+            System.arraycopy(vector, 0, queryVectors, queryRows * dimension, dimension);
+            queryRows++;
         }
 
         private void finish() {
             finished = true;
-            close(sample);
-            close(queries);
+            if (sample != null) {
+                try {
+                    sample.close();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write the scan's sample candidates to " + sample.file(), e);
+                }
+            }
             task.reports().add(new TaskReport(partition, counts.clone(), sample == null ? null
-                    : sample.file().toString(), Arrays.copyOf(sampleIds, sampleRows), queries == null
-                    ? null : queries.file().toString(), queries == null ? 0 : queries.rows()));
-        }
-
-        private static void close(RowFileWriter writer) {
-            if (writer == null) {
-                return;
-            }
-            try {
-                writer.close();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write the scan's candidates to " + writer.file(), e);
-            }
+                    : sample.file().toString(), Arrays.copyOf(sampleIds, sampleRows), Arrays.copyOf(queryIds,
+                    queryRows), Arrays.copyOf(queryVectors, queryRows * task.dimension())));
         }
     }
 }

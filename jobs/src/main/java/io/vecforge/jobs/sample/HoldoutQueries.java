@@ -2,21 +2,12 @@ package io.vecforge.jobs.sample;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.pmod;
-import static org.apache.spark.sql.functions.xxhash64;
 
-import io.vecforge.data.RowFileReader;
 import io.vecforge.faiss.Metric;
 import io.vecforge.jobs.IndexShape;
-import java.io.IOException;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
-import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,37 +18,16 @@ public final class HoldoutQueries {
     private HoldoutQueries() {}
 
     /**
-     * The hold-out queries, from the one-read scan's query candidates (row files of a few thousand rows at most,
-     * read on the driver) when they hold them, else from the accepted rows (a pass over the input).
+     * The hold-out queries, from the one-read scan's query candidates (which its tasks reported) when they hold
+     * them, else from the accepted rows (a pass over the input).
      */
-    public static float[] queries(Configuration conf, ScanCandidates candidates, Dataset<Row> rows,
-            long acceptedRows, IndexShape shape, int count, long seed) throws IOException {
+    public static float[] queries(ScanCandidates candidates, Dataset<Row> rows, long acceptedRows, IndexShape shape,
+            int count, long seed) {
         int dimension = shape.dimension();
-        if (candidates.queryRows() > Integer.MAX_VALUE / dimension) {
-            throw new IllegalStateException(candidates.queryRows() + " query candidates: the scan's selection failed");
-        }
-        int rowCount = (int) candidates.queryRows();
-        long[] ids = new long[rowCount];
-        float[] vectors = new float[rowCount * dimension];
-        int read = 0;
-        try (RowFileReader reader = RowFileReader.open(conf, candidates.queries())) {
-            if (rowCount > 0 && reader.dimension() != dimension) {
-                throw new IOException(candidates.queries() + " holds rows of " + reader.dimension()
-                        + " components, expected " + dimension);
-            }
-            while (reader.next()) {
-                if (read == rowCount) {
-                    throw new IOException(candidates.queries() + " holds more than the " + rowCount
-                            + " query candidates the scan reported");
-                }
-                ids[read] = reader.id();
-                System.arraycopy(reader.vector(), 0, vectors, read * dimension, dimension);
-                read++;
-            }
-        }
-        if (read != rowCount) {
-            throw new IOException(candidates.queries() + " holds " + read + " of the " + rowCount
-                    + " query candidates the scan reported");
+        long[] ids = candidates.queryIds();
+        if (candidates.queryVectors().length != (long) ids.length * dimension) {
+            throw new IllegalStateException(candidates.queryVectors().length + " floats for " + ids.length
+                    + " query candidates of dimension " + dimension);
         }
         int[] chosen = RowSelection.smallest(seed + 1, ids, candidates.queryBelow(), count);
         if (!RowSelection.holdsAll(chosen.length, count, acceptedRows, candidates.queryBelow())) {
@@ -67,7 +37,7 @@ public final class HoldoutQueries {
         }
         float[] queries = new float[chosen.length * dimension];
         for (int q = 0; q < chosen.length; q++) {
-            System.arraycopy(vectors, chosen[q] * dimension, queries, q * dimension, dimension);
+            System.arraycopy(candidates.queryVectors(), chosen[q] * dimension, queries, q * dimension, dimension);
         }
         shape.metric().prepare(queries, dimension);
         return queries;

@@ -91,10 +91,11 @@ class InputScanTest extends SparkTestSupport {
         assertEquals(sample, java.util.Arrays.stream(candidates.sampleIds()).boxed().toList(),
                 "the reported sample ids are the sample files' rows, in their order");
         assertEquals(selected(parquet, SEED, scan.sampleBelow()), sorted(sample), "the same sample candidates");
-        assertEquals(selected(parquet, SEED + 1, scan.queryBelow()), sorted(rowFileIds(candidates.queries())),
-                "the same query candidates");
+        List<Long> queryIds = java.util.Arrays.stream(candidates.queryIds()).boxed().toList();
+        assertEquals(selected(parquet, SEED + 1, scan.queryBelow()), sorted(queryIds), "the same query candidates");
+        assertEquals(queryIds.size() * DIM, candidates.queryVectors().length);
         java.util.Set<Long> union = new java.util.TreeSet<>(sample);
-        union.addAll(rowFileIds(candidates.queries()));
+        union.addAll(queryIds);
         assertEquals(sortedIds(scan.candidates()), List.copyOf(union), "nothing else");
 
         // the map side ran already: the reduce side finds every accepted row in its shard (each shard task sorts)
@@ -154,7 +155,7 @@ class InputScanTest extends SparkTestSupport {
 
         IndexShape shape = new IndexShape(DIM, "IVF16,PQ4np", Metric.COSINE);
         assertArrayEquals(HoldoutQueries.queries(accepted, RowSelection.BUCKETS, shape, 100, SEED),
-                HoldoutQueries.queries(conf, shuffled.candidates(), accepted, ROWS, shape, 100, SEED),
+                HoldoutQueries.queries(shuffled.candidates(), accepted, ROWS, shape, 100, SEED),
                 "the queries chosen from the query candidates on the driver are Spark's choice, prepared alike");
     }
 

@@ -23,11 +23,14 @@ import java.util.function.Supplier;
  * into a run of at most {@code runRows} rows held in primitive arrays; a full run is sorted and written to a
  * scratch file; the sorted rows are the merge of the runs, read back sequentially. So a shard of any size holds
  * one run in the heap (plus a read buffer per run while merging), and a shard that fits in one run never touches
- * the disk. Rows equal in (id, order) keep their arrival order. Not thread-safe; {@link #close} deletes the
- * scratch files.
+ * the disk. More than {@link #MAX_FAN_IN} runs are first merged in groups, so that a merge never holds more
+ * than that many files and buffers. Rows equal in (id, order) keep their arrival order. Not thread-safe;
+ * {@link #close} deletes the scratch files.
  */
 public final class SortedRows implements Closeable {
     private static final int READ_BUFFER_BYTES = 1 << 18;
+    /** Runs merged at once: more are first merged in groups, so a merge holds at most this many buffers and files. */
+    static final int MAX_FAN_IN = 64;
 
     private final int dimension;
     private final Supplier<Path> scratch;
@@ -35,8 +38,10 @@ public final class SortedRows implements Closeable {
     private final long[] orders;
     private final float[] vectors;
     private final List<Path> runs = new ArrayList<>();
+    private final List<Path> created = new ArrayList<>();
     private final List<Closeable> open = new ArrayList<>();
     private int count;
+    private int spilled;
     private long rows;
     private boolean sorted;
 
@@ -85,9 +90,9 @@ public final class SortedRows implements Closeable {
         return rows;
     }
 
-    /** Runs written to disk (0 when every row fitted in memory). */
+    /** Runs written to disk from memory (0 when every row fitted in memory). */
     public int spilledRuns() {
-        return runs.size();
+        return spilled;
     }
 
     /** The rows in (id, order) order; once, after the last {@link #add}. {@link EmbeddingCursor#close} is a no-op. */
@@ -100,9 +105,40 @@ public final class SortedRows implements Closeable {
             return new MemoryRun(order(ids, orders, count));
         }
         spill();
+        while (runs.size() > MAX_FAN_IN) {
+            mergeGroups();
+        }
+        return merge(runs);
+    }
+
+    /** Merges the runs in consecutive groups of MAX_FAN_IN into one run each, keeping their order. */
+    private void mergeGroups() throws IOException {
+        List<Path> merged = new ArrayList<>();
+        ByteBuffer row = rowBuffer();
+        for (int first = 0; first < runs.size(); first += MAX_FAN_IN) {
+            List<Path> group = runs.subList(first, Math.min(first + MAX_FAN_IN, runs.size()));
+            Path file = newRun();
+            merged.add(file);
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), READ_BUFFER_BYTES)) {
+                Merge rows = merge(group);
+                while (rows.next()) {
+                    write(out, row, rows.current.id, rows.current.order, rows.current.vector, 0);
+                }
+            } finally {
+                closeOpen();
+            }
+        }
+        for (Path run : runs) {
+            Files.deleteIfExists(run);
+        }
+        runs.clear();
+        runs.addAll(merged);
+    }
+
+    private Merge merge(List<Path> files) throws IOException {
         PriorityQueue<FileRun> heads = new PriorityQueue<>(FileRun::compareTo);
-        for (int i = 0; i < runs.size(); i++) {
-            FileRun run = new FileRun(i, runs.get(i));
+        for (int i = 0; i < files.size(); i++) {
+            FileRun run = new FileRun(i, files.get(i));
             open.add(run);
             if (run.advance()) {
                 heads.add(run);
@@ -111,20 +147,36 @@ public final class SortedRows implements Closeable {
         return new Merge(heads);
     }
 
+    private Path newRun() {
+        Path file = scratch.get();
+        created.add(file);
+        return file;
+    }
+
+    private ByteBuffer rowBuffer() {
+        return ByteBuffer.allocate(2 * Long.BYTES + Float.BYTES * dimension).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private void write(OutputStream out, ByteBuffer row, long id, long order, float[] from, int offset)
+            throws IOException {
+        row.clear();
+        row.putLong(id).putLong(order);
+        row.asFloatBuffer().put(from, offset, dimension);
+        out.write(row.array());
+    }
+
     private void spill() {
         if (count == 0) {
             return;
         }
         int[] order = order(ids, orders, count);
-        Path file = scratch.get();
+        Path file = newRun();
         runs.add(file);
-        ByteBuffer row = ByteBuffer.allocate(2 * Long.BYTES + Float.BYTES * dimension).order(ByteOrder.LITTLE_ENDIAN);
+        spilled++;
+        ByteBuffer row = rowBuffer();
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), READ_BUFFER_BYTES)) {
             for (int i : order) {
-                row.clear();
-                row.putLong(ids[i]).putLong(orders[i]);
-                row.asFloatBuffer().put(vectors, i * dimension, dimension);
-                out.write(row.array());
+                write(out, row, ids[i], orders[i], vectors, i * dimension);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write a sorted run of a shard's rows to " + file, e);
@@ -169,8 +221,8 @@ public final class SortedRows implements Closeable {
         return byId != 0 ? byId : Long.compare(orders[a], orders[b]);
     }
 
-    @Override
-    public void close() throws IOException {
+    /** Closes the runs being read; the first failure is thrown after all are closed. */
+    private void closeOpen() throws IOException {
         IOException failure = null;
         for (Closeable closeable : open) {
             try {
@@ -180,13 +232,27 @@ public final class SortedRows implements Closeable {
             }
         }
         open.clear();
-        for (Path run : runs) {
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        IOException failure = null;
+        try {
+            closeOpen();
+        } catch (IOException e) {
+            failure = e;
+        }
+        for (Path file : created) {
             try {
-                Files.deleteIfExists(run);
+                Files.deleteIfExists(file);
             } catch (IOException e) {
                 failure = failure == null ? e : failure;
             }
         }
+        created.clear();
         runs.clear();
         if (failure != null) {
             throw failure;

@@ -17,7 +17,9 @@ import io.vecforge.writer.shard.ProcessMemory;
 import io.vecforge.writer.shard.ShardBuilder;
 import io.vecforge.writer.shard.ShardResult;
 import io.vecforge.writer.shard.SortedRows;
+import java.io.IOException;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -68,7 +70,7 @@ public final class ShardTask implements Serializable {
                 phases.put("open", (System.nanoTime() - start) / 1_000_000);
                 long rowsStart = System.nanoTime();
                 RowProgress progress = new RowProgress("shard " + shard, spec.acceptedRows() / spec.shards());
-                try (SortedRows sorter = sort(rows, builder.dimension())) {
+                try (SortedRows sorter = sort(rows, builder.dimension(), spec.acceptedRows() / spec.shards())) {
                     EmbeddingCursor sorted = sorter.sorted();
                     while (sorted.next()) {
                         builder.add(sorted.id(), sorted.vector());
@@ -107,12 +109,14 @@ public final class ShardTask implements Serializable {
      * does not sort them (its sort held every row of the task as objects in the heap), and the order they arrive
      * in varies from run to run while the bundle must not.
      */
-    private static SortedRows sort(Iterator<Tuple2<RowKey, float[]>> rows, int dimension) {
-        SortedRows sorter = new SortedRows(dimension, SortedRows.runRows(RUN_BYTES, dimension), () -> {
+    private static SortedRows sort(Iterator<Tuple2<RowKey, float[]>> rows, int dimension, long expectedRows) {
+        // a run no larger than the shard is expected to be (with a margin): small shards do not take 64 MiB
+        long runRows = Math.min(SortedRows.runRows(RUN_BYTES, dimension), expectedRows + expectedRows / 4 + 1024);
+        SortedRows sorter = new SortedRows(dimension, (int) runRows, () -> {
             try {
                 return TaskFiles.createTemp("vecforge-shard-run-", ".bin");
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("cannot create a scratch file for a shard's sorted rows", e);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create a scratch file for a shard's sorted rows", e);
             }
         });
         try {
@@ -133,7 +137,7 @@ public final class ShardTask implements Serializable {
         } catch (RuntimeException | Error e) {
             try {
                 sorter.close();
-            } catch (java.io.IOException suppressed) {
+            } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
@@ -23,11 +24,15 @@ public final class InputReader {
 
     public static InputTable open(SparkSession spark, BuildConfig config, Configuration hadoopConf) {
         Path path = new Path(config.input().path());
-        checkPresentAndReady(path, config.input().requireSuccess(), hadoopConf);
+        List<FileStatus> files = checkPresentAndReady(path, config.input().requireSuccess(), hadoopConf);
         Dataset<Row> raw;
+        long rows;
         try {
-            // mergeSchema reads every file's footer: a corrupt file or a file of another schema fails here.
-            raw = spark.read().option("mergeSchema", "true").parquet(config.input().path());
+            // Every file's footer, merged as mergeSchema would (a corrupt file or a conflicting schema fails
+            // here), on the driver: Spark then infers nothing, and the row count needs no job either.
+            InputFooters.Summary footers = InputFooters.read(spark, hadoopConf, files);
+            raw = spark.read().schema(footers.schema()).parquet(config.input().path());
+            rows = footers.rows();
         } catch (Exception e) {
             String cause = BuildFailedException.rootCause(e);
             Optional<String> type = unreadableType(path, hadoopConf);
@@ -45,7 +50,8 @@ public final class InputReader {
         }
         boolean external = InputSchema.check(raw.schema(), config.input().idColumns(), config.input().vectorColumn(),
                 config.input().orderColumn());
-        return new InputTable(raw, config.input().idColumns(), external, config.input().vectorColumn(), config.input().orderColumn());
+        return new InputTable(raw, rows, config.input().idColumns(), external, config.input().vectorColumn(),
+                config.input().orderColumn());
     }
 
     /** Every distinct message down the cause chain: Spark names the file in an outer one. */
@@ -59,7 +65,8 @@ public final class InputReader {
         return String.join("; caused by: ", messages);
     }
 
-    private static void checkPresentAndReady(Path path, boolean requireSuccess, Configuration conf) {
+    /** The input's data files, once it is present and ready. */
+    private static List<FileStatus> checkPresentAndReady(Path path, boolean requireSuccess, Configuration conf) {
         try {
             FileSystem fs = path.getFileSystem(conf);
             if (!fs.exists(path)) {
@@ -69,11 +76,13 @@ public final class InputReader {
                 throw BuildFailedException.of(Failure.INPUT_NOT_READY, "input " + path
                         + " has no _SUCCESS marker (input.require-success=true): the upstream job has not finished");
             }
-            if (dataFiles(fs, path, 1).isEmpty()) {
+            List<FileStatus> files = dataFiles(fs, path, Integer.MAX_VALUE);
+            if (files.isEmpty()) {
                 throw BuildFailedException.of(Failure.INPUT_MISSING, "input " + path + " contains no Parquet"
                         + " files (hidden files and directories such as _temporary/ of an unfinished job do not"
                         + " count)");
             }
+            return files;
         } catch (FileNotFoundException e) {
             throw BuildFailedException.of(Failure.INPUT_MISSING, "input path " + path + " does not exist");
         } catch (IOException e) {
@@ -85,7 +94,7 @@ public final class InputReader {
     private static Optional<ParquetTypeDiagnosis.Diagnosis> diagnose(Path path, Configuration conf) {
         try {
             FileSystem fs = path.getFileSystem(conf);
-            return ParquetTypeDiagnosis.diagnose(fs, dataFiles(fs, path, 1000));
+            return ParquetTypeDiagnosis.diagnose(fs, paths(dataFiles(fs, path, 1000)));
         } catch (IOException e) {
             return Optional.empty();
         }
@@ -94,33 +103,39 @@ public final class InputReader {
     private static Optional<String> unreadableType(Path path, Configuration conf) {
         try {
             FileSystem fs = path.getFileSystem(conf);
-            return ParquetTypeDiagnosis.unreadableType(fs, dataFiles(fs, path, 1000));
+            return ParquetTypeDiagnosis.unreadableType(fs, paths(dataFiles(fs, path, 1000)));
         } catch (IOException e) {
             return Optional.empty();
         }
     }
 
     /**
-     * Up to {@code limit} files Spark reads: non-empty, and neither the file nor a directory on its
-     * way below the input is hidden ('_' or '.', as in _temporary/ of a job still writing).
+     * Up to {@code limit} files Spark reads: non-empty, and neither the file nor a directory on its way below the
+     * input is hidden by Spark's rule (a name starting with '.', or with '_' unless it is a partition directory
+     * like _p=1, as _temporary/ of a job still writing; a ._COPYING_ file being uploaded).
      */
-    private static List<Path> dataFiles(FileSystem fs, Path path, int limit) throws IOException {
+    private static List<FileStatus> dataFiles(FileSystem fs, Path path, int limit) throws IOException {
         Path root = fs.makeQualified(path);
         int rootDepth = root.depth();
-        List<Path> found = new ArrayList<>();
+        List<FileStatus> found = new ArrayList<>();
         RemoteIterator<LocatedFileStatus> files = fs.listFiles(root, true);
         while (files.hasNext() && found.size() < limit) {
             LocatedFileStatus file = files.next();
             if (file.getLen() > 0 && !hidden(file.getPath(), rootDepth)) {
-                found.add(file.getPath());
+                found.add(file);
             }
         }
         return found;
     }
 
+    private static List<Path> paths(List<FileStatus> files) {
+        return files.stream().map(FileStatus::getPath).toList();
+    }
+
     private static boolean hidden(Path file, int rootDepth) {
         for (Path p = file; p != null && p.depth() > rootDepth; p = p.getParent()) {
-            if (p.getName().startsWith("_") || p.getName().startsWith(".")) {
+            String name = p.getName();
+            if ((name.startsWith("_") && !name.contains("=")) || name.startsWith(".") || name.endsWith("._COPYING_")) {
                 return true;
             }
         }

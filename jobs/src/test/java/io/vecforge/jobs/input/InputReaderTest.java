@@ -1,0 +1,76 @@
+package io.vecforge.jobs.input;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.vecforge.data.EmbeddingParquetWriter;
+import io.vecforge.jobs.SparkTestSupport;
+import io.vecforge.jobs.config.BuildConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The footers read on the driver give the schema and the row count Spark's own inference and count give. */
+class InputReaderTest extends SparkTestSupport {
+    @TempDir
+    Path dir;
+
+    @Test
+    void footersGiveSparksSchemaAndCountOverPartitionsSkippingHiddenFiles() throws Exception {
+        Path input = dir.resolve("input");
+        EmbeddingParquetWriter.generate(new Configuration(), hadoop(input.resolve("day=1")), 3_000, 8, 3, 1, "id",
+                "vector");
+        EmbeddingParquetWriter.generate(new Configuration(), hadoop(input.resolve("day=2")), 2_000, 8, 2, 2, "id",
+                "vector");
+        // a job still writing, and a file still being uploaded: Spark reads neither, so neither counts
+        EmbeddingParquetWriter.generate(new Configuration(), hadoop(input.resolve("_temporary")), 500, 8, 1, 3, "id",
+                "vector");
+        Files.writeString(input.resolve("day=2").resolve("part-9.parquet._COPYING_"), "half a file",
+                StandardCharsets.UTF_8);
+
+        InputTable table = open(input);
+
+        assertEquals(5_000, table.rows());
+        assertEquals(table.raw().count(), table.rows(), "Spark counts what the footers count");
+        StructType inferred = spark().read().option("mergeSchema", "true").parquet(input.toUri().toString()).schema();
+        assertEquals(inferred, table.raw().schema(), "the schema Spark infers, partition column included");
+    }
+
+    @Test
+    void filesWithDifferentButCompatibleColumnsMergeAsMergeSchemaWould() throws Exception {
+        Path input = dir.resolve("merged");
+        StructType narrow = new StructType().add("id", DataTypes.LongType)
+                .add("vector", DataTypes.createArrayType(DataTypes.FloatType));
+        StructType wide = narrow.add("note", DataTypes.StringType);
+        spark().createDataFrame(List.<Row>of(RowFactory.create(1L, new float[] {1, 2})), narrow).write()
+                .parquet(input.toUri().toString());
+        spark().createDataFrame(List.<Row>of(RowFactory.create(2L, new float[] {3, 4}, "x"),
+                RowFactory.create(3L, new float[] {5, 6}, "y")), wide).write()
+                .mode("append").parquet(input.toUri().toString());
+
+        InputTable table = open(input);
+
+        assertEquals(3, table.rows());
+        assertEquals(spark().read().option("mergeSchema", "true").parquet(input.toUri().toString()).schema(),
+                table.raw().schema(), "id, vector and the one file's note");
+        assertEquals(3, table.raw().count());
+    }
+
+    private InputTable open(Path input) {
+        BuildConfig config = BuildConfig.of(Map.of("index.name", "reader", "input.path", input.toUri().toString(),
+                "output.root", dir.resolve("root").toUri().toString()), "test");
+        return InputReader.open(spark(), config, spark().sparkContext().hadoopConfiguration());
+    }
+
+    private static org.apache.hadoop.fs.Path hadoop(Path path) {
+        return new org.apache.hadoop.fs.Path(path.toUri());
+    }
+}

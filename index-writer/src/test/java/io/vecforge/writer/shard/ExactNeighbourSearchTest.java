@@ -78,6 +78,33 @@ class ExactNeighbourSearchTest {
         assertArrayEquals(empty, search.result().ids());
     }
 
+    @Test
+    void tiedRowsKeepTheSmallestIdsWhereverTheyArriveInTheStream() {
+        for (Metric metric : Metric.values()) {
+            // 300 copies of one vector, ids falling as they arrive: every row ties with every other, so each
+            // chunk of the stream holds rows that beat the heap's top by id alone (small integer components:
+            // every distance is exact whatever order BLAS sums in, so the ties are real)
+            int rows = 300;
+            float[] one = new float[D];
+            for (int j = 0; j < D; j++) {
+                one[j] = j % 3;
+            }
+            float[] vectors = new float[rows * D];
+            long[] ids = new long[rows];
+            for (int i = 0; i < rows; i++) {
+                System.arraycopy(one, 0, vectors, i * D, D);
+                ids[i] = 10_000L - 7L * i;
+            }
+            Neighbours found = search(vectors, ids, one, metric, 37).result();
+            // Faiss's heaps break ties by id: a smaller-is-closer heap keeps the smallest ids, a larger-is-closer
+            // one the largest; either way listed by rising id
+            for (int r = 0; r < K; r++) {
+                long expected = metric.smallerIsCloser() ? ids[rows - 1 - r] : ids[K - 1 - r];
+                assertEquals(expected, found.id(0, r), metric + " rank " + r);
+            }
+        }
+    }
+
     private static void checkAgainstBruteForce(Metric metric, long seed) {
         float[] vectors = gaussian(ROWS * D, seed);
         float[] queries = gaussian(QUERIES * D, seed + 100);

@@ -31,11 +31,9 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,7 +111,7 @@ public final class BuildJob {
         draft.create();
         // The plan needs the dimension: the configured one, else the first row's, checked against the rows below.
         int configured = config.input().dimension();
-        int guessed = configured > 0 ? configured : firstDimension(input);
+        int guessed = configured > 0 ? configured : input.firstVectorSize(hadoopConf);
         BuildPlan guess = guessed > 0 ? BuildPlan.resolve(config, guessed, inputRows) : null;
         RowCheck check = new RowCheck(input, config.index().metric());
         InputScan.Plan scanPlan = new InputScan.Plan(guessed, configured > 0, inputRows,
@@ -241,12 +239,5 @@ public final class BuildJob {
                 trainedPath.toString(), config.index().shards(), config.build().batchRows(), taskThreads(),
                 shape.metric(), config.validate().groundTruthDepth(), config.input().duplicates(), acceptedRows,
                 config.build().simdLevel()));
-    }
-
-    /** The first non-null vector's size: the dimension when input.dimension is not set. */
-    private static int firstDimension(InputTable input) {
-        Column vector = functions.col("`" + input.vectorColumn() + "`");
-        List<Row> first = input.raw().where(vector.isNotNull()).select(functions.size(vector)).limit(1).collectAsList();
-        return first.isEmpty() ? 0 : first.get(0).getInt(0);
     }
 }

@@ -50,7 +50,7 @@ public final class InputReader {
         }
         boolean external = InputSchema.check(raw.schema(), config.input().idColumns(), config.input().vectorColumn(),
                 config.input().orderColumn());
-        return new InputTable(raw, rows, config.input().idColumns(), external, config.input().vectorColumn(),
+        return new InputTable(raw, rows, files, config.input().idColumns(), external, config.input().vectorColumn(),
                 config.input().orderColumn());
     }
 

@@ -64,6 +64,37 @@ class InputReaderTest extends SparkTestSupport {
         assertEquals(3, table.raw().count());
     }
 
+    @Test
+    void theFirstNonNullVectorsSizeIsReadWhateverTheListLayout() throws Exception {
+        StructType floats = new StructType().add("id", DataTypes.LongType)
+                .add("vector", DataTypes.createArrayType(DataTypes.FloatType));
+        StructType doubles = new StructType().add("id", DataTypes.LongType)
+                .add("vector", DataTypes.createArrayType(DataTypes.DoubleType));
+        List<Row> floatRows = List.of(RowFactory.create(1L, null), RowFactory.create(2L, null),
+                RowFactory.create(3L, new float[] {1, 2, 3}), RowFactory.create(4L, new float[] {1, 2}));
+        List<Row> doubleRows = List.of(RowFactory.create(1L, null), RowFactory.create(2L, new double[] {1, 2, 3, 4}));
+        List<Row> nullRows = List.of(RowFactory.create(1L, null));
+        Configuration conf = spark().sparkContext().hadoopConfiguration();
+
+        assertEquals(3, firstVectorSize(dir.resolve("standard"), floatRows, floats, false, conf));
+        assertEquals(3, firstVectorSize(dir.resolve("legacy"), floatRows, floats, true, conf),
+                "Spark's legacy list layout (repeated group bag { optional float array; })");
+        assertEquals(4, firstVectorSize(dir.resolve("doubles"), doubleRows, doubles, false, conf));
+        assertEquals(0, firstVectorSize(dir.resolve("nulls"), nullRows, floats, false, conf), "no vector at all");
+    }
+
+    private int firstVectorSize(Path input, List<Row> rows, StructType schema, boolean legacy, Configuration conf)
+            throws Exception {
+        String key = "spark.sql.parquet.writeLegacyFormat";
+        spark().conf().set(key, String.valueOf(legacy));
+        try {
+            spark().createDataFrame(rows, schema).coalesce(1).write().parquet(input.toUri().toString());
+        } finally {
+            spark().conf().unset(key);
+        }
+        return open(input).firstVectorSize(conf);
+    }
+
     private InputTable open(Path input) {
         BuildConfig config = BuildConfig.of(Map.of("index.name", "reader", "input.path", input.toUri().toString(),
                 "output.root", dir.resolve("root").toUri().toString()), "test");

@@ -3,7 +3,9 @@ package io.vecforge.jobs.input;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.VectorNorms;
 import java.util.Arrays;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.unsafe.Platform;
 
 /**
  * RowCheck's value reasons for one vector as Faiss will see it: after the cast to float, its squared norm summed
@@ -76,10 +78,8 @@ final class VectorValues {
     String check(ArrayData values, boolean doubles, int dimension) {
         reset();
         floats = null;
-        for (int i = 0; i < dimension; i++) {
-            if (values.isNullAt(i)) {
-                return "non-finite";
-            }
+        if (anyNull(values, dimension)) {
+            return "non-finite";
         }
         float[] vector;
         String reason;
@@ -102,6 +102,29 @@ final class VectorValues {
             floats = vector;
         }
         return reason;
+    }
+
+    /**
+     * Whether any of the first {@code dimension} components is null. Spark's own arrays keep a null bit per
+     * component after their 8-byte length: those words are tested 64 components at a time (a call per
+     * component was an eighth of the scan's time).
+     */
+    static boolean anyNull(ArrayData values, int dimension) {
+        if (values instanceof UnsafeArrayData unsafe && unsafe.numElements() == dimension) {
+            Object base = unsafe.getBaseObject();
+            long bitsAt = unsafe.getBaseOffset() + Long.BYTES;
+            long bits = 0;
+            for (int word = 0; word < (dimension + 63) / 64; word++) {
+                bits |= Platform.getLong(base, bitsAt + (long) word * Long.BYTES);
+            }
+            return bits != 0;
+        }
+        for (int i = 0; i < dimension; i++) {
+            if (values.isNullAt(i)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The vector the last {@link #check} accepted. */

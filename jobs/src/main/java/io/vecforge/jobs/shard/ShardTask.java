@@ -35,6 +35,7 @@ public final class ShardTask implements Serializable {
     private static final long SPARK_RESERVED_BYTES = 300L << 20;
     private static final long MIN_RUN_BYTES = 32L << 20;
     private static final long MAX_RUN_BYTES = 1L << 30;
+    private static final java.util.regex.Pattern LOCAL_THREADS = java.util.regex.Pattern.compile("local\\[(\\d+)");
 
     public record Report(int shard, long rows, Long minId, Long maxId, long duplicates, List<Long> duplicateSamples,
             FileDigest digest, Neighbours exact, long millis, String executor, long peakRssBytes,
@@ -116,12 +117,19 @@ public final class ShardTask implements Serializable {
         return Math.max(MIN_RUN_BYTES, Math.min(MAX_RUN_BYTES, share));
     }
 
-    /** Tasks this JVM runs at once: its executor's cores (every core in local mode) over spark.task.cpus. */
+    /**
+     * Tasks this JVM runs at once: its executor's cores (local[N]'s N, every core for local[*]) over
+     * spark.task.cpus.
+     */
     private static int concurrentTasks() {
         int cores = Runtime.getRuntime().availableProcessors();
         SparkEnv env = SparkEnv.get();
         if (env == null) {
             return cores;
+        }
+        java.util.regex.Matcher local = LOCAL_THREADS.matcher(env.conf().get("spark.master", ""));
+        if (local.lookingAt()) {
+            cores = Integer.parseInt(local.group(1));
         }
         return Math.max(1, env.conf().getInt("spark.executor.cores", cores) / Math.max(1,
                 env.conf().getInt("spark.task.cpus", 1)));

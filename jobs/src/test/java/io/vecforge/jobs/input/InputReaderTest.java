@@ -86,6 +86,26 @@ class InputReaderTest extends SparkTestSupport {
         assertEquals(0, firstVectorSize(dir.resolve("nulls"), nullRows, floats, false, conf), "no vector at all");
     }
 
+    @Test
+    void theFirstVectorIsFoundWhateverTheNamesCaseAndAnUnreadableFileGivesNoGuess() throws Exception {
+        Path input = dir.resolve("cased");
+        StructType schema = new StructType().add("id", DataTypes.LongType)
+                .add("Vector", DataTypes.createArrayType(DataTypes.FloatType));
+        spark().createDataFrame(List.<Row>of(RowFactory.create(1L, new float[] {1, 2, 3, 4, 5})), schema).coalesce(1)
+                .write().parquet(input.toUri().toString());
+        Configuration conf = spark().sparkContext().hadoopConfiguration();
+        org.apache.hadoop.fs.FileSystem fs = org.apache.hadoop.fs.FileSystem.getLocal(conf);
+        List<org.apache.hadoop.fs.FileStatus> files = java.util.Arrays.stream(fs.listStatus(hadoop(input)))
+                .filter(f -> f.getPath().getName().endsWith(".parquet")).toList();
+
+        assertEquals(5, FirstVector.dimension(conf, files, "vector"), "Spark matches column names in any case");
+
+        Path garbage = dir.resolve("garbage.parquet");
+        Files.writeString(garbage, "not parquet at all", StandardCharsets.UTF_8);
+        assertEquals(0, FirstVector.dimension(conf, List.of(fs.getFileStatus(hadoop(garbage))), "vector"),
+                "no guess: the build counts dimensions with Spark, which names the problem");
+    }
+
     private int firstVectorSize(Path input, List<Row> rows, StructType schema, boolean legacy, Configuration conf)
             throws Exception {
         String key = "spark.sql.parquet.writeLegacyFormat";

@@ -30,6 +30,13 @@
 #                                             machine's MemTotal); max_index_memory_usage is half
 #   VECFORGE_PEERS_SPARK_MASTER=local[2]      master of the autofaiss pyspark run
 #   VECFORGE_PEERS_SKIP_DEBIAN=1              skip Debian's faiss 1.7.3 (4-5x slower; minutes at 1M)
+#   VECFORGE_PEERS_TARGET_MEMORY=<n>M         same target instead of same work: each tool chooses its own
+#                                             index for this serving memory (vecforge index.factory=auto
+#                                             with index.max-memory, autofaiss its own index key and
+#                                             search parameters with max_index_memory_usage); recall@10
+#                                             at each tool's chosen search setting (vecforge: the bundle's
+#                                             recommended nprobe) and index size. No plain faiss runs
+#                                             (they need a factory); the factory argument is ignored.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rows="${1:-1000000}"
@@ -39,6 +46,8 @@ work="${VECFORGE_PEERS_DIR:-/tmp/vecforge-peers}"
 skip_autofaiss="${VECFORGE_PEERS_SKIP_AUTOFAISS:-0}"
 autofaiss_train="${VECFORGE_PEERS_AUTOFAISS_TRAIN:-own}"
 spark_master="${VECFORGE_PEERS_SPARK_MASTER:-local[2]}"
+target_memory="${VECFORGE_PEERS_TARGET_MEMORY:-}"
+[[ -z "$target_memory" ]] || factory=auto
 vf="$repo/scripts/vecforge"
 helper="$repo/scripts/peers_reference.py"
 faiss_venv="$repo/.venv-faiss"
@@ -117,10 +126,13 @@ manifest_field() {
 }
 
 run_vecforge() {
-  log "1/6 vecforge build ($factory, 4 shards, embedded Spark local[*])"
+  local target=()
+  [[ -z "$target_memory" ]] || target=(--set index.max-memory="$target_memory")
+  log "1/6 vecforge build ($factory${target_memory:+ within $target_memory}, 4 shards, embedded Spark local[*])"
   measure vecforge "$vf" build --config "$repo/conf/example-index.properties" --index bench \
     --input "file://$work/input" --output "file://$work/bundles" \
-    --set index.factory="$factory" --set shards=4 --set validate.nprobe=16 --set validate.queries=1000
+    --set index.factory="$factory" --set shards=4 --set validate.nprobe=16 --set validate.queries=1000 \
+    "${target[@]}"
   version_dir="$work/bundles/bench/$(cat "$work/bundles/bench/LATEST")"
   cp "$version_dir/manifest.json" "$work/vecforge.manifest.json"
   sample_rows=$(manifest_field training sampleRows)
@@ -150,17 +162,22 @@ run_limit() {
 
 # run_autofaiss NAME none|pyspark: build_index, then recall of the index it wrote.
 run_autofaiss() {
-  local name="$1" distributed="$2" memory train=()
+  local name="$1" distributed="$2" memory max_index train=() eval=(--nprobe 16)
   memory="${VECFORGE_PEERS_AUTOFAISS_MEMORY:-$(awk '/^MemTotal/ {print int($2 / 1048576)}' /proc/meminfo)G}"
+  max_index="$(( ${memory%G} / 2 ))G"
+  [[ -z "$target_memory" ]] || max_index="$target_memory"
   [[ "$autofaiss_train" == vecforge ]] && train=(--train-rows "$sample_rows")
   log "$3 autofaiss build_index, distributed=$distributed (current_memory_available $memory)"
   measure "$name" env PYSPARK_PYTHON="$af_venv/bin/python" "$af_venv/bin/python" "$helper" autofaiss \
     --embeddings "$work/npy" --factory "$factory" --metric "$metric" --index "$work/$name.index" \
     --result "$work/$name.json" --distributed "$distributed" --spark-master "$spark_master" \
     --tmp "$work/$name-tmp" --nprobe 16 --memory-available "$memory" \
-    --max-index-memory "$(( ${memory%G} / 2 ))G" "${train[@]}" || return 0
+    --max-index-memory "$max_index" "${train[@]}" || return 0
+  # same target: the search parameters autofaiss chose for its index, not nprobe 16
+  [[ -z "$target_memory" ]] || eval=(--params "$(/usr/bin/python3 -c \
+    "import json, sys; print(json.load(open(sys.argv[1]))['index_param'] or '')" "$work/$name.json")")
   "$af_venv/bin/python" "$helper" eval-index --index "$work/$name.index" --bundle "$version_dir" \
-    --nprobe 16 -k 10 > "$work/$name.eval.json"
+    "${eval[@]}" -k 10 > "$work/$name.eval.json"
 }
 
 main() {
@@ -174,16 +191,19 @@ main() {
     log "metric cosine: the peers would need normalised vectors; use an l2 or ip config"; exit 1
   fi
   sync
-  run_limit
-  [[ "${VECFORGE_PEERS_SKIP_DEBIAN:-0}" == 1 ]] || run_faiss faiss-debian /usr/bin/python3 3/6
-  run_faiss faiss-pypi "$faiss_venv/bin/python" 4/6
+  if [[ -z "$target_memory" ]]; then
+    run_limit
+    [[ "${VECFORGE_PEERS_SKIP_DEBIAN:-0}" == 1 ]] || run_faiss faiss-debian /usr/bin/python3 3/6
+    run_faiss faiss-pypi "$faiss_venv/bin/python" 4/6
+  fi
   if [[ "$skip_autofaiss" != 1 ]]; then
     "$af_venv/bin/python" "$helper" to-npy --vectors "$work/vectors.fvecs" --out "$work/npy"
     run_autofaiss autofaiss-local none 5/6
     [[ "$skip_autofaiss" == pyspark ]] || run_autofaiss autofaiss-pyspark pyspark 6/6
   fi
   rm -rf "$work/input" "$work/npy"
-  /usr/bin/python3 "$helper" report --work "$work" --spark-master "$spark_master" --interval "$sample_interval"
+  /usr/bin/python3 "$helper" report --work "$work" --spark-master "$spark_master" --interval "$sample_interval" \
+    ${target_memory:+--target-memory "$target_memory"}
 }
 
 main

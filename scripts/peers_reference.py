@@ -78,7 +78,8 @@ def run_autofaiss(args):
     from autofaiss import build_index
     import autofaiss.indices.training as training
 
-    key = autofaiss_key(args.factory)
+    # auto: autofaiss chooses the index key and its search parameters for max_index_memory_usage
+    key = None if args.factory == "auto" else autofaiss_key(args.factory)
     # autofaiss picks its training-set size itself (get_optimal_train_size: 100 points per IVF
     # centroid, fewer when current_memory_available is small) and takes the first rows, with no
     # argument to set it. Record what it chose; --train-rows overrides it (a patch, opt-in).
@@ -116,7 +117,7 @@ def run_autofaiss(args):
         index_key=key,
         # autofaiss has no nprobe heuristic for plain IVF,PQ keys (only OPQ/HNSW ones): without an
         # index_param it raises NotImplementedError. nprobe=16 is also what the recall uses.
-        index_param="nprobe=%d" % args.nprobe,
+        index_param=None if key is None else "nprobe=%d" % args.nprobe,
         metric_type=args.metric,
         max_index_memory_usage=args.max_index_memory,
         current_memory_available=args.memory_available,
@@ -132,7 +133,7 @@ def run_autofaiss(args):
     result = {
         "autofaiss": getattr(autofaiss, "__version__", None) or _dist_version("autofaiss"),
         "faiss": faiss.__version__,
-        "index_key": key,
+        "index_key": key or (infos or {}).get("index_key"),
         "distributed": args.distributed,
         "rows": int(index.ntotal),
         "train_rows": chosen.get("used"),
@@ -170,14 +171,19 @@ def eval_index(args):
     from faiss_reference import recall_at_k
 
     index = faiss.read_index(args.index)
-    ivf = faiss.extract_index_ivf(index)
-    ivf.nprobe = args.nprobe
-    if hasattr(ivf, "polysemous_ht"):
-        ivf.polysemous_ht = 0  # search every code, as faiss_reference.py and vecforge's validation do
+    if args.params is not None:
+        if args.params:
+            faiss.ParameterSpace().set_index_parameters(index, args.params)  # the search setting its builder chose
+    else:
+        ivf = faiss.extract_index_ivf(index)
+        ivf.nprobe = args.nprobe
+        if hasattr(ivf, "polysemous_ht"):
+            ivf.polysemous_ht = 0  # search every code, as faiss_reference.py and vecforge's validation do
     queries = read_fvecs(os.path.join(args.bundle, "holdout", "queries.fvecs"))
     truth = read_i64vecs(os.path.join(args.bundle, "holdout", "groundtruth.i64vecs"))
     _, found = index.search(queries, args.k)
-    print(json.dumps({"rows": int(index.ntotal), "nprobe": args.nprobe, "k": args.k,
+    print(json.dumps({"rows": int(index.ntotal), "nprobe": args.nprobe, "params": args.params, "k": args.k,
+                      "index_bytes": os.path.getsize(args.index),
                       "queries": int(len(queries)), "recall": recall_at_k(found, truth, args.k)}))
 
 
@@ -274,7 +280,7 @@ def _breakdown(runtime):
     return "; ".join(parts)
 
 
-def _collect(work, spark_master):
+def _collect(work, spark_master, target=None):
     """One dict per run that left a NAME.wall.json: vecforge first, then the peers in order."""
     manifest = _load(os.path.join(work, "vecforge.manifest.json"))
     if manifest is None:
@@ -300,7 +306,13 @@ def _collect(work, spark_master):
                "factory": manifest["vectors"]["factory"], "train_rows": manifest["training"]["sampleRows"],
                "train_s": stages_ms.get("train", 0) / 1000, "add_s": stages_ms.get("shards", 0) / 1000,
                "recall": manifest["validation"]["recall"], "timed": "whole build (JVM start .. publish)",
-               "stages_ms": stages_ms, "runtime_breakdown": _breakdown(manifest.get("runtime") or {})})
+               "stages_ms": stages_ms, "runtime_breakdown": _breakdown(manifest.get("runtime") or {}),
+               "index_bytes": sum(s["bytes"] for s in manifest["shards"]),
+               "search": "nprobe %d" % manifest["validation"]["nprobe"]})
+    search = manifest.get("search")
+    if target and search:  # same target: recall at the bundle's recommended nprobe, what its users search at
+        vf["search"] = "nprobe %d (recommended)" % search["nprobe"]
+        vf["recall"] = next(p["recall"] for p in search["recallCurve"] if p["nprobe"] == search["nprobe"])
     for name, label in PLAIN:
         run, out = base(name), _load(os.path.join(work, name + ".json"))
         if run is None or out is None:
@@ -321,11 +333,13 @@ def _collect(work, spark_master):
         if run is None or out is None:
             continue
         where += " " + spark_master if where == "pyspark" else ""
+        evaluated = _load(os.path.join(work, name + ".eval.json")) or {}
         run.update({"library": "autofaiss %s (faiss-cpu %s), %s" % (out["autofaiss"], out["faiss"], where),
                     "factory": out["index_key"], "train_rows": out["train_rows"],
                     "train_rows_autofaiss_default": out["train_rows_autofaiss_default"],
                     "train_s": out["train_s"], "add_s": out["add_s"],
-                    "recall": (_load(os.path.join(work, name + ".eval.json")) or {}).get("recall"),
+                    "recall": evaluated.get("recall"), "index_bytes": evaluated.get("index_bytes"),
+                    "search": evaluated.get("params") or "nprobe %s" % evaluated.get("nprobe"),
                     "timed": "whole build (python start .. index written)",
                     "autofaiss_stages_s": out["stages_s"], "spark_session_s": out["spark_session_s"]})
 
@@ -342,11 +356,12 @@ def _collect(work, spark_master):
             "metric": manifest["vectors"]["metric"], "nprobe": manifest["validation"]["nprobe"],
             "k": manifest["validation"]["k"], "queries": manifest["validation"]["queries"],
             "cpus": os.cpu_count(), "openblas_num_threads_peers": os.environ.get("OPENBLAS_NUM_THREADS"),
+            "target_memory": target,
             "runs": runs}
 
 
 def report(args):
-    summary = _collect(args.work, args.spark_master)
+    summary = _collect(args.work, args.spark_master, args.target_memory)
     runs = summary["runs"]
     with open(os.path.join(args.work, "peers.json"), "w") as f:
         json.dump(summary, f, indent=1)
@@ -368,6 +383,12 @@ def report(args):
             _fmt(r["vecforge_wall_ratio"], ".2f"), _fmt(r["speed_vs_it"], ".2f"),
             _fmt(r["vecforge_train_add_ratio"], ".2f"))))
     print()
+    if summary["target_memory"]:
+        print("- same target: each tool chose its index for %s of serving memory; recall@%d at the search setting "
+              "it chose: %s." % (summary["target_memory"], summary["k"], "; ".join(
+                  "%s %s, %s, recall %s, index %s MiB" % (
+                      r["run"], r["factory"], r.get("search"), _fmt(r["recall"], ".4f"),
+                      _fmt(r["index_bytes"] / 2**20 if r.get("index_bytes") else None, ".1f")) for r in runs)))
     print("- vecforge: stages ms %s; its train s / add s are the train and shards stages."
           % ", ".join("%s %d" % kv for kv in runs[0]["stages_ms"].items()))
     plain = ["%s %.1f s" % (r["run"], r["process_wall_s"]) for r in runs if "process_wall_s" in r]
@@ -437,6 +458,7 @@ def main():
     p.add_argument("--index", required=True)
     p.add_argument("--bundle", required=True, help="vecforge version dir: hold-out queries and ground truth")
     p.add_argument("--nprobe", type=int, default=16)
+    p.add_argument("--params", default=None, help="faiss ParameterSpace string to search with instead of --nprobe")
     p.add_argument("-k", type=int, default=10)
     p.set_defaults(func=eval_index)
 
@@ -450,6 +472,7 @@ def main():
     p.add_argument("--work", required=True)
     p.add_argument("--spark-master", default="local[2]")
     p.add_argument("--interval", type=float, default=0.25)
+    p.add_argument("--target-memory", default=None, help="same-target run: the serving memory both chose for")
     p.set_defaults(func=report)
 
     args = parser.parse_args()

@@ -191,7 +191,7 @@ public final class BuildJob {
             clock.start("validate");
             draft.storage().delete(new Path(draft.dir(), BundleLayout.WORK));
             ValidationReport report = ValidateStage.requireValid(spark, draft.storage(), draft.dir(), manifest.draft(),
-                    taskThreads());
+                    taskThreads(), config.validate().targetRecall());
             drift.checkResult(indexedRows, report.recall);
             clock.stop();
 

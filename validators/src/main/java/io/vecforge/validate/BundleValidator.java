@@ -37,11 +37,13 @@ public final class BundleValidator {
      *     job validates a version it has not yet completed)
      * @param minRecall overrides the manifest's threshold when not null
      * @param nprobe overrides the manifest's nprobe when not null
+     * @param sweepTargetRecall when not null, the recall curve over nprobe is measured too, as far as it takes to
+     *     settle the recommendation for this target ({@link NprobeSweep#settled})
      */
     public record Options(boolean requireSuccess, Double minRecall, Integer nprobe, java.nio.file.Path scratchDir,
-            boolean sweepNprobe) {
+            Double sweepTargetRecall) {
         public Options(boolean requireSuccess, Double minRecall, Integer nprobe, java.nio.file.Path scratchDir) {
-            this(requireSuccess, minRecall, nprobe, scratchDir, false);
+            this(requireSuccess, minRecall, nprobe, scratchDir, null);
         }
     }
 
@@ -115,10 +117,11 @@ public final class BundleValidator {
         }
         Set<String> damaged = checkHoldoutAndOtherFiles(bundle, manifest, report);
         Holdout holdout = holdout(versionDir, manifest, damaged);
-        List<ShardValidation.Result> shards = runShards(versionDir, manifest, holdout);
+        ShardValidation work = shardWork(versionDir, manifest, holdout);
+        List<ShardValidation.Result> shards = runShards(work, manifest);
         checkShardFiles(shards, damaged, report);
         checkRowCounts(manifest, report);
-        checkShardsAndRecall(manifest, holdout, shards, report);
+        checkShardsAndRecall(work, manifest, holdout, shards, report);
         checkLocation(versionDir, manifest, report);
         LOG.info("validation of {} {}: {}", manifest.indexName(), manifest.version(),
                 report.isOk() ? "valid" : report.problems);
@@ -257,13 +260,16 @@ public final class BundleValidator {
         }
     }
 
-    private List<ShardValidation.Result> runShards(Path versionDir, Manifest manifest, Holdout holdout)
-            throws IOException {
+    private ShardValidation shardWork(Path versionDir, Manifest manifest, Holdout holdout) {
         int nprobe = options.nprobe() != null ? options.nprobe() : manifest.validation().nprobe();
-        ShardValidation work = new ShardValidation(versionDir.toString(), manifest.toJson(),
-                holdout == null ? null : holdout.queries().vectors(), nprobe, options.sweepNprobe(),
+        return new ShardValidation(versionDir.toString(), manifest.toJson(),
+                holdout == null ? null : holdout.queries().vectors(), nprobe,
+                options.sweepTargetRecall() == null ? null : ShardValidation.SweepRound.FIRST,
                 Runtime.getRuntime().availableProcessors(),
                 options.scratchDir() == null ? null : options.scratchDir().toString());
+    }
+
+    private List<ShardValidation.Result> runShards(ShardValidation work, Manifest manifest) throws IOException {
         List<Integer> shards = new ArrayList<>();
         for (int i = 0; i < manifest.shards().size(); i++) {
             shards.add(i);
@@ -292,8 +298,32 @@ public final class BundleValidator {
         }
     }
 
-    private void checkShardsAndRecall(Manifest manifest, Holdout holdout, List<ShardValidation.Result> shards,
-            ValidationReport report) {
+    /**
+     * Continues the sweep past its first round while the curve still rises short of the target: one more round
+     * over every shard, from the first round's last nprobe to the sweep's end.
+     */
+    private void sweepOn(ShardValidation work, Manifest manifest, Holdout holdout, NprobeSweep sweep,
+            ValidationReport report) throws IOException {
+        if (NprobeSweep.settled(report.nprobeCurve, options.sweepTargetRecall()) || report.listSizes == null) {
+            return;
+        }
+        int[] rest = NprobeSweep.rest(NprobeSweep.steps(report.listSizes.length, report.nprobe), sweep.nprobes());
+        if (rest.length < 2) {
+            return;
+        }
+        LOG.info("recall still rises at nprobe {} ({}): sweeping on to nprobe {}", rest[0],
+                String.format(java.util.Locale.ROOT, "%.4f", report.nprobeCurve.get(report.nprobeCurve.size() - 1)
+                        .recall()), rest[rest.length - 1]);
+        NprobeSweep later = null;
+        for (ShardValidation.Result shard : runShards(work.sweepingOnly(rest), manifest)) {
+            later = later == null ? shard.sweep() : later.merge(shard.sweep());
+        }
+        Fvecs.LongData truth = holdout.truth();
+        report.nprobeCurve = sweep.followedBy(later).curve(truth.values(), truth.k());
+    }
+
+    private void checkShardsAndRecall(ShardValidation work, Manifest manifest, Holdout holdout,
+            List<ShardValidation.Result> shards, ValidationReport report) throws IOException {
         Manifest.Validation settings = manifest.validation();
         boolean smallerIsCloser = manifest.vectors().metric().smallerIsCloser();
         Neighbours found = holdout == null ? null
@@ -335,6 +365,7 @@ public final class BundleValidator {
         report.recall = found.recallAgainst(truth.values(), truth.k());
         if (sweep != null) {
             report.nprobeCurve = sweep.curve(truth.values(), truth.k());
+            sweepOn(work, manifest, holdout, sweep, report); // before the verdict: a too-low recall names the curve
         }
         if (report.recall < report.minRecall) {
             report.fail(Failure.RECALL_TOO_LOW, null, recallTooLow(settings.k(), report));

@@ -4,6 +4,7 @@ import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Neighbours;
 import io.vecforge.faiss.SearchResult;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -28,6 +29,27 @@ public final class NprobeSweep implements java.io.Serializable {
      * force and tells little, since recall flattens long before.
      */
     public NprobeSweep(long nlist, int validationNprobe, int queries, int k, boolean smallerIsCloser) {
+        this(steps(nlist, validationNprobe), queries, k, smallerIsCloser);
+    }
+
+    /** A sweep over the given nprobes, rising. */
+    public NprobeSweep(int[] nprobes, int queries, int k, boolean smallerIsCloser) {
+        for (int i = 0; i < nprobes.length; i++) {
+            if (nprobes[i] < 1 || (i > 0 && nprobes[i] <= nprobes[i - 1])) {
+                throw new IllegalArgumentException("a sweep's nprobes must rise from 1 up: " + Arrays.toString(nprobes));
+            }
+        }
+        this.nprobes = nprobes.clone();
+        this.found = new Neighbours[nprobes.length];
+        this.nanos = new long[nprobes.length];
+        this.queries = queries;
+        for (int i = 0; i < nprobes.length; i++) {
+            found[i] = new Neighbours(queries, k, smallerIsCloser);
+        }
+    }
+
+    /** The whole sweep's nprobes: 1, 2, 4, … up to max(min(nlist, 16), validationNprobe, nlist/8), within nlist. */
+    public static int[] steps(long nlist, int validationNprobe) {
         long last = Math.min(nlist, Math.max(validationNprobe, Math.max(Math.min(nlist, 16), nlist / 8)));
         List<Integer> steps = new ArrayList<>();
         for (long p = 1; p <= Math.max(1, last); p *= 2) {
@@ -36,13 +58,68 @@ public final class NprobeSweep implements java.io.Serializable {
         if (steps.get(steps.size() - 1) != last && last > 1) {
             steps.add((int) last);
         }
-        this.nprobes = steps.stream().mapToInt(Integer::intValue).toArray();
-        this.found = new Neighbours[nprobes.length];
-        this.nanos = new long[nprobes.length];
-        this.queries = queries;
-        for (int i = 0; i < nprobes.length; i++) {
-            found[i] = new Neighbours(queries, k, smallerIsCloser);
+        return steps.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * The sweep's first round: its steps up to the first that reaches min(nlist, 16) and the validation's nprobe.
+     * Most curves settle there ({@link #settled}); the rest of the steps, which cost several times more (the
+     * lists scanned double with each), are searched only when the curve still rises short of the target.
+     */
+    public static int[] firstRound(int[] steps, long nlist, int validationNprobe) {
+        long reach = Math.max(validationNprobe, Math.min(nlist, 16));
+        int end = 0;
+        while (end < steps.length - 1 && steps[end] < reach) {
+            end++;
         }
+        return Arrays.copyOf(steps, end + 1);
+    }
+
+    /** The steps left after {@code done}, starting from its last (searched again: the rounds join there). */
+    public static int[] rest(int[] steps, int[] done) {
+        int last = done[done.length - 1];
+        return Arrays.stream(steps).filter(p -> p >= last).toArray();
+    }
+
+    /** Gain in recall below which the curve's last doubling of nprobe counts as level. */
+    public static final double SETTLED_GAIN = 0.001;
+
+    /**
+     * Whether more nprobe cannot change the recommendation: some point reaches the target (the recommendation is
+     * the first that does), or the last doubling raised recall by less than {@link #SETTLED_GAIN} (the code size
+     * bounds recall: further points stay on the plateau {@link #recommend} picks from).
+     */
+    public static boolean settled(List<Point> curve, double targetRecall) {
+        if (curve.stream().anyMatch(p -> p.recall() >= targetRecall)) {
+            return true;
+        }
+        int n = curve.size();
+        return n >= 2 && curve.get(n - 1).recall() - curve.get(n - 2).recall() < SETTLED_GAIN;
+    }
+
+    /** The nprobes this sweep searches. */
+    public int[] nprobes() {
+        return nprobes.clone();
+    }
+
+    /**
+     * Continues this sweep with a later round over the same shards, merged: its first nprobe is this sweep's last
+     * (which must agree), the points after it are appended. Returns this sweep's and the later round's points.
+     */
+    public NprobeSweep followedBy(NprobeSweep later) {
+        if (later.nprobes[0] != nprobes[nprobes.length - 1] || later.queries != queries) {
+            throw new IllegalArgumentException("a later round must start where this sweep ends (" + nprobes[nprobes.length - 1]
+                    + "), got " + Arrays.toString(later.nprobes));
+        }
+        int[] joined = Arrays.copyOf(nprobes, nprobes.length + later.nprobes.length - 1);
+        System.arraycopy(later.nprobes, 1, joined, nprobes.length, later.nprobes.length - 1);
+        NprobeSweep result = new NprobeSweep(joined, queries, found[0].k(), found[0].smallerIsCloser());
+        for (int i = 0; i < joined.length; i++) {
+            boolean early = i < nprobes.length;
+            result.found[i].merge(early ? found[i] : later.found[i - nprobes.length + 1]);
+            result.nanos[i] = early ? nanos[i] : later.nanos[i - nprobes.length + 1];
+        }
+        return result;
     }
 
     /**
@@ -89,9 +166,9 @@ public final class NprobeSweep implements java.io.Serializable {
 
     /** Adds another shard's sweep (same nprobes): merged top-k, summed search time. Returns this. */
     public NprobeSweep merge(NprobeSweep other) {
-        if (!java.util.Arrays.equals(nprobes, other.nprobes)) {
+        if (!Arrays.equals(nprobes, other.nprobes)) {
             throw new IllegalArgumentException("sweeps over different nprobes cannot merge: "
-                    + java.util.Arrays.toString(nprobes) + " vs " + java.util.Arrays.toString(other.nprobes));
+                    + Arrays.toString(nprobes) + " vs " + Arrays.toString(other.nprobes));
         }
         for (int i = 0; i < nprobes.length; i++) {
             found[i].merge(other.found[i]);

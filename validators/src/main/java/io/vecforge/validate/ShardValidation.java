@@ -29,14 +29,32 @@ import org.slf4j.LoggerFactory;
  * @param manifestJson the manifest validated against (the build's draft before it is written)
  * @param queries the hold-out queries prepared for the metric (null: no recall to measure)
  * @param nprobe the nprobe recall is measured at
- * @param sweep whether to measure the nprobe curve too
+ * @param sweep the round of the nprobe sweep to measure too (null: none)
  * @param threads OpenMP threads for loading and searching
  * @param scratchDir local directory for downloaded shards, or null for the system's temp directory
  */
-public record ShardValidation(String versionDir, byte[] manifestJson, float[] queries, int nprobe, boolean sweep,
+public record ShardValidation(String versionDir, byte[] manifestJson, float[] queries, int nprobe, SweepRound sweep,
         int threads, String scratchDir) implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ShardValidation.class);
+
+    /**
+     * A round of the nprobe sweep ({@link NprobeSweep#firstRound}): the first, whose nprobes follow from the shard's
+     * nlist, runs with the checks; a later one (its nprobes given) only loads the shards and searches them.
+     */
+    public record SweepRound(int[] laterNprobes) implements Serializable {
+        private static final long serialVersionUID = 1L;
+        public static final SweepRound FIRST = new SweepRound(null);
+
+        public boolean later() {
+            return laterNprobes != null;
+        }
+
+        int[] nprobes(long nlist, int validationNprobe) {
+            return later() ? laterNprobes
+                    : NprobeSweep.firstRound(NprobeSweep.steps(nlist, validationNprobe), nlist, validationNprobe);
+        }
+    }
 
     /**
      * What one shard contributed.
@@ -58,10 +76,18 @@ public record ShardValidation(String versionDir, byte[] manifestJson, float[] qu
         return new ShardValidation(versionDir, manifestJson, queries, nprobe, sweep, taskThreads, null);
     }
 
+    /** The sweep's later round over the same shards: the given nprobes only, nothing checked again. */
+    public ShardValidation sweepingOnly(int[] nprobes) {
+        return new ShardValidation(versionDir, manifestJson, queries, nprobe, new SweepRound(nprobes), threads, scratchDir);
+    }
+
     public Result run(BundleStorage storage, int shardIndex) throws IOException {
         Manifest manifest = Manifest.fromJson(manifestJson);
         Manifest.Shard shard = manifest.shards().get(shardIndex);
         List<Problem> problems = new ArrayList<>();
+        if (sweep != null && sweep.later()) {
+            return sweep(storage, manifest, shardIndex, shard);
+        }
         BundleReader bundle = new BundleReader(storage, new Path(versionDir));
         Optional<BundleReader.FileProblem> damage = bundle.verifyFile(shard.file(), shard.bytes(), shard.crc32c());
         if (damage.isPresent()) {
@@ -85,8 +111,8 @@ public record ShardValidation(String versionDir, byte[] manifestJson, float[] qu
                 int k = manifest.validation().k();
                 int n = queries.length / manifest.vectors().dimension();
                 boolean smallerIsCloser = manifest.vectors().metric().smallerIsCloser();
-                if (sweep) {
-                    curve = new NprobeSweep(index.nlist(), nprobe, n, k, smallerIsCloser);
+                if (sweep != null) {
+                    curve = new NprobeSweep(sweep.nprobes(index.nlist(), nprobe), n, k, smallerIsCloser);
                     curve.search(index, queries, k);
                     found = curve.neighboursAt(nprobe); // the sweep searched at the validation's nprobe already
                 }
@@ -103,6 +129,24 @@ public record ShardValidation(String versionDir, byte[] manifestJson, float[] qu
             problems.add(new Problem(Failure.SHARD_UNREADABLE, shard.file(),
                     "Faiss cannot load it: " + e.getMessage()));
             return new Result(shardIndex, problems, true, false, false, null, null, null);
+        } finally {
+            Files.deleteIfExists(local);
+        }
+    }
+
+    private Result sweep(BundleStorage storage, Manifest manifest, int shardIndex, Manifest.Shard shard)
+            throws IOException {
+        FaissIndex.setThreads(threads, 1);
+        java.nio.file.Path local = download(storage, shard.file());
+        try (FaissIndex index = FaissIndex.read(local)) {
+            Files.deleteIfExists(local);
+            int k = manifest.validation().k();
+            NprobeSweep curve = new NprobeSweep(sweep.laterNprobes(), queries.length / manifest.vectors().dimension(), k,
+                    manifest.vectors().metric().smallerIsCloser());
+            curve.search(index, queries, k);
+            LOG.info("swept shard {} of {} at nprobe {}", shardIndex + 1, manifest.shards().size(),
+                    Arrays.toString(sweep.laterNprobes()));
+            return new Result(shardIndex, List.of(), true, true, true, null, curve, null);
         } finally {
             Files.deleteIfExists(local);
         }

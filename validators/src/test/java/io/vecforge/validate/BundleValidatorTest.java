@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vecforge.Failure;
 import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.Fvecs;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.ShardAssignment;
 import java.io.IOException;
@@ -318,6 +319,55 @@ class BundleValidatorTest {
         assertEquals(12, problem.get("exitCode").asInt());
         assertEquals(SHARD_1, problem.get("file").asText());
         assertEquals(bundle.versionDir.toString(), json.get("bundle").asText());
+    }
+
+    @Test
+    void theNprobeSweepGoesOnPastItsFirstRoundOnlyWhileRecallStillRisesShortOfTheTarget() throws IOException {
+        TestBundle wide = TestBundle.write(dir.resolve("wide"), "IVF256,Flat"); // sweeps 1 .. 32, a first round to 16
+        List<Boolean> laterRounds = new java.util.ArrayList<>();
+        BundleValidator.ShardRunner local = (work, shards) -> {
+            laterRounds.add(work.sweep().later());
+            List<ShardValidation.Result> results = new java.util.ArrayList<>();
+            for (int shard : shards) {
+                results.add(work.run(wide.storage, shard));
+            }
+            return results;
+        };
+        // a target no nprobe reaches, and recall still rising at 16: a second round, 16 .. 32, nothing checked twice
+        ValidationReport unreachable = new BundleValidator(wide.storage, new BundleValidator.Options(true, null, null,
+                dir.resolve("scratch"), 1.01), local).validate(wide.versionDir);
+        assertTrue(unreachable.isOk(), unreachable.summary());
+        assertEquals(List.of(false, true), laterRounds);
+        List<NprobeSweep.Point> curve = unreachable.nprobeCurve;
+        assertEquals(List.of(1, 2, 4, 8, 16, 32), curve.stream().map(NprobeSweep.Point::nprobe).toList());
+        assertTrue(curve.get(4).recall() - curve.get(3).recall() >= NprobeSweep.SETTLED_GAIN, curve.toString());
+        // the two rounds give the curve of one sweep over every nprobe, shard by shard
+        NprobeSweep whole = null;
+        float[] queries = Fvecs.read(wide.local(BundleLayout.QUERIES)).vectors();
+        for (int s = 0; s < TestBundle.SHARDS; s++) {
+            try (io.vecforge.faiss.FaissIndex shard = io.vecforge.faiss.FaissIndex.read(
+                    wide.local(BundleLayout.shardFileName(s)))) {
+                NprobeSweep one = new NprobeSweep(new int[] {1, 2, 4, 8, 16, 32}, TestBundle.QUERIES, TestBundle.K,
+                        true);
+                one.search(shard, queries, TestBundle.K);
+                whole = whole == null ? one : whole.merge(one);
+            }
+        }
+        Fvecs.LongData truth = Fvecs.readLongs(wide.local(BundleLayout.GROUND_TRUTH));
+        List<NprobeSweep.Point> expected = whole.curve(truth.values(), truth.k());
+        for (int i = 0; i < expected.size(); i++) {
+            assertEquals(expected.get(i).recall(), curve.get(i).recall(), 1e-12, "nprobe " + expected.get(i).nprobe());
+        }
+
+        // a target reached within the first round settles the recommendation: one round
+        laterRounds.clear();
+        ValidationReport reached = new BundleValidator(wide.storage, new BundleValidator.Options(true, null, null,
+                dir.resolve("scratch"), 0.5), local).validate(wide.versionDir);
+        assertTrue(reached.isOk(), reached.summary());
+        assertEquals(List.of(false), laterRounds);
+        assertEquals(List.of(1, 2, 4, 8, 16), reached.nprobeCurve.stream().map(NprobeSweep.Point::nprobe).toList());
+        assertEquals(expected.subList(0, 5).stream().map(NprobeSweep.Point::recall).toList(),
+                reached.nprobeCurve.stream().map(NprobeSweep.Point::recall).toList());
     }
 
     private ValidationReport validate(boolean requireSuccess, Double minRecall) throws IOException {

@@ -1,6 +1,8 @@
 package io.vecforge.validate;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vecforge.bundle.Manifest;
@@ -29,6 +31,30 @@ class NprobeSweepTest {
         assertEquals(8, NprobeSweep.recommend(flat, 0.9).nprobe());
         // still rising by more than the tolerance: the end of the curve
         assertEquals(128, NprobeSweep.recommend(curve(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8), 0.9).nprobe());
+    }
+
+    @Test
+    void theSweepsFirstRoundEndsWhereTheValidationsNprobeAndSixteenAreReached() {
+        int[] steps = NprobeSweep.steps(1024, 16);
+        assertArrayEquals(new int[] {1, 2, 4, 8, 16, 32, 64, 128}, steps);
+        assertArrayEquals(new int[] {1, 2, 4, 8, 16}, NprobeSweep.firstRound(steps, 1024, 16));
+        assertArrayEquals(new int[] {16, 32, 64, 128}, NprobeSweep.rest(steps, NprobeSweep.firstRound(steps, 1024, 16)));
+        // a validation nprobe between steps: the first round goes on to the step past it
+        assertArrayEquals(new int[] {1, 2, 4, 8, 16, 32}, NprobeSweep.firstRound(NprobeSweep.steps(1024, 20), 1024, 20));
+        // nlist 64 sweeps to 16: one round holds all; nlist 4 to 4
+        assertArrayEquals(NprobeSweep.steps(64, 16), NprobeSweep.firstRound(NprobeSweep.steps(64, 16), 64, 16));
+        assertArrayEquals(new int[] {1, 2, 4}, NprobeSweep.firstRound(NprobeSweep.steps(4, 16), 4, 16));
+        assertArrayEquals(new int[] {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000},
+                NprobeSweep.steps(1000, 1000));
+    }
+
+    @Test
+    void theCurveIsSettledOnceTheTargetIsReachedOrItsLastDoublingGainedNearlyNothing() {
+        assertTrue(NprobeSweep.settled(curve(0.5, 0.7, 0.85, 0.91, 0.95), 0.9));
+        assertTrue(NprobeSweep.settled(curve(0.6459, 0.7837, 0.8305, 0.8359, 0.8359), 0.9)); // 1M PQ32np at 16
+        assertTrue(NprobeSweep.settled(curve(0.60, 0.70, 0.80, 0.8350, 0.8359), 0.9));
+        assertFalse(NprobeSweep.settled(curve(0.60, 0.70, 0.80, 0.83, 0.85), 0.9));
+        assertFalse(NprobeSweep.settled(curve(0.60), 0.9));
     }
 
     @Test

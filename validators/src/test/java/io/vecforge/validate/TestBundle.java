@@ -64,8 +64,11 @@ public final class TestBundle {
     double recall;
     private byte[] trained;
 
-    private TestBundle(java.nio.file.Path localRoot) throws IOException {
+    private final String factory;
+
+    private TestBundle(java.nio.file.Path localRoot, String factory) throws IOException {
         this.localRoot = localRoot;
+        this.factory = factory;
         Path root = new Path(localRoot.resolve("bundles").toUri());
         this.storage = BundleStorage.forUri(root.toUri(), new Configuration());
         this.layout = new BundleLayout(root, INDEX_NAME);
@@ -79,7 +82,12 @@ public final class TestBundle {
 
     /** Writes a complete, valid bundle version under dir. */
     public static TestBundle write(java.nio.file.Path dir) throws IOException {
-        TestBundle bundle = new TestBundle(dir);
+        return write(dir, FACTORY);
+    }
+
+    /** The same bundle of another factory (over the same 3,000 rows of 16 dimensions). */
+    public static TestBundle write(java.nio.file.Path dir, String factory) throws IOException {
+        TestBundle bundle = new TestBundle(dir, factory);
         bundle.build();
         return bundle;
     }
@@ -90,7 +98,7 @@ public final class TestBundle {
         List<Manifest.Shard> shards = new ArrayList<>();
         String faissMinReader;
 
-        try (FaissIndex index = FaissIndex.create(D, FACTORY, Metric.L2)) {
+        try (FaissIndex index = FaissIndex.create(D, factory, Metric.L2)) {
             index.train(vectors, ROWS);
             trained = IndexBytes.of(index);
             faissMinReader = io.vecforge.faiss.FaissReaders.minimumReader(index.components(),
@@ -145,7 +153,7 @@ public final class TestBundle {
         manifest = new Manifest(Manifest.FORMAT_VERSION, INDEX_NAME, version, null, Instant.now().toString(),
                 Versions.vecforge(), FaissIndex.faissVersion(), faissMinReader,
                 new Manifest.Source(localRoot.resolve("input").toUri().toString(), ROWS, "id", "vector"), null, null,
-                new Manifest.Vectors(D, Metric.L2, FACTORY, null),
+                new Manifest.Vectors(D, Metric.L2, factory, null),
                 new Manifest.Training(ROWS, 7, BundleLayout.TRAINED_INDEX, null, null, null, null, null, null, null),
                 new Manifest.Sharding(SHARDS, null), shards, files, null,
                 new Manifest.Validation(BundleLayout.QUERIES, BundleLayout.GROUND_TRUTH, QUERIES, K, NPROBE, MIN_RECALL,

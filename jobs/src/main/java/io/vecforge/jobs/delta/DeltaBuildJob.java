@@ -246,7 +246,8 @@ public final class DeltaBuildJob {
                 quarantine, applied, shards, trained, queriesFile, groundTruth,
                 mapped == null ? List.of() : mapped.files());
         ValidationReport report = ValidateStage.requireValid(spark, storage, draft.dir(), parts.manifest(null,
-                List.of(), null, Map.of()), taskThreads(), config.delta().nprobeSweep());
+                List.of(), null, Map.of()), taskThreads(),
+                config.delta().nprobeSweep() ? Parts.targetRecall(base) : null);
         checkImbalance(report, fullImbalance);
         drift.checkResult(shards.rows(), report.recall);
         clock.stop();
@@ -446,12 +447,17 @@ public final class DeltaBuildJob {
                             null), null);
         }
 
+        /** The base's target recall (0.9 before bundles recorded one). */
+        static double targetRecall(Manifest base) {
+            return base.search() == null ? 0.9 : base.search().targetRecall();
+        }
+
         /** The recall curve measured now (delta.nprobe-sweep), else the base's, carried over. */
         private static Manifest.Search search(ValidationReport report, Manifest base) {
             if (report == null || report.nprobeCurve == null || report.nprobeCurve.isEmpty()) {
                 return base.search();
             }
-            double target = base.search() == null ? 0.9 : base.search().targetRecall();
+            double target = targetRecall(base);
             NprobeSweep.Point chosen = NprobeSweep.recommend(report.nprobeCurve, target);
             return new Manifest.Search(chosen.nprobe(), target, chosen.recall() >= target, report.nprobeCurve.stream()
                     .map(p -> new Manifest.NprobeRecall(p.nprobe(), p.recall())).toList());

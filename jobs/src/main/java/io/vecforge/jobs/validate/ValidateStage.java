@@ -23,18 +23,16 @@ import org.apache.spark.sql.SparkSession;
 public final class ValidateStage {
     private ValidateStage() {}
 
-    public static ValidationReport requireValid(SparkSession spark, BundleStorage storage, Path versionDir, Manifest manifest,
-            int taskThreads) throws IOException {
-        return requireValid(spark, storage, versionDir, manifest, taskThreads, true);
-    }
-
-    /** @param sweepNprobe whether to measure the recall curve over nprobe too (the build report's) */
+    /**
+     * @param sweepTargetRecall when not null, the recall curve over nprobe is measured too (the build report's),
+     *     as far as the recommendation for this target needs
+     */
     public static ValidationReport requireValid(SparkSession spark, BundleStorage storage, Path versionDir,
-            Manifest manifest, int taskThreads, boolean sweepNprobe) throws IOException {
+            Manifest manifest, int taskThreads, Double sweepTargetRecall) throws IOException {
         java.nio.file.Path scratch = Files.createTempDirectory("vecforge-validate-");
         ValidationReport report;
         try {
-            report = new BundleValidator(storage, new BundleValidator.Options(false, null, null, scratch, sweepNprobe),
+            report = new BundleValidator(storage, new BundleValidator.Options(false, null, null, scratch, sweepTargetRecall),
                     onExecutors(spark, taskThreads)).validate(versionDir, manifest);
         } finally {
             Files.deleteIfExists(scratch);
@@ -50,7 +48,9 @@ public final class ValidateStage {
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             HadoopConf conf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
             ShardValidation task = work.onExecutor(taskThreads);
-            jsc.setJobDescription("vecforge: validate " + shards.size() + " shards");
+            jsc.setJobDescription(work.sweep() != null && work.sweep().later()
+                    ? "vecforge: sweep nprobe over " + shards.size() + " shards"
+                    : "vecforge: validate " + shards.size() + " shards");
             try {
                 List<ShardValidation.Result> results = jsc.parallelize(shards, shards.size())
                         .map(shard -> task.run(BundleStorage.forUri(new Path(task.versionDir()).toUri(), conf.get()),

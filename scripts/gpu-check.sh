@@ -6,6 +6,10 @@
 #   scripts/gpu-check.sh [--rows N] [--wiki]   build if needed (g++, cmake, ninja: Faiss 1.15 from its pinned source), then run
 #   scripts/gpu-check.sh --build-only          only build target/gpu-check/ (binary + its libraries)
 #   scripts/gpu-check.sh --stand-in            the same checks with Faiss's IndexFlat in place of the GPU
+#   scripts/gpu-check.sh --kit                 build target/gpu-kit.tar.xz: everything a GPU machine without
+#                                              compilers or Java needs to run scripts/gpu-check/run-on-gpu.sh
+#                                              (the C++ checks, a jlinked Java 17 runtime, vecforge's faiss jar
+#                                              and the Java check GpuTrainCheck); needs `mvn install -pl faiss`
 #
 # target/gpu-check/ is self-contained (rpath $ORIGIN: libvecforge_gpu.so, OpenBLAS, libgomp, libgfortran;
 # about 50 MB), so it can be copied to a GPU machine that has no compiler; cuBLAS must be there
@@ -35,6 +39,28 @@ build() {
   echo "gpu-check: $(du -sh "$out" | cut -f1) in $out"
 }
 
+# The kit: the C++ checks, a Java runtime and vecforge's faiss jar with the Java check, packed for a machine
+# that has a GPU but neither compilers nor Java (e.g. scripts/gpu-check/run-on-gpu.sh on a lent GPU machine).
+kit() {
+  local jar javacpp kit="$repo/target/gpu-kit"
+  jar="$(ls "$repo"/faiss/target/vecforge-faiss-*.jar 2>/dev/null | grep -v -- '-sources\|-tests' | head -1)"
+  javacpp="$(ls ~/.m2/repository/org/bytedeco/javacpp/*/javacpp-*.jar 2>/dev/null | grep -v -- '-linux\|-sources' | sort -V | tail -1)"
+  [[ -n "$jar" && -n "$javacpp" ]] || { echo "gpu-check: run 'mvn install -pl faiss -am -DskipTests' first" >&2; exit 2; }
+  rm -rf "$kit" && mkdir -p "$kit/java"
+  cp "$out"/gpu_check "$out"/*.so* "$repo/scripts/gpu-check/run-on-gpu.sh" "$kit/"
+  cp "$jar" "$javacpp" "$kit/java/"
+  javac -d "$kit/java" -cp "$jar:$javacpp" "$repo/scripts/gpu-check/GpuTrainCheck.java"
+  jlink --add-modules java.base,java.logging,jdk.unsupported --strip-debug --no-header-files --no-man-pages \
+    --compress=2 --output "$kit/jre"
+  tar -C "$repo/target" -cf - gpu-kit | xz -T2 -6 > "$repo/target/gpu-kit.tar.xz"
+  echo "gpu-check: $(du -h "$repo/target/gpu-kit.tar.xz" | cut -f1) in $repo/target/gpu-kit.tar.xz"
+}
+
+if [[ "${1:-}" == "--kit" ]]; then
+  build
+  kit
+  exit 0
+fi
 if [[ "${1:-}" == "--build-only" ]]; then
   build
   exit 0

@@ -1,5 +1,6 @@
 // Assignment indexes for Faiss's k-means, plugged in as IndexIVF::clustering_index (coarse
-// quantizer) and ProductQuantizer::assign_index (PQ codebooks). Faiss's Clustering only calls
+// quantizer) and ProductQuantizer::assign_index (PQ codebooks), and for IndexIVF::train's assignment
+// of its sample to lists (QuantizerProxy). Faiss's Clustering only calls
 // search(k = 1), reset() and add() on them, so one exact nearest-centroid search is all a
 // backend provides; Faiss keeps its own k-means semantics (sampling, seeds, empty-cluster
 // splitting, iterations).
@@ -11,6 +12,7 @@
 #include <dlfcn.h>
 #include <omp.h>
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -71,6 +73,8 @@ public:
     virtual ~AssignBackend() = default;
     virtual void setCentroids(int64_t k, const float* centroids) = 0;
     virtual void nearest(int64_t n, const float* x, float* distances, faiss::idx_t* labels) = 0;
+    /** Time spent keying the searched vectors' contents (GPU only: whether its resident copy is still valid). */
+    virtual double keySeconds() const { return 0; }
 };
 
 /** The CPU stand-in: Faiss's own IndexFlat, so training is exactly Faiss's default. */
@@ -89,19 +93,39 @@ private:
     faiss::IndexFlat flat_;
 };
 
-/** Content key of the vectors searched: the same key means the GPU may reuse its resident copy. */
+/**
+ * Content key of the vectors searched: the same key means the GPU may reuse its resident copy. Faiss's k-means
+ * searches the same vectors once per iteration (and the PQ codebooks reuse one buffer for every sub-space), so
+ * this runs over the whole sample each time: eight independent multiply-xorshift lanes per 1 Mi-word chunk
+ * keep it near memory speed instead of one multiply's latency per word.
+ */
 inline uint64_t contentKey(int64_t n, int d, const float* x) {
     const size_t words = (size_t)n * (size_t)d;
     const uint32_t* bits = reinterpret_cast<const uint32_t*>(x);
     const size_t chunk = (size_t)1 << 20;
     const int64_t chunks = (int64_t)((words + chunk - 1) / chunk);
+    const uint64_t prime = 0x9E3779B97F4A7C15ULL;
     std::vector<uint64_t> partial((size_t)chunks);
 #pragma omp parallel for
     for (int64_t c = 0; c < chunks; c++) {
-        uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)c;
-        size_t end = std::min(words, (size_t)(c + 1) * chunk);
-        for (size_t i = (size_t)c * chunk; i < end; i++) {
-            h = (h ^ bits[i]) * 0x100000001B3ULL;
+        uint64_t lanes[8];
+        for (int l = 0; l < 8; l++) lanes[l] = 0xCBF29CE484222325ULL ^ ((uint64_t)c << 8) ^ (uint64_t)l;
+        size_t i = (size_t)c * chunk;
+        const size_t end = std::min(words, (size_t)(c + 1) * chunk);
+        for (; i + 16 <= end; i += 16) {
+            for (int l = 0; l < 8; l++) {
+                uint64_t w = (uint64_t)bits[i + 2 * l] | ((uint64_t)bits[i + 2 * l + 1] << 32);
+                uint64_t h = (lanes[l] ^ w) * prime;
+                lanes[l] = h ^ (h >> 32);
+            }
+        }
+        for (; i < end; i++) {
+            uint64_t h = (lanes[0] ^ bits[i]) * prime;
+            lanes[0] = h ^ (h >> 32);
+        }
+        uint64_t h = 0;
+        for (int l = 0; l < 8; l++) {
+            h = (h ^ lanes[l]) * 0x100000001B3ULL;
             h ^= h >> 29;
         }
         partial[(size_t)c] = h;
@@ -130,8 +154,12 @@ public:
     }
     void nearest(int64_t n, const float* x, float* distances, faiss::idx_t* labels) override {
         static_assert(sizeof(faiss::idx_t) == sizeof(int64_t), "Faiss ids are 64-bit");
-        check(library_.assign(context_, n, x, contentKey(n, d_, x), distances, reinterpret_cast<int64_t*>(labels)));
+        auto start = std::chrono::steady_clock::now();
+        uint64_t key = contentKey(n, d_, x);
+        keySeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        check(library_.assign(context_, n, x, key, distances, reinterpret_cast<int64_t*>(labels)));
     }
+    double keySeconds() const override { return keySeconds_; }
 
 private:
     void check(int status) {
@@ -143,6 +171,7 @@ private:
     const GpuLibrary& library_;
     int d_;
     void* context_;
+    double keySeconds_ = 0;
 };
 
 /**
@@ -171,6 +200,7 @@ public:
         if (k != 1 || params != nullptr) {
             throw std::invalid_argument("the k-means assignment index answers k = 1 searches only");
         }
+        auto start = std::chrono::steady_clock::now();
         if (!uploaded_) {
             backend_->setCentroids(ntotal, centroids_.data());
             uploaded_ = true;
@@ -178,10 +208,15 @@ public:
         backend_->nearest(n, x, distances, labels);
         searches_++;
         searched_ += n;
+        seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
 
     long long searches() const { return searches_; }
     long long searched() const { return searched_; }
+    /** Wall time spent in searches, centroid uploads included. */
+    double searchSeconds() const { return seconds_; }
+    /** Of which keying the searched vectors on the CPU (see AssignBackend::keySeconds). */
+    double keySeconds() const { return backend_->keySeconds(); }
 
 private:
     std::unique_ptr<AssignBackend> backend_;
@@ -189,6 +224,69 @@ private:
     mutable bool uploaded_ = false;
     mutable long long searches_ = 0;
     mutable long long searched_ = 0;
+    mutable double seconds_ = 0;
+};
+
+/**
+ * Stands in for an IVF index's exact (IndexFlat) coarse quantizer while the index trains. Every call goes to
+ * the quantizer itself, except k = 1 searches: IndexIVF::train's assignment of its training sample to lists
+ * (before the residuals the encoder trains on), answered by an assignment index holding the same centroids.
+ * The quantizer is exact, so an exact nearest-centroid search answers as it would (with Faiss's IndexFlat
+ * behind the assignment index, bit for bit).
+ */
+class QuantizerProxy : public faiss::Index {
+public:
+    QuantizerProxy(faiss::IndexFlat* quantizer, AssignIndex* assign)
+            : faiss::Index(quantizer->d, quantizer->metric_type), quantizer_(quantizer), assign_(assign) {
+        sync();
+    }
+
+    void train(faiss::idx_t n, const float* x) override {
+        quantizer_->train(n, x);
+        sync();
+    }
+    void add(faiss::idx_t n, const float* x) override {
+        quantizer_->add(n, x);
+        sync();
+    }
+    void reset() override {
+        quantizer_->reset();
+        sync();
+    }
+    void search(faiss::idx_t n, const float* x, faiss::idx_t k, float* distances, faiss::idx_t* labels,
+                const faiss::SearchParameters* params = nullptr) const override {
+        if (k != 1 || params != nullptr) {
+            quantizer_->search(n, x, k, distances, labels, params);
+            return;
+        }
+        if (assign_->ntotal != quantizer_->ntotal || stale_) {
+            assign_->reset();
+            assign_->add(quantizer_->ntotal, quantizer_->get_xb());
+            stale_ = false;
+        }
+        assign_->search(n, x, 1, distances, labels);
+    }
+    void reconstruct(faiss::idx_t key, float* recons) const override { quantizer_->reconstruct(key, recons); }
+    void reconstruct_n(faiss::idx_t i0, faiss::idx_t ni, float* recons) const override {
+        quantizer_->reconstruct_n(i0, ni, recons);
+    }
+    void compute_residual(const float* x, float* residual, faiss::idx_t key) const override {
+        quantizer_->compute_residual(x, residual, key);
+    }
+    void compute_residual_n(faiss::idx_t n, const float* xs, float* residuals, const faiss::idx_t* keys) const override {
+        quantizer_->compute_residual_n(n, xs, residuals, keys);
+    }
+
+private:
+    void sync() {
+        ntotal = quantizer_->ntotal;
+        is_trained = quantizer_->is_trained;
+        stale_ = true;
+    }
+
+    faiss::IndexFlat* quantizer_;
+    AssignIndex* assign_;
+    mutable bool stale_ = true;
 };
 
 /** The product quantizer whose codebooks k-means trains inside an IVF index, if it has one. */
@@ -202,8 +300,9 @@ struct AssignerState {
     const GpuLibrary* library;  // null: the CPU stand-in
     int device;
     std::vector<std::unique_ptr<AssignIndex>> indexes;
+    long long listAssignedVectors = 0;  // training-sample vectors assigned to lists through a QuantizerProxy
 
-    faiss::Index* indexFor(int d, faiss::MetricType metric) {
+    AssignIndex* indexFor(int d, faiss::MetricType metric) {
         std::unique_ptr<AssignBackend> backend;
         if (library == nullptr) {
             backend.reset(new FlatBackend(d, metric));
@@ -213,6 +312,57 @@ struct AssignerState {
         indexes.emplace_back(new AssignIndex(d, metric, std::move(backend)));
         return indexes.back().get();
     }
+};
+
+/**
+ * An IVF index's training hooked to an assigner for the lifetime of this object: the coarse k-means
+ * (IndexIVF::clustering_index), the PQ codebooks' k-means (ProductQuantizer::assign_index) and, when the
+ * coarse quantizer is exact, the assignment of the training sample to lists (a QuantizerProxy in place of
+ * IndexIVF::quantizer). The destructor puts everything back, also when training throws, so copies and
+ * written files never see the hooks.
+ */
+class TrainingHooks {
+public:
+    TrainingHooks(faiss::IndexIVF* ivf, AssignerState& state)
+            : state_(state), ivf_(ivf), pq_(productQuantizerOf(ivf)) {
+        coarse_ = state.indexFor((int)ivf->d, ivf->metric_type);
+        ivf->clustering_index = coarse_;
+        if (pq_ != nullptr) {
+            codebooks_ = state.indexFor((int)pq_->dsub, faiss::METRIC_L2);
+            pq_->assign_index = codebooks_;
+        }
+        auto* flat = dynamic_cast<faiss::IndexFlat*>(ivf->quantizer);
+        if (flat != nullptr) {
+            lists_ = state.indexFor((int)flat->d, flat->metric_type);
+            proxy_.reset(new QuantizerProxy(flat, lists_));
+            quantizer_ = ivf->quantizer;
+            ivf->quantizer = proxy_.get();
+        }
+    }
+    ~TrainingHooks() {
+        ivf_->clustering_index = nullptr;
+        if (pq_ != nullptr) pq_->assign_index = nullptr;
+        if (quantizer_ != nullptr) ivf_->quantizer = quantizer_;
+        if (lists_ != nullptr) state_.listAssignedVectors += lists_->searched();
+    }
+
+    /** The assignment index of each hook; null where the index has no such hook. */
+    const AssignIndex* coarse() const { return coarse_; }
+    const AssignIndex* codebooks() const { return codebooks_; }
+    const AssignIndex* lists() const { return lists_; }
+
+private:
+    TrainingHooks(const TrainingHooks&) = delete;
+    TrainingHooks& operator=(const TrainingHooks&) = delete;
+
+    AssignerState& state_;
+    faiss::IndexIVF* ivf_;
+    faiss::ProductQuantizer* pq_;
+    AssignIndex* coarse_ = nullptr;
+    AssignIndex* codebooks_ = nullptr;
+    AssignIndex* lists_ = nullptr;
+    std::unique_ptr<QuantizerProxy> proxy_;
+    faiss::Index* quantizer_ = nullptr;
 };
 
 }  // namespace vecforge

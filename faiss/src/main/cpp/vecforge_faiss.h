@@ -86,6 +86,8 @@ public:
         for (const auto& index : state_->indexes) total += index->searched();
         return total;
     }
+    /** Training-sample vectors assigned to inverted lists (IndexIVF::train, exact coarse quantizers only). */
+    long long listAssignedVectors() const { return state_->listAssignedVectors; }
 
     /** Usable GPUs seen through the library at libraryPath; 0 with the reason in `reason` (NUL-terminated). */
     static int gpuCount(const char* libraryPath, signed char* reason, int reasonLength) {
@@ -132,23 +134,13 @@ public:
     void train(long long n, const float* x) { index_->train((faiss::idx_t)n, x); }
     /**
      * Trains with the assigner answering every k-means assignment: the coarse quantizer's
-     * (IndexIVF::clustering_index) and, for IVFPQ, the PQ codebooks' (ProductQuantizer::assign_index).
-     * The hooks are cleared afterwards, so copies and written files never see them.
+     * (IndexIVF::clustering_index), for IVFPQ the PQ codebooks' (ProductQuantizer::assign_index), and for an
+     * exact coarse quantizer the assignment of the sample to lists (TrainingHooks). The hooks are removed
+     * afterwards, so copies and written files never see them.
      */
     void trainWith(long long n, const float* x, NativeKmeansAssigner* assigner) {
-        faiss::IndexIVF* ivfIndex = ivf();
-        faiss::ProductQuantizer* pq = productQuantizerOf(ivfIndex);
-        ivfIndex->clustering_index = assigner->state_->indexFor((int)ivfIndex->d, ivfIndex->metric_type);
-        if (pq != nullptr) {
-            pq->assign_index = assigner->state_->indexFor((int)pq->dsub, faiss::METRIC_L2);
-        }
-        try {
-            index_->train((faiss::idx_t)n, x);
-        } catch (...) {
-            clearAssignHooks(ivfIndex, pq);
-            throw;
-        }
-        clearAssignHooks(ivfIndex, pq);
+        TrainingHooks hooks(ivf(), *assigner->state_);
+        index_->train((faiss::idx_t)n, x);
     }
     void add(long long n, const float* x) { index_->add((faiss::idx_t)n, x); }
     void addWithIds(long long n, const float* x, const long long* ids) {
@@ -523,11 +515,6 @@ public:
 
 private:
     explicit NativeIndex(faiss::Index* index) : index_(index) {}
-
-    static void clearAssignHooks(faiss::IndexIVF* ivfIndex, faiss::ProductQuantizer* pq) {
-        ivfIndex->clustering_index = nullptr;
-        if (pq != nullptr) pq->assign_index = nullptr;
-    }
 
     template <typename T>
     static void appendType(const T* object, std::string& out) {

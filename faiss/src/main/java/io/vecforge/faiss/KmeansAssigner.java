@@ -48,6 +48,14 @@ public final class KmeansAssigner implements AutoCloseable {
         return live().searchedVectors();
     }
 
+    /**
+     * Training vectors assigned to inverted lists through this assigner (IndexIVF's assignment of its sample
+     * before the residuals; exact coarse quantizers only).
+     */
+    public long listAssignedVectors() {
+        return live().listAssignedVectors();
+    }
+
     NativeKmeansAssigner live() {
         if (peer == null) {
             throw new IllegalStateException("k-means assigner is closed");

@@ -41,8 +41,8 @@ public final class GpuTrainer extends NativeTrainer {
                 // CUDA errors surface from inside Faiss's k-means as its exception: name the GPU as the cause
                 throw new GpuUnavailableException("training on the GPU failed: " + e.getMessage(), e);
             }
-            LOG.info("k-means assignment: {} searches, {} vectors assigned", assigner.searches(),
-                    assigner.searchedVectors());
+            LOG.info("k-means assignment: {} searches, {} vectors assigned ({} of them the sample's to lists)",
+                    assigner.searches(), assigner.searchedVectors(), assigner.listAssignedVectors());
         }
     }
 }

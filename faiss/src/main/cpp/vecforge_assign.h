@@ -325,16 +325,17 @@ class TrainingHooks {
 public:
     TrainingHooks(faiss::IndexIVF* ivf, AssignerState& state)
             : state_(state), ivf_(ivf), pq_(productQuantizerOf(ivf)) {
+        // Everything that can fail (a GPU context per index) before the first hook is set.
         coarse_ = state.indexFor((int)ivf->d, ivf->metric_type);
-        ivf->clustering_index = coarse_;
-        if (pq_ != nullptr) {
-            codebooks_ = state.indexFor((int)pq_->dsub, faiss::METRIC_L2);
-            pq_->assign_index = codebooks_;
-        }
+        if (pq_ != nullptr) codebooks_ = state.indexFor((int)pq_->dsub, faiss::METRIC_L2);
         auto* flat = dynamic_cast<faiss::IndexFlat*>(ivf->quantizer);
         if (flat != nullptr) {
             lists_ = state.indexFor((int)flat->d, flat->metric_type);
             proxy_.reset(new QuantizerProxy(flat, lists_));
+        }
+        ivf->clustering_index = coarse_;
+        if (pq_ != nullptr) pq_->assign_index = codebooks_;
+        if (proxy_) {
             quantizer_ = ivf->quantizer;
             ivf->quantizer = proxy_.get();
         }

@@ -10,8 +10,9 @@
 // 1. kernel: GPU nearest-centroid assignment vs Faiss's IndexFlatL2 (labels agree >= 99.9%, distances
 //    within 2e-5 of |x|^2 + |c|^2, the scale of the FP32 rounding both sides make);
 // 2. training: the default config (IVF1024,PQ32np, 65,536-row sample, d=128) trained by Faiss on
-//    the CPU and with the GPU assigner on the same sample: k-means objective within 1%, recall@10
-//    at nprobe 16 within 0.01, and the GPU/CPU training time ratio;
+//    the CPU and with the GPU assigner on the same sample: k-means objective and codec error within 0.5%,
+//    recall@10 at nprobe 16 within 0.005 (issue 23's bounds for training that is not byte-identical),
+//    and the GPU/CPU training time ratio;
 // 3. --wiki: the Faiss-wiki k-means case, 1M x 256 -> 20,000 centroids, 25 iterations, on the GPU;
 // --train instead of 1-3: one training of FACTORY on an N x D clustered sample on the GPU (and with --cpu
 //    on the CPU too, checked as in 2), timed in assignment searches and the rest (docs/cost-model.md).
@@ -228,14 +229,14 @@ void trainingCheck(const vecforge::GpuLibrary* gpu, int64_t rows, Check& check) 
     double gpuObjective = coarseObjective(onGpu.index.get(), sampleRows, sample);
     double cpuCodec = codecError(cpu.index.get(), sampleRows, sample, d);
     double gpuCodec = codecError(onGpu.index.get(), sampleRows, sample, d);
-    check.expect(std::fabs(gpuObjective / cpuObjective - 1) <= 0.01, "coarse k-means objective GPU/CPU - 1",
-                 gpuObjective / cpuObjective - 1, 0.01);
-    check.expect(std::fabs(gpuCodec / cpuCodec - 1) <= 0.01, "codec (coarse + PQ) error GPU/CPU - 1",
-                 gpuCodec / cpuCodec - 1, 0.01);
+    check.expect(std::fabs(gpuObjective / cpuObjective - 1) <= 0.005, "coarse k-means objective GPU/CPU - 1",
+                 gpuObjective / cpuObjective - 1, 0.005);
+    check.expect(std::fabs(gpuCodec / cpuCodec - 1) <= 0.005, "codec (coarse + PQ) error GPU/CPU - 1",
+                 gpuCodec / cpuCodec - 1, 0.005);
     double cpuRecall = recallAt10(cpu.index.get(), base, rows, queries, nq, d, truth);
     double gpuRecall = recallAt10(onGpu.index.get(), base, rows, queries, nq, d, truth);
     std::printf("  recall@10 at nprobe 16: CPU %.4f, GPU %.4f\n", cpuRecall, gpuRecall);
-    check.expect(std::fabs(gpuRecall - cpuRecall) <= 0.01, "recall@10 GPU - CPU", gpuRecall - cpuRecall, 0.01);
+    check.expect(std::fabs(gpuRecall - cpuRecall) <= 0.005, "recall@10 GPU - CPU", gpuRecall - cpuRecall, 0.005);
     std::printf("RESULT train_seconds_cpu=%.3f train_seconds_gpu=%.3f speedup=%.2fx\n", cpu.seconds, onGpu.seconds,
                 cpu.seconds / onGpu.seconds);
 }
@@ -289,10 +290,10 @@ void trainCase(const vecforge::GpuLibrary* gpu, const char* factory, int d, int6
     double cpuCodec = codecError(cpu.index.get(), probe, sample.data(), d);
     std::printf("  CPU train %.2f s: assignment searches coarse %.2f s, PQ %.2f s, lists %.2f s, the rest %.2f s\n",
                 cpu.total, cpu.coarseAssign, cpu.pqAssign, cpu.listAssign, cpu.total - cpu.assign());
-    check.expect(std::fabs(gpuObjective / cpuObjective - 1) <= 0.01, "coarse k-means objective GPU/CPU - 1",
-                 gpuObjective / cpuObjective - 1, 0.01);
-    check.expect(std::fabs(gpuCodec / cpuCodec - 1) <= 0.01, "codec (coarse + PQ) error GPU/CPU - 1",
-                 gpuCodec / cpuCodec - 1, 0.01);
+    check.expect(std::fabs(gpuObjective / cpuObjective - 1) <= 0.005, "coarse k-means objective GPU/CPU - 1",
+                 gpuObjective / cpuObjective - 1, 0.005);
+    check.expect(std::fabs(gpuCodec / cpuCodec - 1) <= 0.005, "codec (coarse + PQ) error GPU/CPU - 1",
+                 gpuCodec / cpuCodec - 1, 0.005);
     std::printf("RESULT train_case_cpu factory=%s d=%d sample=%lld threads=%d cpu_seconds=%.3f cpu_coarse_assign=%.3f "
                 "cpu_pq_assign=%.3f cpu_list_assign=%.3f speedup=%.2fx\n", factory, d, (long long)n,
                 omp_get_max_threads(), cpu.total, cpu.coarseAssign, cpu.pqAssign, cpu.listAssign,

@@ -304,22 +304,27 @@ public final class BundleValidator {
      */
     private void sweepOn(ShardValidation work, Manifest manifest, Holdout holdout, NprobeSweep sweep,
             ValidationReport report) throws IOException {
-        if (NprobeSweep.settled(report.nprobeCurve, options.sweepTargetRecall()) || report.listSizes == null) {
+        if (report.listSizes == null) {
             return;
         }
-        int[] rest = NprobeSweep.rest(NprobeSweep.steps(report.listSizes.length, report.nprobe), sweep.nprobes());
-        if (rest.length < 2) {
-            return;
-        }
-        LOG.info("recall still rises at nprobe {} ({}): sweeping on to nprobe {}", rest[0],
-                String.format(java.util.Locale.ROOT, "%.4f", report.nprobeCurve.get(report.nprobeCurve.size() - 1)
-                        .recall()), rest[rest.length - 1]);
-        NprobeSweep later = null;
-        for (ShardValidation.Result shard : runShards(work.sweepingOnly(rest), manifest)) {
-            later = later == null ? shard.sweep() : later.merge(shard.sweep());
-        }
+        int[] steps = NprobeSweep.steps(report.listSizes.length, report.nprobe);
         Fvecs.LongData truth = holdout.truth();
-        report.nprobeCurve = sweep.followedBy(later).curve(truth.values(), truth.k());
+        NprobeSweep swept = sweep;
+        while (!NprobeSweep.settled(report.nprobeCurve, options.sweepTargetRecall())) {
+            int[] round = NprobeSweep.nextRound(steps, swept.nprobes());
+            if (round.length == 0) {
+                return;
+            }
+            LOG.info("recall still rises at nprobe {} ({}): sweeping on to nprobe {}", round[0],
+                    String.format(java.util.Locale.ROOT, "%.4f", report.nprobeCurve.get(report.nprobeCurve.size() - 1)
+                            .recall()), round[1]);
+            NprobeSweep later = null;
+            for (ShardValidation.Result shard : runShards(work.sweepingOnly(round), manifest)) {
+                later = later == null ? shard.sweep() : later.merge(shard.sweep());
+            }
+            swept = swept.followedBy(later);
+            report.nprobeCurve = swept.curve(truth.values(), truth.k());
+        }
     }
 
     private void checkShardsAndRecall(ShardValidation work, Manifest manifest, Holdout holdout,

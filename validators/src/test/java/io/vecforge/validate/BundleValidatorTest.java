@@ -323,7 +323,7 @@ class BundleValidatorTest {
 
     @Test
     void theNprobeSweepGoesOnPastItsFirstRoundOnlyWhileRecallStillRisesShortOfTheTarget() throws IOException {
-        TestBundle wide = TestBundle.write(dir.resolve("wide"), "IVF256,Flat"); // sweeps 1 .. 32, a first round to 16
+        TestBundle wide = TestBundle.write(dir.resolve("wide"), "IVF512,Flat"); // sweeps 1 .. 64, a first round to 16
         List<Boolean> laterRounds = new java.util.ArrayList<>();
         BundleValidator.ShardRunner local = (work, shards) -> {
             laterRounds.add(work.sweep().later());
@@ -333,22 +333,36 @@ class BundleValidatorTest {
             }
             return results;
         };
-        // a target no nprobe reaches, and recall still rising at 16: a second round, 16 .. 32, nothing checked twice
+        // a target no nprobe reaches, and recall still rising at 16: later rounds of one doubling each (16 .. 32,
+        // then 32 .. 64 while it still rises), nothing checked twice
         ValidationReport unreachable = new BundleValidator(wide.storage, new BundleValidator.Options(true, null, null,
                 dir.resolve("scratch"), 1.01), local).validate(wide.versionDir);
         assertTrue(unreachable.isOk(), unreachable.summary());
-        assertEquals(List.of(false, true), laterRounds);
         List<NprobeSweep.Point> curve = unreachable.nprobeCurve;
-        assertEquals(List.of(1, 2, 4, 8, 16, 32), curve.stream().map(NprobeSweep.Point::nprobe).toList());
+        List<Integer> swept = curve.stream().map(NprobeSweep.Point::nprobe).toList();
+        assertEquals(List.of(1, 2, 4, 8, 16, 32, 64).subList(0, swept.size()), swept);
+        assertTrue(swept.size() >= 6, swept.toString());
         assertTrue(curve.get(4).recall() - curve.get(3).recall() >= NprobeSweep.SETTLED_GAIN, curve.toString());
-        // the two rounds give the curve of one sweep over every nprobe, shard by shard
+        List<Boolean> expectedRounds = new java.util.ArrayList<>(List.of(false));
+        for (int point = 5; point < swept.size(); point++) {
+            expectedRounds.add(true);
+        }
+        assertEquals(expectedRounds, laterRounds);
+        // it stops at the first point where the last doubling gained too little, or at the last step
+        for (int end = 5; end < swept.size() - 1; end++) {
+            assertTrue(curve.get(end).recall() - curve.get(end - 1).recall() >= NprobeSweep.SETTLED_GAIN,
+                    "swept on past a settled point: " + curve);
+        }
+        boolean stoppedSettled = NprobeSweep.settled(curve, 1.01);
+        assertTrue(stoppedSettled || swept.get(swept.size() - 1) == 64, curve.toString());
+        // the rounds give the curve of one sweep over the same nprobes, shard by shard
         NprobeSweep whole = null;
         float[] queries = Fvecs.read(wide.local(BundleLayout.QUERIES)).vectors();
         for (int s = 0; s < TestBundle.SHARDS; s++) {
             try (io.vecforge.faiss.FaissIndex shard = io.vecforge.faiss.FaissIndex.read(
                     wide.local(BundleLayout.shardFileName(s)))) {
-                NprobeSweep one = new NprobeSweep(new int[] {1, 2, 4, 8, 16, 32}, TestBundle.QUERIES, TestBundle.K,
-                        true);
+                NprobeSweep one = new NprobeSweep(swept.stream().mapToInt(Integer::intValue).toArray(),
+                        TestBundle.QUERIES, TestBundle.K, true);
                 one.search(shard, queries, TestBundle.K);
                 whole = whole == null ? one : whole.merge(one);
             }

@@ -39,6 +39,12 @@ class NprobeSweepTest {
         assertArrayEquals(new int[] {1, 2, 4, 8, 16, 32, 64, 128}, steps);
         assertArrayEquals(new int[] {1, 2, 4, 8, 16}, NprobeSweep.firstRound(steps, 1024, 16));
         assertArrayEquals(new int[] {16, 32, 64, 128}, NprobeSweep.rest(steps, NprobeSweep.firstRound(steps, 1024, 16)));
+        // later rounds: one doubling each, joined at the last nprobe searched; none once every step is searched
+        assertArrayEquals(new int[] {16, 32}, NprobeSweep.nextRound(steps, NprobeSweep.firstRound(steps, 1024, 16)));
+        assertArrayEquals(new int[] {64, 128}, NprobeSweep.nextRound(steps, new int[] {1, 2, 4, 8, 16, 32, 64}));
+        assertArrayEquals(new int[0], NprobeSweep.nextRound(steps, steps));
+        assertArrayEquals(new int[] {512, 1000}, NprobeSweep.nextRound(NprobeSweep.steps(1000, 1000),
+                new int[] {1, 2, 4, 8, 16, 32, 64, 128, 256, 512}));
         // a validation nprobe between steps: the first round goes on to the step past it
         assertArrayEquals(new int[] {1, 2, 4, 8, 16, 32}, NprobeSweep.firstRound(NprobeSweep.steps(1024, 20), 1024, 20));
         // nlist 64 sweeps to 16: one round holds all; nlist 4 to 4

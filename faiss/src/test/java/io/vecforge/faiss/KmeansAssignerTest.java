@@ -62,6 +62,27 @@ class KmeansAssignerTest {
     }
 
     @Test
+    void aNonExactCoarseQuantizerKeepsItsOwnListAssignment() {
+        // IVF_HNSW: the coarse k-means goes through the assigner, but the sample's lists are the HNSW graph's
+        // answers (approximate), which an exact search must not replace
+        float[] vectors = TestVectors.clustered(ROWS, DIM, 3);
+        byte[] reference;
+        try (FaissIndex index = FaissIndex.create(DIM, "IVF32_HNSW8,PQ4np", Metric.L2);
+                FloatPointer x = new FloatPointer(vectors)) {
+            index.train(x, ROWS);
+            reference = IndexBytes.of(index);
+        }
+        try (FaissIndex index = FaissIndex.create(DIM, "IVF32_HNSW8,PQ4np", Metric.L2);
+                FloatPointer x = new FloatPointer(vectors);
+                KmeansAssigner standIn = KmeansAssigner.cpuStandIn()) {
+            index.train(x, ROWS, standIn);
+            assertArrayEquals(reference, IndexBytes.of(index), "trained index differs from Faiss's default training");
+            assertEquals(0, standIn.listAssignedVectors(), "no exact list assignment for an HNSW quantizer");
+            assertTrue(standIn.searches() >= 2, "the coarse and PQ k-means still go through the assigner");
+        }
+    }
+
+    @Test
     void onlyIvfIndexesTrainWithAnAssigner() {
         try (FaissIndex flat = FaissIndex.create(DIM, "PQ4", Metric.L2);
                 FloatPointer x = new FloatPointer(TestVectors.clustered(2_000, DIM, 1));

@@ -300,7 +300,7 @@ public final class BundleValidator {
 
     /**
      * Continues the sweep past its first round while the curve still rises short of the target: one more round
-     * over every shard, from the first round's last nprobe to the sweep's end.
+     * over every shard per doubling of nprobe ({@link NprobeSweep#nextRound}), up to the sweep's end.
      */
     private void sweepOn(ShardValidation work, Manifest manifest, Holdout holdout, NprobeSweep sweep,
             ValidationReport report) throws IOException {

@@ -88,10 +88,10 @@ def run_autofaiss(args):
 
     def train_size(nb_vectors, index_key, memory, dim):
         n = original(nb_vectors, index_key, memory, dim)
-        chosen["autofaiss"] = n
+        chosen["autofaiss"] = int(n)  # a NumPy integer for some index keys (OPQ…_HNSW), which json cannot write
         if args.train_rows > 0:
             n = min(args.train_rows, nb_vectors)
-        chosen["used"] = n
+        chosen["used"] = int(n)
         return n
 
     training.get_optimal_train_size = train_size

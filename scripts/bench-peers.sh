@@ -180,6 +180,19 @@ run_autofaiss() {
     "${eval[@]}" -k 10 > "$work/$name.eval.json"
 }
 
+# eval_vecforge_at_equal_recall: same target; vecforge's bundle at its recommended nprobe, and searched
+# at doubling nprobe until its recall reaches autofaiss local's, each with its search time per query,
+# in the same Python and Faiss as autofaiss's index is evaluated with.
+eval_vecforge_at_equal_recall() {
+  local at=()
+  [[ -f "$work/autofaiss-local.eval.json" ]] && at=(--at-recall "$(/usr/bin/python3 -c \
+    "import json, sys; print(json.load(open(sys.argv[1]))['recall'])" "$work/autofaiss-local.eval.json")")
+  log "vecforge bundle: recall and search time at its recommended nprobe${at:+, and where it reaches the recall of autofaiss local}"
+  local py="$af_venv/bin/python"
+  [[ -x "$py" ]] || py="$faiss_venv/bin/python"
+  "$py" "$helper" eval-bundle --bundle "$version_dir" "${at[@]}" -k 10 > "$work/vecforge.eval.json"
+}
+
 main() {
   ensure_time
   check_prerequisites
@@ -201,6 +214,7 @@ main() {
     run_autofaiss autofaiss-local none 5/6
     [[ "$skip_autofaiss" == pyspark ]] || run_autofaiss autofaiss-pyspark pyspark 6/6
   fi
+  [[ -z "$target_memory" ]] || eval_vecforge_at_equal_recall
   rm -rf "$work/input" "$work/npy"
   /usr/bin/python3 "$helper" report --work "$work" --spark-master "$spark_master" --interval "$sample_interval" \
     ${target_memory:+--target-memory "$target_memory"}

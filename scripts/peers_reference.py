@@ -4,6 +4,8 @@ bundle's hold-out queries, a process-tree RSS sampler and the final table.
     peers_reference.py to-npy --vectors V.fvecs --out DIR           (.fvecs -> DIR/emb.npy, row i = id i)
     peers_reference.py autofaiss --embeddings DIR --factory F ...   (autofaiss build_index, JSON to --result)
     peers_reference.py eval-index --index F --bundle V              (recall@k of a Faiss index file, JSON)
+    peers_reference.py eval-bundle --bundle V --at-recall R         (a bundle's recall and search time at its
+                                                                     recommended nprobe and where it reaches R)
     peers_reference.py rss-sampler --pid P --out F                  (peak RSS summed over P's process tree)
     peers_reference.py report --work DIR                            (Markdown table to stdout, DIR/peers.json)
 
@@ -184,7 +186,60 @@ def eval_index(args):
     _, found = index.search(queries, args.k)
     print(json.dumps({"rows": int(index.ntotal), "nprobe": args.nprobe, "params": args.params, "k": args.k,
                       "index_bytes": os.path.getsize(args.index),
-                      "queries": int(len(queries)), "recall": recall_at_k(found, truth, args.k)}))
+                      "queries": int(len(queries)), "recall": recall_at_k(found, truth, args.k),
+                      "search_ms_per_query": _ms_per_query(lambda: index.search(queries, args.k), len(queries))}))
+
+
+def _ms_per_query(search, queries, at_least_s=1.0):
+    """Search time per query of a warmed-up search of all queries, repeated for at least a second."""
+    search()
+    runs, start = 0, time.perf_counter()
+    while True:
+        search()
+        runs += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= at_least_s:
+            return round(1000 * elapsed / runs / queries, 4)
+
+
+def eval_bundle(args):
+    """Recall@k of a vecforge bundle (every shard searched, results merged as vecforge merges them) at its
+    recommended nprobe and at the smallest power-of-two nprobe whose recall reaches --at-recall, with the
+    search time per query of the shards' Faiss searches (the merge of k hits per shard left out)."""
+    import faiss
+    sys.path.insert(0, HERE)
+    from vecforge_bundle import Bundle, read_fvecs, read_i64vecs
+    from faiss_reference import recall_at_k
+
+    bundle = Bundle(args.bundle)
+    queries = read_fvecs(os.path.join(args.bundle, "holdout", "queries.fvecs"))
+    truth = read_i64vecs(os.path.join(args.bundle, "holdout", "groundtruth.i64vecs"))
+    nlist = faiss.extract_index_ivf(bundle.shards[0]).nlist
+
+    def point(nprobe):
+        _, found = bundle.search(queries, args.k, nprobe=nprobe)
+
+        def shards_only():
+            for shard in bundle.shards:
+                faiss.extract_index_ivf(shard).nprobe = nprobe
+                shard.search(queries, args.k)
+        return {"nprobe": nprobe, "recall": recall_at_k(found, truth, args.k),
+                "search_ms_per_query": _ms_per_query(shards_only, len(queries))}
+
+    recommended = (bundle.manifest.get("search") or {}).get("nprobe") or bundle.manifest["validation"]["nprobe"]
+    result = {"rows": int(bundle.ntotal), "k": args.k, "queries": int(len(queries)), "nlist": int(nlist),
+              "index_bytes": sum(s["bytes"] for s in bundle.manifest["shards"]),
+              "recommended": point(recommended), "at_recall": args.at_recall, "curve": []}
+    if args.at_recall is not None:
+        nprobe = 1
+        while nprobe <= nlist:
+            result["curve"].append(point(nprobe))
+            if result["curve"][-1]["recall"] >= args.at_recall:
+                break
+            nprobe *= 2
+        reached = [p for p in result["curve"] if p["recall"] >= args.at_recall]
+        result["equal_recall"] = reached[0] if reached else None
+    print(json.dumps(result))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -313,6 +368,10 @@ def _collect(work, spark_master, target=None):
     if target and search:  # same target: recall at the bundle's recommended nprobe, what its users search at
         vf["search"] = "nprobe %d (recommended)" % search["nprobe"]
         vf["recall"] = next(p["recall"] for p in search["recallCurve"] if p["nprobe"] == search["nprobe"])
+        evaluated = _load(os.path.join(work, "vecforge.eval.json")) or {}
+        vf["search_ms_per_query"] = (evaluated.get("recommended") or {}).get("search_ms_per_query")
+        vf["equal_recall"] = evaluated.get("equal_recall")
+        vf["equal_recall_to"] = evaluated.get("at_recall")
     for name, label in PLAIN:
         run, out = base(name), _load(os.path.join(work, name + ".json"))
         if run is None or out is None:
@@ -339,6 +398,7 @@ def _collect(work, spark_master, target=None):
                     "train_rows_autofaiss_default": out["train_rows_autofaiss_default"],
                     "train_s": out["train_s"], "add_s": out["add_s"],
                     "recall": evaluated.get("recall"), "index_bytes": evaluated.get("index_bytes"),
+                    "search_ms_per_query": evaluated.get("search_ms_per_query"),
                     "search": evaluated.get("params") or "nprobe %s" % evaluated.get("nprobe"),
                     "timed": "whole build (python start .. index written)",
                     "autofaiss_stages_s": out["stages_s"], "spark_session_s": out["spark_session_s"]})
@@ -386,9 +446,18 @@ def report(args):
     if summary["target_memory"]:
         print("- same target: each tool chose its index for %s of serving memory; recall@%d at the search setting "
               "it chose: %s." % (summary["target_memory"], summary["k"], "; ".join(
-                  "%s %s, %s, recall %s, index %s MiB" % (
+                  "%s %s, %s, recall %s, %s ms per query, index %s MiB" % (
                       r["run"], r["factory"], r.get("search"), _fmt(r["recall"], ".4f"),
+                      _fmt(r.get("search_ms_per_query"), ".3f"),
                       _fmt(r["index_bytes"] / 2**20 if r.get("index_bytes") else None, ".1f")) for r in runs)))
+        vf = runs[0]
+        if vf.get("equal_recall_to") is not None:
+            equal = vf.get("equal_recall")
+            print("- same target at equal recall: vecforge's bundle searched at nprobe 1, 2, 4, ... until its recall@%d"
+                  " reached autofaiss local's %.4f: %s." % (summary["k"], vf["equal_recall_to"], (
+                      "nprobe %d, recall %.4f, %.3f ms per query" % (
+                          equal["nprobe"], equal["recall"], equal["search_ms_per_query"])
+                      if equal else "not reached at any nprobe")))
     print("- vecforge: stages ms %s; its train s / add s are the train and shards stages."
           % ", ".join("%s %d" % kv for kv in runs[0]["stages_ms"].items()))
     plain = ["%s %.1f s" % (r["run"], r["process_wall_s"]) for r in runs if "process_wall_s" in r]
@@ -461,6 +530,13 @@ def main():
     p.add_argument("--params", default=None, help="faiss ParameterSpace string to search with instead of --nprobe")
     p.add_argument("-k", type=int, default=10)
     p.set_defaults(func=eval_index)
+
+    p = sub.add_parser("eval-bundle")
+    p.add_argument("--bundle", required=True, help="vecforge version dir")
+    p.add_argument("--at-recall", type=float, default=None,
+                   help="also search at nprobe 1, 2, 4, ... up to the first reaching this recall")
+    p.add_argument("-k", type=int, default=10)
+    p.set_defaults(func=eval_bundle)
 
     p = sub.add_parser("rss-sampler")
     p.add_argument("--pid", type=int, required=True)

@@ -21,7 +21,7 @@ class AutoFactoryBuildTest extends SparkTestSupport {
     static Path dir;
 
     @ParameterizedTest(name = "{0} x {1} in {2}")
-    @CsvSource({"20000, 32, 2m, IVF512,SQ8", "20000, 32, 600k, IVF512,PQ8np", "30000, 64, 1m, IVF512,PQ8np"})
+    @CsvSource({"20000, 32, 2m, IVF256,SQ8", "20000, 32, 600k, IVF128,PQ16np", "30000, 64, 1m, IVF128,PQ16np"})
     void theChosenFactoryFitsTheBudget(int rows, int dim, String budget, String nlistPart, String codePart)
             throws IOException {
         Path input = dir.resolve("input-" + rows + "-" + dim);
@@ -45,7 +45,8 @@ class AutoFactoryBuildTest extends SparkTestSupport {
         assertTrue(shardBytes <= budgetBytes, shardBytes + " bytes of shards exceed the budget " + budgetBytes);
         assertTrue(shardBytes <= manifest.vectors().auto().estimatedBytes(), "the estimate is an upper bound");
         assertEquals(budgetBytes, manifest.vectors().auto().maxMemoryBytes());
-        assertTrue(manifest.vectors().auto().reasoning().contains("nlist 512"), manifest.vectors().auto().reasoning());
+        assertTrue(manifest.vectors().auto().reasoning().contains("; " + nlistPart.replace("IVF", "nlist ")),
+                manifest.vectors().auto().reasoning());
         Cli validate = Cli.run("validate", result.versionDir());
         assertEquals(0, validate.exitCode(), validate.out());
     }

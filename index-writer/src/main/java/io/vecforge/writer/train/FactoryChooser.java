@@ -6,14 +6,22 @@ import java.util.Locale;
 
 /**
  * Picks a Faiss IVF factory string from the data and a serving memory budget
- * ({@code index.factory=auto}): nlist a power of two within 4–16·√N that k-means can train (39
- * points per centroid), and the largest code that fits: SQ8 (one byte per component), else PQ
- * with the most sub-quantizers that fit. The size estimate is what the shards hold: each shard
- * carries the trained quantizer and codebooks, every vector its code and its 8-byte id.
+ * ({@code index.factory=auto}): the largest code that fits, SQ8 (one byte per component), else PQ
+ * with the most sub-quantizers that fit; for each code, nlist a power of two of at most 16·√N that
+ * k-means can train (39 points per centroid), lowered until the copies of the trained state take
+ * at most an eighth of the index. The size estimate is what the shards hold: each shard carries
+ * the trained quantizer and codebooks, every vector its code and its 8-byte id.
+ *
+ * <p>Why the eighth: every shard file is a whole Faiss index, so the coarse centroids are stored,
+ * loaded and searched once per shard. At 200k × 128 in 4 shards, 4,096 lists of {@code PQ64}
+ * would put 8.8 MiB of centroids and tables beside 13.7 MiB of codes and ids; 512 lists put 1.5 MiB, and
+ * recall is bounded by the code, not by nlist, once nprobe covers the neighbours' lists.
  */
 public final class FactoryChooser {
     /** Room left for Faiss's own headers and per-list sizes, which the estimate does not itemise. */
     static final double SAFETY = 1.05;
+    /** The shards' copies of the trained state may take at most 1/8 of the codes and ids. */
+    static final int TRAINED_SHARE_DIVISOR = 8;
     private static final int PQ_CENTROIDS = 256;
 
     /** The choice, its estimated size and why. */
@@ -26,16 +34,19 @@ public final class FactoryChooser {
         if (rows <= 0 || dimension <= 0 || shards <= 0 || budgetBytes <= 0) {
             throw new IllegalArgumentException("rows, dimension, shards and index.max-memory must be positive");
         }
-        long nlist = nlist(rows);
         List<String> tried = new ArrayList<>();
         for (Candidate code : candidates(dimension, rows)) {
+            long nlist = nlist(rows, dimension, shards, code);
             long bytes = estimate(rows, dimension, shards, nlist, code);
-            tried.add(String.format(Locale.ROOT, "%s %,d B", code.name, bytes));
+            tried.add(String.format(Locale.ROOT, "%s with nlist %d %,d B", code.name, nlist, bytes));
             if (bytes <= budgetBytes) {
-                String reasoning = String.format(Locale.ROOT, "%,d rows x %d: nlist %d (a power of two in 4-16 x"
-                                + " sqrt(N) = %.0f-%.0f, at most N/%d); the largest code within %,d bytes: %s"
-                                + " (tried %s)", rows, dimension, nlist, 4 * Math.sqrt(rows), 16 * Math.sqrt(rows),
-                        TrainingPlan.MIN_POINTS_PER_CENTROID, budgetBytes, code.name, String.join(", ", tried));
+                String reasoning = String.format(Locale.ROOT, "%,d rows x %d in %d shards: the largest code within"
+                                + " %,d bytes: %s (tried %s); nlist %d (a power of two of at most 16 x sqrt(N) = %.0f"
+                                + " and N/%d, lowered while the %d shards' copies of the centroids and tables took"
+                                + " more than 1/%d of the codes and ids, but not below sqrt(N) = %.0f)", rows,
+                        dimension, shards, budgetBytes, code.name, String.join(", ", tried), nlist,
+                        16 * Math.sqrt(rows), TrainingPlan.MIN_POINTS_PER_CENTROID, shards, TRAINED_SHARE_DIVISOR,
+                        Math.sqrt(rows));
                 return new Choice("IVF" + nlist + "," + code.name, nlist, code.bytes, bytes, budgetBytes, reasoning);
             }
         }
@@ -44,22 +55,43 @@ public final class FactoryChooser {
                 dimension, shards, String.join(", ", tried)));
     }
 
+    /**
+     * The largest power of two within {@link #nlistLimit} whose copies of the trained state (one per
+     * shard) take at most 1/{@value #TRAINED_SHARE_DIVISOR} of the codes and ids; never below the
+     * power of two at most √N (nor above the limit).
+     */
+    static long nlist(long rows, int dimension, int shards, Candidate code) {
+        long limit = nlistLimit(rows);
+        long floor = Math.min(limit, Long.highestOneBit(Math.max(1, (long) Math.sqrt(rows))));
+        long share = rows * (code.bytes + 8L) / TRAINED_SHARE_DIVISOR;
+        long nlist = limit;
+        while (nlist > floor && shards * trainedBytesPerShard(dimension, nlist, code) > share) {
+            nlist /= 2;
+        }
+        return nlist;
+    }
+
     /** The largest power of two at most 16·√N (so at least 8·√N), and at most N/39 so k-means can train. */
-    static long nlist(long rows) {
+    static long nlistLimit(long rows) {
         long limit = Math.max(1, Math.min((long) (16 * Math.sqrt(rows)), rows / TrainingPlan.MIN_POINTS_PER_CENTROID));
         return Long.highestOneBit(limit);
     }
 
     /** Bytes the shards hold: per shard the coarse centroids and the code's trained tables, per vector code + id. */
     static long estimate(long rows, int dimension, int shards, long nlist, Candidate code) {
-        long perShard = nlist * dimension * 4L + code.trainedBytes + nlist * 16L;
-        return (long) Math.ceil(SAFETY * (shards * perShard + rows * (code.bytes + 8L)));
+        return (long) Math.ceil(SAFETY * (shards * trainedBytesPerShard(dimension, nlist, code)
+                + rows * (code.bytes + 8L)));
     }
 
-    private record Candidate(String name, int bytes, long trainedBytes) {}
+    /** Coarse centroids, the code's trained tables and each list's size and pointer. */
+    private static long trainedBytesPerShard(int dimension, long nlist, Candidate code) {
+        return nlist * dimension * 4L + code.trainedBytes + nlist * 16L;
+    }
+
+    record Candidate(String name, int bytes, long trainedBytes) {}
 
     /** SQ8, then PQ m (m divides d, 8-bit codes) from the most sub-quantizers down; PQ needs 39 x 256 rows. */
-    private static List<Candidate> candidates(int dimension, long rows) {
+    static List<Candidate> candidates(int dimension, long rows) {
         List<Candidate> codes = new ArrayList<>();
         codes.add(new Candidate("SQ8", dimension, 2L * dimension * 4));
         if (rows < (long) PQ_CENTROIDS * TrainingPlan.MIN_POINTS_PER_CENTROID) {

@@ -8,22 +8,40 @@ import org.junit.jupiter.api.Test;
 
 class FactoryChooserTest {
     @Test
-    void nlistIsAPowerOfTwoWithinFourToSixteenRootNThatKMeansCanTrain() {
+    void theNlistLimitIsAPowerOfTwoWithinFourToSixteenRootNThatKMeansCanTrain() {
         for (long rows : new long[] {100_000, 1_000_000, 10_000_000, 100_000_000}) {
-            long nlist = FactoryChooser.nlist(rows);
+            long nlist = FactoryChooser.nlistLimit(rows);
             assertEquals(1, Long.bitCount(nlist));
             assertTrue(nlist >= 4 * Math.sqrt(rows) && nlist <= 16 * Math.sqrt(rows), rows + " -> " + nlist);
             assertTrue(nlist * 39 <= rows);
         }
-        assertEquals(256, FactoryChooser.nlist(10_000), "capped at N/39 for small inputs");
+        assertEquals(256, FactoryChooser.nlistLimit(10_000), "capped at N/39 for small inputs");
+    }
+
+    @Test
+    void theShardsCopiesOfTheTrainedStateTakeAtMostAnEighthOfTheCodes() {
+        // 200k x 128 in 4 shards, PQ64: 13.7 MiB of codes and ids; 4,096 lists would add 8.8 MiB of copies
+        FactoryChooser.Choice four = FactoryChooser.choose(200_000, 128, 4, 24L << 20);
+        assertEquals("IVF512,PQ64np", four.factory(), four.reasoning());
+        long codes = 200_000L * (64 + 8);
+        long copies = 4 * (512L * 128 * 4 + 256L * 128 * 4 + 512L * 16);
+        assertTrue(copies <= codes / 8 && 4 * (1024L * 128 * 4 + 256L * 128 * 4 + 1024L * 16) > codes / 8);
+        assertEquals((long) Math.ceil(FactoryChooser.SAFETY * (codes + copies)), four.estimatedBytes());
+        assertTrue(four.reasoning().contains("nlist 512"), four.reasoning());
+        // one shard holds one copy: twice the lists within the same share
+        FactoryChooser.Choice one = FactoryChooser.choose(200_000, 128, 1, 24L << 20);
+        assertEquals("IVF2048,PQ64np", one.factory(), one.reasoning());
+        // many shards: never below the power of two at most sqrt(N)
+        FactoryChooser.Choice many = FactoryChooser.choose(200_000, 128, 64, 1L << 30);
+        assertEquals(256, many.nlist(), many.reasoning());
     }
 
     @Test
     void aLargeBudgetGetsSq8AndTighterOnesFewerPqBytes() {
         FactoryChooser.Choice roomy = FactoryChooser.choose(1_000_000, 128, 4, 1L << 30);
-        assertEquals("IVF8192,SQ8", roomy.factory());
+        assertEquals("IVF4096,SQ8", roomy.factory(), roomy.reasoning());
         FactoryChooser.Choice tight = FactoryChooser.choose(1_000_000, 128, 4, 64L << 20);
-        assertEquals("IVF8192,PQ32np", tight.factory());
+        assertEquals("IVF2048,PQ32np", tight.factory(), tight.reasoning());
         assertTrue(tight.estimatedBytes() <= 64L << 20);
         assertTrue(tight.codeBytes() < 128);
         FactoryChooser.Choice tighter = FactoryChooser.choose(1_000_000, 128, 4, 32L << 20);

@@ -60,7 +60,10 @@ namespace vecforge {
  */
 class NativeKmeansAssigner {
 public:
-    static NativeKmeansAssigner* cpuStandIn() { return new NativeKmeansAssigner(nullptr, -1); }
+    /** Faiss's IndexFlat for every assignment: exactly Faiss's default training. */
+    static NativeKmeansAssigner* cpuStandIn() { return new NativeKmeansAssigner(nullptr, -1, false); }
+    /** The CPU trainer's: as cpuStandIn, but small L2 sub-spaces (d <= 16) through Faiss's fused kernel. */
+    static NativeKmeansAssigner* cpu() { return new NativeKmeansAssigner(nullptr, -1, true); }
     /** GPU `device` through the library at libraryPath; throws with the reason when it cannot be used. */
     static NativeKmeansAssigner* gpu(const char* libraryPath, int device) {
         const GpuLibrary& library = GpuLibrary::at(libraryPath);
@@ -71,7 +74,7 @@ public:
             throw std::invalid_argument("GPU " + std::to_string(device) + " does not exist (" +
                                         std::to_string(devices) + " visible)");
         }
-        return new NativeKmeansAssigner(&library, device);
+        return new NativeKmeansAssigner(&library, device, false);
     }
     static void destroy(NativeKmeansAssigner* assigner) { delete assigner; }
 
@@ -101,7 +104,8 @@ public:
 
 private:
     friend class NativeIndex;
-    NativeKmeansAssigner(const GpuLibrary* library, int device) : state_(new AssignerState{library, device, {}}) {}
+    NativeKmeansAssigner(const GpuLibrary* library, int device, bool fusedSmallDimensions)
+            : state_(new AssignerState{library, device, fusedSmallDimensions, {}}) {}
     NativeKmeansAssigner(const NativeKmeansAssigner&) = delete;
     NativeKmeansAssigner& operator=(const NativeKmeansAssigner&) = delete;
 
@@ -128,6 +132,12 @@ public:
     int metricType() const { return (int)index_->metric_type; }
     bool isIvf() const { return faiss::ivflib::try_extract_index_ivf(index_) != nullptr; }
     long long nlist() const { return (long long)ivf()->nlist; }
+    /** Dimension of each PQ codebook's sub-space of an IVFPQ index (its k-means runs there); 0 without one. */
+    int pqSubDimension() const {
+        faiss::IndexIVF* index = faiss::ivflib::try_extract_index_ivf(index_);
+        faiss::ProductQuantizer* pq = index == nullptr ? nullptr : productQuantizerOf(index);
+        return pq == nullptr ? 0 : (int)pq->dsub;
+    }
     long long nprobe() const { return (long long)ivf()->nprobe; }
     void setNprobe(long long nprobe) { ivf()->nprobe = (size_t)nprobe; }
 

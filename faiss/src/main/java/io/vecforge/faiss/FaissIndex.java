@@ -76,6 +76,11 @@ public final class FaissIndex implements AutoCloseable {
         return live().nlist();
     }
 
+    /** Dimension of an IVFPQ index's PQ sub-spaces (d / M), where its codebooks' k-means runs; 0 without PQ. */
+    public int pqSubDimension() {
+        return live().pqSubDimension();
+    }
+
     public long nprobe() {
         return live().nprobe();
     }

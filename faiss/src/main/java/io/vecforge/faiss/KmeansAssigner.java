@@ -22,6 +22,21 @@ public final class KmeansAssigner implements AutoCloseable {
     }
 
     /**
+     * The CPU trainer's: as {@link #cpuStandIn()}, except that the k-means of small L2 sub-spaces (PQ codebooks of
+     * at most {@value #FUSED_MAX_DIMENSION} dimensions) runs Faiss's fused distance-and-argmin kernel at any
+     * sample size. Faiss's own flat search takes that kernel only when rows x dimension reach 128,000, and below
+     * it one distance call per (row, centroid) pair: {@code PQ64} over 128 dimensions (sub-spaces of 2) at 32,768
+     * rows trained its codebooks in 24.7 s that way, in 2.8 s through the fused kernel. At or over 128,000 training is byte-identical to Faiss's; below, equal up to ties in rounding.
+     */
+    public static KmeansAssigner cpu() {
+        FaissIndex.loadNativeLibrary();
+        return new KmeansAssigner(NativeKmeansAssigner.cpu());
+    }
+
+    /** Sub-space dimensions whose k-means {@link #cpu()} runs through Faiss's fused kernel. */
+    public static final int FUSED_MAX_DIMENSION = 16;
+
+    /**
      * GPU {@code device} (a CUDA ordinal).
      *
      * @throws GpuUnavailableException when there is no such usable GPU, with the reason

@@ -83,6 +83,89 @@ class KmeansAssignerTest {
     }
 
     @Test
+    void theCpuAssignerTrainsSmallSubSpacesExactlyAsFaissDoesFromItsThresholdOn() {
+        // PQ8 over 16 dimensions: sub-spaces of 2. 64,000 x 2 = 128,000 = faiss::distance_compute_blas_threshold,
+        // where Faiss's own flat search switches to the fused kernel the cpu assigner always takes
+        int rows = 64_000;
+        float[] vectors = TestVectors.clustered(rows, DIM, 11);
+        byte[] reference;
+        try (FaissIndex index = FaissIndex.create(DIM, "IVF32,PQ8np", Metric.L2);
+                FloatPointer x = new FloatPointer(vectors)) {
+            index.train(x, rows);
+            reference = IndexBytes.of(index);
+        }
+        try (FaissIndex index = FaissIndex.create(DIM, "IVF32,PQ8np", Metric.L2);
+                FloatPointer x = new FloatPointer(vectors);
+                KmeansAssigner cpu = KmeansAssigner.cpu()) {
+            assertEquals(2, index.pqSubDimension());
+            index.train(x, rows, cpu);
+            assertArrayEquals(reference, IndexBytes.of(index), "trained index differs from Faiss's default training");
+            assertTrue(cpu.searches() >= 10, "the codebooks' k-means went through the assigner");
+        }
+    }
+
+    @Test
+    void belowTheThresholdTheCpuAssignerTrainsWithinTheIssuesBounds() {
+        // 6,000 x 2 = 12,000: Faiss computes one distance per (row, centroid), the cpu assigner the fused kernel;
+        // they may differ where two centroids are equally near up to rounding
+        float[] vectors = TestVectors.clustered(ROWS, DIM, 5);
+        float[] queries = TestVectors.clustered(500, DIM, 6);
+        SearchResult truth;
+        try (FaissIndex flat = FaissIndex.create(DIM, "Flat", Metric.L2)) {
+            flat.add(vectors, ROWS);
+            truth = flat.search(queries, 500, 10);
+        }
+        double[][] measured = new double[2][];
+        for (int fused = 0; fused < 2; fused++) {
+            try (FaissIndex index = FaissIndex.create(DIM, "IVF32,PQ8np", Metric.L2);
+                    FloatPointer x = new FloatPointer(vectors);
+                    KmeansAssigner cpu = KmeansAssigner.cpu()) {
+                if (fused == 1) {
+                    index.train(x, ROWS, cpu);
+                } else {
+                    index.train(x, ROWS);
+                }
+                measured[fused] = quality(index, vectors, queries, truth);
+            }
+        }
+        assertEquals(measured[0][0], measured[1][0], 0.005 * measured[0][0], "coarse objective");
+        assertEquals(measured[0][1], measured[1][1], 0.005 * measured[0][1], "codec error");
+        assertEquals(measured[0][2], measured[1][2], 0.005, "recall@10");
+        assertTrue(measured[1][2] > 0.5, "recall@10 " + measured[1][2]);
+    }
+
+    /**
+     * Coarse objective (mean distance to the nearest centroid), codec error (mean distance of each vector to its
+     * nearest code, searched over every list) and recall@10 against exact neighbours, over every list.
+     */
+    private static double[] quality(FaissIndex index, float[] vectors, float[] queries, SearchResult truth) {
+        int rows = vectors.length / DIM;
+        double objective = 0;
+        for (float distance : index.nearestCentroidDistances(vectors, rows)) {
+            objective += distance;
+        }
+        index.add(vectors, rows);
+        index.setNprobe(index.nlist());
+        double codec = 0;
+        SearchResult nearest = index.search(vectors, rows, 1);
+        for (float distance : nearest.distances()) {
+            codec += distance;
+        }
+        SearchResult found = index.search(queries, truth.queries(), 10);
+        long hits = 0;
+        for (int q = 0; q < truth.queries(); q++) {
+            java.util.Set<Long> exact = new java.util.HashSet<>();
+            for (int i = 0; i < 10; i++) {
+                exact.add(truth.labels()[q * 10 + i]);
+            }
+            for (int i = 0; i < 10; i++) {
+                hits += exact.contains(found.labels()[q * 10 + i]) ? 1 : 0;
+            }
+        }
+        return new double[] {objective / rows, codec / rows, hits / (10.0 * truth.queries())};
+    }
+
+    @Test
     void onlyIvfIndexesTrainWithAnAssigner() {
         try (FaissIndex flat = FaissIndex.create(DIM, "PQ4", Metric.L2);
                 FloatPointer x = new FloatPointer(TestVectors.clustered(2_000, DIM, 1));

@@ -44,13 +44,13 @@ class TrainerTest {
     }
 
     @Test
-    void theGpuPathWithTheCpuStandInTrainsWhatTheCpuTrainerTrains() throws IOException {
+    void theGpuPathWithTheCpuAssignerTrainsWhatTheCpuTrainerTrains() throws IOException {
         float[] vectors = TestVectors.clustered(5_000, DIM, 3);
         byte[] cpu;
         try (FaissIndex trained = new CpuTrainer().train(cursor(vectors, DIM), 5_000, DIM, "IVF32,PQ4np", Metric.L2)) {
             cpu = IndexBytes.of(trained);
         }
-        Trainer gpuPath = new GpuTrainer(io.vecforge.faiss.KmeansAssigner::cpuStandIn);
+        Trainer gpuPath = new GpuTrainer(io.vecforge.faiss.KmeansAssigner::cpu);
         assertEquals("gpu", gpuPath.kind());
         try (FaissIndex trained = gpuPath.train(cursor(vectors, DIM), 5_000, DIM, "IVF32,PQ4np", Metric.L2)) {
             assertArrayEquals(cpu, IndexBytes.of(trained));

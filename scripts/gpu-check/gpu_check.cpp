@@ -187,8 +187,8 @@ struct Phases {
 Phases timedTrain(const char* factory, int d, int64_t n, const float* sample, const vecforge::GpuLibrary* gpu) {
     Phases p;
     p.index.reset(faiss::index_factory(d, factory, faiss::METRIC_L2));
-    vecforge::AssignerState assigner{gpu, 0, {}};
-    vecforge::TrainingHooks hooks(faiss::ivflib::extract_index_ivf(p.index.get()), assigner);
+    vecforge::AssignerState assigner{gpu, 0, false, {}};
+    vecforge::TrainingHooks hooks(p.index.get(), faiss::ivflib::extract_index_ivf(p.index.get()), assigner);
     auto start = Clock::now();
     p.index->train(n, sample);
     p.total = seconds(start);
@@ -295,7 +295,7 @@ void wikiCase(const vecforge::GpuLibrary& gpu) {
     parameters.niter = 25;
     parameters.max_points_per_centroid = 1 << 30;  // all 1M points, as the wiki case does
     faiss::Clustering clustering(d, k, parameters);
-    vecforge::AssignerState assigner{&gpu, 0, {}};
+    vecforge::AssignerState assigner{&gpu, 0, false, {}};
     faiss::Index* index = assigner.indexFor(d, faiss::METRIC_L2);
     auto start = Clock::now();
     clustering.train(n, x.data(), *index);

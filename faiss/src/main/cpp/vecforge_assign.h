@@ -23,6 +23,8 @@
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIVF.h>
 #include <faiss/IndexIVFPQ.h>
+#include <faiss/IndexPreTransform.h>
+#include <faiss/VectorTransform.h>
 #include <faiss/impl/ResultHandler.h>
 #include <faiss/utils/distances_fused/distances_fused.h>
 
@@ -367,11 +369,19 @@ struct AssignerState {
  */
 class TrainingHooks {
 public:
-    TrainingHooks(faiss::IndexIVF* ivf, AssignerState& state)
+    /** index: the whole index (its OPQ rotations hooked too, on the CPU trainer's fused backend); ivf: its IVF. */
+    TrainingHooks(faiss::Index* index, faiss::IndexIVF* ivf, AssignerState& state)
             : state_(state), ivf_(ivf), pq_(productQuantizerOf(ivf)) {
         // Everything that can fail (a GPU context per index) before the first hook is set.
         coarse_ = state.indexFor((int)ivf->d, ivf->metric_type);
         if (pq_ != nullptr) codebooks_ = state.indexFor((int)pq_->dsub, faiss::METRIC_L2);
+        for (faiss::OPQMatrix* opq : untrainedOpq(index, state)) {
+            // OPQMatrix::train trains a ProductQuantizer of its own per iteration (50 of them): given one, it
+            // trains that one, and its k-means and encoding go through the ProductQuantizer's assign_index
+            rotations_.emplace_back(opq, std::make_unique<faiss::ProductQuantizer>(opq->d_out, opq->M, 8));
+            rotations_.back().second->assign_index = state.indexFor(opq->d_out / opq->M, faiss::METRIC_L2);
+        }
+        for (auto& rotation : rotations_) rotation.first->pq = rotation.second.get();
         auto* flat = dynamic_cast<faiss::IndexFlat*>(ivf->quantizer);
         if (flat != nullptr) {
             lists_ = state.indexFor((int)flat->d, flat->metric_type);
@@ -385,6 +395,7 @@ public:
         }
     }
     ~TrainingHooks() {
+        for (auto& rotation : rotations_) rotation.first->pq = nullptr;
         ivf_->clustering_index = nullptr;
         if (pq_ != nullptr) pq_->assign_index = nullptr;
         if (quantizer_ != nullptr) ivf_->quantizer = quantizer_;
@@ -400,9 +411,25 @@ private:
     TrainingHooks(const TrainingHooks&) = delete;
     TrainingHooks& operator=(const TrainingHooks&) = delete;
 
+    /** OPQ rotations in front of the IVF index, still to train with 8-bit codes, when small sub-spaces are fused. */
+    static std::vector<faiss::OPQMatrix*> untrainedOpq(faiss::Index* index, const AssignerState& state) {
+        std::vector<faiss::OPQMatrix*> found;
+        auto* pre = dynamic_cast<faiss::IndexPreTransform*>(index);
+        if (pre == nullptr || state.library != nullptr || !state.fusedSmallDimensions) return found;
+        for (faiss::VectorTransform* transform : pre->chain) {
+            auto* opq = dynamic_cast<faiss::OPQMatrix*>(transform);
+            if (opq != nullptr && !opq->is_trained && opq->pq == nullptr && opq->M > 0 && opq->d_out % opq->M == 0 &&
+                opq->d_out / opq->M <= FusedFlatBackend::MAX_DIMENSION) {
+                found.push_back(opq);
+            }
+        }
+        return found;
+    }
+
     AssignerState& state_;
     faiss::IndexIVF* ivf_;
     faiss::ProductQuantizer* pq_;
+    std::vector<std::pair<faiss::OPQMatrix*, std::unique_ptr<faiss::ProductQuantizer>>> rotations_;
     AssignIndex* coarse_ = nullptr;
     AssignIndex* codebooks_ = nullptr;
     AssignIndex* lists_ = nullptr;

@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+#include <memory>
 #include <malloc.h>
 #include <omp.h>
 #include <faiss/Index.h>
@@ -149,7 +150,7 @@ public:
      * afterwards, so copies and written files never see them.
      */
     void trainWith(long long n, const float* x, NativeKmeansAssigner* assigner) {
-        TrainingHooks hooks(ivf(), *assigner->state_);
+        TrainingHooks hooks(index_, ivf(), *assigner->state_);
         index_->train((faiss::idx_t)n, x);
     }
     void add(long long n, const float* x) { index_->add((faiss::idx_t)n, x); }
@@ -367,7 +368,11 @@ public:
     /** Distance of each of n vectors to its nearest coarse centroid (the IVF quantizer's k=1 search). */
     void nearestCentroidDistances(long long n, const float* x, float* distances) const {
         std::vector<faiss::idx_t> labels((size_t)n);
-        ivf()->quantizer->search((faiss::idx_t)n, x, 1, distances, labels.data());
+        // behind a pre-transform (OPQ, PCA: possibly another dimension) the centroids live in its output space
+        auto* pre = dynamic_cast<faiss::IndexPreTransform*>(index_);
+        const float* mapped = pre == nullptr ? x : pre->apply_chain((faiss::idx_t)n, x);
+        std::unique_ptr<const float[]> owned(mapped == x ? nullptr : mapped);
+        ivf()->quantizer->search((faiss::idx_t)n, mapped, 1, distances, labels.data());
     }
 
     /** The size of every inverted list, into out (nlist entries). */

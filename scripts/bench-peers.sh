@@ -35,8 +35,11 @@
 #                                             with index.max-memory, autofaiss its own index key and
 #                                             search parameters with max_index_memory_usage); recall@10
 #                                             at each tool's chosen search setting (vecforge: the bundle's
-#                                             recommended nprobe) and index size. No plain faiss runs
-#                                             (they need a factory); the factory argument is ignored.
+#                                             recommended nprobe) and index size, search time per query
+#                                             (same faiss-cpu for both), and vecforge's bundle searched at
+#                                             nprobe 1, 2, 4, ... until it reaches autofaiss local's recall
+#                                             (equal recall). No plain faiss runs (they need a factory);
+#                                             the factory argument is ignored.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rows="${1:-1000000}"

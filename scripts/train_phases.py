@@ -15,7 +15,9 @@ import subprocess
 import sys
 import time
 
-MARKERS = (("coarse-kmeans", "Training level-1 quantizer"), ("residuals", "Training IVF residual"),
+# An OPQ rotation's own product quantizers print the PQ codebooks' lines: they stay in its phase.
+MARKERS = (("opq-rotation", "OPQMatrix::train: training an OPQ rotation matrix"),
+           ("coarse-kmeans", "Training level-1 quantizer"), ("residuals", "Training IVF residual"),
            ("pq-codebooks", "Training PQ slice 0/"), ("pq-codebooks", "Training all PQ slices at once"),
            ("polysemous", "doing polysemous training for PQ"), ("precompute-tables", "precomputing IVFPQ tables"))
 
@@ -68,7 +70,8 @@ def run(args):
                 current = None
             elif current is not None:
                 for phase, prefix in MARKERS:
-                    if line.startswith(prefix) and phase != current:
+                    if line.startswith(prefix) and phase != current and not (
+                            current == "opq-rotation" and phase == "pq-codebooks"):
                         phases[current] = phases.get(current, 0) + now - since
                         current, since = phase, now
                         break

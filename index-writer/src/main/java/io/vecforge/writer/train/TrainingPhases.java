@@ -6,19 +6,23 @@ import java.util.Map;
 
 /**
  * Splits a Faiss training call into its phases by the verbose lines that open them, dated as they
- * arrive (the captured stream is line-buffered): coarse k-means, residuals, PQ codebooks, polysemous
- * reordering, precomputed tables. Faiss prints the same lines whatever calls it, so plain Faiss is
- * profiled by the same markers (scripts/train_phases.py).
+ * arrive (the captured stream is line-buffered): an OPQ rotation, coarse k-means, residuals, PQ codebooks,
+ * polysemous reordering, precomputed tables. Faiss prints the same lines whatever calls it, so plain Faiss is
+ * profiled by the same markers (scripts/train_phases.py). The product quantizers an OPQ rotation trains in
+ * each of its iterations print the PQ codebooks' lines: they stay in the rotation's phase.
  */
 public final class TrainingPhases {
     /** A phase and the line prefix Faiss prints as it starts, in the order Faiss runs them. */
     private record Marker(String phase, String prefix) {}
 
+    private static final String OPQ = "opq-rotation";
+    private static final String CODEBOOKS = "pq-codebooks";
     private static final List<Marker> MARKERS = List.of(
+            new Marker(OPQ, "OPQMatrix::train: training an OPQ rotation matrix"),
             new Marker("coarse-kmeans", "Training level-1 quantizer"),
             new Marker("residuals", "Training IVF residual"),
-            new Marker("pq-codebooks", "Training PQ slice 0/"),
-            new Marker("pq-codebooks", "Training all PQ slices at once"),
+            new Marker(CODEBOOKS, "Training PQ slice 0/"),
+            new Marker(CODEBOOKS, "Training all PQ slices at once"),
             new Marker("polysemous", "doing polysemous training for PQ"),
             new Marker("precompute-tables", "precomputing IVFPQ tables"));
 
@@ -38,7 +42,8 @@ public final class TrainingPhases {
     public synchronized boolean line(String line, long nanos) {
         String trimmed = line.strip();
         for (Marker marker : MARKERS) {
-            if (trimmed.startsWith(marker.prefix()) && !marker.phase().equals(current)) {
+            if (trimmed.startsWith(marker.prefix()) && !marker.phase().equals(current)
+                    && !(OPQ.equals(current) && CODEBOOKS.equals(marker.phase()))) {
                 close(nanos);
                 current = marker.phase();
                 return true;

@@ -97,6 +97,31 @@ class TrainerTest {
     }
 
     @Test
+    void anOpqRotationsOwnProductQuantizersStayInItsPhase() {
+        TrainingPhases phases = new TrainingPhases(0);
+        assertTrue(phases.line("OPQMatrix::train: training an OPQ rotation matrix for M=4 from 100 vectors",
+                1_000_000));
+        assertFalse(phases.line("Training PQ slice 0/4", 2_000_000));
+        assertFalse(phases.line("Training PQ slice 0/4", 30_000_000));
+        assertTrue(phases.line("Training level-1 quantizer", 41_000_000));
+        assertTrue(phases.line("Training IVF residual", 45_000_000));
+        assertTrue(phases.line("Training PQ slice 0/4", 46_000_000));
+        assertEquals(java.util.Map.of("start", 1L, "opq-rotation", 40L, "coarse-kmeans", 4L, "residuals", 1L,
+                "pq-codebooks", 4L), phases.finish(50_000_000));
+    }
+
+    @Test
+    void anOpqFactoryTrainsItsRotationFirstAsItsOwnPhase() throws IOException {
+        float[] vectors = TestVectors.clustered(5_000, DIM, 5);
+        Trainer trainer = new CpuTrainer();
+        try (FaissIndex trained = trainer.train(cursor(vectors, DIM), 5_000, DIM, "OPQ4,IVF32,PQ4np", Metric.L2)) {
+            assertTrue(trained.isTrained());
+        }
+        assertEquals(java.util.List.of("load", "start", "opq-rotation", "coarse-kmeans", "residuals", "pq-codebooks",
+                "precompute-tables", "quantizer-fit"), java.util.List.copyOf(trainer.lastPhases().keySet()));
+    }
+
+    @Test
     void aSampleShorterOrLongerThanAnnouncedIsRefused() {
         float[] vectors = TestVectors.clustered(2_000, DIM, 3);
         IllegalStateException shorter = assertThrows(IllegalStateException.class,

@@ -381,12 +381,12 @@ public:
             rotations_.emplace_back(opq, std::make_unique<faiss::ProductQuantizer>(opq->d_out, opq->M, 8));
             rotations_.back().second->assign_index = state.indexFor(opq->d_out / opq->M, faiss::METRIC_L2);
         }
-        for (auto& rotation : rotations_) rotation.first->pq = rotation.second.get();
         auto* flat = dynamic_cast<faiss::IndexFlat*>(ivf->quantizer);
         if (flat != nullptr) {
             lists_ = state.indexFor((int)flat->d, flat->metric_type);
             proxy_.reset(new QuantizerProxy(flat, lists_));
         }
+        for (auto& rotation : rotations_) rotation.first->pq = rotation.second.get();
         ivf->clustering_index = coarse_;
         if (pq_ != nullptr) pq_->assign_index = codebooks_;
         if (proxy_) {

@@ -148,8 +148,18 @@ public record Manifest(int formatVersion, String indexName, String version, Pare
      */
     public record Vectors(int dimension, Metric metric, String factory, AutoFactory auto) {}
 
-    /** The inputs and outcome of index.factory=auto. */
-    public record AutoFactory(long maxMemoryBytes, long nlist, int codeBytes, long estimatedBytes, String reasoning) {}
+    /**
+     * The inputs and outcome of index.factory=auto. {@code estimatedBytes}: the kept factory's estimate;
+     * {@code trial}: the codec trial's candidates, in the order tried; null when there was none.
+     */
+    public record AutoFactory(long maxMemoryBytes, long nlist, int codeBytes, long estimatedBytes, String reasoning,
+            List<CodecTrial> trial) {}
+
+    /**
+     * One candidate of index.factory=auto's codec trial: its shards' estimated bytes and the recall@10 it
+     * reached on the training sample with every list probed.
+     */
+    public record CodecTrial(String factory, long estimatedBytes, double sampleRecall) {}
 
     /**
      * @param device the device's name: a GPU, or the CPU model and threads. Not hashed

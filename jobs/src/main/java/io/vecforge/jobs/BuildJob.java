@@ -155,8 +155,9 @@ public final class BuildJob {
 
             clock.start("train");
             Path trainedPath = new Path(draft.dir(), BundleLayout.TRAINED_INDEX);
-            TrainTask.Result trained = training.train(sample, plan.shape(), trainedPath,
-                    training.reuse(published, plan.shape(), draft.layout()));
+            TrainTask.Result trained = training.train(sample, plan, trainedPath,
+                    training.reuse(published, plan, draft.layout()));
+            plan = plan.trained(trained.factory());
             clock.stop();
 
             clock.start("queries");

@@ -83,10 +83,14 @@ final class ManifestBuilder {
 
     private Manifest.Vectors vectors() {
         FactoryChooser.Choice auto = out.plan().auto();
+        String factory = out.plan().shape().factory();
+        List<Manifest.CodecTrial> trial = out.trained().trial().isEmpty() ? null : out.trained().trial().stream()
+                .map(t -> new Manifest.CodecTrial(t.factory(), auto.candidate(t.factory()).estimatedBytes(),
+                        t.recall()))
+                .toList();
         Manifest.AutoFactory chosen = auto == null ? null : new Manifest.AutoFactory(auto.budgetBytes(), auto.nlist(),
-                auto.codeBytes(), auto.estimatedBytes(), auto.reasoning());
-        return new Manifest.Vectors(out.rows().dimension(), out.plan().shape().metric(),
-                out.plan().shape().factory(), chosen);
+                auto.codeBytes(), auto.candidate(factory).estimatedBytes(), auto.reasoning(), trial);
+        return new Manifest.Vectors(out.rows().dimension(), out.plan().shape().metric(), factory, chosen);
     }
 
     private Manifest.Training training(TrainTask.Result trained) {

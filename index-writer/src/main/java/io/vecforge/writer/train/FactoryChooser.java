@@ -1,5 +1,6 @@
 package io.vecforge.writer.train;
 
+import io.vecforge.faiss.Metric;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -10,7 +11,9 @@ import java.util.Locale;
  * with the most sub-quantizers that fit; for each code, nlist a power of two of at most 16·√N that
  * k-means can train (39 points per centroid), lowered until the copies of the trained state take
  * at most an eighth of the index. The size estimate is what the shards hold: each shard carries
- * the trained quantizer and codebooks, every vector its code and its 8-byte id.
+ * the trained quantizer and codebooks, every vector its code and its 8-byte id. A PQ code of m bytes
+ * comes with a second candidate of the same size, PCA to m dimensions and SQ8, for the training
+ * task's {@link CodecTrial} to measure against it on the sample.
  *
  * <p>Why the eighth: every shard file is a whole Faiss index, so the coarse centroids are stored,
  * loaded and searched once per shard. At 200k × 128 in 4 shards, 4,096 lists of {@code PQ64}
@@ -25,13 +28,37 @@ public final class FactoryChooser {
     static final int TRAINED_SHARE_DIVISOR = 8;
     private static final int PQ_CENTROIDS = 256;
 
-    /** The choice, its estimated size and why. */
+    /**
+     * The choice, its estimated size and why. {@code candidates}: the codes of this size worth a
+     * {@link CodecTrial} on the sample, {@code factory} first; one when there is nothing to compare.
+     */
     public record Choice(String factory, long nlist, int codeBytes, long estimatedBytes, long budgetBytes,
-            String reasoning) {}
+            String reasoning, List<Sized> candidates) {
+        public Choice {
+            candidates = List.copyOf(candidates);
+        }
+
+        /** The candidate named {@code chosen}, which the trial kept. */
+        public Sized candidate(String chosen) {
+            return candidates.stream().filter(c -> c.factory().equals(chosen)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException(chosen + " is not a candidate of " + factory));
+        }
+    }
+
+    /** A factory string and the bytes its shards are estimated to take. */
+    public record Sized(String factory, long estimatedBytes) {}
 
     private FactoryChooser() {}
 
     public static Choice choose(long rows, int dimension, int shards, long budgetBytes) {
+        return choose(rows, dimension, shards, budgetBytes, Metric.L2);
+    }
+
+    /**
+     * As above for {@code metric}: the PCA candidate only under L2. PCA subtracts the mean, which keeps
+     * the order of L2 distances but shifts inner products by the mean's product with each vector.
+     */
+    public static Choice choose(long rows, int dimension, int shards, long budgetBytes, Metric metric) {
         if (rows <= 0 || dimension <= 0 || shards <= 0 || budgetBytes <= 0) {
             throw new IllegalArgumentException("rows, dimension, shards and index.max-memory must be positive");
         }
@@ -48,7 +75,15 @@ public final class FactoryChooser {
                         dimension, shards, budgetBytes, code.name, String.join(", ", tried), nlist,
                         16 * Math.sqrt(rows), TrainingPlan.MIN_POINTS_PER_CENTROID, shards, TRAINED_SHARE_DIVISOR,
                         Math.sqrt(rows));
-                return new Choice("IVF" + nlist + "," + code.name, nlist, code.bytes, bytes, budgetBytes, reasoning);
+                String factory = "IVF" + nlist + "," + code.name;
+                List<Sized> trial = new ArrayList<>(List.of(new Sized(factory, bytes)));
+                Sized reduced = metric == Metric.L2 ? reducedDimension(rows, dimension, shards, nlist, code) : null;
+                if (reduced != null && reduced.estimatedBytes() <= budgetBytes) {
+                    trial.add(reduced);
+                    reasoning += "; the codec trial on the sample compares it with " + reduced.factory()
+                            + " (the same bytes per vector: PCA to " + code.bytes + " dimensions, one byte each)";
+                }
+                return new Choice(factory, nlist, code.bytes, bytes, budgetBytes, reasoning, trial);
             }
         }
         throw new IllegalArgumentException(String.format(Locale.ROOT, "index.max-memory=%,d bytes is too small for"
@@ -76,6 +111,22 @@ public final class FactoryChooser {
     static long nlistLimit(long rows) {
         long limit = Math.max(1, Math.min((long) (16 * Math.sqrt(rows)), rows / TrainingPlan.MIN_POINTS_PER_CENTROID));
         return Long.highestOneBit(limit);
+    }
+
+    /**
+     * For a PQ code of m bytes: PCA (then a random rotation) to m dimensions, SQ8. Same code size, a
+     * different bet: on data whose neighbours differ in fewer directions than d, a byte per principal
+     * component keeps more than a byte per sub-vector of d/m components. Null when the code is not PQ.
+     */
+    private static Sized reducedDimension(long rows, int dimension, int shards, long nlist, Candidate code) {
+        if (!code.name.startsWith("PQ") || code.bytes >= dimension) {
+            return null;
+        }
+        int reduced = code.bytes;
+        // PCAMatrix keeps the mean, the eigenvalues, the d x d eigenvectors and the d' x d projection
+        long pcaBytes = 4L * ((long) dimension * dimension + (long) reduced * dimension + 2L * dimension + reduced);
+        Candidate sq8 = new Candidate("SQ8", reduced, 2L * reduced * 4 + pcaBytes);
+        return new Sized("PCAR" + reduced + ",IVF" + nlist + ",SQ8", estimate(rows, reduced, shards, nlist, sq8));
     }
 
     /** Bytes the shards hold: per shard the coarse centroids and the code's trained tables, per vector code + id. */

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vecforge.faiss.Metric;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class FactoryChooserTest {
@@ -47,6 +49,29 @@ class FactoryChooserTest {
         FactoryChooser.Choice tighter = FactoryChooser.choose(1_000_000, 128, 4, 32L << 20);
         assertTrue(tighter.codeBytes() < tight.codeBytes(), tighter.factory() + " vs " + tight.factory());
         assertTrue(tighter.reasoning().contains("tried SQ8"), tighter.reasoning());
+    }
+
+    @Test
+    void aPqCodeIsTriedAgainstPcaToAsManyDimensionsAtOneByteEach() {
+        FactoryChooser.Choice choice = FactoryChooser.choose(200_000, 128, 4, 24L << 20);
+        assertEquals(List.of("IVF512,PQ64np", "PCAR64,IVF512,SQ8"),
+                choice.candidates().stream().map(FactoryChooser.Sized::factory).toList());
+        assertEquals(choice.estimatedBytes(), choice.candidate("IVF512,PQ64np").estimatedBytes());
+        // the same codes and ids; per shard 64-d centroids, SQ8's ranges and the PCA matrices
+        long pcaMatrices = 4L * (128 * 128 + 64 * 128 + 2 * 128 + 64);
+        long copies = 4 * (512L * 64 * 4 + 2L * 64 * 4 + pcaMatrices + 512L * 16);
+        assertEquals((long) Math.ceil(FactoryChooser.SAFETY * (copies + 200_000L * (64 + 8))),
+                choice.candidate("PCAR64,IVF512,SQ8").estimatedBytes());
+        assertTrue(choice.reasoning().contains("compares it with PCAR64,IVF512,SQ8"), choice.reasoning());
+        assertThrows(IllegalArgumentException.class, () -> choice.candidate("IVF512,SQ8"));
+        // SQ8 at the full dimension: nothing of its size to compare with
+        FactoryChooser.Choice roomy = FactoryChooser.choose(1_000_000, 128, 4, 1L << 30);
+        assertEquals(List.of(new FactoryChooser.Sized(roomy.factory(), roomy.estimatedBytes())), roomy.candidates());
+        // PCA centres the vectors: inner products' order would shift, so no PCA candidate for ip or cosine
+        for (Metric metric : new Metric[] {Metric.INNER_PRODUCT, Metric.COSINE}) {
+            FactoryChooser.Choice ip = FactoryChooser.choose(200_000, 128, 4, 24L << 20, metric);
+            assertEquals(List.of("IVF512,PQ64np"), ip.candidates().stream().map(FactoryChooser.Sized::factory).toList());
+        }
     }
 
     @Test

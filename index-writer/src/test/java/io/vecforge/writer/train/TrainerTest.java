@@ -43,16 +43,18 @@ class TrainerTest {
         };
     }
 
-    @Test
-    void theGpuPathWithTheCpuAssignerTrainsWhatTheCpuTrainerTrains() throws IOException {
+    /** The PCA factory is index.factory=auto's other codec-trial candidate: the GPU path trains it too. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"IVF32,PQ4np", "PCAR4,IVF32,SQ8"})
+    void theGpuPathWithTheCpuAssignerTrainsWhatTheCpuTrainerTrains(String factory) throws IOException {
         float[] vectors = TestVectors.clustered(5_000, DIM, 3);
         byte[] cpu;
-        try (FaissIndex trained = new CpuTrainer().train(cursor(vectors, DIM), 5_000, DIM, "IVF32,PQ4np", Metric.L2)) {
+        try (FaissIndex trained = new CpuTrainer().train(cursor(vectors, DIM), 5_000, DIM, factory, Metric.L2)) {
             cpu = IndexBytes.of(trained);
         }
         Trainer gpuPath = new GpuTrainer(io.vecforge.faiss.KmeansAssigner::cpu);
         assertEquals("gpu", gpuPath.kind());
-        try (FaissIndex trained = gpuPath.train(cursor(vectors, DIM), 5_000, DIM, "IVF32,PQ4np", Metric.L2)) {
+        try (FaissIndex trained = gpuPath.train(cursor(vectors, DIM), 5_000, DIM, factory, Metric.L2)) {
             assertArrayEquals(cpu, IndexBytes.of(trained));
         }
     }

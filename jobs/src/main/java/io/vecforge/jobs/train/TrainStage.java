@@ -32,10 +32,12 @@ public final class TrainStage {
     }
 
     /**
-     * What train.reuse may reuse: the published version's trained index when its dimension, metric
-     * and factory are this build's; null (train) otherwise, or under train.reuse=never.
+     * What train.reuse may reuse: the published version's trained index when its dimension and metric
+     * are this build's and its factory is one the build would train; null (train) otherwise, or under
+     * train.reuse=never.
      */
-    public TrainTask.Reuse reuse(Published previous, IndexShape shape, BundleLayout layout) {
+    public TrainTask.Reuse reuse(Published previous, BuildPlan plan, BundleLayout layout) {
+        IndexShape shape = plan.shape();
         TrainReuse mode = config.train().reuse();
         if (mode == TrainReuse.NEVER || !previous.exists()) {
             return null;
@@ -44,7 +46,8 @@ public final class TrainStage {
         Manifest published = previous.manifest();
         boolean same = published.vectors().dimension() == shape.dimension()
                 && shape.metric() == published.vectors().metric()
-                && shape.factory().equals(published.vectors().factory()) && published.training().trainedIndexFile() != null;
+                && plan.candidates().contains(published.vectors().factory())
+                && published.training().trainedIndexFile() != null;
         if (!same) {
             LOG.info("train.reuse={}: published {} has another dimension, metric or factory; training", mode,
                     publishedVersion);
@@ -52,8 +55,8 @@ public final class TrainStage {
         }
         // LATEST's (checked) version names the directory, never the manifest's own say
         Path trained = new Path(layout.versionDir(publishedVersion), BundleLayout.TRAINED_INDEX);
-        return new TrainTask.Reuse(mode, publishedVersion, trained.toString(), published.training().quantizerFit(),
-                config.train().maxReuseDegradation());
+        return new TrainTask.Reuse(mode, publishedVersion, published.vectors().factory(), trained.toString(),
+                published.training().quantizerFit(), config.train().maxReuseDegradation());
     }
 
     /**
@@ -84,11 +87,11 @@ public final class TrainStage {
         return staged;
     }
 
-    public TrainTask.Result train(TrainingSample.Staged sample, IndexShape shape, Path trainedPath,
+    public TrainTask.Result train(TrainingSample.Staged sample, BuildPlan plan, Path trainedPath,
             TrainTask.Reuse reuse)
             throws Exception {
         int threads = TrainingScheduler.threads(spark.sparkContext(), config.train());
-        TrainTask task = new TrainTask(hadoopConf, new TrainTask.Spec(sample, shape,
+        TrainTask task = new TrainTask(hadoopConf, new TrainTask.Spec(sample, plan.shape(), plan.candidates(),
                 trainedPath.toString(), threads, config.train().trainer(), config.train().gpuResource(),
                 spark.sparkContext().isLocal(), reuse, config.build().simdLevel()));
         return new TrainingScheduler(JavaSparkContext.fromSparkContext(spark.sparkContext()), config)

@@ -14,6 +14,7 @@ import io.vecforge.jobs.config.TrainReuse;
 import io.vecforge.jobs.config.TrainerChoice;
 import io.vecforge.jobs.sample.TrainingSample;
 import io.vecforge.writer.shard.EmbeddingCursor;
+import io.vecforge.writer.train.CodecTrial;
 import io.vecforge.writer.train.QuantizerFit;
 import io.vecforge.writer.train.Trainer;
 import java.io.Serializable;
@@ -36,11 +37,13 @@ public final class TrainTask implements Serializable {
 
     /**
      * {@code components}: the classes the trained index is made of (what decides which Faiss can read
-     * the bundle); {@code dispatch}: the SIMD level and BLAS kernels the task computed with.
+     * the bundle); {@code dispatch}: the SIMD level and BLAS kernels the task computed with; {@code factory}:
+     * the trained index's factory string (the codec trial's pick among the candidates, or the reused one's);
+     * {@code trial}: the codec trial's measures, empty when there was none.
      */
     public record Result(FileDigest digest, long millis, int threads, TrainingDevice device, String executor,
-            List<String> gpus, Fit fit, String components, SimdDispatch dispatch, Map<String, Long> phases)
-            implements Serializable {}
+            List<String> gpus, Fit fit, String components, SimdDispatch dispatch, Map<String, Long> phases,
+            String factory, List<CodecTrial.Outcome> trial) implements Serializable {}
 
     /**
      * How the quantizer fits this build's sample (mean distance to the nearest coarse centroid), and
@@ -49,11 +52,14 @@ public final class TrainTask implements Serializable {
     public record Fit(double meanDistance, String reusedFrom, String decision, Double degradation) implements Serializable {}
 
     /** train.reuse: the published version's trained index, and the fit its own sample had. */
-    record Reuse(TrainReuse mode, String previousVersion, String previousTrained, Double previousMeanDistance,
-            double maxDegradation) implements Serializable {}
+    record Reuse(TrainReuse mode, String previousVersion, String previousFactory, String previousTrained,
+            Double previousMeanDistance, double maxDegradation) implements Serializable {}
 
-    /** What to train: the staged sample, the index's shape, where the trained index goes, on how many threads. */
-    record Spec(TrainingSample.Staged sample, IndexShape shape, String target, int threads,
+    /**
+     * What to train: the staged sample, the index's shape, the factories to train and compare (the shape's
+     * first; one: no trial), where the trained index goes, on how many threads.
+     */
+    record Spec(TrainingSample.Staged sample, IndexShape shape, List<String> candidates, String target, int threads,
             TrainerChoice trainer, String gpuResource, boolean localMode, Reuse reuse, String simdLevel)
             implements Serializable {}
 
@@ -77,7 +83,8 @@ public final class TrainTask implements Serializable {
                 GpuLibrary::probe, ompThreads);
         String executor = SparkEnv.get() == null ? "?" : SparkEnv.get().executorId();
         IndexShape shape = spec.shape();
-        LOG.info("training {} on {} rows x {} (executor {}, {}{})", shape.factory(), spec.sample().count(),
+        LOG.info("training {} on {} rows x {} (executor {}, {}{})", spec.candidates().size() > 1
+                ? "the best of " + spec.candidates() : shape.factory(), spec.sample().count(),
                 shape.dimension(), executor, device.device(), device.note() == null ? "" : "; " + device.note());
         FaissIndex.setThreads(ompThreads, 1);
         SimdDispatch dispatch = SimdDispatch.pin(spec.simdLevel());
@@ -96,12 +103,16 @@ public final class TrainTask implements Serializable {
                 phaseStart = phase(phases, "reuse-check", phaseStart);
             }
             String components;
+            String factory;
+            List<CodecTrial.Outcome> trial = List.of();
             if (fit == null || fit.reusedFrom() == null) {
                 String decision = fit == null ? null : fit.decision();
                 Double degradation = fit == null ? null : fit.degradation();
                 Trained trained = train(local, device, ompThreads, phases);
                 device = trained.device();
-                Double measured = trained.fit();
+                factory = trained.made().factory();
+                trial = trained.made().trial();
+                Double measured = trained.made().fit();
                 phaseStart = System.nanoTime();
                 try (FaissIndex index = FaissIndex.read(local)) {
                     // the trainer measured the fit on the sample it held (train.reuse=auto and deltas read it)
@@ -110,6 +121,7 @@ public final class TrainTask implements Serializable {
                 }
                 phaseStart = phase(phases, measured != null ? "read-back" : "quantizer-fit", phaseStart);
             } else {
+                factory = spec.reuse().previousFactory();
                 try (FaissIndex trained = FaissIndex.read(local)) {
                     components = trained.components();
                 }
@@ -118,7 +130,7 @@ public final class TrainTask implements Serializable {
             phase(phases, "upload", phaseStart);
             LOG.info("training task phases (ms): {}", phases);
             return new Result(digest, (System.nanoTime() - start) / 1_000_000, ompThreads, device, executor, gpus,
-                    fit, components, dispatch, phases);
+                    fit, components, dispatch, phases, factory, trial);
         } finally {
             Files.deleteIfExists(local);
         }
@@ -131,8 +143,14 @@ public final class TrainTask implements Serializable {
         return now;
     }
 
-    /** The device that trained, and the sample's quantizer fit if the trainer measured it. */
-    private record Trained(TrainingDevice device, Double fit) {}
+    /** The device that trained, and what it made. */
+    private record Trained(TrainingDevice device, Made made) {}
+
+    /**
+     * What one trainer made: the sample's quantizer fit if the trainer measured it, the factory trained and
+     * the codec trial's measures (empty without one).
+     */
+    private record Made(Double fit, String factory, List<CodecTrial.Outcome> trial) {}
 
     /** Trains on the chosen device; under train.trainer=auto a GPU that fails hands over to the CPU. */
     private Trained train(java.nio.file.Path local, TrainingDevice device, int threads,
@@ -151,11 +169,25 @@ public final class TrainTask implements Serializable {
     }
 
     /**
-     * Trains into {@code local}; {@code phases} gets the trainer's phases, then "write". Returns the sample's
-     * quantizer fit as the trainer measured it, or null.
+     * Trains into {@code local}; {@code phases} gets the trainer's phases, then "write". With more than one
+     * candidate, the codec trial trains them all and keeps the best.
      */
-    private Double train(java.nio.file.Path local, Trainer trainer, Map<String, Long> phases) throws Exception {
+    private Made train(java.nio.file.Path local, Trainer trainer, Map<String, Long> phases) throws Exception {
         IndexShape shape = spec.shape();
+        if (spec.candidates().size() > 1) {
+            try (ElapsedLog ticking = ElapsedLog.every(30, "codec trial of " + spec.candidates() + " on "
+                    + spec.sample().count() + " x " + shape.dimension() + " on the " + trainer.kind())) {
+                CodecTrial.Result trial = CodecTrial.run(trainer, this::sample, spec.sample().count(),
+                        shape.dimension(), spec.candidates(), shape.metric());
+                try (FaissIndex trained = trial.trained()) {
+                    phases.putAll(trial.phases());
+                    long writeStart = System.nanoTime();
+                    trained.write(local);
+                    phase(phases, "write", writeStart);
+                }
+                return new Made(trial.quantizerFit(), trial.factory(), trial.outcomes());
+            }
+        }
         try (ElapsedLog ticking = ElapsedLog.every(30, "training " + shape.factory() + " on " + spec.sample().count()
                         + " x " + shape.dimension() + " on the " + trainer.kind());
                 EmbeddingCursor sample = sample();
@@ -165,7 +197,7 @@ public final class TrainTask implements Serializable {
             long writeStart = System.nanoTime();
             trained.write(local);
             phase(phases, "write", writeStart);
-            return trainer.lastQuantizerFit();
+            return new Made(trainer.lastQuantizerFit(), shape.factory(), List.of());
         }
     }
 

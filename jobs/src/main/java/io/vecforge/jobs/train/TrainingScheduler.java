@@ -152,7 +152,7 @@ public final class TrainingScheduler {
         // The driver knows why no GPU was offered; the task only sees that none was.
         TrainingDevice device = result.device().fallBack(driverNote, result.threads());
         return new TrainTask.Result(result.digest(), result.millis(), result.threads(), device, result.executor(),
-                result.gpus(), result.fit(), result.components(), result.dispatch(), result.phases());
+                result.gpus(), result.fit(), result.components(), result.dispatch(), result.phases(), result.factory(), result.trial());
     }
 
     /** True once the training task has started (or the job ended); false if it has not within the wait. */

@@ -40,6 +40,9 @@
 #                                             nprobe 1, 2, 4, ... until it reaches autofaiss local's recall
 #                                             (equal recall). No plain faiss runs (they need a factory);
 #                                             the factory argument is ignored.
+#   VECFORGE_PEERS_INTRINSIC_DIM=16           gen-data's --intrinsic-dim: the dimensions the clusters and
+#                                             their spread live in before the projection to dim (default
+#                                             16; dim gives data without a low-dimensional structure)
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rows="${1:-1000000}"
@@ -118,8 +121,9 @@ measure() {
 }
 
 generate() {
-  log "generating $rows x $dim (Parquet for vecforge, .fvecs for faiss, .npy for autofaiss)"
+  log "generating $rows x $dim, intrinsic dimension ${VECFORGE_PEERS_INTRINSIC_DIM:-$(( dim < 16 ? dim : 16 ))} (Parquet for vecforge, .fvecs for faiss, .npy for autofaiss)"
   "$vf" gen-data --output "file://$work/input" --rows "$rows" --dim "$dim" --files 8 --seed 1 \
+    --intrinsic-dim "${VECFORGE_PEERS_INTRINSIC_DIM:-$(( dim < 16 ? dim : 16 ))}" \
     --fvecs "$work/vectors.fvecs" 2>/dev/null >&2
 }
 

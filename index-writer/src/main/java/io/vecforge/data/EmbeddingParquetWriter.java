@@ -57,6 +57,17 @@ public final class EmbeddingParquetWriter {
     public static GenerationResult generate(Configuration conf, Path dir, long rows, int dim,
             int files, long seed, String idColumn, String vectorColumn,
             java.nio.file.Path fvecsCopy) throws IOException {
+        return generate(conf, dir, rows, dim, files, seed, idColumn, vectorColumn, fvecsCopy,
+                Math.min(SyntheticEmbeddings.DEFAULT_INTRINSIC_DIM, dim));
+    }
+
+    /**
+     * As above, with the clusters and their spread in {@code intrinsicDim} dimensions (the default 16 or
+     * {@code dim}, whichever is smaller), projected to {@code dim}.
+     */
+    public static GenerationResult generate(Configuration conf, Path dir, long rows, int dim,
+            int files, long seed, String idColumn, String vectorColumn,
+            java.nio.file.Path fvecsCopy, int intrinsicDim) throws IOException {
         if (rows < 0 || dim <= 0 || files <= 0 || files > MAX_FILES) {
             throw new IllegalArgumentException("need rows >= 0, dim > 0 and 1 <= files <= " + MAX_FILES
                     + ", got rows=" + rows + ", dim=" + dim + ", files=" + files);
@@ -66,11 +77,13 @@ public final class EmbeddingParquetWriter {
         createEmptyDirectory(fs, dir);
 
         long started = System.nanoTime();
-        SyntheticEmbeddings embeddings = new SyntheticEmbeddings(seed, dim);
+        SyntheticEmbeddings embeddings = new SyntheticEmbeddings(seed, dim, SyntheticEmbeddings.DEFAULT_CLUSTERS,
+                intrinsicDim);
         Job job = new Job(conf, dir, schema, compressionCodec(conf), dim, (id, vector) -> {
             embeddings.fill(id, vector, 0);
             return new EmbeddingWriteSupport.Row(id, vector, null);
-        }, Map.of("vecforge.synthetic.seed", Long.toString(seed), "vecforge.synthetic.dim", Integer.toString(dim)));
+        }, Map.of("vecforge.synthetic.seed", Long.toString(seed), "vecforge.synthetic.dim", Integer.toString(dim),
+                "vecforge.synthetic.intrinsic-dim", Integer.toString(intrinsicDim)));
         long bytes;
         FileChannel fvecs = fvecsCopy == null ? null : Fvecs.openForWrite(fvecsCopy);
         try {

@@ -3,6 +3,7 @@ package io.vecforge.cli;
 import io.vecforge.bundle.s3.S3Settings;
 import io.vecforge.data.EmbeddingParquetWriter;
 import io.vecforge.data.GenerationResult;
+import io.vecforge.data.SyntheticEmbeddings;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.Path;
@@ -36,6 +37,11 @@ final class GenDataCommand implements Callable<Integer> {
     @Option(names = "--vector-column", defaultValue = "vector")
     String vectorColumn;
 
+    @Option(names = "--intrinsic-dim", description = {"Dimensions the clusters and their spread live in before the"
+            + " projection to --dim (default: 16, or --dim if smaller). --dim gives data without a low-dimensional"
+            + " structure, where PCA to fewer dimensions loses."})
+    Integer intrinsicDim;
+
     @Option(names = "--fvecs", description = "Also write every vector, in id order, to this local .fvecs file.")
     java.nio.file.Path fvecs;
 
@@ -56,6 +62,10 @@ final class GenDataCommand implements Callable<Integer> {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--fvecs writes a full data set;"
                         + " it does not go with --delta-of");
             }
+            if (intrinsicDim != null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--intrinsic-dim does not go"
+                        + " with --delta-of: a delta is written against the default data set");
+            }
             GenerationResult delta = EmbeddingParquetWriter.generateDelta(S3Settings.fromEnvironment(),
                     new Path(output), deltaOf, rows, dim, files, seed, idColumn, vectorColumn, opColumn);
             out().printf(Locale.ROOT, "wrote a delta of %,d rows x %d against %,d rows into %d files under %s (%,d"
@@ -63,8 +73,13 @@ final class GenDataCommand implements Callable<Integer> {
                     delta.bytesWritten(), (System.nanoTime() - start) / 1e9);
             return 0;
         }
+        int intrinsic = intrinsicDim != null ? intrinsicDim : Math.min(SyntheticEmbeddings.DEFAULT_INTRINSIC_DIM, dim);
+        if (intrinsic <= 0 || intrinsic > dim) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--intrinsic-dim must be within 1 .. --dim (" + dim + "), got " + intrinsic);
+        }
         GenerationResult result = EmbeddingParquetWriter.generate(S3Settings.fromEnvironment(), new Path(output),
-                rows, dim, files, seed, idColumn, vectorColumn, fvecs);
+                rows, dim, files, seed, idColumn, vectorColumn, fvecs, intrinsic);
         out().printf(Locale.ROOT, "wrote %,d rows x %d into %d files under %s (%,d bytes, %.1f s)%n",
                 result.rows(), result.dim(), result.files(), output, result.bytesWritten(),
                 (System.nanoTime() - start) / 1e9);

@@ -35,6 +35,33 @@ class VecforgeCliTest {
     }
 
     @Test
+    void genDataWritesTheIntrinsicDimensionItIsGivenAndRefusesOneOutsideTheDimension(@TempDir Path dir)
+            throws Exception {
+        for (int intrinsic : new int[] {4, 24}) {
+            Path fvecs = dir.resolve("rows-" + intrinsic + ".fvecs");
+            Cli gen = run("gen-data", "--output", dir.resolve("rows-" + intrinsic).toUri().toString(), "--rows", "50",
+                    "--dim", "24", "--files", "1", "--seed", "3", "--intrinsic-dim", Integer.toString(intrinsic),
+                    "--fvecs", fvecs.toString());
+            assertEquals(0, gen.exitCode(), gen.err());
+            float[] written = io.vecforge.bundle.Fvecs.read(fvecs).vectors();
+            io.vecforge.data.SyntheticEmbeddings expected = new io.vecforge.data.SyntheticEmbeddings(3, 24,
+                    io.vecforge.data.SyntheticEmbeddings.DEFAULT_CLUSTERS, intrinsic);
+            float[] row = new float[24];
+            expected.fill(49, row, 0);
+            assertEquals(java.util.Arrays.toString(row),
+                    java.util.Arrays.toString(java.util.Arrays.copyOfRange(written, 49 * 24, 50 * 24)));
+        }
+        for (String bad : new String[] {"0", "25"}) {
+            Cli refused = run("gen-data", "--output", dir.resolve("bad-" + bad).toUri().toString(), "--rows", "5",
+                    "--dim", "24", "--intrinsic-dim", bad);
+            assertEquals(2, refused.exitCode(), refused.err());
+            assertTrue(refused.err().contains("--intrinsic-dim must be within 1 .. --dim (24), got " + bad),
+                    refused.err());
+            assertTrue(Files.notExists(dir.resolve("bad-" + bad)), "nothing written");
+        }
+    }
+
+    @Test
     void validateHelpDocumentsEveryFailureExitCode() {
         String help = run("validate", "--help").out().replaceAll("\\s+", " ");
         for (Failure failure : Failure.of(Failure.Command.VALIDATE)) {

@@ -18,16 +18,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * index.factory=auto's last step: codes of the same size ({@link FactoryChooser#choose}'s candidates)
- * each trained on the whole sample by the build's trainer, then measured on the sample itself: every
- * {@code rows / QUERIES}-th row is a query, the others the database, and each candidate's recall@k
- * with every list probed (what its code can reach; the build then picks nprobe) is compared with the
- * exact neighbours among those rows. The best trained index is kept (a tie keeps the earlier
- * candidate); the others are freed at once.
+ * each trained on the whole sample by the build's trainer, then measured on the sample itself: of its
+ * first {@value #DATABASE_ROWS} + {@value #QUERIES} rows (by place in the sample), {@value #QUERIES}
+ * evenly spaced ones are the queries and the others the database, and each candidate's recall@k with
+ * every list probed (what its code can reach; the build then picks nprobe) is compared with the exact
+ * neighbours among those rows. The best trained index is kept (a tie keeps the earlier candidate); the
+ * others are freed at once. The cap bounds the measuring (adds, exact neighbours, full-probe searches)
+ * however large the sample.
  */
 public final class CodecTrial {
     private static final Logger LOG = LoggerFactory.getLogger(CodecTrial.class);
     static final int QUERIES = 256;
     static final int K = 10;
+    static final int DATABASE_ROWS = 65_536;
     private static final int BATCH_ROWS = 4096;
 
     /** Opens the sample again, from its first row. */
@@ -40,11 +43,12 @@ public final class CodecTrial {
     public record Outcome(String factory, double recall, long trainMillis) implements Serializable {}
 
     /**
-     * The kept index (the caller owns it), its factory, every candidate's outcome in the order tried, and the
-     * kept candidate's training phases with "codec-trial" added: the time the trial spent beyond them.
+     * The kept index (the caller owns it), its factory, every candidate's outcome in the order tried, the kept
+     * candidate's training phases with "codec-trial" added (the time the trial spent beyond them), and how
+     * many sample rows were queries and database.
      */
     public record Result(FaissIndex trained, String factory, List<Outcome> outcomes, Map<String, Long> phases,
-            Double quantizerFit) {}
+            Double quantizerFit, int queries, long databaseRows) {}
 
     private CodecTrial() {}
 
@@ -54,7 +58,8 @@ public final class CodecTrial {
             throw new IllegalArgumentException("no candidate factories to try");
         }
         long start = System.nanoTime();
-        long stride = Math.max(2, rows / QUERIES);
+        long span = Math.min(rows, DATABASE_ROWS + QUERIES);
+        long stride = Math.max(2, span / QUERIES);
         float[] queries = queries(sample, stride, dimension, metric);
         ExactNeighbourSearch exact = new ExactNeighbourSearch(queries, dimension, metric, K);
         Neighbours truth = null;
@@ -63,6 +68,7 @@ public final class CodecTrial {
         int bestAt = -1;
         Map<String, Long> bestPhases = Map.of();
         Double bestFit = null;
+        long databaseRows = 0;
         try {
             for (String factory : factories) {
                 long trainStart = System.nanoTime();
@@ -76,7 +82,8 @@ public final class CodecTrial {
                     if (probe.isIvf()) {
                         probe.setNprobe(probe.nlist());
                     }
-                    addDatabase(probe, truth == null ? exact : null, sample, stride, dimension, metric);
+                    databaseRows = addDatabase(probe, truth == null ? exact : null, sample, span, stride, dimension,
+                            metric);
                     if (truth == null) {
                         truth = exact.result();
                     }
@@ -111,8 +118,10 @@ public final class CodecTrial {
         long spent = (System.nanoTime() - start) / 1_000_000;
         Map<String, Long> phases = new LinkedHashMap<>(bestPhases);
         phases.put("codec-trial", Math.max(0, spent - bestPhases.values().stream().mapToLong(Long::longValue).sum()));
-        LOG.info("codec trial kept {} ({} ms for {} candidates)", factories.get(bestAt), spent, factories.size());
-        return new Result(best, factories.get(bestAt), List.copyOf(outcomes), phases, bestFit);
+        LOG.info("codec trial kept {} ({} ms for {} candidates; {} queries over {} sample rows)", factories.get(bestAt),
+                spent, factories.size(), truth.queries(), databaseRows);
+        return new Result(best, factories.get(bestAt), List.copyOf(outcomes), phases, bestFit, truth.queries(),
+                databaseRows);
     }
 
     /** The sample's rows at positions 0, stride, 2·stride, … (normalised for cosine). */
@@ -136,22 +145,27 @@ public final class CodecTrial {
         return queries;
     }
 
-    /** Adds the non-query rows, by their place in the sample, to {@code index} (and to {@code exact} when given). */
-    private static void addDatabase(FaissIndex index, ExactNeighbourSearch exact, SampleSource sample, long stride,
-            int dimension, Metric metric) throws IOException {
+    /**
+     * Adds the rows placed before {@code span} that are not queries, by their place in the sample, to {@code
+     * index} (and to {@code exact} when given); returns how many.
+     */
+    private static long addDatabase(FaissIndex index, ExactNeighbourSearch exact, SampleSource sample, long span,
+            long stride, int dimension, Metric metric) throws IOException {
         float[] batch = new float[BATCH_ROWS * dimension];
         long[] ids = new long[BATCH_ROWS];
         int filled = 0;
+        long added = 0;
         try (EmbeddingCursor cursor = sample.open()) {
             long ordinal = 0;
             while (cursor.next()) {
                 long position = position(cursor, ordinal++);
-                if (isQuery(position, stride)) {
+                if (position >= span || isQuery(position, stride)) {
                     continue;
                 }
                 System.arraycopy(cursor.vector(), 0, batch, filled * dimension, dimension);
                 normalize(metric, cursor, batch, filled * dimension, dimension);
                 ids[filled++] = position;
+                added++;
                 if (filled == BATCH_ROWS) {
                     flush(index, exact, batch, ids, filled);
                     filled = 0;
@@ -162,6 +176,7 @@ public final class CodecTrial {
             float[] tail = java.util.Arrays.copyOf(batch, filled * dimension);
             flush(index, exact, tail, ids, filled);
         }
+        return added;
     }
 
     private static void flush(FaissIndex index, ExactNeighbourSearch exact, float[] batch, long[] ids, int n) {

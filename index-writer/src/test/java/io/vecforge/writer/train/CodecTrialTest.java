@@ -118,6 +118,50 @@ class CodecTrialTest {
     }
 
     @Test
+    void theMeasuringIsCappedHoweverLargeTheSample() throws IOException {
+        int rows = CodecTrial.DATABASE_ROWS + CodecTrial.QUERIES + 4_000;
+        int dim = 4;
+        float[] vectors = new float[rows * dim];
+        Random random = new Random(11);
+        for (int i = 0; i < vectors.length; i++) {
+            vectors[i] = (float) random.nextGaussian();
+        }
+        CodecTrial.SampleSource source = () -> new EmbeddingCursor() {
+            private int row = -1;
+
+            @Override
+            public boolean next() {
+                return ++row < rows;
+            }
+
+            @Override
+            public long id() {
+                return row;
+            }
+
+            @Override
+            public float[] vector() {
+                return Arrays.copyOfRange(vectors, row * dim, (row + 1) * dim);
+            }
+
+            @Override
+            public void close() {}
+        };
+        CodecTrial.Result result = CodecTrial.run(new CpuTrainer(), source, rows, dim, List.of("IVF8,Flat", "IVF8,SQ8"),
+                Metric.L2);
+        try (FaissIndex kept = result.trained()) {
+            assertEquals(CodecTrial.QUERIES, result.queries());
+            assertEquals(CodecTrial.DATABASE_ROWS, result.databaseRows());
+            assertEquals(1.0, result.outcomes().get(0).recall(), 1e-9);
+        }
+        // below the cap every row but the queries is the database
+        CodecTrial.Result small = run(rows(DIM, 0, 13), List.of("IVF16,Flat", "IVF16,SQ8"), Metric.L2);
+        small.trained().close();
+        assertEquals(CodecTrial.QUERIES, small.queries());
+        assertEquals(ROWS - CodecTrial.QUERIES, small.databaseRows());
+    }
+
+    @Test
     void aCandidateFaissCannotTrainFailsTheTrialAndFreesWhatWasTrained() {
         assertThrows(IllegalArgumentException.class,
                 () -> run(rows(DIM, 0, 9), List.of("IVF16,Flat", "IVF16,PQ7np"), Metric.L2));

@@ -54,17 +54,22 @@ public final class BuildReport {
     public static Map<String, byte[]> render(Manifest m, Map<String, Long> timings, long[] listSizes) {
         Map<String, byte[]> images = new LinkedHashMap<>();
         StringBuilder body = new StringBuilder();
-        section(body, "Summary", table(List.of(
+        List<String> summary = new ArrayList<>(List.of(
                 row("index, version", m.indexName() + ", " + m.version()),
                 row("factory", m.vectors().factory() + " (" + m.vectors().metric() + ", dimension " + m.vectors().dimension()
-                        + ")"),
+                        + ")")));
+        if (m.vectors().auto() != null) {
+            summary.add(row("index.factory=auto", autoFacts(m.vectors().factory(), m.vectors().auto())));
+        }
+        summary.addAll(List.of(
                 row("rows indexed", String.format(Locale.ROOT, "%,d in %d shards", m.accounting().indexedRows(),
                         m.shards().size())),
                 row("recall@" + m.validation().k(), m.validation().recall() == null ? "not measured"
                         : String.format(Locale.ROOT, "%.4f at nprobe %d (minimum %.2f)", m.validation().recall(),
                         m.validation().nprobe(), m.validation().minRecall())),
                 row("recommended nprobe", m.search() == null ? "not recorded" : m.search().describe()),
-                row("built by", "vecforge " + m.vecforgeVersion() + ", faiss " + m.faissVersion()))));
+                row("built by", "vecforge " + m.vecforgeVersion() + ", faiss " + m.faissVersion())));
+        section(body, "Summary", table(summary));
         if (m.search() != null && !m.search().recallCurve().isEmpty()) {
             images.put("recall.png", Chart.line("Recall@" + m.validation().k() + " of the hold-out queries by nprobe",
                     "nprobe (inverted lists searched per query)",
@@ -102,6 +107,18 @@ public final class BuildReport {
         files.put(HTML, page(m, body).getBytes(StandardCharsets.UTF_8));
         images.forEach((name, png) -> files.put(DIR + "/" + name, png));
         return files;
+    }
+
+    /** The budget, the kept factory's estimated size, and the codec trial's measures when there was one. */
+    static String autoFacts(String kept, Manifest.AutoFactory auto) {
+        StringBuilder facts = new StringBuilder(String.format(Locale.ROOT, "%,d bytes of serving memory; shards"
+                + " estimated at %,d bytes", auto.maxMemoryBytes(), auto.estimatedBytes()));
+        if (auto.trial() != null && !auto.trial().isEmpty()) {
+            facts.append("; codec trial, recall@10 on the training sample: ");
+            facts.append(String.join(", ", auto.trial().stream().map(t -> String.format(Locale.ROOT, "%s %.4f%s",
+                    t.factory(), t.sampleRecall(), t.factory().equals(kept) ? " (kept)" : "")).toList()));
+        }
+        return facts.toString();
     }
 
     /** Writes the report files into a version (each atomically) and returns their manifest entries. */

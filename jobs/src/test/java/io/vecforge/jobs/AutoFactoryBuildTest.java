@@ -56,6 +56,13 @@ class AutoFactoryBuildTest extends SparkTestSupport {
             assertEquals(manifest.vectors().factory(), kept.factory(), auto.trial().toString());
             assertEquals(kept.estimatedBytes(), auto.estimatedBytes());
             assertTrue(auto.trial().get(0).factory().contains(",PQ"), auto.trial().toString());
+            // the report shows the trial to people too
+            String report = Files.readString(Path.of(java.net.URI.create(result.versionDir())).resolve("report.html"));
+            for (Manifest.CodecTrial candidate : auto.trial()) {
+                String shown = String.format(java.util.Locale.ROOT, "%s %.4f%s", candidate.factory(),
+                        candidate.sampleRecall(), candidate == kept ? " (kept)" : "");
+                assertTrue(report.contains(shown), shown + " not in the report");
+            }
         }
         long shardBytes = manifest.shards().stream().mapToLong(s -> s.bytes()).sum();
         System.out.printf("auto: %d x %d in %,d bytes -> %s: shards %,d bytes, estimated %,d%n", rows, dim,

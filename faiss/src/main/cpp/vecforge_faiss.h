@@ -43,6 +43,7 @@
 #include <faiss/impl/io.h>
 #include <faiss/utils/simd_levels.h>
 #include "vecforge_assign.h"
+#include "vecforge_polysemous.h"
 
 extern "C" void openblas_set_num_threads(int num_threads);
 // Faiss's own BLAS entry point (Fortran sgemm with 32-bit integers, as Faiss calls it).
@@ -142,7 +143,14 @@ public:
     long long nprobe() const { return (long long)ivf()->nprobe; }
     void setNprobe(long long nprobe) { ivf()->nprobe = (size_t)nprobe; }
 
-    void train(long long n, const float* x) { index_->train((faiss::idx_t)n, x); }
+    /** Trains; an IVFPQ index's polysemous training runs as vecforge's (DeferredPolysemous). */
+    void train(long long n, const float* x) {
+        DeferredPolysemous polysemous(index_);
+        index_->train((faiss::idx_t)n, x);
+        polysemous.finish();
+    }
+    /** Faiss's own training, nothing of vecforge's in it: what the others are compared with. */
+    void trainAsFaiss(long long n, const float* x) { index_->train((faiss::idx_t)n, x); }
     /**
      * Trains with the assigner answering every k-means assignment: the coarse quantizer's
      * (IndexIVF::clustering_index), for IVFPQ the PQ codebooks' (ProductQuantizer::assign_index), and for an
@@ -151,7 +159,9 @@ public:
      */
     void trainWith(long long n, const float* x, NativeKmeansAssigner* assigner) {
         TrainingHooks hooks(index_, ivf(), *assigner->state_);
+        DeferredPolysemous polysemous(index_);
         index_->train((faiss::idx_t)n, x);
+        polysemous.finish();
     }
     void add(long long n, const float* x) { index_->add((faiss::idx_t)n, x); }
     void addWithIds(long long n, const float* x, const long long* ids) {

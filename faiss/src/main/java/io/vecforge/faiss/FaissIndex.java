@@ -97,7 +97,11 @@ public final class FaissIndex implements AutoCloseable {
         live().setTrainingVerbose(verbose);
     }
 
-    /** Trains on n vectors held in native memory (n * dimension floats). */
+    /**
+     * Trains on n vectors held in native memory (n * dimension floats). An IVFPQ index's polysemous training
+     * (a factory's PQ without "np") runs as vecforge's: Faiss's objective and annealing, the cost of a swap
+     * computed along rows.
+     */
     public void train(FloatPointer vectors, long n) {
         checkLength(vectors.capacity(), n);
         VectorGuard.checkVectors(vectors, n, dimension());
@@ -121,6 +125,16 @@ public final class FaissIndex implements AutoCloseable {
         checkLength(vectors.length, n);
         VectorGuard.checkVectors(vectors, n, dimension());
         withWarningsCollected(() -> live().train(n, vectors));
+    }
+
+    /**
+     * Faiss's own training, nothing of vecforge's in it (the {@code train} methods run an IVFPQ index's
+     * polysemous training as vecforge's): what they are compared with.
+     */
+    public void trainAsFaiss(float[] vectors, int n) {
+        checkLength(vectors.length, n);
+        VectorGuard.checkVectors(vectors, n, dimension());
+        withWarningsCollected(() -> live().trainAsFaiss(n, vectors));
     }
 
     /**

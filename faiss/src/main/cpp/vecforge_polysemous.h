@@ -101,7 +101,14 @@ private:
 inline void reorderForHamming(faiss::ProductQuantizer& pq, const faiss::PolysemousTraining& params) {
     const int n = (int)pq.ksub;
     const size_t dsub = pq.dsub;
-    const int threads = std::max(1, std::min(omp_get_max_threads(), (int)pq.M));
+    // per thread: the distances, targets and weights, n x n doubles each; refused, or fewer threads, within
+    // params.max_memory as Faiss does, before any allocation inside the parallel loop could abort the process
+    const double perThread = 3.0 * sizeof(double) * (double)n * (double)n;
+    FAISS_THROW_IF_NOT_FMT(perThread < (double)params.max_memory,
+            "Polysemous training would use %.0f bytes per thread, while the max is set to %zd", perThread,
+            params.max_memory);
+    const int threads = std::max(1, std::min({omp_get_max_threads(), (int)pq.M,
+            (int)std::min(1e6, (double)params.max_memory / perThread)}));
 #pragma omp parallel for num_threads(threads)
     for (int m = 0; m < (int)pq.M; m++) {
         float* centroids = pq.get_centroids(m, 0);

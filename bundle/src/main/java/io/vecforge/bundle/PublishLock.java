@@ -15,12 +15,20 @@ import org.slf4j.LoggerFactory;
  * it still holds the holder's bytes. A lock whose owner is dead on this host, or older than
  * {@link #STALE}, is broken by compare on content: the breaker renames it aside (one rename wins)
  * and deletes it only if it holds the bytes judged stale; otherwise it puts it back.
+ *
+ * <p>Breakers take turns (an exclusively created {@code .<lock>.breaking} file) and judge the lock
+ * again once it is their turn: a contender that judged the stale lock before another broke it and
+ * took it would otherwise move the new holder's fresh lock aside, and until it was put back the
+ * holder would find no lock (refuse to publish, and leave its lock behind when it was put back after
+ * its release). A breaking file older than {@link #BREAKING_STALE} belongs to a breaker that died.
  */
 final class PublishLock implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PublishLock.class);
     /** The lock is held for a few small writes; one this old belongs to a publisher that died. */
     private static final Duration STALE = Duration.ofMinutes(2);
     private static final Duration WAIT = STALE.plusSeconds(30);
+    /** Breaking takes a few file operations; a breaking file this old was left by a breaker that died. */
+    static final Duration BREAKING_STALE = Duration.ofSeconds(10);
 
     private final HadoopBundleStorage storage;
     private final Path lock;
@@ -75,19 +83,61 @@ final class PublishLock implements AutoCloseable {
     }
 
     private static void breakIfStale(HadoopBundleStorage storage, Path lock) throws IOException {
+        if (judgeStale(storage, lock) == null) {
+            return;
+        }
+        Path breaking = breakingFile(lock);
+        byte[] breaker = ProcessOwner.current().toJson();
+        if (!storage.createExclusive(breaking, breaker)) {
+            clearIfStale(storage, breaking); // another breaker's turn; a dead one's file goes
+            return;
+        }
+        try {
+            byte[] judged = judgeStale(storage, lock); // again: it may have been broken and taken meanwhile
+            if (judged != null) {
+                takeAside(storage, lock, judged);
+            }
+        } finally {
+            if (Arrays.equals(readOrEmpty(storage, breaking), breaker)) { // not a successor's, after a long stall
+                storage.delete(breaking);
+            }
+        }
+    }
+
+    static Path breakingFile(Path lock) {
+        return new Path(lock.getParent(), "." + lock.getName() + ".breaking");
+    }
+
+    /** The lock's bytes if it is stale (its owner dead on this host, or older than {@link #STALE}); else null. */
+    private static byte[] judgeStale(HadoopBundleStorage storage, Path lock) throws IOException {
         byte[] judged;
         long modified;
         try {
             judged = storage.read(lock);
             modified = storage.modificationTime(lock);
         } catch (FileNotFoundException released) {
-            return; // released meanwhile: try again
+            return null; // released meanwhile: try again
         }
         ProcessOwner holder = ProcessOwner.parse(judged);
         boolean dead = holder != null && holder.isDeadOnThisHost();
-        if (!dead && System.currentTimeMillis() - modified <= STALE.toMillis()) {
-            return;
+        return dead || System.currentTimeMillis() - modified > STALE.toMillis() ? judged : null;
+    }
+
+    private static void clearIfStale(HadoopBundleStorage storage, Path breaking) throws IOException {
+        try {
+            if (System.currentTimeMillis() - storage.modificationTime(breaking) > BREAKING_STALE.toMillis()) {
+                LOG.warn("deleting {}, left by a lock breaker that died", breaking);
+                storage.delete(breaking);
+            }
+        } catch (FileNotFoundException done) {
+            // the other breaker finished
         }
+    }
+
+    /** Renames the lock aside and deletes it if it holds the bytes judged stale; else puts it back. */
+    private static void takeAside(HadoopBundleStorage storage, Path lock, byte[] judged) throws IOException {
+        ProcessOwner holder = ProcessOwner.parse(judged);
+        boolean dead = holder != null && holder.isDeadOnThisHost();
         Path aside = new Path(lock.getParent(), "." + lock.getName() + ".broken" + HadoopBundleStorage.TEMPORARY_MARK
                 + java.util.UUID.randomUUID());
         if (!storage.renameIfPresent(lock, aside)) {

@@ -89,6 +89,22 @@ class PublishLockTest {
     }
 
     @Test
+    void aBreakingFileLeftByABreakerThatDiedIsClearedAndTheStaleLockBroken() throws Exception {
+        Files.write(lockFile, ProcessOwner.current().toJson());
+        Files.setLastModifiedTime(lockFile, FileTime.from(Instant.now().minusSeconds(600)));
+        java.nio.file.Path breaking = lockFile.resolveSibling("." + lockFile.getFileName() + ".breaking");
+        Files.write(breaking, ProcessOwner.current().toJson());
+        Files.setLastModifiedTime(breaking, FileTime.from(Instant.now().minus(PublishLock.BREAKING_STALE)
+                .minusSeconds(1)));
+
+        try (PublishLock lock = PublishLock.acquire(storage, layout)) {
+            lock.requireHeld();
+            assertTrue(Files.notExists(breaking));
+        }
+        assertEquals(List.of(), leftovers());
+    }
+
+    @Test
     void storesWithoutAtomicCommitsAreRefused() {
         UnsupportedStorageException e = assertThrows(UnsupportedStorageException.class,
                 () -> BundleStorage.forUri(java.net.URI.create("gs://bucket/indexes"), new Configuration()));

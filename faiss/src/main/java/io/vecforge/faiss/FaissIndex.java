@@ -131,7 +131,7 @@ public final class FaissIndex implements AutoCloseable {
      * Faiss's own training, nothing of vecforge's in it (the {@code train} methods run an IVFPQ index's
      * polysemous training as vecforge's): what they are compared with.
      */
-    public void trainAsFaiss(float[] vectors, int n) {
+    void trainAsFaiss(float[] vectors, int n) {
         checkLength(vectors.length, n);
         VectorGuard.checkVectors(vectors, n, dimension());
         withWarningsCollected(() -> live().trainAsFaiss(n, vectors));

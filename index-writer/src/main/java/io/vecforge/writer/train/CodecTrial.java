@@ -3,6 +3,7 @@ package io.vecforge.writer.train;
 import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
 import io.vecforge.faiss.Neighbours;
+import io.vecforge.faiss.SearchResult;
 import io.vecforge.writer.shard.EmbeddingCursor;
 import io.vecforge.writer.shard.ExactNeighbourSearch;
 import io.vecforge.writer.shard.InvalidRowException;
@@ -32,6 +33,7 @@ public final class CodecTrial {
     static final int K = 10;
     static final int DATABASE_ROWS = 65_536;
     private static final int BATCH_ROWS = 4096;
+    private static final int SEARCH_BATCH = 16;
 
     /** Opens the sample again, from its first row. */
     @FunctionalInterface
@@ -87,9 +89,7 @@ public final class CodecTrial {
                     if (truth == null) {
                         truth = exact.result();
                     }
-                    Neighbours found = new Neighbours(truth.queries(), K, metric.smallerIsCloser());
-                    found.offerAll(probe.search(queries, truth.queries(), K));
-                    recall = found.recallAgainst(truth);
+                    recall = searchAll(probe, queries, dimension, metric).recallAgainst(truth);
                 } catch (IOException | RuntimeException e) {
                     trained.close();
                     throw e;
@@ -122,6 +122,26 @@ public final class CodecTrial {
                 spent, factories.size(), truth.queries(), databaseRows);
         return new Result(best, factories.get(bestAt), List.copyOf(outcomes), phases, bestFit, truth.queries(),
                 databaseRows);
+    }
+
+    /**
+     * The k nearest of every query with every list probed, a few queries at a time: Faiss holds each query's
+     * whole list ranking (nlist entries) while it searches.
+     */
+    private static Neighbours searchAll(FaissIndex probe, float[] queries, int dimension, Metric metric) {
+        int count = queries.length / dimension;
+        Neighbours found = new Neighbours(count, K, metric.smallerIsCloser());
+        for (int first = 0; first < count; first += SEARCH_BATCH) {
+            int n = Math.min(SEARCH_BATCH, count - first);
+            SearchResult hits = probe.search(java.util.Arrays.copyOfRange(queries, first * dimension,
+                    (first + n) * dimension), n, K);
+            for (int q = 0; q < n; q++) {
+                for (int r = 0; r < K; r++) {
+                    found.offer(first + q, hits.label(q, r), hits.distance(q, r)); // -1 (no hit) is skipped
+                }
+            }
+        }
+        return found;
     }
 
     /** The sample's rows at positions 0, stride, 2·stride, … (normalised for cosine). */

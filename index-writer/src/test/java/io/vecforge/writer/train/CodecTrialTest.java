@@ -48,13 +48,13 @@ class CodecTrialTest {
         return vectors;
     }
 
-    private static CodecTrial.SampleSource source(float[] vectors) {
+    private static CodecTrial.SampleSource source(float[] vectors, int dim) {
         return () -> new EmbeddingCursor() {
             private int row = -1;
 
             @Override
             public boolean next() {
-                return ++row < vectors.length / DIM;
+                return ++row < vectors.length / dim;
             }
 
             @Override
@@ -64,7 +64,7 @@ class CodecTrialTest {
 
             @Override
             public float[] vector() {
-                return Arrays.copyOfRange(vectors, row * DIM, (row + 1) * DIM);
+                return Arrays.copyOfRange(vectors, row * dim, (row + 1) * dim);
             }
 
             @Override
@@ -73,7 +73,7 @@ class CodecTrialTest {
     }
 
     private static CodecTrial.Result run(float[] vectors, List<String> factories, Metric metric) throws IOException {
-        return CodecTrial.run(new CpuTrainer(), source(vectors), ROWS, DIM, factories, metric);
+        return CodecTrial.run(new CpuTrainer(), source(vectors, DIM), ROWS, DIM, factories, metric);
     }
 
     @Test
@@ -126,29 +126,8 @@ class CodecTrialTest {
         for (int i = 0; i < vectors.length; i++) {
             vectors[i] = (float) random.nextGaussian();
         }
-        CodecTrial.SampleSource source = () -> new EmbeddingCursor() {
-            private int row = -1;
-
-            @Override
-            public boolean next() {
-                return ++row < rows;
-            }
-
-            @Override
-            public long id() {
-                return row;
-            }
-
-            @Override
-            public float[] vector() {
-                return Arrays.copyOfRange(vectors, row * dim, (row + 1) * dim);
-            }
-
-            @Override
-            public void close() {}
-        };
-        CodecTrial.Result result = CodecTrial.run(new CpuTrainer(), source, rows, dim, List.of("IVF8,Flat", "IVF8,SQ8"),
-                Metric.L2);
+        CodecTrial.Result result = CodecTrial.run(new CpuTrainer(), source(vectors, dim), rows, dim,
+                List.of("IVF8,Flat", "IVF8,SQ8"), Metric.L2);
         try (FaissIndex kept = result.trained()) {
             assertEquals(CodecTrial.QUERIES, result.queries());
             assertEquals(CodecTrial.DATABASE_ROWS, result.databaseRows());

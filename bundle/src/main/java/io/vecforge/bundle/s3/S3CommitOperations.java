@@ -12,6 +12,7 @@ import io.vecforge.bundle.StorageEntry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -67,7 +68,19 @@ final class S3CommitOperations implements CommitOperations {
             return false;
         }
         ConditionalWriteProbe.require(storage, layout.commitsDir());
-        return storage.putIf(new Path(dir, BundleLayout.HEARTBEAT), owner, null, Map.of()).isPresent();
+        Path heartbeat = new Path(dir, BundleLayout.HEARTBEAT);
+        for (int attempt = 1; ; attempt++) {
+            if (storage.putIf(heartbeat, owner, null, Map.of()).isPresent()) {
+                return true;
+            }
+            // refused: the SDK may have retried a create that had landed (then the claim holds our bytes, which
+            // are unique to this call), or another build claimed the version; a refusal that left nothing at
+            // all is tried again
+            Optional<S3Object> stored = storage.readObject(heartbeat);
+            if (stored.isPresent() || attempt == 3) {
+                return stored.isPresent() && Arrays.equals(stored.get().content(), owner);
+            }
+        }
     }
 
     @Override

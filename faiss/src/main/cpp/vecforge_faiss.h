@@ -44,11 +44,9 @@
 #include <faiss/utils/simd_levels.h>
 #include "vecforge_assign.h"
 #include "vecforge_polysemous.h"
+#include "vecforge_exact.h"
 
 extern "C" void openblas_set_num_threads(int num_threads);
-// Faiss's own BLAS entry point (Fortran sgemm with 32-bit integers, as Faiss calls it).
-extern "C" int sgemm_(const char* transa, const char* transb, int* m, int* n, int* k, const float* alpha,
-                      const float* a, int* lda, const float* b, int* ldb, float* beta, float* c, int* ldc);
 extern "C" char* openblas_get_corename(void);
 extern "C" int openblas_get_parallel(void);
 
@@ -288,91 +286,34 @@ public:
     /**
      * Folds n database rows (ids[0..n)) into the running exact top-k of nq queries: heapDistances and heapIds
      * (nq * k) are Faiss heaps (a max-heap of L2 distances, a min-heap of inner products; ties on the larger
-     * id leave first), kept by the caller across calls. Distances are computed as Faiss's flat search
-     * computes them with BLAS (the same sgemm blocks, ||q||^2 + ||x||^2 - 2 q.x, clamped at 0), but each row
-     * is tested against the query's running k-th best before it touches the heap: most rows of a long
-     * stream never do, where a search per batch keeps a fresh heap per batch.
+     * id leave first), kept by the caller across calls (vecforge_exact.h).
      */
     static void exactKnnUpdate(int d, long long nq, const float* queries, long long n, const float* x,
                                const long long* ids, int k, int metric, float* heapDistances,
                                long long* heapIds) {
-        if (d <= 0 || nq < 0 || n < 0 || k <= 0) throw std::invalid_argument("exactKnnUpdate: bad sizes");
-        if (nq == 0 || n == 0) return;
-        const long long blockRows = 1024; // Faiss's distance_compute_blas_database_bs
-        const long long blockQueries = 4096; // Faiss's distance_compute_blas_query_bs
-        bool l2 = metric != 0;
-        std::vector<float> queryNorms, rowNorms;
-        if (l2) {
-            queryNorms.resize((size_t)nq);
-            rowNorms.resize((size_t)n);
-            faiss::fvec_norms_L2sqr(queryNorms.data(), queries, (size_t)d, (size_t)nq);
-            faiss::fvec_norms_L2sqr(rowNorms.data(), x, (size_t)d, (size_t)n);
-        }
-        faiss::idx_t* heapLabels = reinterpret_cast<faiss::idx_t*>(heapIds);
-        std::vector<float> ip((size_t)(std::min(nq, blockQueries) * blockRows));
-        for (long long i0 = 0; i0 < nq; i0 += blockQueries) {
-            long long i1 = std::min(nq, i0 + blockQueries);
-            for (long long j0 = 0; j0 < n; j0 += blockRows) {
-                long long j1 = std::min(n, j0 + blockRows);
-                float one = 1, zero = 0;
-                int rowsInBlock = (int)(j1 - j0), queriesInBlock = (int)(i1 - i0), dim = d;
-                sgemm_("Transpose", "Not transpose", &rowsInBlock, &queriesInBlock, &dim, &one, x + j0 * d, &dim,
-                       queries + i0 * d, &dim, &zero, ip.data(), &rowsInBlock);
-                for (long long i = i0; i < i1; i++) {
-                    const float* line = ip.data() + (i - i0) * (j1 - j0);
-                    float* heapD = heapDistances + i * k;
-                    faiss::idx_t* heapI = heapLabels + i * k;
-                    if (l2) {
-                        foldBlock<faiss::CMax<float, faiss::idx_t>, true>(j0, j1, line, rowNorms.data(),
-                                queryNorms[(size_t)i], ids, k, heapD, heapI);
-                    } else {
-                        foldBlock<faiss::CMin<float, faiss::idx_t>, false>(j0, j1, line, nullptr, 0, ids, k, heapD,
-                                                                           heapI);
-                    }
-                }
-            }
-        }
+        exactKnnFold(d, nq, queries, n, x, ids, k, metric != 0, heapDistances, heapIds);
     }
 
     /**
-     * Folds one query's distances to rows j0..j1 into its heap. Once the heap is full almost no row beats its
-     * top, so the distances are computed 16 at a time in a branch-free pass (vectorised by omp simd: plain -O2
-     * left it scalar) that only says whether any of them might (ties included: the heap breaks them by id); only
-     * such a chunk pays the heap's comparisons, with the very values the pass computed. Measured at 1,000
-     * queries of 128-d: 0.6 ns a pair beside BLAS's 3.3, where a comparison per row cost 3.5.
+     * Prepares addWithIdsExact for these queries (metric: 0 inner product, 1 L2, as the heaps are kept):
+     * returns false, preparing nothing, where it does not serve (not a bare IVF-Flat, -PQ or -SQ index of that
+     * metric, or more than maxBoundEntries query-list bounds).
      */
-    template <class C, bool L2>
-    static void foldBlock(long long j0, long long j1, const float* line, const float* rowNorms, float queryNorm,
-                          const long long* ids, int k, float* heapD, faiss::idx_t* heapI) {
-        float dis[16];
-        for (long long c = j0; c < j1; c += 16) {
-            const int count = (int)std::min(j1 - c, 16LL);
-            const float* products = line + (c - j0);
-            const float top = heapD[0];
-            int maybe = 0;
-            if (L2) {
-                const float* norms = rowNorms + c;
-#pragma omp simd reduction(| : maybe)
-                for (int t = 0; t < count; t++) {
-                    float d = queryNorm + norms[t] - 2 * products[t];
-                    d = d < 0 ? 0 : d;
-                    dis[t] = d;
-                    maybe |= d <= top;
-                }
-            } else {
-#pragma omp simd reduction(| : maybe)
-                for (int t = 0; t < count; t++) {
-                    dis[t] = products[t];
-                    maybe |= products[t] >= top;
-                }
-            }
-            if (!maybe) continue;
-            for (int t = 0; t < count; t++) {
-                if (C::cmp2(heapD[0], dis[t], heapI[0], ids[c + t])) {
-                    faiss::heap_replace_top<C>(k, heapD, heapI, dis[t], ids[c + t]);
-                }
-            }
-        }
+    bool prepareExactBounds(long long nq, const float* queries, int metric, long long maxBoundEntries) {
+        exactBounds_ = ListBoundedSearch::prepare(index_, nq, queries, metric != 0, maxBoundEntries);
+        return exactBounds_ != nullptr;
+    }
+
+    /**
+     * Adds n rows with their ids, as addWithIds does, and folds them into the prepared queries' exact top-k
+     * (the heaps as exactKnnUpdate keeps them). nanos gets the add's time, then the fold's; returns the
+     * query-row distances computed (n * nq where every one was).
+     */
+    long long addWithIdsExact(long long n, const float* x, const long long* ids, int k, float* heapDistances,
+                              long long* heapIds, long long* nanos) {
+        if (exactBounds_ == nullptr) throw std::invalid_argument("addWithIdsExact: prepareExactBounds first");
+        if (n <= 0 || k <= 0) throw std::invalid_argument("addWithIdsExact: bad sizes");
+        return exactBounds_->addAndFold(ivf(), n, x, ids, k, heapDistances, heapIds, nanos);
     }
 
     /** Distance of each of n vectors to its nearest coarse centroid (the IVF quantizer's k=1 search). */
@@ -606,6 +547,7 @@ private:
     }
 
     faiss::Index* index_;
+    std::unique_ptr<ListBoundedSearch> exactBounds_;
 };
 
 } // namespace vecforge

@@ -24,7 +24,11 @@ public final class FaissIndex implements AutoCloseable {
     /** ||x - y||² ≤ 4·max(||x||², ||y||²): below this squared norm, no distance overflows a float. */
     public static final double MAX_SQUARED_NORM = Float.MAX_VALUE / 4.0;
 
+    /** Query-list bounds a bounded exact search keeps at most (floats: 32 MiB). */
+    public static final long MAX_EXACT_BOUNDS = 1L << 23;
+
     private NativeIndex peer;
+    private int exactQueries = -1;
 
     private FaissIndex(NativeIndex peer) {
         this.peer = peer;
@@ -168,6 +172,52 @@ public final class FaissIndex implements AutoCloseable {
         VectorGuard.checkVectors(vectors, n, dimension());
         VectorGuard.checkIds(ids, n);
         live().addWithIds(n, vectors, ids);
+    }
+
+    /**
+     * Prepares {@link #addWithIdsExact} for these queries (the metric the heaps are kept in): true where it
+     * serves, a bare IVF-Flat, -PQ or -SQ index of that metric with at most {@link #MAX_EXACT_BOUNDS} query-list
+     * bounds; false, preparing nothing, otherwise. The bounds are freed with the index.
+     */
+    public boolean prepareExactBounds(float[] queries, Metric metric) {
+        int dimension = dimension();
+        if (queries.length % dimension != 0) {
+            throw new IllegalArgumentException("queries hold " + queries.length + " floats, not a multiple of "
+                    + dimension);
+        }
+        int queryCount = queries.length / dimension;
+        VectorGuard.checkVectors(queries, queryCount, dimension);
+        exactQueries = live().prepareExactBounds(queryCount, queries, metric.faissCode(), MAX_EXACT_BOUNDS)
+                ? queryCount : -1;
+        return exactQueries >= 0;
+    }
+
+    /**
+     * Adds n vectors with their ids, as {@link #addWithIds} does, and folds them into the exact top-k of the
+     * queries {@link #prepareExactBounds} took (heaps as {@link #exactKnnUpdate} keeps them), computing only the
+     * distances the triangle inequality cannot rule out. {@code nanos} (2 entries) gets the add's time, then the
+     * search's; returns the query-row distances computed.
+     */
+    public long addWithIdsExact(float[] vectors, long[] ids, int n, int k, float[] heapDistances, long[] heapIds,
+            long[] nanos) {
+        if (exactQueries < 0) {
+            throw new IllegalStateException("addWithIdsExact needs prepareExactBounds first");
+        }
+        checkLength(vectors.length, n);
+        if (ids.length < n || n <= 0 || k <= 0) {
+            throw new IllegalArgumentException("need n > 0 rows, k > 0 and n ids; got n " + n + ", k " + k + ", "
+                    + ids.length + " ids");
+        }
+        if ((long) exactQueries * k != heapDistances.length || heapDistances.length != heapIds.length) {
+            throw new IllegalArgumentException("heaps must hold queries x k = " + (long) exactQueries * k
+                    + " entries, got " + heapDistances.length + " and " + heapIds.length);
+        }
+        if (nanos.length < 2) {
+            throw new IllegalArgumentException("nanos needs 2 entries, got " + nanos.length);
+        }
+        VectorGuard.checkVectors(vectors, n, dimension());
+        VectorGuard.checkIds(ids, n);
+        return live().addWithIdsExact(n, vectors, ids, k, heapDistances, heapIds, nanos);
     }
 
     public SearchResult search(float[] queries, int n, int k) {

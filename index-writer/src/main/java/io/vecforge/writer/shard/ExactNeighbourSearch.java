@@ -38,6 +38,33 @@ public final class ExactNeighbourSearch {
         FaissIndex.exactKnnUpdate(queries, dimension, vectors, ids, rows, metric, k, heapDistances, heapIds);
     }
 
+    /**
+     * Prepares {@link #addThrough} for rows added to this index: true where it serves (a bare IVF-Flat, -PQ or
+     * -SQ index of this search's metric, FaissIndex#prepareExactBounds); then every row must come through it.
+     */
+    public boolean rideAlong(FaissIndex index) {
+        return queryCount > 0 && index.prepareExactBounds(queries, metric);
+    }
+
+    /**
+     * Adds the rows to the index {@link #rideAlong} prepared and folds them in, computing only the distances
+     * the coarse quantizer's bounds cannot rule out. {@code nanos} gets the add's time, then the search's;
+     * returns the query-row distances computed (rows x queries when nothing could be ruled out).
+     */
+    public long addThrough(FaissIndex index, float[] vectors, long[] ids, int rows, long[] nanos) {
+        if (rows == 0) {
+            nanos[0] = 0;
+            nanos[1] = 0;
+            return 0;
+        }
+        return index.addWithIdsExact(vectors, ids, rows, k, heapDistances, heapIds, nanos);
+    }
+
+    /** Queries in this search. */
+    public int queryCount() {
+        return queryCount;
+    }
+
     /** The k best so far of every query, best first (ties: the smaller id first). */
     public Neighbours result() {
         Neighbours best = new Neighbours(queryCount, k, metric.smallerIsCloser());

@@ -42,6 +42,9 @@ public final class ShardBuilder implements AutoCloseable {
     private long duplicates;
     private final List<Long> duplicateSamples = new ArrayList<>();
     private long nextProgress = PROGRESS_EVERY_ROWS;
+    private final boolean exactAlongAdd;
+    private final long[] batchNanos = new long[2];
+    private long exactPairs;
     private long addNanos;
     private long exactNanos;
     private long writeNanos;
@@ -72,6 +75,7 @@ public final class ShardBuilder implements AutoCloseable {
         this.batchVectors = new float[batchSize * dimension];
         this.batchIds = new long[batchSize];
         this.pendingVector = new float[dimension];
+        this.exactAlongAdd = exact != null && exact.rideAlong(emptyIndex);
     }
 
     /** Takes one row; rows must come in ascending id order (ties: ascending ordering column). */
@@ -115,6 +119,12 @@ public final class ShardBuilder implements AutoCloseable {
         writeNanos += System.nanoTime() - writeStart;
         LOG.info("shard {}: {} rows written to {} ({} duplicate rows dropped)", shard, rows, localFile.getFileName(),
                 duplicates);
+        if (exact != null && rows > 0 && exact.queryCount() > 0) {
+            LOG.info(String.format(java.util.Locale.ROOT, "shard %d: exact neighbours of %d queries: %,d of %,d"
+                    + " query-row distances computed (%.1f%%; %s)", shard, exact.queryCount(), exactPairs,
+                    rows * exact.queryCount(), 100.0 * exactPairs / (rows * exact.queryCount()), exactAlongAdd
+                    ? "the rest ruled out by the coarse quantizer's bounds" : "every one: no bounds for this index"));
+        }
         return new ShardResult(shard, rows, rows == 0 ? null : firstId, rows == 0 ? null : lastId, duplicates,
                 List.copyOf(duplicateSamples), exact == null ? null : exact.result());
     }
@@ -157,6 +167,21 @@ public final class ShardBuilder implements AutoCloseable {
         if (batchRows == 0) {
             return;
         }
+        if (exactAlongAdd) {
+            exactPairs += exact.addThrough(index, batchVectors, batchIds, batchRows, batchNanos);
+            addNanos += batchNanos[0];
+            exactNanos += batchNanos[1];
+        } else {
+            addAndSearch();
+        }
+        batchRows = 0;
+        if (rows >= nextProgress) {
+            LOG.info("shard {}: {} rows added", shard, rows);
+            nextProgress += PROGRESS_EVERY_ROWS;
+        }
+    }
+
+    private void addAndSearch() {
         long start = System.nanoTime();
         index.addWithIds(batchVectors, batchIds, batchRows);
         long added = System.nanoTime();
@@ -164,11 +189,7 @@ public final class ShardBuilder implements AutoCloseable {
         if (exact != null) {
             exact.addBatch(batchVectors, batchIds, batchRows);
             exactNanos += System.nanoTime() - added;
-        }
-        batchRows = 0;
-        if (rows >= nextProgress) {
-            LOG.info("shard {}: {} rows added", shard, rows);
-            nextProgress += PROGRESS_EVERY_ROWS;
+            exactPairs += (long) batchRows * exact.queryCount();
         }
     }
 

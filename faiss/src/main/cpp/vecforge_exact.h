@@ -10,6 +10,7 @@
 #include <faiss/IndexScalarQuantizer.h>
 #include <faiss/utils/Heap.h>
 #include <faiss/utils/distances.h>
+#include "vecforge_pq_add.h"
 
 #include <algorithm>
 #include <chrono>
@@ -113,6 +114,16 @@ inline void exactKnnFold(int d, long long nq, const float* queries, long long n,
     }
 }
 
+/** IndexIVF's add_core (what add_with_ids runs after the assignment), through TransposedPqAdd where it serves. */
+inline void addAssigned(faiss::IndexIVF* ivf, faiss::idx_t n, const float* x, const faiss::idx_t* ids,
+                        const faiss::idx_t* assign) {
+    if (TransposedPqAdd::serves(ivf)) {
+        TransposedPqAdd::add(static_cast<faiss::IndexIVFPQ*>(ivf), n, x, ids, assign);
+    } else {
+        ivf->add_core(n, x, ids, assign);
+    }
+}
+
 /**
  * The exact top-k of a fixed query set over the rows added to a bare IVF index, skipping rows that cannot
  * enter a query's top-k. The add assigns each row to its list anyway; with the row's distance r to its
@@ -171,7 +182,7 @@ public:
         std::vector<faiss::idx_t> assign((size_t)n);
         std::vector<float> coarse((size_t)n);
         ivf->quantizer->search((faiss::idx_t)n, x, 1, coarse.data(), assign.data());
-        ivf->add_core((faiss::idx_t)n, x, reinterpret_cast<const faiss::idx_t*>(ids), assign.data());
+        addAssigned(ivf, (faiss::idx_t)n, x, reinterpret_cast<const faiss::idx_t*>(ids), assign.data());
         auto added = std::chrono::steady_clock::now();
         long long pairs = fold(n, x, ids, assign.data(), k, heapDistances, heapIds);
         auto folded = std::chrono::steady_clock::now();

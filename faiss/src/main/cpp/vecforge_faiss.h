@@ -162,7 +162,21 @@ public:
         polysemous.finish();
     }
     void add(long long n, const float* x) { index_->add((faiss::idx_t)n, x); }
+    /** Faiss's add_with_ids; an IndexIVFPQ of 4-dimensional sub-vectors encodes through TransposedPqAdd. */
     void addWithIds(long long n, const float* x, const long long* ids) {
+        if (TransposedPqAdd::serves(index_)) {
+            auto* ivfpq = static_cast<faiss::IndexIVFPQ*>(index_);
+            std::vector<faiss::idx_t> assign((size_t)n);
+            ivfpq->quantizer->assign((faiss::idx_t)n, x, assign.data());
+            TransposedPqAdd::add(ivfpq, (faiss::idx_t)n, x, (const faiss::idx_t*)ids, assign.data());
+            return;
+        }
+        index_->add_with_ids((faiss::idx_t)n, x, (const faiss::idx_t*)ids);
+    }
+    /** Whether addWithIds encodes through TransposedPqAdd for this index (at the SIMD level Faiss runs now). */
+    bool addsThroughTransposedPq() const { return TransposedPqAdd::serves(index_); }
+    /** Faiss's own add_with_ids, nothing of vecforge's in it: what addWithIds is compared with. */
+    void addWithIdsAsFaiss(long long n, const float* x, const long long* ids) {
         index_->add_with_ids((faiss::idx_t)n, x, (const faiss::idx_t*)ids);
     }
     void search(long long n, const float* x, long long k, float* distances, long long* labels) const {

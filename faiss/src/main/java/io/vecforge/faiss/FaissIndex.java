@@ -174,6 +174,22 @@ public final class FaissIndex implements AutoCloseable {
         live().addWithIds(n, vectors, ids);
     }
 
+    /** Whether {@link #addWithIds} encodes PQ codes on transposed centroids here (an IVF-PQ of 4-d sub-vectors, AVX512). */
+    boolean addsThroughTransposedPq() {
+        return live().addsThroughTransposedPq();
+    }
+
+    /** Faiss's own add_with_ids (addWithIds may encode PQ codes its own way, to the same bytes): for comparison. */
+    void addWithIdsAsFaiss(float[] vectors, long[] ids, int n) {
+        checkLength(vectors.length, n);
+        if (ids.length < n) {
+            throw new IllegalArgumentException("ids hold " + ids.length + " entries, need " + n);
+        }
+        VectorGuard.checkVectors(vectors, n, dimension());
+        VectorGuard.checkIds(ids, n);
+        live().addWithIdsAsFaiss(n, vectors, ids);
+    }
+
     /**
      * Prepares {@link #addWithIdsExact} for these queries (the metric the heaps are kept in): true where it
      * serves, a bare IVF-Flat, -PQ or -SQ index of that metric with at most {@link #MAX_EXACT_BOUNDS} query-list

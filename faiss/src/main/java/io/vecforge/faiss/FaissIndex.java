@@ -165,12 +165,7 @@ public final class FaissIndex implements AutoCloseable {
     }
 
     public void addWithIds(float[] vectors, long[] ids, int n) {
-        checkLength(vectors.length, n);
-        if (ids.length < n) {
-            throw new IllegalArgumentException("ids hold " + ids.length + " entries, need " + n);
-        }
-        VectorGuard.checkVectors(vectors, n, dimension());
-        VectorGuard.checkIds(ids, n);
+        checkRows(vectors, ids, n);
         live().addWithIds(n, vectors, ids);
     }
 
@@ -181,12 +176,7 @@ public final class FaissIndex implements AutoCloseable {
 
     /** Faiss's own add_with_ids (addWithIds may encode PQ codes its own way, to the same bytes): for comparison. */
     void addWithIdsAsFaiss(float[] vectors, long[] ids, int n) {
-        checkLength(vectors.length, n);
-        if (ids.length < n) {
-            throw new IllegalArgumentException("ids hold " + ids.length + " entries, need " + n);
-        }
-        VectorGuard.checkVectors(vectors, n, dimension());
-        VectorGuard.checkIds(ids, n);
+        checkRows(vectors, ids, n);
         live().addWithIdsAsFaiss(n, vectors, ids);
     }
 
@@ -231,8 +221,7 @@ public final class FaissIndex implements AutoCloseable {
         if (nanos.length < 2) {
             throw new IllegalArgumentException("nanos needs 2 entries, got " + nanos.length);
         }
-        VectorGuard.checkVectors(vectors, n, dimension());
-        VectorGuard.checkIds(ids, n);
+        checkRows(vectors, ids, n);
         return live().addWithIdsExact(n, vectors, ids, k, heapDistances, heapIds, nanos);
     }
 
@@ -442,6 +431,16 @@ public final class FaissIndex implements AutoCloseable {
             throw new IllegalStateException("index already closed");
         }
         return peer;
+    }
+
+    /** n vectors and ids as an add takes them: enough of each, every vector finite and in range, no id negative. */
+    private void checkRows(float[] vectors, long[] ids, int n) {
+        checkLength(vectors.length, n);
+        if (ids.length < n) {
+            throw new IllegalArgumentException("ids hold " + ids.length + " entries, need " + n);
+        }
+        VectorGuard.checkVectors(vectors, n, dimension());
+        VectorGuard.checkIds(ids, n);
     }
 
     private void checkLength(long floats, long n) {

@@ -149,7 +149,8 @@ public:
         if (ivf->metric_type != faiss::METRIC_L2 && ivf->metric_type != faiss::METRIC_INNER_PRODUCT) return nullptr;
         const size_t nlist = ivf->nlist;
         if (nq <= 0 || nlist == 0 || (size_t)ivf->quantizer->ntotal != nlist
-                || (double)nq * (double)nlist > (double)maxBoundEntries) {
+                || (double)nq * (double)nlist > (double)maxBoundEntries
+                || (double)nlist * (double)ivf->d > (double)maxBoundEntries) { // the bounds, the centroids kept
             return nullptr;
         }
         std::unique_ptr<ListBoundedSearch> search(new ListBoundedSearch(ivf->d, nq, nlist, l2));
@@ -173,8 +174,8 @@ public:
     }
 
     /**
-     * Adds n rows to the IVF index (its own add: the quantizer's assignment, then add_core) and folds them into
-     * the heaps. nanos gets the add's time, then the fold's; returns the query-row distances computed.
+     * Adds n rows to the IVF index as its add_with_ids does (the quantizer's assignment, then add_core, or
+     * TransposedPqAdd's encoding to the same bytes) and folds them into the heaps. nanos gets the add's time, then the fold's; returns the query-row distances computed.
      */
     long long addAndFold(faiss::IndexIVF* ivf, long long n, const float* x, const long long* ids, int k,
                          float* heapDistances, long long* heapIds, long long* nanos) {

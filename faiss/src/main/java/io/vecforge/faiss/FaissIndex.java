@@ -24,7 +24,7 @@ public final class FaissIndex implements AutoCloseable {
     /** ||x - y||² ≤ 4·max(||x||², ||y||²): below this squared norm, no distance overflows a float. */
     public static final double MAX_SQUARED_NORM = Float.MAX_VALUE / 4.0;
 
-    /** Query-list bounds a bounded exact search keeps at most (floats: 32 MiB). */
+    /** Query-list bounds, and centroid components, a bounded exact search keeps at most (floats: 32 MiB each). */
     public static final long MAX_EXACT_BOUNDS = 1L << 23;
 
     private NativeIndex peer;
@@ -183,7 +183,7 @@ public final class FaissIndex implements AutoCloseable {
     /**
      * Prepares {@link #addWithIdsExact} for these queries (the metric the heaps are kept in): true where it
      * serves, a bare IVF-Flat, -PQ or -SQ index of that metric with at most {@link #MAX_EXACT_BOUNDS} query-list
-     * bounds; false, preparing nothing, otherwise. The bounds are freed with the index.
+     * bounds and centroid components; false, preparing nothing, otherwise. The bounds are freed with the index.
      */
     public boolean prepareExactBounds(float[] queries, Metric metric) {
         int dimension = dimension();

@@ -8,6 +8,8 @@ import io.vecforge.testing.TestVectors;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * vecforge's IVF-PQ add (codes of 4-dimensional sub-vectors found on centroids transposed once per batch) writes
@@ -23,10 +25,11 @@ class TransposedPqAddTest {
         SimdDispatch.pin("auto");
     }
 
-    @Test
-    void theAddIsFaisssOwnByteForByte() {
-        assumeTrue(SimdDispatch.available("AVX512"), "the transposed encoder repeats Faiss's AVX512 kernel");
-        SimdDispatch.pin("AVX512");
+    @ParameterizedTest
+    @ValueSource(strings = {"AVX512", "AVX2"})
+    void theAddIsFaisssOwnByteForByte(String level) {
+        assumeTrue(SimdDispatch.available(level), "the transposed encoder repeats Faiss's " + level + " kernel");
+        SimdDispatch.pin(level);
         SplittableRandom random = new SplittableRandom(5);
         float[] gaussian = new float[ROWS * DIM];
         float[] binary = new float[ROWS * DIM]; // few distinct sub-vectors: equal distances to tell apart by order
@@ -49,10 +52,8 @@ class TransposedPqAddTest {
         float[] vectors = TestVectors.clustered(ROWS, DIM, 6);
         compare("IVF16,PQ16np", Metric.L2, vectors, false); // 2-dimensional sub-vectors
         compare("IVF16,PQ8x6np", Metric.L2, vectors, false); // 6-bit codes
-        if (SimdDispatch.available("AVX2")) {
-            SimdDispatch.pin("AVX2");
-            compare("IVF16,PQ8np", Metric.L2, vectors, false);
-        }
+        SimdDispatch.pin("NONE"); // Faiss's scalar kernels
+        compare("IVF16,PQ8np", Metric.L2, vectors, false);
     }
 
     private static void compare(String factory, Metric metric, float[] vectors, boolean transposed) {

@@ -144,7 +144,10 @@ public:
     static std::unique_ptr<ListBoundedSearch> prepare(const faiss::Index* index, long long nq, const float* queries,
                                                       bool l2, long long maxBoundEntries) {
         const faiss::IndexIVF* ivf = dynamic_cast<const faiss::IndexIVF*>(index);
-        if (ivf == nullptr || !servesAdd(*index) || ivf->quantizer == nullptr || !ivf->is_trained) return nullptr;
+        if (ivf == nullptr || !servesAdd(*index) || ivf->quantizer == nullptr || ivf->invlists == nullptr
+                || !ivf->is_trained) {
+            return nullptr;
+        }
         if ((ivf->metric_type == faiss::METRIC_L2) != l2) return nullptr;
         if (ivf->metric_type != faiss::METRIC_L2 && ivf->metric_type != faiss::METRIC_INNER_PRODUCT) return nullptr;
         const size_t nlist = ivf->nlist;

@@ -30,6 +30,7 @@ public:
         const auto* ivfpq = static_cast<const faiss::IndexIVFPQ*>(index);
         return ivfpq->is_trained && ivfpq->by_residual && ivfpq->pq.dsub == 4 && ivfpq->pq.nbits == 8
                 && ivfpq->pq.ksub == 256 && ivfpq->pq.transposed_centroids.empty() && ivfpq->quantizer != nullptr
+                && ivfpq->invlists != nullptr
                 && level() != Level::NONE;
     }
 

@@ -188,7 +188,7 @@ public final class SortedRows implements Closeable {
      * The places 0..n-1 sorted by (id, order), stably: a merge sort on primitive arrays. Each merge is a call of
      * its own: a loop that runs once per task would wait for on-stack replacement to leave the interpreter, while
      * a method called half a million times in the first pass is compiled within it (a shard's first sort took
-     * 1.3 s where later ones took 20-50 ms).
+     * 1.3 s where later ones took 20-90 ms).
      */
     static int[] order(long[] ids, long[] orders, int n) {
         int[] places = new int[n];

@@ -289,24 +289,17 @@ private:
     void markLists(long long i, float top, const float* listMaxResidual, float maxRowNorm, uint8_t* keep) const {
         const float* bound = bounds_.data() + (size_t)i * nlist_;
         const float queryNormSq = queryNormsSq_[(size_t)i];
-        const float fixed = queryNormSq + maxRowNorm * maxRowNorm;
         if (l2_) {
+            const float normsSq = queryNormSq + maxRowNorm * maxRowNorm;
 #pragma omp simd
             for (size_t list = 0; list < nlist_; list++) {
-                const float r = listMaxResidual[list];
-                const float below = bound[list] - r;
-                const float outer = bound[list] + r;
-                const float margin = 1e-4f * (outer * outer + fixed);
-                keep[list] = !(below > 0 && below * below > top + margin);
+                keep[list] = !beyondL2(bound[list], listMaxResidual[list], normsSq, top);
             }
         } else {
             const float queryNorm = std::sqrt(queryNormSq);
 #pragma omp simd
             for (size_t list = 0; list < nlist_; list++) {
-                const float r = listMaxResidual[list];
-                const float above = bound[list] + queryNorm * r;
-                const float margin = 1e-4f * queryNorm * (2 * maxRowNorm + 2 * r);
-                keep[list] = !(above < top - margin);
+                keep[list] = !beyondInnerProduct(bound[list], listMaxResidual[list], queryNorm, maxRowNorm, top);
             }
         }
     }
@@ -318,16 +311,23 @@ private:
     bool skips(long long i, size_t list, float r, float maxRowNorm, float top) const {
         const float bound = bounds_[(size_t)i * nlist_ + list];
         const float queryNormSq = queryNormsSq_[(size_t)i];
-        if (l2_) {
-            const float below = bound - r;
-            if (below <= 0) return false;
-            const float margin = 1e-4f * ((bound + r) * (bound + r) + (queryNormSq + maxRowNorm * maxRowNorm));
-            return below * below > top + margin;
-        }
-        const float queryNorm = std::sqrt(queryNormSq);
-        const float above = bound + queryNorm * r;
-        const float margin = 1e-4f * queryNorm * (2 * maxRowNorm + 2 * r);
-        return above < top - margin;
+        return l2_ ? beyondL2(bound, r, queryNormSq + maxRowNorm * maxRowNorm, top)
+                   : beyondInnerProduct(bound, r, std::sqrt(queryNormSq), maxRowNorm, top);
+    }
+
+    /**
+     * L2: whether ||q - c|| - r, squared, exceeds the k-th best distance top by more than 1e-4 of the norms
+     * involved (normsSq: ||q||^2 + the batch's largest ||x||^2). The one test of list and row alike.
+     */
+    static inline bool beyondL2(float bound, float r, float normsSq, float top) {
+        const float below = bound - r;
+        const float outer = bound + r;
+        return below > 0 && below * below > top + 1e-4f * (outer * outer + normsSq);
+    }
+
+    /** Inner product: whether q.c + ||q|| r falls short of the k-th best top by more than the margin. */
+    static inline bool beyondInnerProduct(float bound, float r, float queryNorm, float maxRowNorm, float top) {
+        return bound + queryNorm * r < top - 1e-4f * queryNorm * (2 * maxRowNorm + 2 * r);
     }
 
     size_t d_;

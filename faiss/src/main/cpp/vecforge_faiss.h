@@ -91,6 +91,12 @@ public:
     }
     /** Training-sample vectors assigned to inverted lists (IndexIVF::train, exact coarse quantizers only). */
     long long listAssignedVectors() const { return state_->listAssignedVectors; }
+    /** Of the searches, those answered by vecforge's NearestCentroid kernel (vecforge_nearest_centroid.h). */
+    long long nearestCentroidSearches() const {
+        long long total = 0;
+        for (const auto& index : state_->indexes) total += index->nearestCentroidSearches();
+        return total;
+    }
 
     /** Usable GPUs seen through the library at libraryPath; 0 with the reason in `reason` (NUL-terminated). */
     static int gpuCount(const char* libraryPath, signed char* reason, int reasonLength) {

@@ -10,6 +10,8 @@
 #include <faiss/utils/simd_levels.h>
 #include <immintrin.h>
 
+#include "vecforge_simd.h"
+
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -208,7 +210,7 @@ private:
                 distances = _mm512_fmadd_ps(d2, d2, distances);
                 distances = _mm512_fmadd_ps(d3, d3, distances);
                 const __mmask16 closer = _mm512_cmp_ps_mask(distances, minDistances[g], _CMP_LT_OS);
-                minDistances[g] = _mm512_min_ps(distances, minDistances[g]);
+                minDistances[g] = simd::min(distances, minDistances[g]);
                 minIndices[g] = _mm512_mask_blend_epi32(closer, minIndices[g], indices);
             }
             indices = _mm512_add_epi32(indices, increment);
@@ -218,7 +220,7 @@ private:
         alignas(64) uint32_t laneIndices[16];
 #pragma GCC unroll 4
         for (int g = 0; g < G; g++) {
-            const float best = _mm512_reduce_min_ps(minDistances[g]);
+            const float best = simd::lowest(minDistances[g]);
             const __mmask16 holders = _mm512_cmp_ps_mask(minDistances[g], _mm512_set1_ps(best), _CMP_EQ_OQ);
             _mm512_store_epi32(laneIndices, minIndices[g]);
             const unsigned lanes = (unsigned)holders; // never 0 for finite distances (the inputs are checked)

@@ -26,7 +26,9 @@ public final class KmeansAssigner implements AutoCloseable {
      * at most {@value #FUSED_MAX_DIMENSION} dimensions) runs Faiss's fused distance-and-argmin kernel at any
      * sample size. Faiss's own flat search takes that kernel only when rows x dimension reach 128,000, and below
      * it one distance call per (row, centroid) pair: {@code PQ64} over 128 dimensions (sub-spaces of 2) at 32,768
-     * rows trained its codebooks in 24.7 s that way, in 2.8 s through the fused kernel. At or over 128,000 training is byte-identical to Faiss's; below, equal up to ties in rounding.
+     * rows trained its codebooks in 24.7 s that way, in 2.8 s through the fused kernel. At or over 128,000
+     * training is byte-identical to Faiss's; below, equal up to ties in rounding. Sub-spaces of 2, 4 and 8
+     * dimensions go through vecforge's copy of that kernel ({@link #nearestCentroidSearches()}): the same answers.
      */
     public static KmeansAssigner cpu() {
         FaissIndex.loadNativeLibrary();
@@ -69,6 +71,15 @@ public final class KmeansAssigner implements AutoCloseable {
      */
     public long listAssignedVectors() {
         return live().listAssignedVectors();
+    }
+
+    /**
+     * Of the {@link #searches()}, those vecforge's own nearest-centroid kernel answered ({@link #cpu()}: sub-spaces
+     * of 2, 4 or 8 dimensions at Faiss's AVX2 and AVX512 levels): Faiss's fused kernel's arithmetic and
+     * answers, with the merge of its lanes vectorised.
+     */
+    public long nearestCentroidSearches() {
+        return live().nearestCentroidSearches();
     }
 
     NativeKmeansAssigner live() {

@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vecforge.testing.TestVectors;
 import java.nio.file.Files;
+import java.util.SplittableRandom;
 import org.bytedeco.javacpp.FloatPointer;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -18,6 +21,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 class KmeansAssignerTest {
     private static final int ROWS = 6_000;
     private static final int DIM = 16;
+
+    @AfterEach
+    void unpin() {
+        SimdDispatch.pin("auto");
+    }
 
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({
@@ -72,20 +80,44 @@ class KmeansAssignerTest {
         }
     }
 
-    @Test
-    void theCpuAssignerTrainsSmallSubSpacesExactlyAsFaissDoesFromItsThresholdOn() {
-        // PQ8 over 16 dimensions: sub-spaces of 2. 64,000 x 2 = 128,000 = faiss::distance_compute_blas_threshold,
-        // where Faiss's own flat search switches to the fused kernel the cpu assigner always takes
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({
+        "AVX512, 'IVF32,PQ8np', 2", "AVX512, 'IVF32,PQ4np', 4", "AVX512, 'IVF32,PQ2np', 8",
+        "AVX2, 'IVF32,PQ8np', 2", "AVX2, 'IVF32,PQ4np', 4", "AVX2, 'IVF32,PQ2np', 8",
+        "NONE, 'IVF32,PQ4np', 4" // no fused kernel at Faiss's scalar level: Faiss's IndexFlat answers
+    })
+    void theCpuAssignerTrainsSmallSubSpacesExactlyAsFaissDoesFromItsThresholdOn(String level, String factory,
+            int subDimension) {
+        // 64,000 x 2 = 128,000 = faiss::distance_compute_blas_threshold, where Faiss's own flat search switches to
+        // the fused kernel the cpu assigner always takes (vecforge's copy of it for sub-spaces of 2, 4 and 8)
+        assumeTrue(SimdDispatch.available(level), "Faiss's " + level + " kernels on this CPU");
+        SimdDispatch.pin(level);
         int rows = 64_000;
-        float[] vectors = TestVectors.clustered(rows, DIM, 11);
-        byte[] reference = faissDefaultTraining("IVF32,PQ8np", Metric.L2, vectors, rows);
-        try (FaissIndex index = FaissIndex.create(DIM, "IVF32,PQ8np", Metric.L2);
-                FloatPointer x = new FloatPointer(vectors);
-                KmeansAssigner cpu = KmeansAssigner.cpu()) {
-            assertEquals(2, index.pqSubDimension());
-            index.train(x, rows, cpu);
-            assertArrayEquals(reference, IndexBytes.of(index), "trained index differs from Faiss's default training");
-            assertTrue(cpu.searches() >= 10, "the codebooks' k-means went through the assigner");
+        SplittableRandom random = new SplittableRandom(12);
+        float[] binary = new float[rows * DIM]; // few distinct sub-vectors: equal distances, told apart by index
+        for (int i = 0; i < binary.length; i++) {
+            binary[i] = random.nextInt(2);
+        }
+        for (float[] vectors : new float[][] {TestVectors.clustered(rows, DIM, 11), binary}) {
+            byte[] reference = faissDefaultTraining(factory, Metric.L2, vectors, rows);
+            try (FaissIndex index = FaissIndex.create(DIM, factory, Metric.L2);
+                    FloatPointer x = new FloatPointer(vectors);
+                    KmeansAssigner cpu = KmeansAssigner.cpu()) {
+                assertEquals(subDimension, index.pqSubDimension());
+                index.train(x, rows, cpu);
+                assertArrayEquals(reference, IndexBytes.of(index), "trained index differs from Faiss's default training");
+                int codebooks = DIM / subDimension;
+                assertTrue(cpu.searches() >= 1 + codebooks, "the codebooks' k-means went through the assigner");
+                if (level.equals("NONE")) {
+                    assertEquals(0, cpu.nearestCentroidSearches(), "vecforge's kernel copies Faiss's vector kernels only");
+                } else {
+                    // every codebook search (the coarse k-means and the lists' assignment are 32-dimensional)
+                    assertTrue(cpu.nearestCentroidSearches() >= codebooks, "searches through vecforge's kernel: "
+                            + cpu.nearestCentroidSearches());
+                    assertTrue(cpu.searches() - cpu.nearestCentroidSearches() <= 11 + 1, "searches elsewhere: "
+                            + (cpu.searches() - cpu.nearestCentroidSearches()));
+                }
+            }
         }
     }
 

@@ -43,6 +43,7 @@
 #include <faiss/impl/io.h>
 #include <faiss/utils/simd_levels.h>
 #include "vecforge_assign.h"
+#include "vecforge_ivfpq_train.h"
 #include "vecforge_polysemous.h"
 #include "vecforge_exact.h"
 
@@ -159,12 +160,17 @@ public:
      * Trains with the assigner answering every k-means assignment: the coarse quantizer's
      * (IndexIVF::clustering_index), for IVFPQ the PQ codebooks' (ProductQuantizer::assign_index), and for an
      * exact coarse quantizer the assignment of the sample to lists (TrainingHooks). The hooks are removed
-     * afterwards, so copies and written files never see them.
+     * afterwards, so copies and written files never see them. On the CPU trainer's assigner an IndexIVFPQ's
+     * codebooks train side by side (ParallelCodebooks), the same bytes.
      */
     void trainWith(long long n, const float* x, NativeKmeansAssigner* assigner) {
         TrainingHooks hooks(index_, ivf(), *assigner->state_);
         DeferredPolysemous polysemous(index_);
-        index_->train((faiss::idx_t)n, x);
+        if (ParallelCodebooks::serves(index_, *assigner->state_)) {
+            ParallelCodebooks::train(static_cast<faiss::IndexIVFPQ*>(index_), (faiss::idx_t)n, x, *assigner->state_);
+        } else {
+            index_->train((faiss::idx_t)n, x);
+        }
         polysemous.finish();
     }
     void add(long long n, const float* x) { index_->add((faiss::idx_t)n, x); }

@@ -10,6 +10,7 @@
 #include <immintrin.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cfloat>
 #include <cstdint>
 #include <vector>

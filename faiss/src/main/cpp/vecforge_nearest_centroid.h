@@ -5,7 +5,6 @@
 // more time than the distances themselves. Same distances, same labels, so k-means trains the same centroids.
 #pragma once
 
-#include <faiss/utils/simd_levels.h>
 #include "vecforge_simd.h"
 #include <immintrin.h>
 #include <omp.h>
@@ -19,7 +18,7 @@ namespace vecforge {
 
 class NearestCentroid {
 public:
-    enum class Level { NONE, AVX2, AVX512 };
+    using Level = simd::Level;
 
     /**
      * Whether nearest() answers as Faiss's fused kernel would at the level Faiss dispatches now: L2 (the caller's
@@ -28,29 +27,17 @@ public:
      * scalar loop).
      */
     static bool serves(int d, int64_t k) {
-        const Level at = level();
+        const Level at = simd::dispatched();
         if (at == Level::NONE || k <= 0 || k > INT32_MAX) return false;
         if (d != 2 && d != 4 && d != 8) return false;
         return k % (at == Level::AVX512 ? 16 : 8) == 0;
-    }
-
-    /** The level Faiss's fused kernel runs at now (AVX512_SPR and others: not served). */
-    static Level level() {
-        switch (faiss::SIMDConfig::get_dispatched_level()) {
-            case faiss::SIMDLevel::AVX512:
-                return Level::AVX512;
-            case faiss::SIMDLevel::AVX2:
-                return Level::AVX2;
-            default:
-                return Level::NONE;
-        }
     }
 
     /** Keeps k centroids of d dimensions transposed (dimension-major) with their squared norms; serves(d, k). */
     void setCentroids(int d, int64_t k, const float* centroids) {
         d_ = d;
         k_ = k;
-        level_ = level();
+        level_ = simd::dispatched();
         transposed_.assign((size_t)d * (size_t)k, 0.0f);
         norms_.assign((size_t)k, 0.0f);
         for (int64_t j = 0; j < k; j++) {
@@ -61,7 +48,7 @@ public:
     }
 
     /** Whether Faiss still dispatches to the level the centroids were kept for (tests pin levels). */
-    bool current() const { return level_ != Level::NONE && level_ == level(); }
+    bool current() const { return level_ != Level::NONE && level_ == simd::dispatched(); }
 
     /** For each of n rows, its nearest centroid's squared L2 distance and index (Faiss's ties: the lower index). */
     void nearest(int64_t n, const float* x, float* distances, int64_t* labels) const {

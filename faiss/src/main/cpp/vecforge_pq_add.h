@@ -7,7 +7,6 @@
 #include <faiss/IndexIVFPQ.h>
 #include <faiss/impl/FaissAssert.h>
 #include <faiss/invlists/DirectMap.h>
-#include <faiss/utils/simd_levels.h>
 #include <immintrin.h>
 
 #include "vecforge_simd.h"
@@ -85,19 +84,10 @@ public:
     }
 
 private:
-    enum class Level { NONE, AVX2, AVX512 };
+    using Level = simd::Level;
 
     /** The kernels Faiss dispatches to now (AVX512_SPR and others: Faiss's own add). */
-    static Level level() {
-        switch (faiss::SIMDConfig::get_dispatched_level()) {
-            case faiss::SIMDLevel::AVX512:
-                return Level::AVX512;
-            case faiss::SIMDLevel::AVX2:
-                return Level::AVX2;
-            default:
-                return Level::NONE;
-        }
-    }
+    static Level level() { return simd::dispatched(); }
 
     /**
      * encodeD4 for Faiss's AVX2 kernel (fvec_L2sqr_ny_nearest_D4<AVX2>): 8 lanes, and among equal distances in a

@@ -1,14 +1,30 @@
-// AVX-512 helpers shared by vecforge's kernels. GCC 12's unmasked min and its _mm512_reduce_min_* pass
-// _mm512_undefined_*() through and trip -Wmaybe-uninitialized (GCC bug 105593): these use the zero-masked forms,
-// which compute the same lanes.
+// What vecforge's kernels share: the Faiss SIMD level they repeat, and AVX-512 reductions. GCC 12's unmasked min
+// and its _mm512_reduce_min_* pass _mm512_undefined_*() through and trip -Wmaybe-uninitialized (GCC bug 105593):
+// these use the zero-masked forms, which compute the same lanes.
 #pragma once
 
+#include <faiss/utils/simd_levels.h>
 #include <immintrin.h>
 
 #include <cstdint>
 
 namespace vecforge {
 namespace simd {
+
+/** The Faiss kernels vecforge repeats operation for operation: its AVX512 and AVX2 ones (others: Faiss's own). */
+enum class Level { NONE, AVX2, AVX512 };
+
+/** The level Faiss dispatches to now (AVX512_SPR and the rest: NONE, left to Faiss). */
+inline Level dispatched() {
+    switch (faiss::SIMDConfig::get_dispatched_level()) {
+        case faiss::SIMDLevel::AVX512:
+            return Level::AVX512;
+        case faiss::SIMDLevel::AVX2:
+            return Level::AVX2;
+        default:
+            return Level::NONE;
+    }
+}
 
 __attribute__((target("avx512f"), always_inline)) inline __m512 min(__m512 a, __m512 b) {
     return _mm512_maskz_min_ps((__mmask16)0xFFFF, a, b);

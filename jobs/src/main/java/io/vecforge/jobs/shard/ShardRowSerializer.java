@@ -1,9 +1,5 @@
 package io.vecforge.jobs.shard;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,30 +59,45 @@ public final class ShardRowSerializer extends Serializer implements Serializable
         }
     }
 
+    /**
+     * Entries go straight into one buffer (big-endian longs and length, little-endian floats copied in bulk), so
+     * a vector is copied once on its way to Spark's stream, not into a scratch array and then a buffered stream.
+     */
     private static final class Writer extends SerializationStream {
-        private final DataOutputStream out;
-        private byte[] scratch = new byte[0];
+        private final OutputStream out;
+        private final byte[] buffer = new byte[BUFFER_BYTES];
+        private final ByteBuffer bigEndian = ByteBuffer.wrap(buffer);
+        private final ByteBuffer littleEndian = ByteBuffer.wrap(buffer).order(ByteOrder.LITTLE_ENDIAN);
+        private int filled;
 
         Writer(OutputStream out) {
-            this.out = new DataOutputStream(new BufferedOutputStream(out, BUFFER_BYTES));
+            this.out = out;
         }
 
         @Override
         public <T> SerializationStream writeObject(T value, ClassTag<T> tag) {
             try {
                 if (value instanceof RowKey key) {
-                    out.writeByte(KEY);
-                    out.writeLong(key.id());
-                    out.writeLong(key.order());
+                    room(1 + 2 * Long.BYTES);
+                    buffer[filled] = KEY;
+                    bigEndian.putLong(filled + 1, key.id());
+                    bigEndian.putLong(filled + 1 + Long.BYTES, key.order());
+                    filled += 1 + 2 * Long.BYTES;
                 } else if (value instanceof float[] vector) {
-                    out.writeByte(VECTOR);
-                    out.writeInt(vector.length);
-                    int bytes = vector.length * Float.BYTES;
-                    if (scratch.length < bytes) {
-                        scratch = new byte[bytes];
+                    room(1 + Integer.BYTES);
+                    buffer[filled] = VECTOR;
+                    bigEndian.putInt(filled + 1, vector.length);
+                    filled += 1 + Integer.BYTES;
+                    for (int at = 0; at < vector.length; ) {
+                        if (filled + Float.BYTES > buffer.length) {
+                            drain();
+                        }
+                        int count = Math.min(vector.length - at, (buffer.length - filled) / Float.BYTES);
+                        littleEndian.position(filled);
+                        littleEndian.asFloatBuffer().put(vector, at, count);
+                        filled += count * Float.BYTES;
+                        at += count;
                     }
-                    ByteBuffer.wrap(scratch).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(vector);
-                    out.write(scratch, 0, bytes);
                 } else {
                     throw new IllegalArgumentException("the shard shuffle carries row keys and float vectors, not "
                             + (value == null ? "null" : value.getClass().getName()));
@@ -97,9 +108,22 @@ public final class ShardRowSerializer extends Serializer implements Serializable
             }
         }
 
+        /** Makes room for {@code bytes} (at most the buffer) by handing the buffer on when it lacks them. */
+        private void room(int bytes) throws IOException {
+            if (filled + bytes > buffer.length) {
+                drain();
+            }
+        }
+
+        private void drain() throws IOException {
+            out.write(buffer, 0, filled);
+            filled = 0;
+        }
+
         @Override
         public void flush() {
             try {
+                drain();
                 out.flush();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -109,6 +133,7 @@ public final class ShardRowSerializer extends Serializer implements Serializable
         @Override
         public void close() {
             try {
+                drain();
                 out.close();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -116,49 +141,88 @@ public final class ShardRowSerializer extends Serializer implements Serializable
         }
     }
 
+    /**
+     * Reads what {@link Writer} wrote through one buffer of its own (Spark's stream is not buffered when shuffle
+     * compression is off: each small read was a system call), a vector's floats copied from it in bulk.
+     */
     private static final class Reader extends DeserializationStream {
-        private final DataInputStream in;
-        private byte[] scratch = new byte[0];
+        private final InputStream in;
+        private final byte[] buffer = new byte[BUFFER_BYTES];
+        private final ByteBuffer bigEndian = ByteBuffer.wrap(buffer);
+        private final ByteBuffer littleEndian = ByteBuffer.wrap(buffer).order(ByteOrder.LITTLE_ENDIAN);
+        private int position;
+        private int limit;
 
         Reader(InputStream in) {
-            // Spark's stream is not buffered when shuffle compression is off: each small read was a system call
-            this.in = new DataInputStream(new BufferedInputStream(in, BUFFER_BYTES));
+            this.in = in;
         }
 
         /** Spark ends its iterators on EOFException: the end of the stream, before an entry's first byte. */
         @Override
         @SuppressWarnings("unchecked")
         public <T> T readObject(ClassTag<T> tag) {
-            int kind;
+            boolean more;
             try {
-                kind = in.read();
+                more = available(1);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            if (kind < 0) {
+            if (!more) {
                 throw sneaky(new EOFException("end of the shard shuffle stream"));
             }
             try {
+                int kind = buffer[position++];
                 if (kind == KEY) {
-                    return (T) new RowKey(in.readLong(), in.readLong());
+                    require(2 * Long.BYTES);
+                    RowKey key = new RowKey(bigEndian.getLong(position), bigEndian.getLong(position + Long.BYTES));
+                    position += 2 * Long.BYTES;
+                    return (T) key;
                 }
                 if (kind != VECTOR) {
                     throw new IOException("corrupt shard shuffle stream: unknown entry kind " + kind);
                 }
-                int length = in.readInt();
+                require(Integer.BYTES);
+                int length = bigEndian.getInt(position);
+                position += Integer.BYTES;
                 if (length < 0 || length > MAX_DIMENSION) {
                     throw new IOException("corrupt shard shuffle stream: a vector of " + length + " components");
                 }
-                int bytes = length * Float.BYTES;
-                if (scratch.length < bytes) {
-                    scratch = new byte[bytes];
-                }
-                in.readFully(scratch, 0, bytes);
                 float[] vector = new float[length];
-                ByteBuffer.wrap(scratch, 0, bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(vector);
+                for (int at = 0; at < length; ) {
+                    require(Float.BYTES);
+                    int count = Math.min(length - at, (limit - position) / Float.BYTES);
+                    littleEndian.position(position);
+                    littleEndian.asFloatBuffer().get(vector, at, count);
+                    position += count * Float.BYTES;
+                    at += count;
+                }
                 return (T) vector;
             } catch (IOException e) { // an end inside a row is a truncated stream, not its end
                 throw new UncheckedIOException("corrupt shard shuffle stream", e);
+            }
+        }
+
+        /** Whether at least {@code bytes} (at most the buffer) are buffered, reading more as needed. */
+        private boolean available(int bytes) throws IOException {
+            if (limit - position >= bytes) {
+                return true;
+            }
+            System.arraycopy(buffer, position, buffer, 0, limit - position);
+            limit -= position;
+            position = 0;
+            while (limit < bytes) {
+                int read = in.read(buffer, limit, buffer.length - limit);
+                if (read < 0) {
+                    return false;
+                }
+                limit += read;
+            }
+            return true;
+        }
+
+        private void require(int bytes) throws IOException {
+            if (!available(bytes)) {
+                throw new EOFException("the shard shuffle stream ends inside a row");
             }
         }
 

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import org.apache.spark.serializer.DeserializationStream;
@@ -54,6 +57,33 @@ class ShardRowSerializerTest {
             float[] actual = (float[]) row._2();
             for (int j = 0; j < expected.length; j++) {
                 assertEquals(Float.floatToRawIntBits(expected[j]), Float.floatToRawIntBits(actual[j]));
+            }
+        }
+        assertFalse(rows.hasNext());
+    }
+
+    @Test
+    void vectorsLargerThanTheStreamsBufferGoThroughItInPieces() {
+        int dimension = 40_000; // 160,000 bytes: two and a half of the 64 KiB buffers each side keeps
+        byte[] bytes = write(3, dimension);
+        assertEquals(3 * (1 + 16 + 1 + 4 + dimension * 4), bytes.length);
+        // a stream that hands over a few bytes at a time, as a network stream may
+        InputStream trickle = new FilterInputStream(new ByteArrayInputStream(bytes)) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return super.read(b, off, Math.min(len, 7));
+            }
+        };
+        Iterator<Tuple2<Object, Object>> rows = serializer.deserializeStream(trickle).asKeyValueIterator();
+        for (int i = 0; i < 3; i++) {
+            Tuple2<Object, Object> row = rows.next();
+            assertEquals(new RowKey(Long.MAX_VALUE - i, -i), row._1());
+            float[] expected = vector(i, dimension);
+            float[] actual = (float[]) row._2();
+            assertEquals(expected.length, actual.length);
+            for (int j = 0; j < expected.length; j++) {
+                assertEquals(Float.floatToRawIntBits(expected[j]), Float.floatToRawIntBits(actual[j]),
+                        "row " + i + ", component " + j);
             }
         }
         assertFalse(rows.hasNext());

@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,12 +21,16 @@ import java.util.function.Supplier;
 
 /**
  * A shard's rows in (id, order) order, whatever order they arrive in: an external merge sort. Rows are copied
- * into a run of at most {@code runRows} rows held in primitive arrays; a full run is sorted and written to a
- * scratch file; the sorted rows are the merge of the runs, read back sequentially. So a shard of any size holds
- * one run in the heap (plus a read buffer per run while merging), and a shard that fits in one run never touches
- * the disk. More than {@link #MAX_FAN_IN} runs are first merged in groups, so that a merge never holds more
- * than that many files and buffers. Rows equal in (id, order) keep their arrival order. Not thread-safe;
- * {@link #close} deletes the scratch files.
+ * into a run of at most {@code runRows} rows held in primitive arrays. When the run is full, the rows the caller
+ * still expects beyond it (with a margin; the whole run when it expects none) are written to a scratch file as a
+ * sorted run: the smallest rows of the run in (id, order, arrival) order, the others kept in memory in arrival
+ * order. The sorted rows are the merge of the scratch runs with the rows still in memory, so a shard that
+ * overflows its run by a fifth writes about a fifth of its rows to disk, not all of them, and a shard that fits
+ * never touches the disk. More than {@link #MAX_FAN_IN} runs are first merged in groups, so that a merge never
+ * holds more than that many files and buffers. Rows equal in (id, order) keep their arrival order (what a run
+ * writes out is always the earliest of such rows it holds). The run's arrays come from {@link RunBuffers}, which
+ * hands them to the next sort of the same size in this JVM. Not thread-safe; {@link #close} deletes the scratch
+ * files and gives the arrays back.
  */
 public final class SortedRows implements Closeable {
     private static final int READ_BUFFER_BYTES = 1 << 18;
@@ -34,6 +39,8 @@ public final class SortedRows implements Closeable {
 
     private final int dimension;
     private final Supplier<Path> scratch;
+    private final long expectedRows;
+    private final RunBuffers buffers;
     private final long[] ids;
     private final long[] orders;
     private final float[] vectors;
@@ -42,22 +49,33 @@ public final class SortedRows implements Closeable {
     private final List<Closeable> open = new ArrayList<>();
     private int count;
     private int spilled;
+    private long spilledRows;
     private long rows;
     private boolean sorted;
+    private boolean closed;
+
+    /** A sort that expects nothing: a full run is written out whole. */
+    public SortedRows(int dimension, int runRows, Supplier<Path> scratch) {
+        this(dimension, runRows, 0, scratch);
+    }
 
     /**
-     * @param runRows rows per run, at least 1
+     * @param runRows rows held in memory, at least 1
+     * @param expectedRows the rows the caller expects to add (0: unknown), which decides how much of a full run
+     *                     is written out
      * @param scratch makes an empty scratch file for a run
      */
-    public SortedRows(int dimension, int runRows, Supplier<Path> scratch) {
+    public SortedRows(int dimension, int runRows, long expectedRows, Supplier<Path> scratch) {
         if (dimension <= 0 || runRows <= 0 || (long) runRows * dimension > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("runs of " + runRows + " rows of " + dimension + " components");
         }
         this.dimension = dimension;
         this.scratch = scratch;
-        this.ids = new long[runRows];
-        this.orders = new long[runRows];
-        this.vectors = new float[runRows * dimension];
+        this.expectedRows = Math.max(0, expectedRows);
+        this.buffers = RunBuffers.take(runRows, dimension);
+        this.ids = buffers.ids();
+        this.orders = buffers.orders();
+        this.vectors = buffers.vectors();
     }
 
     /** Rows per run for a run buffer of about {@code bytes}. */
@@ -68,7 +86,7 @@ public final class SortedRows implements Closeable {
 
     /** Copies a row in. The vector must have the dimension's components (the caller checks, naming the row). */
     public void add(long id, long order, float[] vector) {
-        if (sorted) {
+        if (sorted || closed) {
             throw new IllegalStateException("rows added after sorting");
         }
         if (vector.length != dimension) {
@@ -76,7 +94,7 @@ public final class SortedRows implements Closeable {
                     + dimension);
         }
         if (count == ids.length) {
-            spill();
+            spill(evictionRows());
         }
         ids[count] = id;
         orders[count] = order;
@@ -90,25 +108,52 @@ public final class SortedRows implements Closeable {
         return rows;
     }
 
+    /** Rows a run holds in memory. */
+    public int runRows() {
+        return ids.length;
+    }
+
     /** Runs written to disk from memory (0 when every row fitted in memory). */
     public int spilledRuns() {
         return spilled;
     }
 
+    /** Rows written to disk from memory (each once; a merge of groups of runs writes them again). */
+    public long spilledRows() {
+        return spilledRows;
+    }
+
+    /**
+     * The rows of a full run to write out: all of them when nothing is expected; else those still expected
+     * beyond this one, with a margin (a sixteenth of them and a sixty-fourth of the run), at least an eighth
+     * of the run, or half of it once more rows came than expected.
+     */
+    private int evictionRows() {
+        int capacity = ids.length;
+        if (expectedRows == 0) {
+            return capacity;
+        }
+        long stillExpected = expectedRows - rows;
+        if (stillExpected <= 0) {
+            return Math.max(1, capacity / 2);
+        }
+        long wanted = stillExpected + stillExpected / 16 + capacity / 64;
+        return (int) Math.max(Math.max(1, capacity / 8), Math.min(capacity, wanted));
+    }
+
     /** The rows in (id, order) order; once, after the last {@link #add}. {@link EmbeddingCursor#close} is a no-op. */
     public EmbeddingCursor sorted() throws IOException {
-        if (sorted) {
+        if (sorted || closed) {
             throw new IllegalStateException("rows already sorted");
         }
         sorted = true;
         if (runs.isEmpty()) {
             return new MemoryRun(order(ids, orders, count));
         }
-        spill();
-        while (runs.size() > MAX_FAN_IN) {
+        while (runs.size() + 1 > MAX_FAN_IN) {
             mergeGroups();
         }
-        return merge(runs);
+        return merge(runs, count == 0 ? null : new MemoryRun(order(ids, orders, count)));
     }
 
     /** Merges the runs in consecutive groups of MAX_FAN_IN into one run each, keeping their order. */
@@ -120,9 +165,9 @@ public final class SortedRows implements Closeable {
             Path file = newRun();
             merged.add(file);
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), READ_BUFFER_BYTES)) {
-                Merge rows = merge(group);
+                Merge rows = merge(group, null);
                 while (rows.next()) {
-                    write(out, row, rows.current.id, rows.current.order, rows.current.vector, 0);
+                    write(out, row, rows.current.id, rows.current.order, rows.current.vector(), 0);
                 }
             } finally {
                 closeOpen();
@@ -135,14 +180,18 @@ public final class SortedRows implements Closeable {
         runs.addAll(merged);
     }
 
-    private Merge merge(List<Path> files) throws IOException {
-        PriorityQueue<FileRun> heads = new PriorityQueue<>(FileRun::compareTo);
+    /** The files' runs and the rows still in memory (null: none), which rank after every file in a tie. */
+    private Merge merge(List<Path> files, MemoryRun memory) throws IOException {
+        PriorityQueue<Head> heads = new PriorityQueue<>();
         for (int i = 0; i < files.size(); i++) {
             FileRun run = new FileRun(i, files.get(i));
             open.add(run);
             if (run.advance()) {
                 heads.add(run);
             }
+        }
+        if (memory != null && memory.advance()) {
+            heads.add(memory);
         }
         return new Merge(heads);
     }
@@ -165,23 +214,42 @@ public final class SortedRows implements Closeable {
         out.write(row.array());
     }
 
-    private void spill() {
-        if (count == 0) {
-            return;
-        }
+    /**
+     * Writes the first {@code n} rows of the run in (id, order, arrival) order to a scratch file and keeps the
+     * others, moved to the front in their arrival order.
+     */
+    private void spill(int n) {
         int[] order = order(ids, orders, count);
         Path file = newRun();
         runs.add(file);
         spilled++;
+        spilledRows += n;
         ByteBuffer row = rowBuffer();
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), READ_BUFFER_BYTES)) {
-            for (int i : order) {
-                write(out, row, ids[i], orders[i], vectors, i * dimension);
+            for (int i = 0; i < n; i++) {
+                int place = order[i];
+                write(out, row, ids[place], orders[place], vectors, place * dimension);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write a sorted run of a shard's rows to " + file, e);
         }
-        count = 0;
+        boolean[] written = new boolean[count];
+        for (int i = 0; i < n; i++) {
+            written[order[i]] = true;
+        }
+        int kept = 0;
+        for (int place = 0; place < count; place++) {
+            if (written[place]) {
+                continue;
+            }
+            if (kept != place) {
+                ids[kept] = ids[place];
+                orders[kept] = orders[place];
+                System.arraycopy(vectors, place * dimension, vectors, kept * dimension, dimension);
+            }
+            kept++;
+        }
+        count = kept;
     }
 
     /**
@@ -262,35 +330,74 @@ public final class SortedRows implements Closeable {
         }
         created.clear();
         runs.clear();
+        if (!closed) {
+            closed = true;
+            buffers.giveBack();
+        }
         if (failure != null) {
             throw failure;
         }
     }
 
-    /** The one run that never left memory. */
-    private final class MemoryRun implements EmbeddingCursor {
-        private final int[] order;
+    /** The head of a run being merged: its current row, and the run's place in arrival order. */
+    private abstract static class Head implements Comparable<Head> {
+        final int index;
+        long id;
+        long order;
+
+        Head(int index) {
+            this.index = index;
+        }
+
+        /** Moves to the run's next row; false at its end. */
+        abstract boolean advance() throws IOException;
+
+        abstract float[] vector();
+
+        @Override
+        public int compareTo(Head other) {
+            int byId = Long.compare(id, other.id);
+            if (byId != 0) {
+                return byId;
+            }
+            int byOrder = Long.compare(order, other.order);
+            return byOrder != 0 ? byOrder : Integer.compare(index, other.index); // earlier runs arrived first
+        }
+    }
+
+    /** The rows still in memory, in their sorted order: the whole output when no run was written out. */
+    private final class MemoryRun extends Head implements EmbeddingCursor {
+        private final int[] places;
         private final float[] vector = new float[dimension];
         private int at = -1;
 
-        MemoryRun(int[] order) {
-            this.order = order;
+        MemoryRun(int[] places) {
+            super(Integer.MAX_VALUE);
+            this.places = places;
         }
 
         @Override
-        public boolean next() {
-            if (at + 1 >= order.length) {
-                at = order.length;
+        boolean advance() {
+            if (at + 1 >= places.length) {
+                at = places.length;
                 return false;
             }
             at++;
-            System.arraycopy(vectors, order[at] * dimension, vector, 0, dimension);
+            int place = places[at];
+            id = ids[place];
+            order = orders[place];
+            System.arraycopy(vectors, place * dimension, vector, 0, dimension);
             return true;
         }
 
         @Override
+        public boolean next() {
+            return advance();
+        }
+
+        @Override
         public long id() {
-            return ids[order[at]];
+            return id;
         }
 
         @Override
@@ -303,20 +410,20 @@ public final class SortedRows implements Closeable {
     }
 
     /** A sorted run on disk, read sequentially; its head is the row it last read. */
-    private final class FileRun implements Comparable<FileRun>, Closeable {
-        private final int index;
+    private final class FileRun extends Head implements Closeable {
         private final InputStream in;
         private final byte[] bytes = new byte[2 * Long.BYTES + Float.BYTES * dimension];
         private final ByteBuffer row = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        private final FloatBuffer floats = ByteBuffer.wrap(bytes, 2 * Long.BYTES, Float.BYTES * dimension).slice()
+                .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
         private final float[] vector = new float[dimension];
-        private long id;
-        private long order;
 
         FileRun(int index, Path file) throws IOException {
-            this.index = index;
+            super(index);
             this.in = new BufferedInputStream(Files.newInputStream(file), READ_BUFFER_BYTES);
         }
 
+        @Override
         boolean advance() throws IOException {
             int read = in.readNBytes(bytes, 0, bytes.length);
             if (read == 0) {
@@ -327,19 +434,13 @@ public final class SortedRows implements Closeable {
             }
             id = row.getLong(0);
             order = row.getLong(Long.BYTES);
-            row.position(2 * Long.BYTES);
-            row.asFloatBuffer().get(vector);
+            floats.get(0, vector);
             return true;
         }
 
         @Override
-        public int compareTo(FileRun other) {
-            int byId = Long.compare(id, other.id);
-            if (byId != 0) {
-                return byId;
-            }
-            int byOrder = Long.compare(order, other.order);
-            return byOrder != 0 ? byOrder : Integer.compare(index, other.index); // earlier runs arrived first
+        float[] vector() {
+            return vector;
         }
 
         @Override
@@ -350,10 +451,10 @@ public final class SortedRows implements Closeable {
 
     /** The runs merged: the smallest head next. */
     private static final class Merge implements EmbeddingCursor {
-        private final PriorityQueue<FileRun> heads;
-        private FileRun current;
+        private final PriorityQueue<Head> heads;
+        private Head current;
 
-        Merge(PriorityQueue<FileRun> heads) {
+        Merge(PriorityQueue<Head> heads) {
             this.heads = heads;
         }
 
@@ -373,7 +474,7 @@ public final class SortedRows implements Closeable {
 
         @Override
         public float[] vector() {
-            return current.vector;
+            return current.vector();
         }
 
         @Override

@@ -28,31 +28,66 @@ class SortedRowsTest {
 
     @Test
     void rowsComeOutByIdThenOrderThenArrivalWhetherTheyFitInMemoryOrNot() throws IOException {
-        // 1,429 runs at 7 rows a run: merged in groups of 64 first
+        // 1,428 runs at 7 rows a run: merged in groups of 64 first
         for (int runRows : new int[] {20_000, 10_000, 999, 7, 1}) {
-            List<Row> rows = randomRows(runRows == 1 ? 50 : 10_000, 3);
-            List<Row> expected = new ArrayList<>(rows);
-            expected.sort(Comparator.comparingLong(Row::id).thenComparingLong(Row::order)
-                    .thenComparingInt(Row::arrival));
-            try (SortedRows sorter = new SortedRows(DIM, runRows, scratch())) {
-                for (Row row : rows) {
-                    sorter.add(row.id(), row.order(), row.vector());
-                }
-                assertEquals(rows.size(), sorter.rows());
-                EmbeddingCursor sorted = sorter.sorted();
-                assertEquals(runRows >= rows.size() ? 0 : (rows.size() + runRows - 1) / runRows,
-                        sorter.spilledRuns(), "runs of " + runRows);
-                for (Row row : expected) {
-                    assertTrue(sorted.next());
-                    assertEquals(row.id(), sorted.id(), "runs of " + runRows);
-                    assertArrayEquals(row.vector(), sorted.vector(), "row " + row.id() + ", runs of " + runRows);
-                }
-                assertFalse(sorted.next());
-            }
-            try (var left = Files.list(dir)) {
-                assertEquals(0, left.count(), "closing deletes the runs");
-            }
+            int n = runRows == 1 ? 50 : 10_000;
+            // nothing expected: a full run goes to disk whole, the last one stays in memory
+            int runs = n > runRows ? (n - 1) / runRows : 0;
+            sortAndCheck(randomRows(n, 3), runRows, 0, runs, "runs of " + runRows);
         }
+    }
+
+    @Test
+    void aRunFullBeforeTheExpectedEndWritesOutOnlyTheOverflow() throws IOException {
+        List<Row> rows = randomRows(10_000, 5);
+        // 10,000 expected, 6,000 held: one run of the 4,000 still expected, a sixteenth and a 64th of the run more
+        SortedRows sorter = sortAndCheck(rows, 6_000, 10_000, 1, "an overflow of 4,000 rows");
+        assertEquals(4_000 + 4_000 / 16 + 6_000 / 64, sorter.spilledRows());
+        // fewer expected than come: a full run beyond the expected end writes out half of itself
+        sorter = sortAndCheck(rows, 3_000, 4_000, 5, "underestimated");
+        assertEquals(1_000 + 1_000 / 16 + 3_000 / 64 + 4 * 1_500, sorter.spilledRows());
+        // an overflow below an eighth of the run writes out an eighth, so that a long tail makes few runs
+        sorter = sortAndCheck(rows, 9_900, 10_000, 1, "an overflow of 100 rows");
+        assertEquals(9_900 / 8, sorter.spilledRows());
+    }
+
+    @Test
+    void aSortOfTheSameSizeTakesTheArraysTheLastOneGaveBack() throws IOException {
+        List<Row> rows = randomRows(1_000, 7);
+        sortAndCheck(rows, 4_321, 1_000, 0, "first");
+        assertTrue(RunBuffers.held() >= 1, "given back on close");
+        int held = RunBuffers.held();
+        try (SortedRows sorter = new SortedRows(DIM, 4_321, scratch())) {
+            assertEquals(held - 1, RunBuffers.held(), "taken again");
+        }
+        // the arrays still hold the first sort's rows: a smaller sort must see only its own
+        sortAndCheck(rows.subList(0, 10), 4_321, 10, 0, "second, smaller");
+    }
+
+    /** Sorts the rows through runs of runRows, checks the output and the runs written, returns the closed sort. */
+    private SortedRows sortAndCheck(List<Row> rows, int runRows, long expectedRows, int runs, String what)
+            throws IOException {
+        List<Row> expected = new ArrayList<>(rows);
+        expected.sort(Comparator.comparingLong(Row::id).thenComparingLong(Row::order).thenComparingInt(Row::arrival));
+        SortedRows sorter = new SortedRows(DIM, runRows, expectedRows, scratch());
+        try (sorter) {
+            for (Row row : rows) {
+                sorter.add(row.id(), row.order(), row.vector());
+            }
+            assertEquals(rows.size(), sorter.rows());
+            EmbeddingCursor sorted = sorter.sorted();
+            assertEquals(runs, sorter.spilledRuns(), what);
+            for (Row row : expected) {
+                assertTrue(sorted.next());
+                assertEquals(row.id(), sorted.id(), what);
+                assertArrayEquals(row.vector(), sorted.vector(), "row " + row.id() + ", " + what);
+            }
+            assertFalse(sorted.next());
+        }
+        try (var left = Files.list(dir)) {
+            assertEquals(0, left.count(), "closing deletes the runs");
+        }
+        return sorter;
     }
 
     @Test

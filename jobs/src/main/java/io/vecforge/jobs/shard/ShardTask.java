@@ -24,14 +24,18 @@ import java.nio.file.Files;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkEnv;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /** One Spark task per shard: streams the shard's rows into a copy of the trained index, stages the file. */
 public final class ShardTask implements Serializable {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ShardTask.class);
     private static final long SPARK_RESERVED_BYTES = 300L << 20;
     private static final long MIN_RUN_BYTES = 32L << 20;
     private static final long MAX_RUN_BYTES = 1L << 30;
@@ -77,6 +81,11 @@ public final class ShardTask implements Serializable {
                     while (sorted.next()) {
                         builder.add(sorted.id(), sorted.vector());
                         progress.add();
+                    }
+                    if (sorter.spilledRuns() > 0) {
+                        LOG.info(String.format(Locale.ROOT, "shard %d: %,d of its %,d rows sorted through %d run(s) on"
+                                + " disk (runs of %,d rows in memory)", shard, sorter.spilledRows(), sorter.rows(),
+                                sorter.spilledRuns(), sorter.runRows()));
                     }
                 }
                 progress.done();
@@ -144,7 +153,7 @@ public final class ShardTask implements Serializable {
         // a run no larger than the shard is expected to be (with a margin): small shards do not take their share
         long runBytes = runBytes(Runtime.getRuntime().maxMemory(), concurrentTasks());
         long runRows = Math.min(SortedRows.runRows(runBytes, dimension), expectedRows + expectedRows / 4 + 1024);
-        SortedRows sorter = new SortedRows(dimension, (int) runRows, () -> {
+        SortedRows sorter = new SortedRows(dimension, (int) runRows, expectedRows, () -> {
             try {
                 return TaskFiles.createTemp("vecforge-shard-run-", ".bin");
             } catch (IOException e) {

@@ -206,6 +206,9 @@ main() {
   [[ "$skip_autofaiss" == 1 ]] || ensure_autofaiss_venv
   rm -rf "$work" && mkdir -p "$work"
   generate
+  # the generated files (and the .fvecs) are flushed first, as before the peers: no tool starts while the kernel
+  # still writes another's output back to disk
+  sync
   run_vecforge
   if [[ "$metric" == cosine ]]; then
     log "metric cosine: the peers would need normalised vectors; use an l2 or ip config"; exit 1

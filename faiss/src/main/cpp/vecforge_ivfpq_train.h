@@ -11,7 +11,6 @@
 #pragma once
 
 #include <faiss/Clustering.h>
-#include <faiss/IndexFlat.h>
 #include <faiss/IndexIVFPQ.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/PolysemousTraining.h>
@@ -20,6 +19,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <string>
 #include <typeinfo>
 #include <vector>
 

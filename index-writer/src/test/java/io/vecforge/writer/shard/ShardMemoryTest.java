@@ -38,11 +38,21 @@ class ShardMemoryTest {
         }
         FaissIndex.setThreads(1, 1);
         warmUp(trained); // the JIT compiles the add path now: its own malloc'ed arenas would blur the measurement
-        System.gc();
-        long before = FaissIndex.nativeHeapBytes();
-        FaissIndex copy = IndexBytes.load(trained);
-        long trainedIndex = FaissIndex.nativeHeapBytes() - before;
         long structures = 4L * D * (NLIST + 256) + 4L * NLIST * M * 256; // centroids, codebooks, precomputed table
+        // The JVM's own threads (compilers, GC, cleaners) malloc and free meanwhile: a load whose measurement they
+        // overlapped by more than the tables (seen once in CI: -0.9 MB) is measured again, at most three times.
+        long before = 0;
+        long trainedIndex = 0;
+        FaissIndex copy = null;
+        for (int attempt = 0; attempt < 3 && trainedIndex < structures; attempt++) {
+            if (copy != null) {
+                copy.close();
+            }
+            System.gc();
+            before = FaissIndex.nativeHeapBytes();
+            copy = IndexBytes.load(trained);
+            trainedIndex = FaissIndex.nativeHeapBytes() - before;
+        }
         assertTrue(trainedIndex >= structures, "trained index " + trainedIndex + " < its tables " + structures);
 
         SyntheticEmbeddings data = new SyntheticEmbeddings(7, D);

@@ -150,9 +150,12 @@ public final class ShardTask implements Serializable {
      * in varies from run to run while the bundle must not.
      */
     private static SortedRows sort(Iterator<Tuple2<RowKey, float[]>> rows, int dimension, long expectedRows) {
-        // a run no larger than the shard is expected to be (with a margin): small shards do not take their share
+        // A run no larger than the shard is expected to be, with a margin: small shards do not take their share,
+        // and the JVM zeroes (the kernel faults in) every byte of the run whether rows come to fill it or not.
+        // Shards are ids hashed (ShardAssignment): a shard of a million rows strays from its share by about a
+        // thousand, so 2% is more than 20 of those; a larger shard writes only its overflow to disk.
         long runBytes = runBytes(Runtime.getRuntime().maxMemory(), concurrentTasks());
-        long runRows = Math.min(SortedRows.runRows(runBytes, dimension), expectedRows + expectedRows / 4 + 1024);
+        long runRows = Math.min(SortedRows.runRows(runBytes, dimension), expectedRows + expectedRows / 50 + 1024);
         SortedRows sorter = new SortedRows(dimension, (int) runRows, expectedRows, () -> {
             try {
                 return TaskFiles.createTemp("vecforge-shard-run-", ".bin");

@@ -15,6 +15,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <typeinfo>
@@ -164,14 +166,24 @@ public:
         }
         const size_t d = ivf->d;
         search->queries_.assign(queries, queries + (size_t)nq * d);
+        std::vector<uint64_t> keys(nlist);
         for (long long i = 0; i < nq; i++) {
             const float* q = queries + (size_t)i * d;
             search->queryNormsSq_[(size_t)i] = faiss::fvec_norm_L2sqr(q, d);
+            float* bound = search->bounds_.data() + (size_t)i * nlist;
             for (size_t list = 0; list < nlist; list++) {
                 const float* c = search->centroids_.data() + list * d;
-                search->bounds_[(size_t)i * nlist + list] =
-                        l2 ? std::sqrt(faiss::fvec_L2sqr(q, c, d)) : faiss::fvec_inner_product(q, c, d);
+                bound[list] = l2 ? std::sqrt(faiss::fvec_L2sqr(q, c, d)) : faiss::fvec_inner_product(q, c, d);
             }
+            // nearest first (L2; the largest q.c for inner products): the lists most likely to hold the query's
+            // neighbours, then the cut (keptLists). Sorted as (order key, list) integers: a third of a comparator's time.
+            for (size_t list = 0; list < nlist; list++) {
+                const uint32_t key = l2 ? ascending(bound[list]) : ~ascending(bound[list]);
+                keys[list] = (uint64_t)key << 32 | (uint64_t)list;
+            }
+            std::sort(keys.begin(), keys.end());
+            uint32_t* byBound = search->listsByBound_.data() + (size_t)i * nlist;
+            for (size_t list = 0; list < nlist; list++) byBound[list] = (uint32_t)keys[list];
         }
         return search;
     }
@@ -198,7 +210,14 @@ public:
 private:
     ListBoundedSearch(size_t d, long long nq, size_t nlist, bool l2)
             : d_(d), nq_(nq), nlist_(nlist), l2_(l2), centroids_(nlist * d), queryNormsSq_((size_t)nq),
-              bounds_((size_t)nq * nlist) {}
+              bounds_((size_t)nq * nlist), listsByBound_((size_t)nq * nlist) {}
+
+    /** The float's bits as an unsigned integer of the same order (finite floats; -0 just below +0). */
+    static uint32_t ascending(float value) {
+        uint32_t bits;
+        std::memcpy(&bits, &value, sizeof bits);
+        return (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;
+    }
 
     /** Index types whose add_with_ids is IndexIVF's (assign, then add_core): their add can be split here. */
     static bool servesAdd(const faiss::Index& index) {
@@ -233,17 +252,16 @@ private:
             listMaxResidual[list] = std::max(listMaxResidual[list], residual[(size_t)j]);
         }
         faiss::idx_t* heapLabels = reinterpret_cast<faiss::idx_t*>(heapIds);
+        const float maxResidual = *std::max_element(listMaxResidual.begin(), listMaxResidual.end());
 
         // The pairs the lists' bounds leave at the heaps' current tops, from every 8th query: too many, and BLAS
         // does them all for less.
         const long long sampleEvery = 8;
         long long maybe = 0, sampled = 0;
-        std::vector<uint8_t> keep(nlist_);
         for (long long i = 0; i < nq_; i += sampleEvery) {
-            markLists(i, heapDistances[(size_t)i * k], listMaxResidual.data(), maxRowNorm, keep.data());
-            for (size_t list = 0; list < nlist_; list++) {
-                if (keep[list]) maybe += start[list + 1] - start[list];
-            }
+            const float top = heapDistances[(size_t)i * k];
+            keptLists(i, &top, listMaxResidual.data(), maxResidual, maxRowNorm, start.data(),
+                      [&](size_t list) { maybe += start[list + 1] - start[list]; });
             sampled++;
         }
         if (maybe * 4 > n * sampled) {
@@ -254,13 +272,10 @@ private:
         long long pairs = 0;
 #pragma omp parallel for schedule(dynamic, 16) reduction(+ : pairs)
         for (long long i = 0; i < nq_; i++) {
-            std::vector<uint8_t> keepLists(nlist_);
             const float* q = queries_.data() + (size_t)i * d;
             float* heapD = heapDistances + (size_t)i * k;
             faiss::idx_t* heapI = heapLabels + (size_t)i * k;
-            markLists(i, heapD[0], listMaxResidual.data(), maxRowNorm, keepLists.data());
-            for (size_t list = 0; list < nlist_; list++) {
-                if (!keepLists[list]) continue;
+            keptLists(i, heapD, listMaxResidual.data(), maxResidual, maxRowNorm, start.data(), [&](size_t list) {
                 for (long long at = start[list]; at < start[list + 1]; at++) {
                     const long long j = order[(size_t)at];
                     if (skips(i, list, residual[(size_t)j], maxRowNorm, heapD[0])) continue;
@@ -276,31 +291,41 @@ private:
                         faiss::heap_replace_top<faiss::CMin<float, faiss::idx_t>>(k, heapD, heapI, product, ids[j]);
                     }
                 }
-            }
+            });
         }
         return pairs;
     }
 
     /**
-     * keep[list] = 0 where no row of the list (all within listMaxResidual of its centroid) can enter query i's
-     * top-k, whose k-th best is top; 1 otherwise (empty lists too: they have no rows to look at). The same test
-     * as skips, for every list at once.
+     * Calls visit(list) for every non-empty list of the batch (rows within listMaxResidual of its centroid, all
+     * within maxResidual) that may hold a row of query i's top-k, whose k-th best is *top (read before each list:
+     * the visits improve it), nearest list first. Past the first list whose bound, taken with the batch's largest
+     * residual, is beyond the k-th best, every farther list is too, so the walk stops there: a query looks at the
+     * few lists around it, not all nlist of them, in each batch. (L2: (b - R)^2 - 1e-4 (b + R)^2 rises with b once
+     * b > 1.0002 R and falls with R; inner product: the bound q.c + ||q|| R and its margin only improve as q.c
+     * falls and r shrinks.)
      */
-    void markLists(long long i, float top, const float* listMaxResidual, float maxRowNorm, uint8_t* keep) const {
+    template <class Visit>
+    void keptLists(long long i, const float* top, const float* listMaxResidual, float maxResidual, float maxRowNorm,
+                   const long long* start, Visit visit) const {
         const float* bound = bounds_.data() + (size_t)i * nlist_;
+        const uint32_t* byBound = listsByBound_.data() + (size_t)i * nlist_;
         const float queryNormSq = queryNormsSq_[(size_t)i];
-        if (l2_) {
-            const float normsSq = queryNormSq + maxRowNorm * maxRowNorm;
-#pragma omp simd
-            for (size_t list = 0; list < nlist_; list++) {
-                keep[list] = !beyondL2(bound[list], listMaxResidual[list], normsSq, top);
+        const float normsSq = queryNormSq + maxRowNorm * maxRowNorm;
+        const float queryNorm = std::sqrt(queryNormSq);
+        for (size_t at = 0; at < nlist_; at++) {
+            const size_t list = byBound[at];
+            const float b = bound[list];
+            if (l2_ ? b > 1.001f * maxResidual && beyondL2(b, maxResidual, normsSq, *top)
+                    : beyondInnerProduct(b, maxResidual, queryNorm, maxRowNorm, *top)) {
+                return;
             }
-        } else {
-            const float queryNorm = std::sqrt(queryNormSq);
-#pragma omp simd
-            for (size_t list = 0; list < nlist_; list++) {
-                keep[list] = !beyondInnerProduct(bound[list], listMaxResidual[list], queryNorm, maxRowNorm, top);
+            if (start[list + 1] == start[list]) continue;
+            if (l2_ ? beyondL2(b, listMaxResidual[list], normsSq, *top)
+                    : beyondInnerProduct(b, listMaxResidual[list], queryNorm, maxRowNorm, *top)) {
+                continue;
             }
+            visit(list);
         }
     }
 
@@ -338,6 +363,7 @@ private:
     std::vector<float> queries_;
     std::vector<float> queryNormsSq_;
     std::vector<float> bounds_; // nq x nlist: ||q - c|| (L2) or q.c (inner product)
+    std::vector<uint32_t> listsByBound_; // nq x nlist: each query's lists, nearest (L2) or largest q.c first
 };
 
 } // namespace vecforge

@@ -360,6 +360,21 @@ public:
         }
     }
 
+    /**
+     * Bytes the inverted lists' arrays have allocated for ids and codes (their capacity, which their entries need
+     * not fill), or -1 when the lists are not Faiss's own arrays.
+     */
+    long long listBytesAllocated() const {
+        const auto* arrays = dynamic_cast<const faiss::ArrayInvertedLists*>(ivf()->invlists);
+        if (arrays == nullptr) return -1;
+        long long bytes = 0;
+        for (size_t list = 0; list < arrays->nlist; list++) {
+            bytes += (long long)(arrays->ids[list].owned_data.capacity() * sizeof(faiss::idx_t)
+                                 + arrays->codes[list].owned_data.capacity());
+        }
+        return bytes;
+    }
+
     /** Copies the ids of every inverted list, list by list, into out (ntotal entries). */
     void copyIds(long long* out) const {
         const faiss::IndexIVF* ivfIndex = ivf();

@@ -302,6 +302,14 @@ public final class FaissIndex implements AutoCloseable {
         return sizes;
     }
 
+    /**
+     * Native bytes an IVF index's inverted lists have allocated for their ids and codes, which their entries fill
+     * only in part while the lists grow; -1 when the lists are not Faiss's own arrays.
+     */
+    public long listBytesAllocated() {
+        return live().listBytesAllocated();
+    }
+
     /** The ids stored in an IVF index, inverted list by inverted list. */
     public long[] ids() {
         long total = ntotal();

@@ -82,31 +82,59 @@ class BoundedExactSearchTest {
         }
     }
 
+    /**
+     * Rows spread evenly over a few dimensions: each inverted list is a cell, and a query near a cell's border has
+     * neighbours in the next cells, in their rows farthest from their centroids. The bounds still rule out most
+     * pairs, and the walk over each query's lists must not stop short of those cells.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"L2", "INNER_PRODUCT"})
+    void neighboursAcrossCellBordersAreFound(Metric metric) {
+        int dimension = 3;
+        SplittableRandom random = new SplittableRandom(12);
+        float[] rows = new float[ROWS * dimension];
+        float[] queries = new float[QUERIES * dimension];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = (float) random.nextDouble(-1, 1);
+        }
+        for (int i = 0; i < queries.length; i++) {
+            queries[i] = (float) random.nextDouble(-1, 1);
+        }
+        Outcome outcome = compare("IVF64,Flat", metric, rows, queries, dimension);
+        if (metric == Metric.L2) {
+            assertTrue(outcome.computedPairs < 0.25 * ROWS * QUERIES, "computed " + outcome.computedPairs);
+        }
+    }
+
     private record Outcome(long computedPairs) {}
 
     private static Outcome compare(String factory, Metric metric, float[] rows, float[] queries) {
+        return compare(factory, metric, rows, queries, D);
+    }
+
+    private static Outcome compare(String factory, Metric metric, float[] rows, float[] queries, int dimension) {
         if (metric.normalizes()) {
-            normalize(rows);
-            normalize(queries);
+            normalize(rows, dimension);
+            normalize(queries, dimension);
         }
         long[] ids = new long[ROWS];
         for (int i = 0; i < ROWS; i++) {
             ids[i] = 3_000_000_000L + 11L * i;
         }
         byte[] trained;
-        try (FaissIndex index = FaissIndex.create(D, factory, metric)) {
+        try (FaissIndex index = FaissIndex.create(dimension, factory, metric)) {
             index.train(rows, ROWS);
             trained = IndexBytes.of(index);
         }
-        ExactNeighbourSearch every = new ExactNeighbourSearch(queries, D, metric, K);
-        ExactNeighbourSearch bounded = new ExactNeighbourSearch(queries, D, metric, K);
+        ExactNeighbourSearch every = new ExactNeighbourSearch(queries, dimension, metric, K);
+        ExactNeighbourSearch bounded = new ExactNeighbourSearch(queries, dimension, metric, K);
         long computed = 0;
         long[] nanos = new long[2];
         try (FaissIndex plain = IndexBytes.load(trained); FaissIndex along = IndexBytes.load(trained)) {
             assertTrue(bounded.rideAlong(along), factory + " " + metric);
             for (int start = 0; start < ROWS; start += BATCH) {
                 int n = Math.min(BATCH, ROWS - start);
-                float[] batch = Arrays.copyOfRange(rows, start * D, (start + n) * D);
+                float[] batch = Arrays.copyOfRange(rows, start * dimension, (start + n) * dimension);
                 long[] batchIds = Arrays.copyOfRange(ids, start, start + n);
                 plain.addWithIds(batch, batchIds, n);
                 every.addBatch(batch, batchIds, n);
@@ -128,9 +156,9 @@ class BoundedExactSearchTest {
         return new Outcome(computed);
     }
 
-    private static void normalize(float[] vectors) {
-        for (int offset = 0; offset < vectors.length; offset += D) {
-            assertTrue(Metric.normalize(vectors, offset, D));
+    private static void normalize(float[] vectors, int dimension) {
+        for (int offset = 0; offset < vectors.length; offset += dimension) {
+            assertTrue(Metric.normalize(vectors, offset, dimension));
         }
     }
 }

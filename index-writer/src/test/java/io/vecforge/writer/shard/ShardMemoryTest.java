@@ -1,6 +1,7 @@
 package io.vecforge.writer.shard;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vecforge.data.SyntheticEmbeddings;
@@ -38,27 +39,49 @@ class ShardMemoryTest {
         }
         FaissIndex.setThreads(1, 1);
         warmUp(trained); // the JIT compiles the add path now: its own malloc'ed arenas would blur the measurement
-        long structures = 4L * D * (NLIST + 256) + 4L * NLIST * M * 256; // centroids, codebooks, precomputed table
-        // The JVM's own threads (compilers, GC, cleaners) malloc and free meanwhile: a load whose measurement they
-        // overlapped by more than the tables (seen once in CI: -0.9 MB) is measured again, at most three times.
-        long before = 0;
-        long trainedIndex = 0;
-        FaissIndex copy = null;
-        for (int attempt = 0; attempt < 3 && trainedIndex < structures; attempt++) {
-            if (copy != null) {
-                copy.close();
-            }
-            System.gc();
-            before = FaissIndex.nativeHeapBytes();
-            copy = IndexBytes.load(trained);
-            trainedIndex = FaissIndex.nativeHeapBytes() - before;
+        // The JVM's own threads (compilers, GC, cleaners) malloc and free meanwhile, by up to ~12 MB once seen here
+        // (a load measured at -0.9 MB in CI): a measurement outside the formula is taken again, at most three
+        // times; a real excess (or codes held outside the C heap) fails all three.
+        Measured measured = measure(trained);
+        for (int attempt = 1; attempt < 3 && measured.problem() != null; attempt++) {
+            System.out.println("measured again: " + measured.problem());
+            measured = measure(trained);
         }
-        assertTrue(trainedIndex >= structures, "trained index " + trainedIndex + " < its tables " + structures);
+        assertNull(measured.problem());
+    }
 
+    /** One shard built and closed, its native memory measured; problem() names what breaks the formula. */
+    private record Measured(long trainedIndex, long held, long peakBetweenBatches, long released, long allocated) {
+        static final long CODES = (long) ROWS * (M + 8); // PQ code + int64 id per row
+        static final long BATCH_NATIVE = (long) BATCH * (4L * D * 2 + 8 + M); // vectors + residuals, ids, codes
+        static final long STRUCTURES = 4L * D * (NLIST + 256) + 4L * NLIST * M * 256; // centroids, codebooks, table
+
+        String problem() {
+            long bound = trainedIndex + 2 * CODES + BATCH_NATIVE + SLACK;
+            if (trainedIndex < STRUCTURES) {
+                return "trained index " + trainedIndex + " < its tables " + STRUCTURES;
+            } else if (held < trainedIndex + CODES - SLACK) {
+                return "the codes are not in native memory: " + held;
+            } else if (held > bound || peakBetweenBatches > bound) {
+                return "native use " + held + " (between batches up to " + peakBetweenBatches
+                        + ") above the formula's bound " + bound;
+            } else if (released >= SLACK) {
+                return "close() leaves " + released + " bytes of the shard's native memory";
+            }
+            return null;
+        }
+    }
+
+    private Measured measure(byte[] trained) {
+        System.gc();
+        long before = FaissIndex.nativeHeapBytes();
+        FaissIndex copy = IndexBytes.load(trained);
+        long trainedIndex = FaissIndex.nativeHeapBytes() - before;
         SyntheticEmbeddings data = new SyntheticEmbeddings(7, D);
         float[] vector = new float[D];
         long peakBetweenBatches = 0;
         long held;
+        long allocated;
         try (ShardBuilder builder = new ShardBuilder(0, 1, copy, BATCH, null)) {
             for (int row = 0; row < ROWS; row++) {
                 data.fill(row, vector, 0);
@@ -70,20 +93,20 @@ class ShardMemoryTest {
             ShardResult result = builder.finish(dir.resolve("shard.faiss"));
             assertEquals(ROWS, result.rows());
             held = FaissIndex.nativeHeapBytes() - before;
+            allocated = copy.listBytesAllocated();
         }
         long released = FaissIndex.nativeHeapBytes() - before;
-
-        long codes = (long) ROWS * (M + 8); // PQ code + int64 id per row
-        long batchNative = (long) BATCH * (4L * D * 2 + 8 + M); // vectors + residuals, ids, codes of one add call
+        long codes = Measured.CODES;
         System.out.printf("shard of %,d rows x %d (IVF%d,PQ%d): trained index %.1f MiB, codes+ids %.1f MiB;"
                         + " native held at the end %.1f MiB (%.2f x codes beyond the index), largest between batches"
-                        + " %.1f MiB; after close %.1f MiB%n", ROWS, D, NLIST, M, mib(trainedIndex), mib(codes),
-                mib(held), (held - trainedIndex) / (double) codes, mib(peakBetweenBatches), mib(released));
-        assertTrue(held >= trainedIndex + codes - SLACK, "the codes are in native memory: " + held);
-        assertTrue(held <= trainedIndex + 2 * codes + batchNative + SLACK,
-                "native use " + held + " above the formula's bound " + (trainedIndex + 2 * codes + batchNative));
-        assertTrue(peakBetweenBatches <= trainedIndex + 2 * codes + batchNative + SLACK);
-        assertTrue(released < SLACK, "close() frees the shard's native memory: " + released + " bytes left");
+                        + " %.1f MiB; after close %.1f MiB; lists allocated %.2f x their entries%n", ROWS, D, NLIST,
+                M, mib(trainedIndex), mib(codes), mib(held), (held - trainedIndex) / (double) codes,
+                mib(peakBetweenBatches), mib(released), allocated / (double) codes);
+        // what the lists allocate does not depend on the JVM's traffic: they grow by a quarter when a batch
+        // outgrows them (TransposedPqAdd), not by doubling (about 1.44 x their entries)
+        assertTrue(allocated >= codes && allocated <= 1.3 * codes, "the lists allocated " + allocated
+                + " bytes for " + codes + " bytes of entries");
+        return new Measured(trainedIndex, held, peakBetweenBatches, released, allocated);
     }
 
     private void warmUp(byte[] trained) {

@@ -10,6 +10,7 @@
 #include <faiss/IndexScalarQuantizer.h>
 #include <faiss/utils/Heap.h>
 #include <faiss/utils/distances.h>
+#include "vecforge_lists.h"
 #include "vecforge_pq_add.h"
 
 #include <algorithm>
@@ -122,6 +123,7 @@ inline void addAssigned(faiss::IndexIVF* ivf, faiss::idx_t n, const float* x, co
     if (TransposedPqAdd::serves(ivf)) {
         TransposedPqAdd::add(static_cast<faiss::IndexIVFPQ*>(ivf), n, x, ids, assign);
     } else {
+        growListsGently(ivf->invlists, n, assign);
         ivf->add_core(n, x, ids, assign);
     }
 }
@@ -146,7 +148,7 @@ public:
     static std::unique_ptr<ListBoundedSearch> prepare(const faiss::Index* index, long long nq, const float* queries,
                                                       bool l2, long long maxBoundEntries) {
         const faiss::IndexIVF* ivf = dynamic_cast<const faiss::IndexIVF*>(index);
-        if (ivf == nullptr || !servesAdd(*index) || ivf->quantizer == nullptr || ivf->invlists == nullptr
+        if (ivf == nullptr || !addsAsBareIvf(*index) || ivf->quantizer == nullptr || ivf->invlists == nullptr
                 || !ivf->is_trained) {
             return nullptr;
         }
@@ -217,13 +219,6 @@ private:
         uint32_t bits;
         std::memcpy(&bits, &value, sizeof bits);
         return (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;
-    }
-
-    /** Index types whose add_with_ids is IndexIVF's (assign, then add_core): their add can be split here. */
-    static bool servesAdd(const faiss::Index& index) {
-        const std::type_info& type = typeid(index);
-        return type == typeid(faiss::IndexIVFFlat) || type == typeid(faiss::IndexIVFPQ)
-                || type == typeid(faiss::IndexIVFScalarQuantizer);
     }
 
     long long fold(long long n, const float* x, const long long* ids, const faiss::idx_t* assign, int k,

@@ -174,13 +174,24 @@ public:
         polysemous.finish();
     }
     void add(long long n, const float* x) { index_->add((faiss::idx_t)n, x); }
-    /** Faiss's add_with_ids; an IndexIVFPQ of 4-dimensional sub-vectors encodes through TransposedPqAdd. */
+    /**
+     * Faiss's add_with_ids; an IndexIVFPQ of 4-dimensional sub-vectors encodes through TransposedPqAdd, and a bare
+     * IVF index's lists grow gently (growListsGently) before its add_core.
+     */
     void addWithIds(long long n, const float* x, const long long* ids) {
-        if (TransposedPqAdd::serves(index_)) {
-            auto* ivfpq = static_cast<faiss::IndexIVFPQ*>(index_);
+        if (n > 0 && index_->is_trained && addsAsBareIvf(*index_)) {
+            auto* ivfIndex = static_cast<faiss::IndexIVF*>(index_);
+            FAISS_THROW_IF_NOT_MSG(ivfIndex->quantizer, "IVF quantizer must not be null");
+            FAISS_THROW_IF_NOT_MSG(ivfIndex->invlists, "IVF index has no inverted lists");
             std::vector<faiss::idx_t> assign((size_t)n);
-            ivfpq->quantizer->assign((faiss::idx_t)n, x, assign.data());
-            TransposedPqAdd::add(ivfpq, (faiss::idx_t)n, x, (const faiss::idx_t*)ids, assign.data());
+            ivfIndex->quantizer->assign((faiss::idx_t)n, x, assign.data());
+            if (TransposedPqAdd::serves(index_)) {
+                TransposedPqAdd::add(static_cast<faiss::IndexIVFPQ*>(index_), (faiss::idx_t)n, x,
+                                     (const faiss::idx_t*)ids, assign.data());
+            } else {
+                growListsGently(ivfIndex->invlists, (faiss::idx_t)n, assign.data());
+                ivfIndex->add_core((faiss::idx_t)n, x, (const faiss::idx_t*)ids, assign.data());
+            }
             return;
         }
         index_->add_with_ids((faiss::idx_t)n, x, (const faiss::idx_t*)ids);

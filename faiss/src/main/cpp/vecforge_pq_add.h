@@ -7,12 +7,11 @@
 #include <faiss/IndexIVFPQ.h>
 #include <faiss/impl/FaissAssert.h>
 #include <faiss/invlists/DirectMap.h>
-#include <faiss/invlists/InvertedLists.h>
 #include <immintrin.h>
 
+#include "vecforge_lists.h"
 #include "vecforge_simd.h"
 
-#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -84,40 +83,6 @@ public:
             directMap.add((size_t)i, list, offset);
         }
         index->ntotal += n;
-    }
-
-    /** Growth of a list's arrays when a batch outgrows them: a quarter, not std::vector's doubling. */
-    static constexpr double LIST_GROWTH = 1.25;
-
-    /**
-     * Makes room in each of Faiss's array lists for the batch's entries before they are appended one by one, a
-     * quarter more than they then hold: the lists' arrays end a shard's add about 12% larger than their
-     * entries, not about 44% as std::vector's doubling leaves them (a 2M-row shard of 40-byte entries: 90 MB of
-     * native memory, not 115), for about five times the entries' bytes copied instead of twice. Other lists
-     * (on disk, views of a mapped file) grow as they do.
-     */
-    static void growListsGently(faiss::InvertedLists* lists, faiss::idx_t n, const faiss::idx_t* assign) {
-        auto* arrays = dynamic_cast<faiss::ArrayInvertedLists*>(lists);
-        if (arrays == nullptr || typeid(*arrays) != typeid(faiss::ArrayInvertedLists)) return;
-        std::vector<uint32_t> added(arrays->nlist, 0);
-        for (faiss::idx_t i = 0; i < n; i++) {
-            if (assign[i] >= 0 && (size_t)assign[i] < arrays->nlist) added[(size_t)assign[i]]++;
-        }
-        const size_t codeSize = arrays->code_size;
-        for (size_t list = 0; list < arrays->nlist; list++) {
-            if (added[list] == 0) continue;
-            auto& ids = arrays->ids[list];
-            auto& codes = arrays->codes[list];
-            if (!ids.is_owned || !codes.is_owned) continue;
-            const size_t size = ids.size();
-            const size_t needed = size + added[list];
-            if (ids.owned_data.capacity() >= needed && codes.owned_data.capacity() >= needed * codeSize) continue;
-            const size_t entries = std::max(needed, (size_t)(size * LIST_GROWTH) + 16);
-            ids.owned_data.reserve(entries);
-            ids.resize(size); // MaybeOwnedVector caches the data pointer: resize refreshes it
-            codes.owned_data.reserve(entries * codeSize);
-            codes.resize(size * codeSize);
-        }
     }
 
 private:

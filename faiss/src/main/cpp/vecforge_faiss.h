@@ -9,7 +9,9 @@
 #ifndef VECFORGE_FAISS_H
 #define VECFORGE_FAISS_H
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
@@ -166,13 +168,26 @@ public:
     void trainWith(long long n, const float* x, NativeKmeansAssigner* assigner) {
         TrainingHooks hooks(index_, ivf(), *assigner->state_);
         DeferredPolysemous polysemous(index_);
+        hasTrainedFit_ = false;
         if (ParallelCodebooks::serves(index_, *assigner->state_)) {
-            ParallelCodebooks::train(static_cast<faiss::IndexIVFPQ*>(index_), (faiss::idx_t)n, x, *assigner->state_);
+            double fitSum = std::numeric_limits<double>::quiet_NaN();
+            ParallelCodebooks::train(static_cast<faiss::IndexIVFPQ*>(index_), (faiss::idx_t)n, x, *assigner->state_,
+                                     &fitSum);
+            if (n > 0 && !std::isnan(fitSum)) {
+                trainedFit_ = fitSum / (double)n;
+                hasTrainedFit_ = true;
+            }
         } else {
             index_->train((faiss::idx_t)n, x);
         }
         polysemous.finish();
     }
+    /**
+     * The mean distance of the sample trainWith last trained on to its nearest coarse centroid, taken from the
+     * training's own assignment of the rows (QuantizerFit's measure, to the bit); NaN when that training did not
+     * assign the whole sample itself.
+     */
+    double trainedFit() const { return hasTrainedFit_ ? trainedFit_ : std::numeric_limits<double>::quiet_NaN(); }
     void add(long long n, const float* x) { index_->add((faiss::idx_t)n, x); }
     /**
      * Faiss's add_with_ids; an IndexIVFPQ of 4-dimensional sub-vectors encodes through TransposedPqAdd, and a bare
@@ -600,6 +615,8 @@ private:
 
     faiss::Index* index_;
     std::unique_ptr<ListBoundedSearch> exactBounds_;
+    double trainedFit_ = 0;
+    bool hasTrainedFit_ = false;
 };
 
 } // namespace vecforge

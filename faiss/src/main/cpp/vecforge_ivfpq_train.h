@@ -42,8 +42,14 @@ public:
                ivfpq->pq.dsub <= (size_t)FusedFlatBackend::MAX_DIMENSION && omp_get_max_threads() > 1;
     }
 
-    /** IndexIVF::train(n, x) as Faiss 1.15 runs it, with IndexIVFPQ::train_encoder's codebooks in parallel. */
-    static void train(faiss::IndexIVFPQ* index, faiss::idx_t n, const float* x, AssignerState& state) {
+    /**
+     * IndexIVF::train(n, x) as Faiss 1.15 runs it, with IndexIVFPQ::train_encoder's codebooks in parallel. When the
+     * residuals are taken over the whole sample, *fitSum gets the sum, in row order and in double, of each row's
+     * distance to its nearest coarse centroid (the search that assigns the rows computes it anyway): the sample's
+     * quantizer fit, as a pass over it would sum it; it is left alone otherwise.
+     */
+    static void train(faiss::IndexIVFPQ* index, faiss::idx_t n, const float* x, AssignerState& state,
+                      double* fitSum) {
         FAISS_THROW_IF_NOT(serves(index, state));
         if (index->verbose) printf("Training level-1 quantizer\n");
         index->train_q1((size_t)n, x, index->verbose, index->metric_type);
@@ -55,7 +61,13 @@ public:
                 x, faiss::fvecs_maybe_subsample(index->d, &rows, (size_t)most, x, index->verbose));
         if (index->by_residual) {
             std::vector<faiss::idx_t> assign(rows);
-            index->quantizer->assign((faiss::idx_t)rows, sample.x, assign.data());
+            std::vector<float> distances(rows); // what the quantizer's assign computes and drops
+            index->quantizer->search((faiss::idx_t)rows, sample.x, 1, distances.data(), assign.data());
+            if (fitSum != nullptr && rows == (size_t)n) {
+                double sum = 0;
+                for (size_t i = 0; i < rows; i++) sum += distances[i];
+                *fitSum = sum;
+            }
             std::vector<float> residuals(rows * index->d);
             index->quantizer->compute_residual_n((faiss::idx_t)rows, sample.x, residuals.data(), assign.data());
             trainEncoder(index, rows, residuals.data(), state);

@@ -2,6 +2,7 @@ package io.vecforge.faiss;
 
 import io.vecforge.faiss.NativeFaiss.NativeIndex;
 import java.nio.file.Path;
+import java.util.OptionalDouble;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Loader;
 
@@ -123,6 +124,17 @@ public final class FaissIndex implements AutoCloseable {
             throw new IllegalArgumentException("only IVF indexes train with a k-means assigner");
         }
         withWarningsCollected(() -> live().trainWith(n, vectors, assigner.live()));
+    }
+
+    /**
+     * The mean distance of the sample the last {@link #train(FloatPointer, long, KmeansAssigner)} trained on to its
+     * nearest coarse centroid, taken from the training's own assignment of the rows (the IVFPQ codebooks trained
+     * side by side): {@code QuantizerFit}'s measure, to the bit. Empty when that training did not assign the whole
+     * sample itself.
+     */
+    public OptionalDouble trainedSampleFit() {
+        double fit = live().trainedFit();
+        return Double.isNaN(fit) ? OptionalDouble.empty() : OptionalDouble.of(fit);
     }
 
     public void train(float[] vectors, int n) {

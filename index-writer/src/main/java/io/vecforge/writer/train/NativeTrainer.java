@@ -79,7 +79,8 @@ public abstract class NativeTrainer implements Trainer {
             lastPhases = new LinkedHashMap<>();
             lastPhases.put("load", (start - loadStart) / 1_000_000);
             lastPhases.putAll(phases.finish(end));
-            lastFit = meanDistance(index, vectors, rows, dimension);
+            // the coarse assignment of the residuals phase measured it already where it served the whole sample
+            lastFit = index.trainedSampleFit().orElseGet(() -> meanDistance(index, vectors, rows, dimension));
             lastPhases.put("quantizer-fit", (System.nanoTime() - end) / 1_000_000);
             LOG.info("training done in {} ms; phases (ms): {}", (end - start) / 1_000_000, lastPhases);
             return index;

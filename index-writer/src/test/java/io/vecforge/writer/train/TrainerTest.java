@@ -72,11 +72,22 @@ class TrainerTest {
         assertEquals(java.util.List.of("load", "start", "coarse-kmeans", "residuals", "pq-codebooks",
                 "precompute-tables", "polysemous", "quantizer-fit"), java.util.List.copyOf(withReordering.keySet()));
         byte[] plain;
+        int threads = FaissIndex.openMpMaxThreads();
+        FaissIndex.setThreads(2, 1); // the codebooks train side by side: the residuals' assignment measures the fit
         try (FaissIndex trained = trainer.train(cursor(vectors, DIM), 5_000, DIM, "IVF32,PQ4np", Metric.L2)) {
             plain = IndexBytes.of(trained);
-            // the fit measured on the sample in native memory is the streamed pass's, to the bit
+            assertTrue(trained.trainedSampleFit().isPresent(), "the training measured the fit itself");
+            // vecforge's assigner and a search of the trained quantizer round the distances differently
+            double streamed = QuantizerFit.meanDistance(trained, cursor(vectors, DIM), Metric.L2);
+            assertEquals(streamed, trainer.lastQuantizerFit(), 1e-6 * streamed);
+        }
+        FaissIndex.setThreads(1, 1); // one thread: Faiss's own train, then a pass over the sample in native memory
+        try (FaissIndex trained = trainer.train(cursor(vectors, DIM), 5_000, DIM, "IVF32,PQ4np", Metric.L2)) {
+            assertTrue(trained.trainedSampleFit().isEmpty());
             assertEquals(QuantizerFit.meanDistance(trained, cursor(vectors, DIM), Metric.L2),
                     trainer.lastQuantizerFit(), 0.0);
+        } finally {
+            FaissIndex.setThreads(threads, 1);
         }
         assertEquals(java.util.List.of("load", "start", "coarse-kmeans", "residuals", "pq-codebooks",
                 "precompute-tables", "quantizer-fit"), java.util.List.copyOf(trainer.lastPhases().keySet()));

@@ -109,9 +109,10 @@ public final class BuildJob {
             throw BuildFailedException.of(Failure.INPUT_MISSING, "input " + config.input().path() + " has no rows");
         }
         draft.create();
-        // The plan needs the dimension: the configured one, else the first row's, checked against the rows below.
+        // The plan needs the dimension: the configured one, else the footers' or the first row's, checked against
+        // the rows below.
         int configured = config.input().dimension();
-        int guessed = configured > 0 ? configured : input.firstVectorSize(hadoopConf);
+        int guessed = configured > 0 ? configured : input.guessedDimension(hadoopConf);
         BuildPlan guess = guessed > 0 ? BuildPlan.resolve(config, guessed, inputRows) : null;
         RowCheck check = new RowCheck(input, config.index().metric());
         InputScan.Plan scanPlan = new InputScan.Plan(guessed, configured > 0, inputRows,

@@ -10,10 +10,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
+import org.apache.parquet.column.statistics.Statistics;
 import org.apache.parquet.format.converter.ParquetMetadataConverter;
 import org.apache.parquet.hadoop.Footer;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.sql.SparkSession;
@@ -31,13 +33,17 @@ import scala.collection.JavaConverters;
 final class InputFooters {
     private static final int MAX_THREADS = 16;
 
-    /** What the footers say: the schema Spark reads the files with, and how many rows they hold. */
-    record Summary(StructType schema, long rows) {}
+    /**
+     * What the footers say: the schema Spark reads the files with, how many rows they hold, and the size every
+     * vector of the column has on average where none of its values is null (0 when they cannot tell).
+     */
+    record Summary(StructType schema, long rows, int vectorSize) {}
 
     private InputFooters() {}
 
     /** Reads the footers of {@code files} (Spark's data files: non-empty, not hidden) and merges them. */
-    static Summary read(SparkSession spark, Configuration conf, List<FileStatus> files) throws IOException {
+    static Summary read(SparkSession spark, Configuration conf, List<FileStatus> files, String vectorColumn)
+            throws IOException {
         List<Footer> footers = footers(conf, files);
         long rows = 0;
         for (Footer footer : footers) {
@@ -50,7 +56,40 @@ final class InputFooters {
         if (schema.isEmpty()) {
             throw new IOException("no schema in the footers of " + files.size() + " files");
         }
-        return new Summary(schema.get(), rows);
+        return new Summary(schema.get(), rows, vectorSize(footers, vectorColumn));
+    }
+
+    /**
+     * The vectors' size as the column chunks count it: in every row group the column (matched in any case, as
+     * Spark matches it) is one leaf with no null value (no null or empty vector, no null component: their
+     * statistics say so) and the same whole number of values a row; 0 otherwise. An average, not a check: the
+     * scan still checks every row's size against it.
+     */
+    static int vectorSize(List<Footer> footers, String vectorColumn) {
+        long size = 0;
+        for (Footer footer : footers) {
+            for (BlockMetaData block : footer.getParquetMetadata().getBlocks()) {
+                List<ColumnChunkMetaData> chunks = block.getColumns().stream()
+                        .filter(chunk -> chunk.getPath().size() > 0
+                                && chunk.getPath().toArray()[0].equalsIgnoreCase(vectorColumn))
+                        .toList();
+                long rows = block.getRowCount();
+                if (rows == 0) {
+                    continue;
+                }
+                if (chunks.size() != 1) {
+                    return 0;
+                }
+                Statistics<?> statistics = chunks.get(0).getStatistics();
+                long values = chunks.get(0).getValueCount();
+                if (statistics == null || !statistics.isNumNullsSet() || statistics.getNumNulls() != 0
+                        || values % rows != 0 || (size != 0 && values / rows != size)) {
+                    return 0;
+                }
+                size = values / rows;
+            }
+        }
+        return size > 0 && size <= Integer.MAX_VALUE ? (int) size : 0;
     }
 
     private static List<Footer> footers(Configuration conf, List<FileStatus> files) throws IOException {

@@ -37,13 +37,16 @@ public final class InputReader {
         List<FileStatus> files = checkPresentAndReady(path, config.input().requireSuccess(), hadoopConf);
         Dataset<Row> raw;
         long rows;
+        int vectorSize = 0;
         try {
             if (files.size() <= driverFooterFiles) {
                 // Every file's footer, merged as mergeSchema would (a corrupt file or a conflicting schema fails
                 // here), on the driver: Spark then infers nothing, and the row count needs no job either.
-                InputFooters.Summary footers = InputFooters.read(spark, hadoopConf, files);
+                InputFooters.Summary footers = InputFooters.read(spark, hadoopConf, files,
+                        config.input().vectorColumn());
                 raw = spark.read().schema(footers.schema()).parquet(config.input().path());
                 rows = footers.rows();
+                vectorSize = footers.vectorSize();
             } else {
                 // the same merge and count as Spark jobs (mergeSchema reads every footer; count reads no vector)
                 raw = spark.read().option("mergeSchema", "true").parquet(config.input().path());
@@ -67,7 +70,7 @@ public final class InputReader {
         boolean external = InputSchema.check(raw.schema(), config.input().idColumns(), config.input().vectorColumn(),
                 config.input().orderColumn());
         return new InputTable(raw, rows, files, config.input().idColumns(), external, config.input().vectorColumn(),
-                config.input().orderColumn());
+                config.input().orderColumn(), vectorSize);
     }
 
     /** Every distinct message down the cause chain: Spark names the file in an outer one. */

@@ -87,6 +87,36 @@ class InputReaderTest extends SparkTestSupport {
     }
 
     @Test
+    void theFootersTellTheVectorsSizeOnlyWhereNoValueIsNull() throws Exception {
+        StructType floats = new StructType().add("id", DataTypes.LongType)
+                .add("vector", DataTypes.createArrayType(DataTypes.FloatType));
+        Configuration conf = spark().sparkContext().hadoopConfiguration();
+        List<Row> uniform = List.of(RowFactory.create(1L, new float[] {1, 2, 3}), RowFactory.create(2L,
+                new float[] {4, 5, 6}), RowFactory.create(3L, new float[] {7, 8, 9}));
+        InputTable table = written(dir.resolve("uniform"), uniform, floats, false);
+        assertEquals(3, table.footerVectorSize());
+        assertEquals(3, table.guessedDimension(conf));
+        assertEquals(3, written(dir.resolve("uniform-legacy"), uniform, floats, true).footerVectorSize());
+
+        // a null vector, a null component, an empty vector: the footers cannot tell; the first vector's size
+        List<Row> nullVector = List.of(RowFactory.create(1L, new float[] {1, 2}), RowFactory.create(2L, null),
+                RowFactory.create(3L, new float[] {1, 2}), RowFactory.create(4L, new float[] {1, 2}));
+        List<Row> nullComponent = List.of(RowFactory.create(1L, new Float[] {1f, null}),
+                RowFactory.create(2L, new Float[] {1f, 2f}));
+        List<Row> empty = List.of(RowFactory.create(1L, new float[] {1, 2}), RowFactory.create(2L, new float[0]),
+                RowFactory.create(3L, new float[] {1}));
+        assertEquals(0, written(dir.resolve("null-vector"), nullVector, floats, false).footerVectorSize());
+        assertEquals(2, written(dir.resolve("null-vector-2"), nullVector, floats, false).guessedDimension(conf));
+        assertEquals(0, written(dir.resolve("null-component"), nullComponent, floats, false).footerVectorSize());
+        assertEquals(0, written(dir.resolve("empty"), empty, floats, false).footerVectorSize());
+
+        // sizes 4 and 2 count 3 a row: a guess, which the scan's size check then refutes
+        List<Row> mixed = List.of(RowFactory.create(1L, new float[] {1, 2, 3, 4}), RowFactory.create(2L,
+                new float[] {1, 2}));
+        assertEquals(3, written(dir.resolve("mixed"), mixed, floats, false).footerVectorSize());
+    }
+
+    @Test
     void theFirstVectorIsFoundWhateverTheNamesCaseAndAnUnreadableFileGivesNoGuess() throws Exception {
         Path input = dir.resolve("cased");
         StructType schema = new StructType().add("id", DataTypes.LongType)
@@ -106,8 +136,11 @@ class InputReaderTest extends SparkTestSupport {
                 "no guess: the build counts dimensions with Spark, which names the problem");
     }
 
-    private int firstVectorSize(Path input, List<Row> rows, StructType schema, boolean legacy, Configuration conf)
-            throws Exception {
+    private int firstVectorSize(Path input, List<Row> rows, StructType schema, boolean legacy, Configuration conf) {
+        return written(input, rows, schema, legacy).firstVectorSize(conf);
+    }
+
+    private InputTable written(Path input, List<Row> rows, StructType schema, boolean legacy) {
         String key = "spark.sql.parquet.writeLegacyFormat";
         spark().conf().set(key, String.valueOf(legacy));
         try {
@@ -115,7 +148,7 @@ class InputReaderTest extends SparkTestSupport {
         } finally {
             spark().conf().unset(key);
         }
-        return open(input).firstVectorSize(conf);
+        return open(input);
     }
 
     private InputTable open(Path input) {

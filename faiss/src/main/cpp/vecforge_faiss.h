@@ -184,8 +184,8 @@ public:
     }
     /**
      * The mean distance of the sample trainWith last trained on to its nearest coarse centroid, taken from the
-     * training's own assignment of the rows (QuantizerFit's measure, to the bit); NaN when that training did not
-     * assign the whole sample itself.
+     * training's own assignment of the rows (QuantizerFit's measure, rounded as the assigner rounds: within
+     * 1e-6); NaN when that training did not assign the whole sample itself.
      */
     double trainedFit() const { return hasTrainedFit_ ? trainedFit_ : std::numeric_limits<double>::quiet_NaN(); }
     void add(long long n, const float* x) { index_->add((faiss::idx_t)n, x); }

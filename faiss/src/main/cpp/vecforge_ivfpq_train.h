@@ -46,7 +46,8 @@ public:
      * IndexIVF::train(n, x) as Faiss 1.15 runs it, with IndexIVFPQ::train_encoder's codebooks in parallel. When the
      * residuals are taken over the whole sample, *fitSum gets the sum, in row order and in double, of each row's
      * distance to its nearest coarse centroid (the search that assigns the rows computes it anyway): the sample's
-     * quantizer fit, as a pass over it would sum it; it is left alone otherwise.
+     * quantizer fit, as a pass over it would sum it (the distances rounded as the assigner rounds them); it is left
+     * alone otherwise.
      */
     static void train(faiss::IndexIVFPQ* index, faiss::idx_t n, const float* x, AssignerState& state,
                       double* fitSum) {

@@ -129,8 +129,8 @@ public final class FaissIndex implements AutoCloseable {
     /**
      * The mean distance of the sample the last {@link #train(FloatPointer, long, KmeansAssigner)} trained on to its
      * nearest coarse centroid, taken from the training's own assignment of the rows (the IVFPQ codebooks trained
-     * side by side): {@code QuantizerFit}'s measure, to the bit. Empty when that training did not assign the whole
-     * sample itself.
+     * side by side): {@code QuantizerFit}'s measure, rounded as the training's assigner rounds (within 1e-6 of
+     * it). Empty when that training did not assign the whole sample itself.
      */
     public OptionalDouble trainedSampleFit() {
         double fit = live().trainedFit();

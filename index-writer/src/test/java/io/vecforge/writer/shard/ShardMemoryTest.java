@@ -51,7 +51,7 @@ class ShardMemoryTest {
     }
 
     /** One shard built and closed, its native memory measured; problem() names what breaks the formula. */
-    private record Measured(long trainedIndex, long held, long peakBetweenBatches, long released, long allocated) {
+    private record Measured(long trainedIndex, long held, long peakBetweenBatches, long released) {
         static final long CODES = (long) ROWS * (M + 8); // PQ code + int64 id per row
         static final long BATCH_NATIVE = (long) BATCH * (4L * D * 2 + 8 + M); // vectors + residuals, ids, codes
         static final long STRUCTURES = 4L * D * (NLIST + 256) + 4L * NLIST * M * 256; // centroids, codebooks, table
@@ -106,7 +106,7 @@ class ShardMemoryTest {
         // outgrows them (TransposedPqAdd), not by doubling (about 1.44 x their entries)
         assertTrue(allocated >= codes && allocated <= 1.3 * codes, "the lists allocated " + allocated
                 + " bytes for " + codes + " bytes of entries");
-        return new Measured(trainedIndex, held, peakBetweenBatches, released, allocated);
+        return new Measured(trainedIndex, held, peakBetweenBatches, released);
     }
 
     private void warmUp(byte[] trained) {

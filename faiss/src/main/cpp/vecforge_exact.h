@@ -117,13 +117,16 @@ inline void exactKnnFold(int d, long long nq, const float* queries, long long n,
     }
 }
 
-/** IndexIVF's add_core (what add_with_ids runs after the assignment), through TransposedPqAdd where it serves. */
+/**
+ * IndexIVF's add_core (what add_with_ids runs after the assignment), through TransposedPqAdd where it serves, the
+ * lists grown gently first (growListsGently).
+ */
 inline void addAssigned(faiss::IndexIVF* ivf, faiss::idx_t n, const float* x, const faiss::idx_t* ids,
                         const faiss::idx_t* assign) {
+    growListsGently(ivf->invlists, n, assign);
     if (TransposedPqAdd::serves(ivf)) {
         TransposedPqAdd::add(static_cast<faiss::IndexIVFPQ*>(ivf), n, x, ids, assign);
     } else {
-        growListsGently(ivf->invlists, n, assign);
         ivf->add_core(n, x, ids, assign);
     }
 }

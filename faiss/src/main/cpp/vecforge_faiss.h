@@ -190,8 +190,8 @@ public:
     double trainedFit() const { return hasTrainedFit_ ? trainedFit_ : std::numeric_limits<double>::quiet_NaN(); }
     void add(long long n, const float* x) { index_->add((faiss::idx_t)n, x); }
     /**
-     * Faiss's add_with_ids; an IndexIVFPQ of 4-dimensional sub-vectors encodes through TransposedPqAdd, and a bare
-     * IVF index's lists grow gently (growListsGently) before its add_core.
+     * Faiss's add_with_ids; a bare IVF index's as IndexIVF::add_with_ids splits it (assign, then addAssigned: the
+     * lists grown gently, an IndexIVFPQ of 4-dimensional sub-vectors encoded through TransposedPqAdd).
      */
     void addWithIds(long long n, const float* x, const long long* ids) {
         if (n > 0 && index_->is_trained && addsAsBareIvf(*index_)) {
@@ -200,13 +200,7 @@ public:
             FAISS_THROW_IF_NOT_MSG(ivfIndex->invlists, "IVF index has no inverted lists");
             std::vector<faiss::idx_t> assign((size_t)n);
             ivfIndex->quantizer->assign((faiss::idx_t)n, x, assign.data());
-            if (TransposedPqAdd::serves(index_)) {
-                TransposedPqAdd::add(static_cast<faiss::IndexIVFPQ*>(index_), (faiss::idx_t)n, x,
-                                     (const faiss::idx_t*)ids, assign.data());
-            } else {
-                growListsGently(ivfIndex->invlists, (faiss::idx_t)n, assign.data());
-                ivfIndex->add_core((faiss::idx_t)n, x, (const faiss::idx_t*)ids, assign.data());
-            }
+            addAssigned(ivfIndex, (faiss::idx_t)n, x, (const faiss::idx_t*)ids, assign.data());
             return;
         }
         index_->add_with_ids((faiss::idx_t)n, x, (const faiss::idx_t*)ids);

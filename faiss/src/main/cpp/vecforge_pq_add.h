@@ -9,7 +9,6 @@
 #include <faiss/invlists/DirectMap.h>
 #include <immintrin.h>
 
-#include "vecforge_lists.h"
 #include "vecforge_simd.h"
 
 #include <cmath>
@@ -70,7 +69,6 @@ public:
                 encodeD4Avx2(residual.data(), M, transposed.data(), codes.data() + (size_t)i * codeSize);
             }
         }
-        growListsGently(index->invlists, n, assign);
         faiss::DirectMapAdd directMap(index->direct_map, (size_t)n, xids);
         for (faiss::idx_t i = 0; i < n; i++) {
             const faiss::idx_t list = assign[i];

@@ -103,7 +103,7 @@ class ShardMemoryTest {
                 M, mib(trainedIndex), mib(codes), mib(held), (held - trainedIndex) / (double) codes,
                 mib(peakBetweenBatches), mib(released), allocated / (double) codes);
         // what the lists allocate does not depend on the JVM's traffic: they grow by a quarter when a batch
-        // outgrows them (TransposedPqAdd), not by doubling (about 1.44 x their entries)
+        // outgrows them (vecforge_lists.h), not by doubling (about 1.44 x their entries)
         assertTrue(allocated >= codes && allocated <= 1.3 * codes, "the lists allocated " + allocated
                 + " bytes for " + codes + " bytes of entries");
         return new Measured(trainedIndex, held, peakBetweenBatches, released);

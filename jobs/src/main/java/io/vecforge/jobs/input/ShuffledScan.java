@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.hadoop.fs.FileStatus;
@@ -38,6 +39,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.util.CollectionAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +50,9 @@ import scala.Tuple2;
  * classifies every row by {@link RowCheck}'s reasons (counted per task), writes the training-sample and
  * query candidates ({@link InputScan}'s selection) and sends the accepted rows into the shuffle that
  * {@link ShardStage#build} later reads. The input is read once, where it was read twice (the scan, then the
- * shard stage's map side). Each task reports its counts and its candidate file through an accumulator:
+ * shard stage's map side). It reads Parquet's column batches where Spark's vectorized reader serves the input
+ * ({@link ColumnarInput}), else the rows of a Spark SQL projection: both classify and key every row alike
+ * ({@link CheckedRows}). Each task reports its counts and its candidate file through an accumulator:
  * one report per partition is kept, so a task that Spark runs again (a retry, a lost shuffle file, a
  * speculative copy) is counted once, and files of attempts whose report was not kept are deleted.
  */
@@ -85,22 +89,33 @@ public final class ShuffledScan {
      */
     public static Result run(SparkSession spark, InputTable input, RowCheck check, InputScan.Plan plan,
             Path candidates, int shards) {
-        Column id = col("`" + input.idColumns().get(0) + "`").cast("long");
-        Column vector = col("`" + input.vectorColumn() + "`"); // float or double: cast while checked
         boolean doubles = ((ArrayType) input.raw().schema().apply(input.vectorColumn()).dataType()).elementType()
                 .equals(DataTypes.DoubleType);
-        Dataset<Row> checked = check.rowChecked(id.as("id"), vector.as("vector"), IndexRows.orderColumn(input),
-                RowSelection.key(plan.seed(), id).as("_sample_key"),
-                RowSelection.key(plan.seed() + 1, id).as("_query_key"));
         InputScan.Result thresholds = new InputScan.Result(null, null, plan);
         CollectionAccumulator<TaskReport> reports = spark.sparkContext().collectionAccumulator("vecforge-input-scan");
         HadoopConf conf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
-        ScanTask task = new ScanTask(check.normalizes(), doubles, plan.dimension(), thresholds.sampleBelow(),
-                thresholds.queryBelow(), candidates.toString(), conf, reports);
-        JavaRDD<InternalRow> rows = checked.queryExecution().toRdd().toJavaRDD();
-        int partitions = rows.getNumPartitions();
-        ShuffledRDD<RowKey, float[], float[]> shuffle = ShardStage.partition(
-                JavaPairRDD.fromJavaRDD(rows.mapPartitionsWithIndex(task::run, true)), shards);
+        Optional<ColumnarInput> columnar = ColumnarInput.of(input);
+        ScanTask task = new ScanTask(check.normalizes(), doubles, plan.dimension(), plan.seed(),
+                columnar.map(ColumnarInput::layout).orElse(null), thresholds.sampleBelow(), thresholds.queryBelow(),
+                candidates.toString(), conf, reports);
+        JavaRDD<Tuple2<RowKey, float[]>> pairs;
+        int partitions;
+        if (columnar.isPresent()) {
+            JavaRDD<ColumnarBatch> batches = columnar.get().batches().toJavaRDD();
+            partitions = batches.getNumPartitions();
+            pairs = batches.mapPartitionsWithIndex(task::runColumnar, true);
+        } else {
+            LOG.info("the input cannot be read in column batches: scanning Spark SQL's rows");
+            Column id = col("`" + input.idColumns().get(0) + "`").cast("long");
+            Column vector = col("`" + input.vectorColumn() + "`"); // float or double: cast while checked
+            Dataset<Row> checked = check.rowChecked(id.as("id"), vector.as("vector"), IndexRows.orderColumn(input),
+                    RowSelection.key(plan.seed(), id).as("_sample_key"),
+                    RowSelection.key(plan.seed() + 1, id).as("_query_key"));
+            JavaRDD<InternalRow> rows = checked.queryExecution().toRdd().toJavaRDD();
+            partitions = rows.getNumPartitions();
+            pairs = rows.mapPartitionsWithIndex(task::runProjected, true);
+        }
+        ShuffledRDD<RowKey, float[], float[]> shuffle = ShardStage.partition(JavaPairRDD.fromJavaRDD(pairs), shards);
         LOG.info("scanning the input into {} shards: row checks, and candidates for {} sample rows and {} queries",
                 shards, plan.sampleRows(), plan.queries());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -190,25 +205,29 @@ public final class ShuffledScan {
         }
     }
 
-    /** What each scan task runs over its partition of the checked input. */
-    private record ScanTask(boolean normalizes, boolean doubles, int dimension, long sampleBelow, long queryBelow,
-            String candidates, HadoopConf conf, CollectionAccumulator<TaskReport> reports) implements Serializable {
-        Iterator<Tuple2<RowKey, float[]>> run(Integer partition, Iterator<InternalRow> rows) {
-            return new ScanIterator(this, partition, rows);
+    /** What each scan task runs over its partition of the input: column batches where layout is set, else rows. */
+    private record ScanTask(boolean normalizes, boolean doubles, int dimension, long seed, ColumnarInput.Layout layout,
+            long sampleBelow, long queryBelow, String candidates, HadoopConf conf,
+            CollectionAccumulator<TaskReport> reports) implements Serializable {
+        Iterator<Tuple2<RowKey, float[]>> runColumnar(Integer partition, Iterator<ColumnarBatch> batches) {
+            return new ScanIterator(this, partition, new ColumnarRows(batches, layout, normalizes, doubles, dimension,
+                    seed));
+        }
+
+        Iterator<Tuple2<RowKey, float[]>> runProjected(Integer partition, Iterator<InternalRow> rows) {
+            return new ScanIterator(this, partition, new ProjectedRows(rows, normalizes, doubles, dimension));
         }
     }
 
     /**
      * The accepted rows of one partition as shuffle pairs; counts every row on the way and writes the candidates.
-     * Columns: RowCheck's row problem and size, then id, vector (as the input has it), order, sample key, query key.
      */
     private static final class ScanIterator implements Iterator<Tuple2<RowKey, float[]>> {
         private final ScanTask task;
         private final int partition;
-        private final Iterator<InternalRow> rows;
+        private final CheckedRows rows;
         private final long[] counts = new long[TOTAL + 1];
         private final Map<String, Integer> reasonIndex = new HashMap<>();
-        private final VectorValues values;
         private Tuple2<RowKey, float[]> pending;
         private boolean finished;
         private RowFileWriter sample;
@@ -218,11 +237,10 @@ public final class ShuffledScan {
         private float[] queryVectors = new float[0];
         private int queryRows;
 
-        ScanIterator(ScanTask task, int partition, Iterator<InternalRow> rows) {
+        ScanIterator(ScanTask task, int partition, CheckedRows rows) {
             this.task = task;
             this.partition = partition;
             this.rows = rows;
-            this.values = new VectorValues(task.normalizes());
             for (int i = 0; i < RowCheck.REASONS.size(); i++) {
                 reasonIndex.put(RowCheck.REASONS.get(i), i);
             }
@@ -236,10 +254,9 @@ public final class ShuffledScan {
             if (finished) {
                 return false;
             }
-            while (rows.hasNext()) {
-                InternalRow row = rows.next();
+            while (rows.next()) {
                 counts[TOTAL]++;
-                String reason = reason(row);
+                String reason = rows.reason();
                 if (reason != null) {
                     Integer index = reasonIndex.get(reason);
                     if (index == null) {
@@ -249,15 +266,15 @@ public final class ShuffledScan {
                     continue;
                 }
                 counts[ACCEPTED]++;
-                long id = row.getLong(2);
-                float[] vector = values.floats();
-                if (row.getLong(5) < task.sampleBelow()) {
+                long id = rows.id();
+                float[] vector = rows.vector();
+                if (rows.sampleKey() < task.sampleBelow()) {
                     sample(id, vector);
                 }
-                if (row.getLong(6) < task.queryBelow()) {
+                if (rows.queryKey() < task.queryBelow()) {
                     query(id, vector);
                 }
-                pending = new Tuple2<>(new RowKey(id, row.getLong(4)), vector);
+                pending = new Tuple2<>(new RowKey(id, rows.order()), vector);
                 return true;
             }
             finish();
@@ -272,20 +289,6 @@ public final class ShuffledScan {
             Tuple2<RowKey, float[]> next = pending;
             pending = null;
             return next;
-        }
-
-        /**
-         * RowCheck's classification (as RowCheck#counts counts it): the reason, or null for an accepted row, whose
-         * vector {@link #values} then holds.
-         */
-        private String reason(InternalRow row) {
-            if (!row.isNullAt(0)) {
-                return row.getUTF8String(0).toString();
-            }
-            if (row.getInt(1) != task.dimension()) {
-                return "wrong-dimension";
-            }
-            return values.check(row.getArray(3), task.doubles(), task.dimension());
         }
 
         /** Writes a sample candidate to this task's sample file, created at its first row, and keeps its id. */

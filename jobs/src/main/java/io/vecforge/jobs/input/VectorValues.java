@@ -76,9 +76,14 @@ final class VectorValues {
      * when {@link #floats()} holds the vector as Faiss takes it.
      */
     String check(ArrayData values, boolean doubles, int dimension) {
+        return check(values, doubles, dimension, true);
+    }
+
+    /** {@link #check}, told whether any component may be null (false: the caller knows none is). */
+    String check(ArrayData values, boolean doubles, int dimension, boolean mayHoldNulls) {
         reset();
         floats = null;
-        if (anyNull(values, dimension)) {
+        if (mayHoldNulls && anyNull(values, dimension)) {
             return "non-finite";
         }
         float[] vector;

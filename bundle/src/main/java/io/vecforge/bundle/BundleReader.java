@@ -5,6 +5,8 @@ import io.vecforge.faiss.FaissIndex;
 import io.vecforge.faiss.Metric;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.Optional;
 import org.apache.hadoop.fs.Path;
 
@@ -71,15 +73,34 @@ public final class BundleReader {
 
     /** A file's presence, size and CRC32C against what the manifest records. */
     public Optional<FileProblem> verifyFile(String name, long bytes, String crc32c) throws IOException {
+        Optional<FileProblem> absent = verifyPresence(name, bytes);
+        return absent.isPresent() ? absent : compare(storage.digest(file(name)), bytes, crc32c);
+    }
+
+    /** A file's presence and size against what the manifest records (its content unread). */
+    public Optional<FileProblem> verifyPresence(String name, long bytes) throws IOException {
         Path path = file(name);
         if (!storage.exists(path)) {
             return Optional.of(new FileProblem(Failure.MISSING_FILE, "missing"));
         }
         long length = storage.length(path);
-        if (length != bytes) {
-            return Optional.of(sizeProblem(length, bytes));
+        return length == bytes ? Optional.empty() : Optional.of(sizeProblem(length, bytes));
+    }
+
+    /**
+     * Copies a file to {@code local} and checks the copy's size and CRC32C, taken on the way, against what the
+     * manifest records: what a reader then loads from {@code local} is what was checked, and the file is read once.
+     */
+    public Optional<FileProblem> downloadVerified(String name, long bytes, String crc32c, java.nio.file.Path local)
+            throws IOException {
+        Optional<FileProblem> absent = verifyPresence(name, bytes);
+        if (absent.isPresent()) {
+            return absent;
         }
-        return compare(storage.digest(path), bytes, crc32c);
+        try (InputStream in = storage.open(file(name), 0);
+                OutputStream out = java.nio.file.Files.newOutputStream(local)) {
+            return compare(FileDigest.copy(in, out), bytes, crc32c);
+        }
     }
 
     /** A digest (of a remote or a downloaded copy) against what the manifest records. */

@@ -89,13 +89,24 @@ public record ShardValidation(String versionDir, byte[] manifestJson, float[] qu
             return sweep(storage, manifest, shardIndex, shard);
         }
         BundleReader bundle = new BundleReader(storage, new Path(versionDir));
-        Optional<BundleReader.FileProblem> damage = bundle.verifyFile(shard.file(), shard.bytes(), shard.crc32c());
-        if (damage.isPresent()) {
-            problems.add(new Problem(damage.get().failure(), shard.file(), damage.get().message()));
-            return new Result(shardIndex, problems, false, false, false, null, null, null);
+        java.nio.file.Path local = scratchFile();
+        try {
+            Optional<BundleReader.FileProblem> damage = bundle.downloadVerified(shard.file(), shard.bytes(),
+                    shard.crc32c(), local);
+            if (damage.isPresent()) {
+                problems.add(new Problem(damage.get().failure(), shard.file(), damage.get().message()));
+                return new Result(shardIndex, problems, false, false, false, null, null, null);
+            }
+            return load(manifest, shardIndex, shard, local, problems);
+        } finally {
+            Files.deleteIfExists(local);
         }
+    }
+
+    /** The checks of a verified local copy of the shard: its load, its ids, its answers to the queries. */
+    private Result load(Manifest manifest, int shardIndex, Manifest.Shard shard, java.nio.file.Path local,
+            List<Problem> problems) throws IOException {
         FaissIndex.setThreads(threads, 1);
-        java.nio.file.Path local = download(storage, shard.file());
         try (FaissIndex index = FaissIndex.read(local)) {
             Files.deleteIfExists(local);
             Optional<String> problem = BundleReader.checkShard(index, manifest, shard);
@@ -129,8 +140,6 @@ public record ShardValidation(String versionDir, byte[] manifestJson, float[] qu
             problems.add(new Problem(Failure.SHARD_UNREADABLE, shard.file(),
                     "Faiss cannot load it: " + e.getMessage()));
             return new Result(shardIndex, problems, true, false, false, null, null, null);
-        } finally {
-            Files.deleteIfExists(local);
         }
     }
 
@@ -178,15 +187,17 @@ public record ShardValidation(String versionDir, byte[] manifestJson, float[] qu
     }
 
     private java.nio.file.Path download(BundleStorage storage, String name) throws IOException {
-        java.nio.file.Path local;
-        if (scratchDir == null) {
-            local = Files.createTempFile("vecforge-validate-", ".tmp");
-        } else {
-            java.nio.file.Path dir = java.nio.file.Path.of(scratchDir);
-            Files.createDirectories(dir);
-            local = Files.createTempFile(dir, "validate-", ".tmp");
-        }
+        java.nio.file.Path local = scratchFile();
         storage.download(new Path(new Path(versionDir), name), local);
         return local;
+    }
+
+    private java.nio.file.Path scratchFile() throws IOException {
+        if (scratchDir == null) {
+            return Files.createTempFile("vecforge-validate-", ".tmp");
+        }
+        java.nio.file.Path dir = java.nio.file.Path.of(scratchDir);
+        Files.createDirectories(dir);
+        return Files.createTempFile(dir, "validate-", ".tmp");
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,6 +20,7 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
@@ -59,6 +61,26 @@ class EndToEndBuildTest extends SparkTestSupport {
         settings.put("validate.nprobe", "16");
         result = new BuildJob(spark(), BuildConfig.of(settings, "test")).run();
         versionDir = Path.of(java.net.URI.create(result.versionDir()));
+    }
+
+    /**
+     * The build's only Spark shuffle is the shard shuffle: its files are released once the shards are built, not
+     * left to the application's end (deleted asynchronously, so waited for).
+     */
+    @Test
+    void theShardShuffleIsDeletedOnceTheShardsAreBuilt() throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        List<String> shuffleFiles;
+        do {
+            shuffleFiles = scala.collection.JavaConverters.seqAsJavaList(
+                            org.apache.spark.SparkEnv.get().blockManager().diskBlockManager().getAllFiles()).stream()
+                    .map(java.io.File::getName).filter(name -> name.startsWith("shuffle_")).toList();
+            if (shuffleFiles.isEmpty()) {
+                return;
+            }
+            Thread.sleep(100);
+        } while (System.nanoTime() < deadline);
+        fail("shuffle files left after the build: " + shuffleFiles);
     }
 
     @Test

@@ -14,7 +14,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.spark.ContextCleaner;
 import org.apache.spark.Partitioner;
+import org.apache.spark.ShuffleDependency;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -24,6 +27,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
+import scala.Option;
 import scala.Tuple2;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
@@ -126,6 +130,7 @@ public final class ShardStage {
         } finally {
             jsc.setJobDescription(null);
         }
+        releaseShuffle(spark.sparkContext(), partitioned);
         reports.sort(Comparator.comparingInt(ShardTask.Report::shard));
         Neighbours exact = new Neighbours(queryCount, k, smallerIsCloser);
         long duplicates = 0;
@@ -134,6 +139,19 @@ public final class ShardStage {
             duplicates += report.duplicates();
         }
         return new Result(reports, exact, duplicates);
+    }
+
+    /**
+     * Drops the shard shuffle's files once every shard is built, in the background (the executors delete them while
+     * validation runs). Spark would keep them until the application ends and then delete them before the build's
+     * process exits: gigabytes at millions of rows, and that deletion was the build's last second.
+     */
+    private static void releaseShuffle(SparkContext spark, ShuffledRDD<?, ?, ?> shuffle) {
+        Option<ContextCleaner> cleaner = spark.cleaner();
+        if (cleaner.isDefined()) {
+            cleaner.get().doCleanupShuffle(((ShuffleDependency<?, ?, ?>) shuffle.dependencies().head()).shuffleId(),
+                    false);
+        }
     }
 
     /** (id, vector, order) of an accepted row; the checks repeat the row check's, as a safety net. */

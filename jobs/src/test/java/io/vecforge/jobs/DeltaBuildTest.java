@@ -164,6 +164,27 @@ class DeltaBuildTest extends SparkTestSupport {
     }
 
     @Test
+    void aDeltaOverADamagedBaseShardFailsBeforeFaissReadsItAndLatestStays() throws IOException {
+        Path root = dir.resolve("damaged");
+        BuildResult full = publishBase(root, baseRows(new Random(8)));
+        String touched = BundleLayout.shardFileName(io.vecforge.bundle.ShardAssignment.shardOf(3L, 4));
+        Path shard = versionDir(full).resolve(touched);
+        byte[] bytes = Files.readAllBytes(shard);
+        bytes[bytes.length / 2] ^= 0x10; // same size: only the CRC32C can tell
+        Files.write(shard, bytes);
+        Path deltaInput = dir.resolve("damaged-delta");
+        spark().createDataFrame(List.of(RowFactory.create(3L, "delete", null)), DELTA).write()
+                .parquet(deltaInput.toString());
+
+        BuildFailedException failed = assertThrows(BuildFailedException.class, () -> new DeltaBuildJob(spark(),
+                config(root, deltaInput, Map.of("build.mode", "delta")), true).run());
+        assertTrue(failed.getMessage().contains("the base shard") && failed.getMessage().contains(touched)
+                && failed.getMessage().contains("CRC32C"), failed.getMessage());
+        assertEquals(full.manifest().version(),
+                Files.readString(root.resolve("delta").resolve(BundleLayout.LATEST)).trim());
+    }
+
+    @Test
     void aDeltaWhoseUpsertsDriftedOrPileIntoOneListIsRefusedAndLatestStays() throws IOException {
         Random random = new Random(7);
         TreeMap<Long, float[]> base = baseRows(random);

@@ -1,6 +1,7 @@
 package io.vecforge.jobs.delta;
 
 import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.BundleReader;
 import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.DuplicatePolicy;
 import io.vecforge.bundle.FileDigest;
@@ -15,13 +16,15 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.util.Iterator;
+import java.util.Optional;
 import org.apache.hadoop.fs.Path;
 import scala.Tuple2;
 
 /**
- * One Spark task per shard of a delta build: a shard the delta touches is downloaded from the base,
- * patched ({@link ShardPatcher}) and staged; a shard it does not touch is copied byte for byte, its
- * CRC32C checked against the base manifest's.
+ * One Spark task per shard of a delta build: each base shard is downloaded and its copy's size and CRC32C
+ * checked against the base manifest before anything reads it; a shard the delta touches is then patched
+ * ({@link ShardPatcher}) and staged, a shard it does not touch is uploaded byte for byte (the upload's
+ * digest checked again).
  */
 final class DeltaShardTask implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -57,7 +60,13 @@ final class DeltaShardTask implements Serializable {
         Path target = new Path(spec.versionDir(), BundleLayout.shardFileName(shard));
         java.nio.file.Path local = TaskFiles.createTemp("vecforge-delta-" + shard + "-", ".faiss");
         try {
-            storage.download(source, local);
+            Optional<BundleReader.FileProblem> damaged = new BundleReader(storage, new Path(spec.baseDir()))
+                    .downloadVerified(base.file(), base.bytes(), base.crc32c(), local);
+            if (damaged.isPresent()) {
+                throw new IOException("the base shard " + source + " does not match the base manifest ("
+                        + damaged.get().message() + "); it is not patched or carried over: run a full build"
+                        + " (build.mode=full)");
+            }
             if (!rows.hasNext()) {
                 FileDigest digest = storage.upload(local, target, new Path(spec.versionDir(), BundleLayout.ATTEMPTS));
                 requireSame(base, digest, source);

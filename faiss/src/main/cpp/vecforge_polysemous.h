@@ -98,15 +98,28 @@ private:
  * Faiss's polysemous training of pq (the reproduce-distances objective, simulated annealing with params'
  * schedule and seed, sub-quantizers in parallel), then its SDC table, as PolysemousTraining does.
  */
+/** The reordering's tables for one sub-quantizer: distances, targets and weights, ksub x ksub doubles each. */
+inline double reorderBytesPerThread(const faiss::ProductQuantizer& pq) {
+    return 3.0 * sizeof(double) * (double)pq.ksub * (double)pq.ksub;
+}
+
+/**
+ * Refuses, as Faiss does, a reordering whose tables for one thread are over params.max_memory: checked before
+ * any allocation, since one that failed inside the parallel loop would abort the process.
+ */
+inline void checkReorderMemory(const faiss::ProductQuantizer& pq, const faiss::PolysemousTraining& params) {
+    const double perThread = reorderBytesPerThread(pq);
+    FAISS_THROW_IF_NOT_FMT(perThread < (double)params.max_memory,
+            "Polysemous training would use %.0f bytes per thread, while the max is set to %zd (%d-bit codes; a"
+            " factory's PQ...np trains without it)", perThread, params.max_memory, (int)pq.nbits);
+}
+
 inline void reorderForHamming(faiss::ProductQuantizer& pq, const faiss::PolysemousTraining& params) {
     const int n = (int)pq.ksub;
     const size_t dsub = pq.dsub;
-    // per thread: the distances, targets and weights, n x n doubles each; refused, or fewer threads, within
-    // params.max_memory as Faiss does, before any allocation inside the parallel loop could abort the process
-    const double perThread = 3.0 * sizeof(double) * (double)n * (double)n;
-    FAISS_THROW_IF_NOT_FMT(perThread < (double)params.max_memory,
-            "Polysemous training would use %.0f bytes per thread, while the max is set to %zd", perThread,
-            params.max_memory);
+    // within params.max_memory as Faiss does: refused, or fewer threads
+    checkReorderMemory(pq, params);
+    const double perThread = reorderBytesPerThread(pq);
     const int threads = std::max(1, std::min({omp_get_max_threads(), (int)pq.M,
             (int)std::min(1e6, (double)params.max_memory / perThread)}));
 #pragma omp parallel for num_threads(threads)
@@ -134,7 +147,8 @@ inline void reorderForHamming(faiss::ProductQuantizer& pq, const faiss::Polysemo
  * For the lifetime of this object, an untrained IndexIVFPQ's polysemous training is taken out of Faiss's
  * train and, on finish(), run by reorderForHamming: the same objective, optimiser, schedule and seed, and
  * the precomputed tables refreshed as Faiss's train_encoder leaves them. Any other index, or a polysemous
- * training with another objective, is left to Faiss. The destructor restores the flag if train throws.
+ * training with another objective, is left to Faiss. The destructor restores the flag if train throws; a
+ * reordering that throws leaves the index untrained, as Faiss's does.
  */
 class DeferredPolysemous {
 public:
@@ -147,6 +161,9 @@ public:
             (own != nullptr && own->optimization_type != faiss::PolysemousTraining::OT_ReproduceDistances_affine)) {
             return;
         }
+        // refused before the k-means run, not after: the reordering's memory follows from the codes alone
+        faiss::PolysemousTraining defaults;
+        checkReorderMemory(ivfpq->pq, own != nullptr ? *own : defaults);
         ivfpq_ = ivfpq;
         ivfpq_->do_polysemous_training = false;
     }
@@ -162,7 +179,13 @@ public:
         if (!ivfpq->is_trained) return;
         if (ivfpq->verbose) printf("doing polysemous training for PQ\n");
         faiss::PolysemousTraining defaults;
-        reorderForHamming(ivfpq->pq, ivfpq->polysemous_training != nullptr ? *ivfpq->polysemous_training : defaults);
+        try {
+            reorderForHamming(ivfpq->pq, ivfpq->polysemous_training != nullptr ? *ivfpq->polysemous_training
+                                                                             : defaults);
+        } catch (...) {
+            ivfpq->is_trained = false;  // as Faiss leaves an index whose train_encoder threw
+            throw;
+        }
         if (ivfpq->by_residual) {
             const bool verbose = ivfpq->verbose;
             ivfpq->verbose = false;

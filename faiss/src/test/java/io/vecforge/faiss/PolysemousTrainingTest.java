@@ -2,6 +2,8 @@ package io.vecforge.faiss;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vecforge.testing.TestVectors;
 import java.util.Arrays;
@@ -36,5 +38,27 @@ class PolysemousTrainingTest {
         // and the reordering happened: without it the codebooks are another order of the same centroids
         assertFalse(Arrays.equals(trained("IVF16,PQ4", vectors, 12_000, false),
                 trained("IVF16,PQ4np", vectors, 12_000, false)));
+    }
+
+    /**
+     * 15-bit codes: the reordering's distance, target and weight tables (3 x 2^15 x 2^15 doubles, 25.8 GB a
+     * thread) are over Faiss's 20 GiB PolysemousTraining.max_memory. The training is refused with an exception
+     * before it starts (these 1,000 points are far fewer than the 32,768 codewords' k-means needs, so any k-means
+     * run would fail with another message), not after minutes of k-means nor inside the parallel loop, where a
+     * failed allocation would abort the process.
+     */
+    @Test
+    void aReorderingOverThePolysemousMemoryLimitIsRefusedBeforeTheTrainingStarts() {
+        float[] vectors = TestVectors.clustered(1_000, 1, 4);
+        try (FaissIndex index = FaissIndex.create(1, "IVF1,PQ1x15", Metric.L2)) {
+            RuntimeException refused = assertThrows(RuntimeException.class, () -> index.train(vectors, 1_000));
+            assertTrue(refused.getMessage().contains("Polysemous training would use 25769803776 bytes per thread"),
+                    refused.getMessage());
+            assertFalse(index.isTrained());
+        }
+        try (FaissIndex index = FaissIndex.create(1, "IVF1,PQ1x15np", Metric.L2)) {
+            RuntimeException kmeans = assertThrows(RuntimeException.class, () -> index.train(vectors, 1_000));
+            assertFalse(kmeans.getMessage().contains("Polysemous"), "without polysemous training: " + kmeans.getMessage());
+        }
     }
 }

@@ -140,6 +140,8 @@ public:
     /** Faiss MetricType: 0 = inner product, 1 = L2. */
     int metricType() const { return (int)index_->metric_type; }
     bool isIvf() const { return faiss::ivflib::try_extract_index_ivf(index_) != nullptr; }
+    /** Throws what training would refuse from the index's shape alone (DeferredPolysemous::deferred). */
+    void checkTrainable() const { DeferredPolysemous::deferred(index_); }
     long long nlist() const { return (long long)ivf()->nlist; }
     /** Dimension of each PQ codebook's sub-space of an IVFPQ index (its k-means runs there); 0 without one. */
     int pqSubDimension() const {

@@ -152,20 +152,27 @@ inline void reorderForHamming(faiss::ProductQuantizer& pq, const faiss::Polysemo
  */
 class DeferredPolysemous {
 public:
-    explicit DeferredPolysemous(faiss::Index* index) {
+    explicit DeferredPolysemous(faiss::Index* index) : ivfpq_(deferred(index)) {
+        if (ivfpq_ != nullptr) ivfpq_->do_polysemous_training = false;
+    }
+
+    /**
+     * The untrained IVFPQ whose polysemous training vecforge runs, or null (any other index, or a training with
+     * another objective, is Faiss's). Refuses one whose reordering is over Faiss's memory limit: that follows from
+     * the code size alone, so it is refused before any k-means, and a build can ask before its input is read.
+     */
+    static faiss::IndexIVFPQ* deferred(faiss::Index* index) {
         faiss::IndexIVF* ivf = faiss::ivflib::try_extract_index_ivf(index);
-        if (ivf == nullptr || typeid(*ivf) != typeid(faiss::IndexIVFPQ)) return;
+        if (ivf == nullptr || typeid(*ivf) != typeid(faiss::IndexIVFPQ)) return nullptr;
         auto* ivfpq = static_cast<faiss::IndexIVFPQ*>(ivf);
         const faiss::PolysemousTraining* own = ivfpq->polysemous_training;
         if (!ivfpq->do_polysemous_training || ivfpq->is_trained ||
             (own != nullptr && own->optimization_type != faiss::PolysemousTraining::OT_ReproduceDistances_affine)) {
-            return;
+            return nullptr;
         }
-        // refused before the k-means run, not after: the reordering's memory follows from the codes alone
         faiss::PolysemousTraining defaults;
         checkReorderMemory(ivfpq->pq, own != nullptr ? *own : defaults);
-        ivfpq_ = ivfpq;
-        ivfpq_->do_polysemous_training = false;
+        return ivfpq;
     }
     ~DeferredPolysemous() {
         if (ivfpq_ != nullptr) ivfpq_->do_polysemous_training = true;

@@ -49,6 +49,18 @@ public final class FaissIndex implements AutoCloseable {
         }
     }
 
+    /**
+     * Refuses, before any work, what training this untrained index would refuse from its shape alone: a polysemous
+     * reordering whose tables are over Faiss's memory limit (codes of more than 14 bits).
+     */
+    public void checkTrainable() {
+        try {
+            live().checkTrainable();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("Faiss cannot train this index: " + e.getMessage(), e);
+        }
+    }
+
     public static FaissIndex read(Path file) {
         return new FaissIndex(NativeIndex.readFile(file.toString()));
     }

@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * What the build makes, resolved once from the config and the input's shape: the index's shape
  * (index.factory=auto chosen here, but for the codec trial among its candidates when training: {@link
- * #trained}), and the training plan (the sample the factory needs). A factory Faiss cannot build, or one
- * wanting more rows than there are, fails here, before work.
+ * #trained}), and the training plan (the sample the factory needs). A factory Faiss cannot build or train
+ * (a polysemous reordering over Faiss's memory limit), or one wanting more rows than there are, fails here,
+ * before work.
  *
  * @param auto what index.factory=auto chose and why; null for a configured factory
  */
@@ -30,13 +31,17 @@ public record BuildPlan(IndexShape shape, FactoryChooser.Choice auto, TrainingPl
                 factory = auto.factory();
                 LOG.info("index.factory=auto chose {}: {}", factory, auto.reasoning());
             }
-            BuildPlan plan = new BuildPlan(new IndexShape(dimension, factory, index.metric()), auto, null);
-            for (String candidate : plan.candidates()) {
-                FaissIndex.create(dimension, candidate, index.metric()).close();
+            for (String candidate : candidates(factory, auto)) {
+                try (FaissIndex probe = FaissIndex.create(dimension, candidate, index.metric())) {
+                    probe.checkTrainable();
+                } catch (IllegalArgumentException e) {
+                    throw e.getMessage().contains(candidate) ? e
+                            : new IllegalArgumentException("index.factory '" + candidate + "': " + e.getMessage(), e);
+                }
             }
             TrainingPlan training = TrainingPlan.forFactory(factory, dimension, rows, config.train().maxSampleBytes(),
                     config.train().sampleRows());
-            return new BuildPlan(plan.shape(), auto, training);
+            return new BuildPlan(new IndexShape(dimension, factory, index.metric()), auto, training);
         } catch (IllegalArgumentException e) {
             throw BuildFailedException.of(Failure.CONFIG, e.getMessage());
         }
@@ -44,8 +49,11 @@ public record BuildPlan(IndexShape shape, FactoryChooser.Choice auto, TrainingPl
 
     /** The factories the training task trains and compares (one: no trial), the planned one first. */
     public List<String> candidates() {
-        return auto == null ? List.of(shape.factory())
-                : auto.candidates().stream().map(FactoryChooser.Sized::factory).toList();
+        return candidates(shape.factory(), auto);
+    }
+
+    private static List<String> candidates(String factory, FactoryChooser.Choice auto) {
+        return auto == null ? List.of(factory) : auto.candidates().stream().map(FactoryChooser.Sized::factory).toList();
     }
 
     /** This plan with the factory the training task kept (index.factory=auto's codec trial). */

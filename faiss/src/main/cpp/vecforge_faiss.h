@@ -67,6 +67,8 @@ public:
     static NativeKmeansAssigner* cpuStandIn() { return new NativeKmeansAssigner(nullptr, -1, false); }
     /** The CPU trainer's: as cpuStandIn, but small L2 sub-spaces (d <= 16) through Faiss's fused kernel. */
     static NativeKmeansAssigner* cpu() { return new NativeKmeansAssigner(nullptr, -1, true); }
+    /** The largest sub-space dimension cpu() sends through the fused kernel. */
+    static int fusedMaxDimension() { return FusedFlatBackend::MAX_DIMENSION; }
     /** GPU `device` through the library at libraryPath; throws with the reason when it cannot be used. */
     static NativeKmeansAssigner* gpu(const char* libraryPath, int device) {
         const GpuLibrary& library = GpuLibrary::at(libraryPath);

@@ -23,7 +23,7 @@ public final class KmeansAssigner implements AutoCloseable {
 
     /**
      * The CPU trainer's: as {@link #cpuStandIn()}, except that the k-means of small L2 sub-spaces (PQ codebooks of
-     * at most {@value #FUSED_MAX_DIMENSION} dimensions) runs Faiss's fused distance-and-argmin kernel at any
+     * at most {@link #fusedMaxDimension()} dimensions, 16) runs Faiss's fused distance-and-argmin kernel at any
      * sample size. Faiss's own flat search takes that kernel only when rows x dimension reach 128,000, and below
      * it one distance call per (row, centroid) pair: {@code PQ64} over 128 dimensions (sub-spaces of 2) at 32,768
      * rows trained its codebooks in 24.7 s that way, in 2.8 s through the fused kernel. At or over 128,000
@@ -35,8 +35,11 @@ public final class KmeansAssigner implements AutoCloseable {
         return new KmeansAssigner(NativeKmeansAssigner.cpu());
     }
 
-    /** Sub-space dimensions whose k-means {@link #cpu()} runs through Faiss's fused kernel. */
-    public static final int FUSED_MAX_DIMENSION = 16;
+    /** The largest sub-space dimension whose k-means {@link #cpu()} runs through Faiss's fused kernel (the native side's). */
+    public static int fusedMaxDimension() {
+        FaissIndex.loadNativeLibrary();
+        return NativeKmeansAssigner.fusedMaxDimension();
+    }
 
     /**
      * GPU {@code device} (a CUDA ordinal).

@@ -18,7 +18,7 @@ public final class CpuTrainer extends NativeTrainer {
     @Override
     void train(FaissIndex index, FloatPointer vectors, long rows) {
         int subDimension = index.isIvf() ? index.pqSubDimension() : 0;
-        if (subDimension == 0 || subDimension > KmeansAssigner.FUSED_MAX_DIMENSION) {
+        if (subDimension == 0 || subDimension > KmeansAssigner.fusedMaxDimension()) {
             index.train(vectors, rows);
             return;
         }

@@ -94,10 +94,6 @@ private:
     std::vector<double> bits_;  // bits_[x]: the bits set in x, for x < n
 };
 
-/**
- * Faiss's polysemous training of pq (the reproduce-distances objective, simulated annealing with params'
- * schedule and seed, sub-quantizers in parallel), then its SDC table, as PolysemousTraining does.
- */
 /** The reordering's tables for one sub-quantizer: distances, targets and weights, ksub x ksub doubles each. */
 inline double reorderBytesPerThread(const faiss::ProductQuantizer& pq) {
     return 3.0 * sizeof(double) * (double)pq.ksub * (double)pq.ksub;
@@ -114,6 +110,10 @@ inline void checkReorderMemory(const faiss::ProductQuantizer& pq, const faiss::P
             " factory's PQ...np trains without it)", perThread, params.max_memory, (int)pq.nbits);
 }
 
+/**
+ * Faiss's polysemous training of pq (the reproduce-distances objective, simulated annealing with params'
+ * schedule and seed, sub-quantizers in parallel), then its SDC table, as PolysemousTraining does.
+ */
 inline void reorderForHamming(faiss::ProductQuantizer& pq, const faiss::PolysemousTraining& params) {
     const int n = (int)pq.ksub;
     const size_t dsub = pq.dsub;

@@ -164,7 +164,7 @@ class DeltaBuildTest extends SparkTestSupport {
     }
 
     @Test
-    void aDeltaOverADamagedBaseShardFailsBeforeFaissReadsItAndLatestStays() throws IOException {
+    void aDeltaOverADamagedBaseShardOrGroundTruthFailsBeforeItIsReadAndLatestStays() throws IOException {
         Path root = dir.resolve("damaged");
         BuildResult full = publishBase(root, baseRows(new Random(8)));
         String touched = BundleLayout.shardFileName(io.vecforge.bundle.ShardAssignment.shardOf(3L, 4));
@@ -180,6 +180,19 @@ class DeltaBuildTest extends SparkTestSupport {
                 config(root, deltaInput, Map.of("build.mode", "delta")), true).run());
         assertTrue(failed.getMessage().contains("the base shard") && failed.getMessage().contains(touched)
                 && failed.getMessage().contains("CRC32C"), failed.getMessage());
+        assertEquals(full.manifest().version(),
+                Files.readString(root.resolve("delta").resolve(BundleLayout.LATEST)).trim());
+
+        bytes[bytes.length / 2] ^= 0x10; // the shard mended, the base's ground truth damaged: read before any shard
+        Files.write(shard, bytes);
+        Path truth = versionDir(full).resolve(BundleLayout.GROUND_TRUTH);
+        byte[] ids = Files.readAllBytes(truth);
+        ids[ids.length - 3] ^= 0x01;
+        Files.write(truth, ids);
+        BuildFailedException wrongTruth = assertThrows(BuildFailedException.class, () -> new DeltaBuildJob(spark(),
+                config(root, deltaInput, Map.of("build.mode", "delta")), true).run());
+        assertTrue(wrongTruth.getMessage().contains(BundleLayout.GROUND_TRUTH + " does not match its manifest")
+                && wrongTruth.getMessage().contains("CRC32C"), wrongTruth.getMessage());
         assertEquals(full.manifest().version(),
                 Files.readString(root.resolve("delta").resolve(BundleLayout.LATEST)).trim());
     }

@@ -75,6 +75,23 @@ class QuantizerReuseTest extends SparkTestSupport {
         assertEquals(0, validate.exitCode(), validate.out());
     }
 
+    @Test
+    void aDamagedPublishedTrainedIndexIsNotReusedButTrainedAfresh() throws IOException {
+        Path root = dir.resolve("damaged");
+        BuildResult first = build(root, input, "never");
+        Path trained = versionDir(first).resolve(BundleLayout.TRAINED_INDEX);
+        byte[] bytes = Files.readAllBytes(trained);
+        bytes[bytes.length / 2] ^= 0x01; // a centroid's low bits: Faiss would read it without complaint
+        Files.write(trained, bytes);
+
+        BuildResult next = build(root, input, "previous");
+        Manifest.Training training = next.manifest().training();
+        assertNull(training.reusedFrom(), training.reuseDecision());
+        assertTrue(training.reuseDecision().startsWith("trained: " + first.manifest().version()
+                + "'s trained index does not match its manifest (CRC32C"), training.reuseDecision());
+        assertTrue(next.published());
+    }
+
     private BuildResult build(Path root, Path data, String reuse) {
         Map<String, String> settings = new HashMap<>();
         settings.put("index.name", "reuse");

@@ -3,6 +3,7 @@ package io.vecforge.jobs.delta;
 import io.vecforge.Failure;
 import io.vecforge.Versions;
 import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.BundleReader;
 import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.FileDigest;
 import io.vecforge.bundle.Fvecs;
@@ -36,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -160,8 +162,8 @@ public final class DeltaBuildJob {
         clock.stop();
 
         clock.start("carry");
-        Manifest.BundleFile trained = copy(storage, baseDir, draft.dir(), base.file(FileRole.TRAINED_INDEX));
-        Manifest.BundleFile queriesFile = copy(storage, baseDir, draft.dir(), base.file(FileRole.HOLDOUT_QUERIES));
+        Manifest.BundleFile trained = copy(storage, baseDir, draft.dir(), listed(base, FileRole.TRAINED_INDEX));
+        Manifest.BundleFile queriesFile = copy(storage, baseDir, draft.dir(), listed(base, FileRole.HOLDOUT_QUERIES));
         java.nio.file.Path scratch = Files.createTempDirectory("vecforge-delta-");
         float[] queries;
         long[] truthIds;
@@ -169,13 +171,13 @@ public final class DeltaBuildJob {
         double holdoutFit;
         int depth = base.groundTruthDepth();
         try {
-            queries = Fvecs.read(download(storage, baseDir, base.validation().queriesFile(), scratch)).vectors();
-            Fvecs.LongData truth = Fvecs.readLongs(download(storage, baseDir, base.validation().groundTruthFile(),
-                    scratch));
+            queries = Fvecs.read(download(storage, baseDir, listed(base, FileRole.HOLDOUT_QUERIES), scratch)).vectors();
+            Fvecs.LongData truth = Fvecs.readLongs(download(storage, baseDir,
+                    listed(base, FileRole.HOLDOUT_GROUND_TRUTH), scratch));
             truthIds = truth.values();
             truthDistances = Fvecs.read(download(storage, baseDir,
-                    base.file(FileRole.HOLDOUT_GROUND_TRUTH_DISTANCES).file(), scratch)).vectors();
-            holdoutFit = holdoutFit(download(storage, draft.dir(), trained.file(), scratch), queries,
+                    listed(base, FileRole.HOLDOUT_GROUND_TRUTH_DISTANCES), scratch)).vectors();
+            holdoutFit = holdoutFit(download(storage, draft.dir(), trained, scratch), queries,
                     base.vectors().metric());
             if (truth.k() != depth) {
                 throw refused("base " + baseVersion + "'s ground truth has " + truth.k() + " neighbours per query,"
@@ -376,10 +378,24 @@ public final class DeltaBuildJob {
         }
     }
 
-    private static java.nio.file.Path download(BundleStorage storage, Path baseDir, String file,
+    private static Manifest.BundleFile listed(Manifest base, FileRole role) {
+        Manifest.BundleFile file = base.file(role);
+        if (file == null) {
+            throw refused("the base manifest lists no " + role.configName() + " file");
+        }
+        return file;
+    }
+
+    /** A file a manifest lists, copied into scratch and checked against that manifest's size and CRC32C. */
+    private static java.nio.file.Path download(BundleStorage storage, Path versionDir, Manifest.BundleFile file,
             java.nio.file.Path scratch) throws IOException {
         java.nio.file.Path local = Files.createTempFile(scratch, "vecforge-holdout-", ".bin");
-        storage.download(new Path(baseDir, safe(file)), local);
+        Optional<BundleReader.FileProblem> problem = new BundleReader(storage, versionDir)
+                .downloadVerified(safe(file.file()), file.bytes(), file.crc32c(), local);
+        if (problem.isPresent()) {
+            throw new IOException(new Path(versionDir, file.file()) + " does not match its manifest ("
+                    + problem.get().message() + ")");
+        }
         return local;
     }
 

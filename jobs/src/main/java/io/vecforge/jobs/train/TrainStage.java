@@ -47,7 +47,8 @@ public final class TrainStage {
         boolean same = published.vectors().dimension() == shape.dimension()
                 && shape.metric() == published.vectors().metric()
                 && plan.candidates().contains(published.vectors().factory())
-                && published.training().trainedIndexFile() != null;
+                && published.training().trainedIndexFile() != null
+                && published.file(Manifest.FileRole.TRAINED_INDEX) != null;
         if (!same) {
             LOG.info("train.reuse={}: published {} has another dimension, metric or factory; training", mode,
                     publishedVersion);
@@ -55,8 +56,10 @@ public final class TrainStage {
         }
         // LATEST's (checked) version names the directory, never the manifest's own say
         Path trained = new Path(layout.versionDir(publishedVersion), BundleLayout.TRAINED_INDEX);
+        Manifest.BundleFile listed = published.file(Manifest.FileRole.TRAINED_INDEX);
         return new TrainTask.Reuse(mode, publishedVersion, published.vectors().factory(), trained.toString(),
-                published.training().quantizerFit(), config.train().maxReuseDegradation());
+                listed.bytes(), listed.crc32c(), published.training().quantizerFit(),
+                config.train().maxReuseDegradation());
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.vecforge.jobs.train;
 
 import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.BundleReader;
 import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.FileDigest;
 import io.vecforge.faiss.FaissIndex;
@@ -23,6 +24,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
@@ -51,9 +53,10 @@ public final class TrainTask implements Serializable {
      */
     public record Fit(double meanDistance, String reusedFrom, String decision, Double degradation) implements Serializable {}
 
-    /** train.reuse: the published version's trained index, and the fit its own sample had. */
+    /** train.reuse: the published version's trained index (with its manifest's size and CRC32C), and the fit its own sample had. */
     record Reuse(TrainReuse mode, String previousVersion, String previousFactory, String previousTrained,
-            Double previousMeanDistance, double maxDegradation) implements Serializable {}
+            long previousTrainedBytes, String previousTrainedCrc32c, Double previousMeanDistance,
+            double maxDegradation) implements Serializable {}
 
     /**
      * What to train: the staged sample, the index's shape, the factories to train and compare (the shape's
@@ -208,12 +211,21 @@ public final class TrainTask implements Serializable {
      */
     private Fit tryReuse(BundleStorage storage, java.nio.file.Path local) throws Exception {
         Reuse reuse = spec.reuse();
+        Path previousFile = new Path(reuse.previousTrained());
+        Optional<BundleReader.FileProblem> damaged;
         try {
-            storage.download(new Path(reuse.previousTrained()), local);
+            damaged = new BundleReader(storage, previousFile.getParent()).downloadVerified(previousFile.getName(),
+                    reuse.previousTrainedBytes(), reuse.previousTrainedCrc32c(), local);
         } catch (java.io.IOException e) {
             LOG.warn("train.reuse: cannot read {}; training instead: {}", reuse.previousTrained(), e.getMessage());
             return new Fit(0, null, "trained: cannot read " + reuse.previousVersion() + "'s trained index ("
                     + e.getMessage() + ")", null);
+        }
+        if (damaged.isPresent()) {
+            LOG.warn("train.reuse: {} does not match its manifest ({}); training instead", reuse.previousTrained(),
+                    damaged.get().message());
+            return new Fit(0, null, "trained: " + reuse.previousVersion() + "'s trained index does not match its"
+                    + " manifest (" + damaged.get().message() + ")", null);
         }
         double fresh;
         try (FaissIndex previous = FaissIndex.read(local)) {

@@ -325,12 +325,17 @@ public record Manifest(int formatVersion, String indexName, String version, Pare
         return shards.stream().mapToLong(Shard::rows).sum();
     }
 
+    /** Every file name the manifest lists (shards, files, reports), as listed: untrusted, possibly null. */
+    public Stream<String> fileNames() {
+        return Stream.concat(shards.stream().map(Shard::file), Stream.concat(files.stream(), reports.stream())
+                .map(BundleFile::file));
+    }
+
     /** File names that more than one shard or file entry lists (a manifest must name each file once). */
     public Set<String> repeatedFileNames() {
         Set<String> seen = new HashSet<>();
         Set<String> repeated = new TreeSet<>();
-        Stream.concat(shards.stream().map(Shard::file), Stream.concat(files.stream(), reports.stream())
-                        .map(BundleFile::file))
+        fileNames()
                 .filter(Objects::nonNull)
                 .filter(name -> !seen.add(name))
                 .forEach(repeated::add);

@@ -1,7 +1,9 @@
 package io.vecforge.cli;
 
+import io.vecforge.Failure;
 import io.vecforge.RefusedException;
 import io.vecforge.UsageException;
+import io.vecforge.bundle.BundleFileName;
 import io.vecforge.bundle.BundleLayout;
 import io.vecforge.bundle.BundleReader;
 import io.vecforge.bundle.BundleStorage;
@@ -10,6 +12,7 @@ import io.vecforge.bundle.VersionName;
 import io.vecforge.bundle.s3.S3Settings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -68,8 +71,31 @@ record BundleLocation(BundleReader bundle, String pointer) {
         return this;
     }
 
+    /**
+     * The manifest, every file name it lists a plain name inside the version (validate's rule): one that would
+     * resolve outside the version is refused before anything is read or written under it.
+     */
     Manifest manifest() throws IOException {
-        return bundle.manifest();
+        Manifest manifest = bundle.manifest();
+        Optional<String> unsafe = manifest.fileNames().map(BundleFileName::problem).flatMap(Optional::stream)
+                .findFirst();
+        if (unsafe.isPresent()) {
+            throw new BundleFileException(Failure.MANIFEST, "version " + versionDir() + ": " + unsafe.get()
+                    + "; refusing to read it (nothing outside the version is read)");
+        }
+        return manifest;
+    }
+
+    /**
+     * Copies a file the manifest lists to {@code local}, checking its size and CRC32C against the manifest's before
+     * anything reads it (a damaged shard never reaches Faiss): the failure and exit code `validate` gives.
+     */
+    void download(String name, long bytes, String crc32c, java.nio.file.Path local) throws IOException {
+        Optional<BundleReader.FileProblem> problem = bundle.downloadVerified(name, bytes, crc32c, local);
+        if (problem.isPresent()) {
+            throw new BundleFileException(problem.get().failure(), bundle.file(name) + ": "
+                    + problem.get().message() + " (`vecforge validate " + versionDir() + "` checks every file)");
+        }
     }
 
     /**

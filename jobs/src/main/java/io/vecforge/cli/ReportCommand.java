@@ -46,14 +46,16 @@ final class ReportCommand implements Callable<Integer> {
         try {
             for (Manifest.Shard shard : manifest.shards()) {
                 Path local = scratch.resolve("shard.faiss");
-                location.storage().download(location.bundle().file(shard.file()), local);
-                try (FaissIndex index = FaissIndex.read(local)) {
-                    long[] sizes = index.listSizes();
-                    if (total == null) {
-                        total = sizes;
-                    } else {
-                        for (int i = 0; i < sizes.length; i++) {
-                            total[i] += sizes[i];
+                try {
+                    location.download(shard.file(), shard.bytes(), shard.crc32c(), local);
+                    try (FaissIndex index = FaissIndex.read(local)) {
+                        long[] sizes = index.listSizes();
+                        if (total == null) {
+                            total = sizes;
+                        } else {
+                            for (int i = 0; i < sizes.length; i++) {
+                                total[i] += sizes[i];
+                            }
                         }
                     }
                 } finally {

@@ -78,11 +78,13 @@ final class SearchCommand implements Callable<Integer> {
         Path scratch = Files.createTempDirectory("vecforge-search-");
         try {
             for (Manifest.Shard shard : manifest.shards()) {
-                Path local = scratch.resolve(shard.file());
-                location.storage().download(new org.apache.hadoop.fs.Path(location.versionDir(), shard.file()), local);
-                try (FaissIndex index = FaissIndex.read(local)) {
-                    index.setNprobe(probes);
-                    merged.offerAll(index.search(queries, n, k));
+                Path local = scratch.resolve("shard.faiss");
+                try {
+                    location.download(shard.file(), shard.bytes(), shard.crc32c(), local);
+                    try (FaissIndex index = FaissIndex.read(local)) {
+                        index.setNprobe(probes);
+                        merged.offerAll(index.search(queries, n, k));
+                    }
                 } finally {
                     Files.deleteIfExists(local);
                 }

@@ -2,6 +2,7 @@ package io.vecforge.jobs;
 
 import io.vecforge.Failure;
 import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.FileDigest;
 import io.vecforge.bundle.Manifest;
 import io.vecforge.bundle.s3.S3Settings;
 import io.vecforge.jobs.config.BuildConfig;
@@ -172,7 +173,7 @@ public final class BuildJob {
             clock.stop();
 
             clock.start("shards");
-            ShardTask shardTask = shardTask(draft, trainedPath, plan.shape(), rows.acceptedRows());
+            ShardTask shardTask = shardTask(draft, trainedPath, trained.digest(), plan.shape(), rows.acceptedRows());
             int depth = config.validate().groundTruthDepth();
             boolean smallerIsCloser = plan.shape().metric().smallerIsCloser();
             ShardStage.Result shards = shuffled != null && plan.dimension() == scanPlan.dimension()
@@ -236,9 +237,10 @@ public final class BuildJob {
                 : spark.sparkContext().getConf().getInt("spark.task.cpus", 1);
     }
 
-    private ShardTask shardTask(VersionDraft draft, Path trainedPath, IndexShape shape, long acceptedRows) {
+    private ShardTask shardTask(VersionDraft draft, Path trainedPath, FileDigest trained, IndexShape shape,
+            long acceptedRows) {
         return new ShardTask(new HadoopConf(hadoopConf), new ShardTask.Spec(draft.dir().toString(),
-                trainedPath.toString(), config.index().shards(), config.build().batchRows(), taskThreads(),
+                trainedPath.toString(), trained, config.index().shards(), config.build().batchRows(), taskThreads(),
                 shape.metric(), config.validate().groundTruthDepth(), config.input().duplicates(), acceptedRows,
                 config.build().simdLevel()));
     }

@@ -1,5 +1,6 @@
 package io.vecforge.jobs;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -371,6 +372,39 @@ class EndToEndBuildTest extends SparkTestSupport {
         Cli cli = Cli.run("validate", copy.toString());
         assertEquals(14, cli.exitCode(), cli.out());
         assertTrue(cli.out().contains("shard-00002.faiss"), cli.out());
+        // search and report check each shard's copy before Faiss reads it: the same failure, not a wrong answer
+        Cli search = Cli.run("search", copy.toString(), "--vector", zeros(), "-k", "1");
+        assertEquals(14, search.exitCode(), search.out() + search.err());
+        assertTrue(search.err().contains("shard-00002.faiss") && search.err().contains("CRC32C"), search.err());
+        Cli report = Cli.run("report", copy.toString(), "-o", scratch.resolve("report").toString());
+        assertEquals(14, report.exitCode(), report.out() + report.err());
+    }
+
+    @Test
+    void aManifestNamingAFileOutsideTheVersionIsRefusedBySearchBeforeAnythingIsTouched(@TempDir Path scratch)
+            throws IOException {
+        Path copy = copyOfBundle(scratch);
+        Path outside = scratch.resolve("outside.faiss");
+        Files.copy(copy.resolve("shard-00000.faiss"), outside);
+        byte[] before = Files.readAllBytes(outside);
+        Path manifestFile = copy.resolve(Manifest.FILE_NAME);
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode manifest = (ObjectNode) json.readTree(manifestFile.toFile());
+        ((ObjectNode) manifest.get("shards").get(0)).put("file", "../outside.faiss");
+        byte[] edited = json.writeValueAsBytes(manifest);
+        Files.write(manifestFile, edited);
+        Files.write(copy.resolve(BundleLayout.SUCCESS), io.vecforge.bundle.Completion.marker(edited));
+
+        Cli search = Cli.run("search", copy.toString(), "--vector", zeros(), "-k", "1");
+        assertEquals(10, search.exitCode(), search.out() + search.err());
+        assertTrue(search.err().contains("'../outside.faiss'"), search.err());
+        assertArrayEquals(before, Files.readAllBytes(outside), "the file outside the version is untouched");
+        Cli report = Cli.run("report", copy.toString(), "-o", scratch.resolve("report").toString());
+        assertEquals(10, report.exitCode(), report.out() + report.err());
+    }
+
+    private static String zeros() {
+        return String.join(",", java.util.Collections.nCopies(DIM, "0"));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.vecforge.jobs.shard;
 
 import io.vecforge.bundle.BundleLayout;
+import io.vecforge.bundle.BundleReader;
 import io.vecforge.bundle.BundleStorage;
 import io.vecforge.bundle.DuplicatePolicy;
 import io.vecforge.bundle.FileDigest;
@@ -26,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkEnv;
 import org.slf4j.Logger;
@@ -47,9 +49,10 @@ public final class ShardTask implements Serializable {
             implements Serializable {}
 
     /** Where the shards go, from which trained index, and how each task adds its rows. */
-    public record Spec(String versionDir, String trainedIndex, int shards, int batchRows, int threads, Metric metric,
-            int k,
-            DuplicatePolicy duplicates, long acceptedRows, String simdLevel) implements Serializable {}
+    /** @param trainedDigest what the training task wrote to {@code trainedIndex}: each task's copy is checked against it */
+    public record Spec(String versionDir, String trainedIndex, FileDigest trainedDigest, int shards, int batchRows,
+            int threads, Metric metric, int k, DuplicatePolicy duplicates, long acceptedRows, String simdLevel)
+            implements Serializable {}
 
     private final HadoopConf conf;
     private final Spec spec;
@@ -69,7 +72,7 @@ public final class ShardTask implements Serializable {
         java.nio.file.Path local = TaskFiles.createTemp("vecforge-shard-" + shard + "-", ".faiss");
         Map<String, Long> phases = new LinkedHashMap<>();
         try {
-            storage.download(new Path(spec.trainedIndex()), trained);
+            downloadTrained(storage, trained);
             ShardResult result;
             long nativeHeap;
             try (ShardBuilder builder = openBuilder(shard, trained, queries)) {
@@ -189,6 +192,18 @@ public final class ShardTask implements Serializable {
     }
 
     /** The builder owns the trained copy from here; until it does, this method closes it on any error. */
+    /** The trained index, copied and checked against what the training task wrote before Faiss reads it. */
+    private void downloadTrained(BundleStorage storage, java.nio.file.Path local) throws IOException {
+        Path trainedIndex = new Path(spec.trainedIndex());
+        Optional<BundleReader.FileProblem> problem = new BundleReader(storage, trainedIndex.getParent())
+                .downloadVerified(trainedIndex.getName(), spec.trainedDigest().bytes(),
+                        spec.trainedDigest().crc32cHex(), local);
+        if (problem.isPresent()) {
+            throw new IOException("the trained index " + trainedIndex + " is not what the training task wrote ("
+                    + problem.get().message() + ")");
+        }
+    }
+
     private ShardBuilder openBuilder(int shard, java.nio.file.Path trained, float[] queries) {
         FaissIndex empty = FaissIndex.read(trained);
         try {

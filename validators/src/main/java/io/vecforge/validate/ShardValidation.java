@@ -146,7 +146,21 @@ public record ShardValidation(String versionDir, byte[] manifestJson, float[] qu
     private Result sweep(BundleStorage storage, Manifest manifest, int shardIndex, Manifest.Shard shard)
             throws IOException {
         FaissIndex.setThreads(threads, 1);
-        java.nio.file.Path local = download(storage, shard.file());
+        java.nio.file.Path local = scratchFile();
+        try {
+            Optional<BundleReader.FileProblem> damage = new BundleReader(storage, new Path(versionDir))
+                    .downloadVerified(shard.file(), shard.bytes(), shard.crc32c(), local);
+            if (damage.isPresent()) { // changed since the first round checked it
+                return new Result(shardIndex, List.of(new Problem(damage.get().failure(), shard.file(),
+                        damage.get().message())), false, false, false, null, null, null);
+            }
+            return sweepLoaded(manifest, shardIndex, local);
+        } finally {
+            Files.deleteIfExists(local);
+        }
+    }
+
+    private Result sweepLoaded(Manifest manifest, int shardIndex, java.nio.file.Path local) throws IOException {
         try (FaissIndex index = FaissIndex.read(local)) {
             Files.deleteIfExists(local);
             int k = manifest.validation().k();
@@ -156,8 +170,6 @@ public record ShardValidation(String versionDir, byte[] manifestJson, float[] qu
             LOG.info("swept shard {} of {} at nprobe {}", shardIndex + 1, manifest.shards().size(),
                     Arrays.toString(sweep.laterNprobes()));
             return new Result(shardIndex, List.of(), true, true, true, null, curve, null);
-        } finally {
-            Files.deleteIfExists(local);
         }
     }
 
@@ -184,12 +196,6 @@ public record ShardValidation(String versionDir, byte[] manifestJson, float[] qu
             return false;
         }
         return true;
-    }
-
-    private java.nio.file.Path download(BundleStorage storage, String name) throws IOException {
-        java.nio.file.Path local = scratchFile();
-        storage.download(new Path(new Path(versionDir), name), local);
-        return local;
     }
 
     private java.nio.file.Path scratchFile() throws IOException {

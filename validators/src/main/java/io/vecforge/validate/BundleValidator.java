@@ -116,7 +116,7 @@ public final class BundleValidator {
             checkComplete(bundle, report);
         }
         Set<String> damaged = checkHoldoutAndOtherFiles(bundle, manifest, report);
-        Holdout holdout = holdout(versionDir, manifest, damaged);
+        Holdout holdout = holdout(bundle, manifest, damaged, report);
         ShardValidation work = shardWork(versionDir, manifest, holdout);
         List<ShardValidation.Result> shards = runShards(work, manifest);
         checkShardFiles(shards, damaged, report);
@@ -239,22 +239,56 @@ public final class BundleValidator {
     /** The hold-out queries (prepared for the metric) and their exact neighbours; null when damaged or absent. */
     private record Holdout(Fvecs.Data queries, Fvecs.LongData truth) {}
 
-    private Holdout holdout(Path versionDir, Manifest manifest, Set<String> damaged) throws IOException {
+    /**
+     * The hold-out files as read from copies checked against the manifest (they were checked in place already; a
+     * file changed since then is reported, not read).
+     */
+    private Holdout holdout(BundleReader bundle, Manifest manifest, Set<String> damaged, ValidationReport report)
+            throws IOException {
         Manifest.Validation settings = manifest.validation();
         if (settings.queriesFile() == null || settings.groundTruthFile() == null || damaged.contains(settings.queriesFile())
                 || damaged.contains(settings.groundTruthFile())) {
             return null;
         }
-        java.nio.file.Path queriesFile = download(versionDir, settings.queriesFile());
-        java.nio.file.Path truthFile = download(versionDir, settings.groundTruthFile());
+        java.nio.file.Path queriesFile = null;
+        java.nio.file.Path truthFile = null;
         try {
+            queriesFile = downloadListed(bundle, manifest, settings.queriesFile(), report);
+            truthFile = queriesFile == null ? null : downloadListed(bundle, manifest, settings.groundTruthFile(), report);
+            if (truthFile == null) {
+                return null;
+            }
             Fvecs.Data queries = Fvecs.read(queriesFile);
             manifest.vectors().metric().prepare(queries.vectors(), queries.d());
             return new Holdout(queries, Fvecs.readLongs(truthFile));
         } finally {
-            Files.deleteIfExists(queriesFile);
-            Files.deleteIfExists(truthFile);
+            if (queriesFile != null) {
+                Files.deleteIfExists(queriesFile);
+            }
+            if (truthFile != null) {
+                Files.deleteIfExists(truthFile);
+            }
         }
+    }
+
+    /** A copy of a file the manifest lists, checked against its entry; null, reported, if unlisted or damaged. */
+    private java.nio.file.Path downloadListed(BundleReader bundle, Manifest manifest, String name,
+            ValidationReport report) throws IOException {
+        Optional<Manifest.BundleFile> listed = manifest.files().stream().filter(f -> name.equals(f.file())).findFirst();
+        if (listed.isEmpty()) {
+            report.fail(Failure.MANIFEST, name, "the validation section names a file the manifest does not list");
+            return null;
+        }
+        Files.createDirectories(options.scratchDir());
+        java.nio.file.Path local = Files.createTempFile(options.scratchDir(), "validate-", ".tmp");
+        Optional<BundleReader.FileProblem> problem = bundle.downloadVerified(name, listed.get().bytes(),
+                listed.get().crc32c(), local);
+        if (problem.isPresent()) {
+            Files.deleteIfExists(local);
+            report.fail(problem.get().failure(), name, problem.get().message());
+            return null;
+        }
+        return local;
     }
 
     private ShardValidation shardWork(Path versionDir, Manifest manifest, Holdout holdout) {
@@ -407,12 +441,5 @@ public final class BundleValidator {
                 report.listSizes[i] += sizes[i];
             }
         }
-    }
-
-    private java.nio.file.Path download(Path versionDir, String name) throws IOException {
-        Files.createDirectories(options.scratchDir());
-        java.nio.file.Path local = Files.createTempFile(options.scratchDir(), "validate-", ".tmp");
-        storage.download(new Path(versionDir, name), local);
-        return local;
     }
 }

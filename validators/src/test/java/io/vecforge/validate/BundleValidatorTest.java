@@ -216,6 +216,20 @@ class BundleValidatorTest {
     }
 
     @Test
+    void holdoutFilesTheManifestDoesNotListAreNotReadButReported() throws IOException {
+        Path unlisted = bundle.local("holdout/other.fvecs");
+        Files.copy(bundle.local(bundle.manifest.validation().queriesFile()), unlisted);
+        bundle.set("/validation/queriesFile", "holdout/other.fvecs");
+
+        ValidationReport report = validate(true, null);
+
+        assertFirstProblem(report, Failure.MANIFEST, "holdout/other.fvecs");
+        assertTrue(report.problems.get(0).message().contains("names a file the manifest does not list"),
+                report.summary());
+        assertNull(report.recall);
+    }
+
+    @Test
     void shardRowsThatDoNotAddUpAre15() throws IOException {
         bundle.set("/shards/1/rows", bundle.manifest.shards().get(1).rows() + 1);
 

@@ -1,11 +1,12 @@
 package io.vecforge.cli;
 
 import io.vecforge.bundle.Manifest;
-import io.vecforge.bundle.s3.S3Settings;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.hadoop.ParquetReader;
@@ -22,15 +23,21 @@ final class IdMap {
             if (file.role() != Manifest.FileRole.ID_MAP) {
                 continue;
             }
-            Path path = new Path(location.versionDir(), file.file());
-            try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), path)
-                    .withConf(S3Settings.fromEnvironment()).build()) {
-                for (Group row = reader.read(); row != null; row = reader.read()) {
-                    long id = row.getLong(0, 0);
-                    if (wanted.contains(id)) {
-                        found.put(id, external(row));
+            // read from a local copy checked against the manifest, as the shards are: a damaged map names wrong keys
+            java.nio.file.Path local = Files.createTempFile("vecforge-idmap-", ".parquet");
+            try {
+                location.download(file.file(), file.bytes(), file.crc32c(), local);
+                try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(),
+                        new Path(local.toUri())).withConf(new Configuration()).build()) {
+                    for (Group row = reader.read(); row != null; row = reader.read()) {
+                        long id = row.getLong(0, 0);
+                        if (wanted.contains(id)) {
+                            found.put(id, external(row));
+                        }
                     }
                 }
+            } finally {
+                Files.deleteIfExists(local);
             }
         }
         return found;

@@ -362,6 +362,16 @@ class InputContractTest extends SparkTestSupport {
         for (com.fasterxml.jackson.databind.JsonNode found : python.get("results")) {
             found.get("externalIds").forEach(id -> assertTrue(id.asText().startsWith("user-"), python.toString()));
         }
+        // the id map is read from a copy checked against the manifest: a damaged one is validate's failure
+        Manifest.BundleFile map = manifest.files().stream().filter(f -> f.role() == Manifest.FileRole.ID_MAP)
+                .findFirst().orElseThrow();
+        Path mapFile = versionDir.resolve(map.file());
+        byte[] bytes = Files.readAllBytes(mapFile);
+        bytes[bytes.length / 2] ^= 0x01;
+        Files.write(mapFile, bytes);
+        Cli damaged = Cli.run("search", result.versionDir(), "--vector", join(vector(1234)), "-k", "1", "--json");
+        assertEquals(14, damaged.exitCode(), damaged.out() + damaged.err());
+        assertTrue(damaged.err().contains(map.file()), damaged.err());
     }
 
     @Test

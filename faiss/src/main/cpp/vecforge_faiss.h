@@ -48,6 +48,7 @@
 #include "vecforge_ivfpq_train.h"
 #include "vecforge_polysemous.h"
 #include "vecforge_exact.h"
+#include "vecforge_lists_on_disk.h"
 
 extern "C" void openblas_set_num_threads(int num_threads);
 extern "C" char* openblas_get_corename(void);
@@ -132,6 +133,14 @@ public:
     static NativeIndex* readFile(const char* path) {
         return new NativeIndex(faiss::read_index(path));
     }
+    /**
+     * Reads an index whose inverted lists stay in the file (FileInvertedLists: each list read when a search or a
+     * check asks for it); other kinds of lists are read as read_index reads them.
+     */
+    static NativeIndex* readFileListsOnDisk(const char* path) {
+        ListsOnDiskIO::registered();
+        return new NativeIndex(faiss::read_index(path, ListsOnDiskIO::READ_FLAGS));
+    }
     static void destroy(NativeIndex* index) { delete index; }
 
     NativeIndex* copy() const { return new NativeIndex(faiss::clone_index(index_)); }
@@ -192,7 +201,10 @@ public:
      * 1e-6); NaN when that training did not assign the whole sample itself.
      */
     double trainedFit() const { return hasTrainedFit_ ? trainedFit_ : std::numeric_limits<double>::quiet_NaN(); }
-    void add(long long n, const float* x) { index_->add((faiss::idx_t)n, x); }
+    void add(long long n, const float* x) {
+        index_->add((faiss::idx_t)n, x);
+        throwIfListsFailed();
+    }
     /**
      * Faiss's add_with_ids; a bare IVF index's as IndexIVF::add_with_ids splits it (assign, then addAssigned: the
      * lists grown gently, an IndexIVFPQ of 4-dimensional sub-vectors encoded through TransposedPqAdd).
@@ -205,15 +217,48 @@ public:
             std::vector<faiss::idx_t> assign((size_t)n);
             ivfIndex->quantizer->assign((faiss::idx_t)n, x, assign.data());
             addAssigned(ivfIndex, (faiss::idx_t)n, x, (const faiss::idx_t*)ids, assign.data());
+            throwIfListsFailed();
             return;
         }
         index_->add_with_ids((faiss::idx_t)n, x, (const faiss::idx_t*)ids);
+        throwIfListsFailed();
+    }
+    /**
+     * From now on keeps the entries added to this index's inverted lists on disk (SpilledInvertedLists: a scratch
+     * file in directory, unlinked at once; buffers of at most bufferBytes over all lists), and writes them as
+     * Faiss's array lists are written. Only an empty IVF-Flat, -SQ or -PQ index (bare or inside a transform)
+     * with Faiss's own array lists changes; false, nothing changed, for any other.
+     */
+    bool spillLists(const char* directory, long long bufferBytes) {
+        if (bufferBytes <= 0) throw std::invalid_argument("spillLists: the buffer must have room");
+        faiss::IndexIVF* ivfIndex = faiss::ivflib::try_extract_index_ivf(index_);
+        if (ivfIndex == nullptr || !addsAsBareIvf(*ivfIndex) || ivfIndex->ntotal != 0 || !ivfIndex->own_invlists
+                || ivfIndex->invlists == nullptr || typeid(*ivfIndex->invlists) != typeid(faiss::ArrayInvertedLists)
+                || ivfIndex->invlists->code_size != ivfIndex->code_size) {
+            return false;
+        }
+        ListsOnDiskIO::registered();
+        ivfIndex->replace_invlists(
+                new SpilledInvertedLists(ivfIndex->nlist, ivfIndex->code_size, directory, (size_t)bufferBytes), true);
+        return true;
+    }
+    /** Bytes the spilled lists have appended to their scratch file; -1 when the lists are not spilled. */
+    long long spilledBytes() const {
+        const faiss::IndexIVF* ivfIndex = faiss::ivflib::try_extract_index_ivf(index_);
+        const auto* spilled = ivfIndex == nullptr ? nullptr : dynamic_cast<const SpilledInvertedLists*>(ivfIndex->invlists);
+        return spilled == nullptr ? -1 : (long long)spilled->spilledBytes();
+    }
+    /** Whether the inverted lists are read from the index's file (readFileListsOnDisk). */
+    bool listsInFile() const {
+        const faiss::IndexIVF* ivfIndex = faiss::ivflib::try_extract_index_ivf(index_);
+        return ivfIndex != nullptr && dynamic_cast<const FileInvertedLists*>(ivfIndex->invlists) != nullptr;
     }
     /** Whether addWithIds encodes through TransposedPqAdd for this index (at the SIMD level Faiss runs now). */
     bool addsThroughTransposedPq() const { return TransposedPqAdd::serves(index_); }
     /** Faiss's own add_with_ids, nothing of vecforge's in it: what addWithIds is compared with. */
     void addWithIdsAsFaiss(long long n, const float* x, const long long* ids) {
         index_->add_with_ids((faiss::idx_t)n, x, (const faiss::idx_t*)ids);
+        throwIfListsFailed();
     }
     void search(long long n, const float* x, long long k, float* distances, long long* labels) const {
         index_->search((faiss::idx_t)n, x, (faiss::idx_t)k, distances,
@@ -363,7 +408,9 @@ public:
                               long long* heapIds, long long* nanos) {
         if (exactBounds_ == nullptr) throw std::invalid_argument("addWithIdsExact: prepareExactBounds first");
         if (n <= 0 || k <= 0) throw std::invalid_argument("addWithIdsExact: bad sizes");
-        return exactBounds_->addAndFold(ivf(), n, x, ids, k, heapDistances, heapIds, nanos);
+        long long computed = exactBounds_->addAndFold(ivf(), n, x, ids, k, heapDistances, heapIds, nanos);
+        throwIfListsFailed();
+        return computed;
     }
 
     /** Distance of each of n vectors to its nearest coarse centroid (the IVF quantizer's k=1 search). */
@@ -418,6 +465,12 @@ public:
      * sortListsById() restores it.
      */
     long long removeIds(long long n, const long long* ids) {
+        // Faiss removes inside OpenMP loops, where lists that cannot remove would end the process
+        faiss::IndexIVF* ivfIndex = faiss::ivflib::try_extract_index_ivf(index_);
+        if (ivfIndex != nullptr && (dynamic_cast<SpilledInvertedLists*>(ivfIndex->invlists) != nullptr
+                                    || dynamic_cast<FileInvertedLists*>(ivfIndex->invlists) != nullptr)) {
+            throw std::invalid_argument("removeIds: inverted lists on disk take no removals");
+        }
         faiss::IDSelectorBatch selector((size_t)n, (const faiss::idx_t*)ids);
         return (long long)index_->remove_ids(selector);
     }
@@ -576,7 +629,12 @@ private:
             describe(refine->refine_index, out);
         } else if (auto ivfIndex = dynamic_cast<const faiss::IndexIVF*>(index)) {
             describe(ivfIndex->quantizer, out);
-            appendType(ivfIndex->invlists, out);
+            if (dynamic_cast<const SpilledInvertedLists*>(ivfIndex->invlists) != nullptr
+                    || dynamic_cast<const FileInvertedLists*>(ivfIndex->invlists) != nullptr) {
+                out += ";faiss::ArrayInvertedLists"; // what the file holds (ListsOnDiskIO)
+            } else {
+                appendType(ivfIndex->invlists, out);
+            }
         }
     }
 
@@ -604,6 +662,12 @@ private:
     static int closePipe(void* cookie) { return close(static_cast<int>(reinterpret_cast<intptr_t>(cookie))); }
     NativeIndex(const NativeIndex&) = delete;
     NativeIndex& operator=(const NativeIndex&) = delete;
+
+    void throwIfListsFailed() const {
+        const faiss::IndexIVF* ivfIndex = faiss::ivflib::try_extract_index_ivf(index_);
+        const auto* spilled = ivfIndex == nullptr ? nullptr : dynamic_cast<const SpilledInvertedLists*>(ivfIndex->invlists);
+        if (spilled != nullptr) spilled->throwIfFailed();
+    }
 
     faiss::IndexIVF* ivf() const {
         faiss::IndexIVF* found = faiss::ivflib::try_extract_index_ivf(index_);

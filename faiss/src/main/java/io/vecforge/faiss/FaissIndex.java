@@ -65,6 +65,43 @@ public final class FaissIndex implements AutoCloseable {
         return new FaissIndex(NativeIndex.readFile(file.toString()));
     }
 
+    /**
+     * Reads an index whose inverted lists stay in {@code file}: each list is read from it when a search or a check
+     * asks for it, so the index holds its quantizer and codebooks in native memory but not its entries. The file
+     * may be deleted once this returns (the index keeps its own descriptor of it). Lists Faiss does not write in
+     * its array layout are read whole, as {@link #read} reads them ({@link #listsInFile()} tells which).
+     */
+    public static FaissIndex readListsOnDisk(Path file) {
+        return new FaissIndex(NativeIndex.readFileListsOnDisk(file.toString()));
+    }
+
+    /**
+     * From now on keeps the entries added to this empty index's inverted lists on disk, in a scratch file in
+     * {@code directory} that is unlinked as soon as it is made, with at most about {@code bufferBytes} of each list's
+     * newest entries in native memory; the file it writes is the one Faiss's own lists would write. Only an empty
+     * IVF-Flat, -SQ or -PQ index with Faiss's array lists changes: returns false, nothing changed, for any other.
+     */
+    public boolean spillLists(Path directory, long bufferBytes) {
+        if (bufferBytes <= 0) {
+            throw new IllegalArgumentException("the lists' buffer must have room, got " + bufferBytes + " bytes");
+        }
+        try {
+            return live().spillLists(directory.toString(), bufferBytes);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot keep the inverted lists in " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Bytes the spilled lists have written to their scratch file; -1 when the lists are not spilled. */
+    public long spilledBytes() {
+        return live().spilledBytes();
+    }
+
+    /** Whether the inverted lists are read from the index's file ({@link #readListsOnDisk}). */
+    public boolean listsInFile() {
+        return live().listsInFile();
+    }
+
     public FaissIndex copy() {
         return new FaissIndex(live().copy());
     }

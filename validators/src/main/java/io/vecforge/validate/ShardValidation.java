@@ -103,11 +103,15 @@ public record ShardValidation(String versionDir, byte[] manifestJson, float[] qu
         }
     }
 
-    /** The checks of a verified local copy of the shard: its load, its ids, its answers to the queries. */
+    /**
+     * The checks of a verified local copy of the shard: its load, its ids, its answers to the queries. Its inverted
+     * lists stay in the copy and are read as the checks and searches ask for them, so a task's native memory does
+     * not grow with the shard.
+     */
     private Result load(Manifest manifest, int shardIndex, Manifest.Shard shard, java.nio.file.Path local,
             List<Problem> problems) throws IOException {
         FaissIndex.setThreads(threads, 1);
-        try (FaissIndex index = FaissIndex.read(local)) {
+        try (FaissIndex index = FaissIndex.readListsOnDisk(local)) {
             Files.deleteIfExists(local);
             Optional<String> problem = BundleReader.checkShard(index, manifest, shard);
             if (problem.isPresent()) {
@@ -161,7 +165,7 @@ public record ShardValidation(String versionDir, byte[] manifestJson, float[] qu
     }
 
     private Result sweepLoaded(Manifest manifest, int shardIndex, java.nio.file.Path local) throws IOException {
-        try (FaissIndex index = FaissIndex.read(local)) {
+        try (FaissIndex index = FaissIndex.readListsOnDisk(local)) {
             Files.deleteIfExists(local);
             int k = manifest.validation().k();
             NprobeSweep curve = new NprobeSweep(sweep.laterNprobes(), queries.length / manifest.vectors().dimension(), k,

@@ -50,6 +50,61 @@ class ShardMemoryTest {
         assertNull(measured.problem());
     }
 
+    /**
+     * With its lists spilled to disk (what the shard task does) a shard holds the trained index, the lists' buffers
+     * and one batch, not its codes: a shard of any size takes the same native memory.
+     */
+    @Test
+    void withSpilledListsNativeMemoryIsTheTrainedIndexAndTheBuffersNotTheCodes() {
+        byte[] trained;
+        try (FaissIndex index = FaissIndex.create(D, "IVF" + NLIST + ",PQ" + M + "np", Metric.L2)) {
+            index.train(TestVectors.clustered(16_384, D, 3), 16_384);
+            trained = IndexBytes.of(index);
+        }
+        FaissIndex.setThreads(1, 1);
+        warmUp(trained);
+        String problem = spilledProblem(trained);
+        for (int attempt = 1; attempt < 3 && problem != null; attempt++) {
+            System.out.println("measured again: " + problem);
+            problem = spilledProblem(trained);
+        }
+        assertNull(problem);
+    }
+
+    private String spilledProblem(byte[] trained) {
+        long buffers = 1L << 20;
+        System.gc();
+        long before = FaissIndex.nativeHeapBytes();
+        FaissIndex copy = IndexBytes.load(trained);
+        long trainedIndex = FaissIndex.nativeHeapBytes() - before;
+        assertTrue(copy.spillLists(dir, buffers));
+        SyntheticEmbeddings data = new SyntheticEmbeddings(7, D);
+        float[] vector = new float[D];
+        long peak = 0;
+        long spilled;
+        try (ShardBuilder builder = new ShardBuilder(0, 1, copy, BATCH, null)) {
+            for (int row = 0; row < ROWS; row++) {
+                data.fill(row, vector, 0);
+                builder.add(row, vector);
+                if (row % BATCH == 0) {
+                    peak = Math.max(peak, FaissIndex.nativeHeapBytes() - before);
+                }
+            }
+            assertEquals(ROWS, builder.finish(dir.resolve("spilled.faiss")).rows());
+            peak = Math.max(peak, FaissIndex.nativeHeapBytes() - before);
+            spilled = copy.spilledBytes();
+        }
+        long beyondIndex = peak - trainedIndex;
+        System.out.printf("spilled shard of %,d rows: codes+ids %.1f MiB, %.1f MiB of them on disk; native beyond"
+                + " the trained index at most %.1f MiB (buffers %.1f MiB)%n", ROWS, mib(Measured.CODES), mib(spilled),
+                mib(beyondIndex), mib(buffers));
+        long bound = buffers + Measured.BATCH_NATIVE + SLACK / 2;
+        if (spilled < Measured.CODES / 2) {
+            return "only " + spilled + " bytes reached the disk";
+        }
+        return beyondIndex > bound ? "native use beyond the trained index " + beyondIndex + " > " + bound : null;
+    }
+
     /** One shard built and closed, its native memory measured; problem() names what breaks the formula. */
     private record Measured(long trainedIndex, long held, long peakBetweenBatches, long released) {
         static final long CODES = (long) ROWS * (M + 8); // PQ code + int64 id per row

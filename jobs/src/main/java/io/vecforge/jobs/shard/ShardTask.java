@@ -41,6 +41,12 @@ public final class ShardTask implements Serializable {
     private static final long SPARK_RESERVED_BYTES = 300L << 20;
     private static final long MIN_RUN_BYTES = 32L << 20;
     private static final long MAX_RUN_BYTES = 1L << 30;
+    /**
+     * Native memory for the newest entries of a shard's inverted lists; the rest wait on local disk until the
+     * shard is written, so a task's native memory does not grow with its shard (at 1,024 lists of 40-byte
+     * entries, chunks of 409 entries: 16 KiB writes).
+     */
+    static final long LIST_BUFFER_BYTES = 16L << 20;
     private static final java.util.regex.Pattern LOCAL_THREADS = java.util.regex.Pattern.compile("local\\[(\\d+)");
 
     public record Report(int shard, long rows, Long minId, Long maxId, long duplicates, List<Long> duplicateSamples,
@@ -93,7 +99,7 @@ public final class ShardTask implements Serializable {
                 }
                 progress.done();
                 result = builder.finish(local);
-                nativeHeap = FaissIndex.nativeHeapBytes(); // the shard's codes are still held here
+                nativeHeap = FaissIndex.nativeHeapBytes(); // the index, the lists' buffers (their codes when not spilled)
                 Map<String, Long> built = builder.phaseMillis();
                 long inFaiss = built.values().stream().mapToLong(Long::longValue).sum();
                 // What the loop spent outside Faiss: reading and sorting the rows, checking and batching them.
@@ -207,6 +213,10 @@ public final class ShardTask implements Serializable {
     private ShardBuilder openBuilder(int shard, java.nio.file.Path trained, float[] queries) {
         FaissIndex empty = FaissIndex.read(trained);
         try {
+            if (empty.spillLists(trained.getParent(), LIST_BUFFER_BYTES)) {
+                LOG.info("shard {}: inverted lists kept on disk while the shard is built ({} MiB of buffers)", shard,
+                        LIST_BUFFER_BYTES >> 20);
+            }
             ExactNeighbourSearch exact = new ExactNeighbourSearch(queries, empty.dimension(), spec.metric(), spec.k());
             return new ShardBuilder(shard, spec.shards(), empty, spec.batchRows(), exact, spec.metric().normalizes(),
                     spec.duplicates());

@@ -135,11 +135,17 @@ public:
     }
     /**
      * Reads an index whose inverted lists stay in the file (FileInvertedLists: each list read when a search or a
-     * check asks for it); other kinds of lists are read as read_index reads them.
+     * check asks for it). Lists of other layouts are read as read_index reads them: block lists (fast scan) are
+     * read whole under the flags already; Panorama's lists, which read_index cannot skip, are read again without
+     * them, as is a file the lazy read refuses, so that a damaged one fails with Faiss's own message.
      */
     static NativeIndex* readFileListsOnDisk(const char* path) {
         ListsOnDiskIO::registered();
-        return new NativeIndex(faiss::read_index(path, ListsOnDiskIO::READ_FLAGS));
+        try {
+            return new NativeIndex(faiss::read_index(path, ListsOnDiskIO::READ_FLAGS));
+        } catch (const std::exception&) {
+            return readFile(path);
+        }
     }
     static void destroy(NativeIndex* index) { delete index; }
 

@@ -48,7 +48,7 @@ final class ReportCommand implements Callable<Integer> {
                 Path local = scratch.resolve("shard.faiss");
                 try {
                     location.download(shard.file(), shard.bytes(), shard.crc32c(), local);
-                    try (FaissIndex index = FaissIndex.read(local)) {
+                    try (FaissIndex index = FaissIndex.readListsOnDisk(local)) { // the sizes, not the entries
                         long[] sizes = index.listSizes();
                         if (total == null) {
                             total = sizes;

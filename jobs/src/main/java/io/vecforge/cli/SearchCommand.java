@@ -81,7 +81,8 @@ final class SearchCommand implements Callable<Integer> {
                 Path local = scratch.resolve("shard.faiss");
                 try {
                     location.download(shard.file(), shard.bytes(), shard.crc32c(), local);
-                    try (FaissIndex index = FaissIndex.read(local)) {
+                    // the lists stay in the copy: a search reads the ones it probes, not the whole shard
+                    try (FaissIndex index = FaissIndex.readListsOnDisk(local)) {
                         index.setNprobe(probes);
                         merged.offerAll(index.search(queries, n, k));
                     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vecforge.testing.TestVectors;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -155,6 +156,32 @@ class ListsOnDiskTest {
         Path cut = Files.write(dir.resolve("cut.faiss"), Arrays.copyOf(bytes, bytes.length - 100));
         // refused lazily (a list ends past the file), then read whole, which fails as Faiss fails it
         assertThrows(RuntimeException.class, () -> FaissIndex.readListsOnDisk(cut).close());
+    }
+
+    @Test
+    void aDiskThatFillsInTheMiddleOfAnAddFailsTheAddAndNotTheProcess() throws Exception {
+        // a JVM of its own, whose file-size limit it lowers to 64 KiB once Faiss is loaded: 40,000 entries of 12
+        // bytes outgrow it inside Faiss's OpenMP add loop
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process child = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
+                SpillFailureMain.class.getName(), dir.toString(), "65536").redirectErrorStream(true).start();
+        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int exit = child.waitFor();
+        assertEquals(0, exit, "the process ended (a native abort is 134): " + out);
+        assertTrue(out.contains("FAILED: ") && out.contains("File too large"), out);
+        try (var left = Files.list(dir)) {
+            assertEquals(0, left.count(), "the scratch file is gone with the index");
+        }
+    }
+
+    @Test
+    void aDirectoryThatCannotHoldTheScratchFileIsRefused() {
+        try (FaissIndex index = IndexBytes.load(trained("IVF16,Flat", TestVectors.clustered(2_000, DIM, 1)))) {
+            IllegalStateException refused = assertThrows(IllegalStateException.class,
+                    () -> index.spillLists(dir.resolve("missing"), 1 << 20));
+            assertTrue(refused.getMessage().contains("missing"), refused.getMessage());
+            assertEquals(-1, index.spilledBytes(), "the lists stay Faiss's own");
+        }
     }
 
     @Test

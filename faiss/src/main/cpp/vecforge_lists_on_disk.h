@@ -93,14 +93,14 @@ public:
     SpilledInvertedLists(size_t nlist, size_t codeSize, const char* directory, size_t bufferBytes)
             : faiss::InvertedLists(nlist, codeSize), lists_(nlist) {
         FAISS_THROW_IF_NOT_MSG(nlist > 0 && codeSize > 0, "inverted lists on disk: empty lists or codes");
+        size_t perEntryOfEveryList = ondisk::times(nlist, codeSize + sizeof(faiss::idx_t), "the buffer size");
+        chunkEntries_ = std::min(MAX_CHUNK, std::max(MIN_CHUNK, bufferBytes / perEntryOfEveryList));
         std::string pattern = std::string(directory) + "/vecforge-lists-XXXXXX";
         std::vector<char> name(pattern.begin(), pattern.end());
         name.push_back('\0');
-        fd_ = ::mkstemp(name.data());
+        fd_ = ::mkostemp(name.data(), O_CLOEXEC); // not inherited by processes the executor starts
         if (fd_ < 0) FAISS_THROW_FMT("inverted lists on disk: cannot make a file in %s: %s", directory, std::strerror(errno));
         ::unlink(name.data());
-        size_t perEntryOfEveryList = ondisk::times(nlist, codeSize + sizeof(faiss::idx_t), "the buffer size");
-        chunkEntries_ = std::min(MAX_CHUNK, std::max(MIN_CHUNK, bufferBytes / perEntryOfEveryList));
     }
 
     ~SpilledInvertedLists() override {
@@ -279,7 +279,7 @@ public:
             at += bytes;
         }
         end_ = at;
-        fd_ = ::dup(fd);
+        fd_ = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
         if (fd_ < 0) FAISS_THROW_FMT("inverted lists on disk: %s", std::strerror(errno));
     }
 

@@ -95,11 +95,7 @@ class ListsOnDiskTest {
     @Test
     void listsLeftInTheFileAnswerAsTheWholeIndexAndSurviveTheFileBeingDeleted() throws IOException {
         float[] vectors = TestVectors.clustered(ROWS, DIM, 9);
-        Path file = dir.resolve("shard.faiss");
-        try (FaissIndex built = IndexBytes.load(trained("IVF32,PQ6", vectors))) {
-            built.addWithIds(vectors, ids(ROWS), ROWS);
-            built.write(file);
-        }
+        Path file = writtenShard("IVF32,PQ6", vectors);
         float[] queries = Arrays.copyOfRange(vectors, 100 * DIM, 300 * DIM);
         FaissIndex.setThreads(2, 1);
         try (FaissIndex whole = FaissIndex.read(file); FaissIndex onDisk = FaissIndex.readListsOnDisk(file)) {
@@ -146,12 +142,7 @@ class ListsOnDiskTest {
 
     @Test
     void aFileShorterThanItsListsIsRefusedWhenRead() throws IOException {
-        float[] vectors = TestVectors.clustered(ROWS, DIM, 4);
-        Path file = dir.resolve("shard.faiss");
-        try (FaissIndex built = IndexBytes.load(trained("IVF16,PQ4np", vectors))) {
-            built.addWithIds(vectors, ids(ROWS), ROWS);
-            built.write(file);
-        }
+        Path file = writtenShard("IVF16,PQ4np", TestVectors.clustered(ROWS, DIM, 4));
         byte[] bytes = Files.readAllBytes(file);
         Path cut = Files.write(dir.resolve("cut.faiss"), Arrays.copyOf(bytes, bytes.length - 100));
         // refused lazily (a list ends past the file), then read whole, which fails as Faiss fails it
@@ -205,6 +196,17 @@ class ListsOnDiskTest {
     private static void assertSameAnswers(SearchResult expected, SearchResult actual) {
         assertArrayEquals(expected.labels(), actual.labels());
         assertArrayEquals(expected.distances(), actual.distances());
+    }
+
+    /** A shard of every row of vectors, built in memory as Faiss builds it and written to shard.faiss. */
+    private Path writtenShard(String factory, float[] vectors) {
+        Path file = dir.resolve("shard.faiss");
+        int rows = vectors.length / DIM;
+        try (FaissIndex built = IndexBytes.load(trained(factory, vectors))) {
+            built.addWithIds(vectors, ids(rows), rows);
+            built.write(file);
+        }
+        return file;
     }
 
     private static byte[] trained(String factory, float[] vectors) {

@@ -32,22 +32,8 @@ class ShardMemoryTest {
 
     @Test
     void nativeMemoryIsTheTrainedIndexPlusTheCodesOfTheShardsRows() {
-        byte[] trained;
-        try (FaissIndex index = FaissIndex.create(D, "IVF" + NLIST + ",PQ" + M + "np", Metric.L2)) {
-            index.train(TestVectors.clustered(16_384, D, 3), 16_384);
-            trained = IndexBytes.of(index);
-        }
-        FaissIndex.setThreads(1, 1);
-        warmUp(trained); // the JIT compiles the add path now: its own malloc'ed arenas would blur the measurement
-        // The JVM's own threads (compilers, GC, cleaners) malloc and free meanwhile, by up to ~12 MB once seen here
-        // (a load measured at -0.9 MB in CI): a measurement outside the formula is taken again, at most three
-        // times; a real excess (or codes held outside the C heap) fails all three.
-        Measured measured = measure(trained);
-        for (int attempt = 1; attempt < 3 && measured.problem() != null; attempt++) {
-            System.out.println("measured again: " + measured.problem());
-            measured = measure(trained);
-        }
-        assertNull(measured.problem());
+        byte[] trained = warmTrainedIndex();
+        assertNull(measuredUpToThreeTimes(() -> measure(trained).problem()));
     }
 
     /**
@@ -56,6 +42,12 @@ class ShardMemoryTest {
      */
     @Test
     void withSpilledListsNativeMemoryIsTheTrainedIndexAndTheBuffersNotTheCodes() {
+        byte[] trained = warmTrainedIndex();
+        assertNull(measuredUpToThreeTimes(() -> spilledProblem(trained)));
+    }
+
+    /** The trained index's bytes, its add path already run once (the JIT's own malloc'ed arenas would blur). */
+    private byte[] warmTrainedIndex() {
         byte[] trained;
         try (FaissIndex index = FaissIndex.create(D, "IVF" + NLIST + ",PQ" + M + "np", Metric.L2)) {
             index.train(TestVectors.clustered(16_384, D, 3), 16_384);
@@ -63,12 +55,21 @@ class ShardMemoryTest {
         }
         FaissIndex.setThreads(1, 1);
         warmUp(trained);
-        String problem = spilledProblem(trained);
+        return trained;
+    }
+
+    /**
+     * The JVM's own threads (compilers, GC, cleaners) malloc and free meanwhile, by up to ~12 MB once seen here (a
+     * load measured at -0.9 MB in CI): a measurement outside the bound is taken again, at most three times; a real
+     * excess (or codes held outside the C heap) fails all three. Returns the last problem, null for none.
+     */
+    private static String measuredUpToThreeTimes(java.util.function.Supplier<String> measurement) {
+        String problem = measurement.get();
         for (int attempt = 1; attempt < 3 && problem != null; attempt++) {
             System.out.println("measured again: " + problem);
-            problem = spilledProblem(trained);
+            problem = measurement.get();
         }
-        assertNull(problem);
+        return problem;
     }
 
     private String spilledProblem(byte[] trained) {

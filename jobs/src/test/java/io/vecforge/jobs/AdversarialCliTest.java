@@ -154,7 +154,11 @@ class AdversarialCliTest extends SparkTestSupport {
                         "index.name=adv\nairflow.owner=J\u00fcrgen\n".getBytes(StandardCharsets.ISO_8859_1)),
                         p -> List.of("build", "--config", p.caseDir().resolve("latin1.properties").toString(),
                                 "--input", p.caseDir().resolve("absent").toString(), "--output", p.rootArg()), 2,
-                        "latin1.properties is not UTF-8", "byte 0xfc", "line 2"));
+                        "latin1.properties is not UTF-8", "byte 0xfc", "line 2"),
+                c("a config file that does not exist", p -> { },
+                        p -> List.of("build", "--config", p.caseDir().resolve("absent.properties").toString(),
+                                "--input", p.caseDir().resolve("absent").toString(), "--output", p.rootArg()), 2,
+                        "absent.properties does not exist"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -23,7 +23,13 @@ public final class VecforgeCli implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        ExitCodeMapper.execute(commandLine(), args);
+        EmbeddedSpark.prestartFor(java.util.Arrays.asList(args));
+        CommandLine cli = commandLine();
+        int code = cli.execute(args);
+        EmbeddedSpark.stopUnclaimed();
+        cli.getOut().flush();
+        cli.getErr().flush();
+        System.exit(code);
     }
 
     public static CommandLine commandLine() {

@@ -44,6 +44,9 @@ final class EmbeddedSpark {
                 || args.stream().anyMatch(arg -> NO_WORK.contains(arg) || arg.startsWith("@"))) {
             return false;
         }
+        // Logging starts here, before the two threads could both start it: log4j's context is not safe to start from
+        // two threads at once (its JMX beans register twice, and the second prints an error to stdout).
+        org.slf4j.LoggerFactory.getLogger(EmbeddedSpark.class);
         prestarted = new FutureTask<>(() -> create(PRESTARTED_APP, null));
         Thread starter = new Thread(prestarted, "vecforge-spark-start");
         starter.setDaemon(true);

@@ -25,6 +25,8 @@
 #include <faiss/Index.h>
 #include <faiss/IndexIVF.h>
 #include <faiss/IndexIVFPQ.h>
+#include <faiss/IndexIVFPQR.h>
+#include <faiss/IndexFlat.h>
 #include <faiss/IndexIVFFlat.h>
 #include <faiss/utils/Heap.h>
 #include <faiss/utils/distances.h>
@@ -146,6 +148,29 @@ public:
         } catch (const std::exception&) {
             return readFile(path);
         }
+    }
+    /**
+     * Reads a trained index to add rows to. Faiss's read builds an IVF-PQ index's precomputed table for searches
+     * by residual (nlist x M x 2^nbits floats: 32 MiB for IVF1024,PQ32, 256 MiB for IVF4096,PQ64) and no add reads
+     * it, nor does the file it writes hold it; with IO_FLAG_SKIP_PRECOMPUTE_TABLE it is not built. Where that flag
+     * would change more than this table (the tables residual and additive quantizers encode with, a residual
+     * coarse quantizer's search) or the index is any other kind, the file is read again as readFile reads it.
+     */
+    static NativeIndex* readFileForAdding(const char* path) {
+        std::unique_ptr<faiss::Index> index(faiss::read_index(path, faiss::IO_FLAG_SKIP_PRECOMPUTE_TABLE));
+        if (!onlyPqTableSkipped(index.get())) {
+            return readFile(path);
+        }
+        return new NativeIndex(index.release());
+    }
+    /** Whether the index holds an IVF-PQ precomputed table (use_precomputed_table 1 or 2): for tests. */
+    bool hasPqTable() const {
+        const faiss::Index* index = index_;
+        while (auto* pre = dynamic_cast<const faiss::IndexPreTransform*>(index)) {
+            index = pre->index;
+        }
+        const auto* ivfpq = dynamic_cast<const faiss::IndexIVFPQ*>(index);
+        return ivfpq != nullptr && ivfpq->use_precomputed_table > 0 && ivfpq->precomputed_table.size() > 0;
     }
     static void destroy(NativeIndex* index) { delete index; }
 
@@ -605,6 +630,20 @@ public:
 
 private:
     explicit NativeIndex(faiss::Index* index) : index_(index) {}
+
+    /** Whether the index is an IVF-PQ index on a flat coarse quantizer, behind any chain of transforms. */
+    static bool onlyPqTableSkipped(const faiss::Index* index) {
+        while (auto* pre = dynamic_cast<const faiss::IndexPreTransform*>(index)) {
+            index = pre->index;
+        }
+        const auto* ivfpq = dynamic_cast<const faiss::IndexIVFPQ*>(index);
+        return ivfpq != nullptr && (typeid(*ivfpq) == typeid(faiss::IndexIVFPQ)
+                || typeid(*ivfpq) == typeid(faiss::IndexIVFPQR))
+                && ivfpq->quantizer != nullptr
+                && (typeid(*ivfpq->quantizer) == typeid(faiss::IndexFlatL2)
+                        || typeid(*ivfpq->quantizer) == typeid(faiss::IndexFlatIP)
+                        || typeid(*ivfpq->quantizer) == typeid(faiss::IndexFlat));
+    }
 
     template <typename T>
     static void appendType(const T* object, std::string& out) {

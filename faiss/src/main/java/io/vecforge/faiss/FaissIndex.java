@@ -66,6 +66,21 @@ public final class FaissIndex implements AutoCloseable {
     }
 
     /**
+     * Reads a trained index to add rows to: as {@link #read}, without the IVF-PQ table that Faiss builds on reading
+     * for searches by residual (tens to hundreds of MiB of native memory; no add reads it, and the file the index
+     * writes is the same). Other indexes are read as {@link #read} reads them. Search the result only through a
+     * file it writes, read again.
+     */
+    public static FaissIndex readForAdding(Path file) {
+        return new FaissIndex(NativeIndex.readFileForAdding(file.toString()));
+    }
+
+    /** Whether this index holds an IVF-PQ precomputed table (for tests of {@link #readForAdding}). */
+    boolean hasPqTable() {
+        return live().hasPqTable();
+    }
+
+    /**
      * Reads an index whose inverted lists stay in {@code file}: each list is read from it when a search or a check
      * asks for it, so the index holds its quantizer and codebooks in native memory but not its entries. The file
      * may be deleted once this returns (the index keeps its own descriptor of it). Lists Faiss does not write in

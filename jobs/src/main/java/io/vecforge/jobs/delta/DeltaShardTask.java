@@ -75,7 +75,7 @@ final class DeltaShardTask implements Serializable {
             java.nio.file.Path patched = TaskFiles.createTemp("vecforge-patched-" + shard + "-", ".faiss");
             try {
                 ShardPatcher.Result result;
-                FaissIndex index = FaissIndex.read(local);
+                FaissIndex index = FaissIndex.readForAdding(local); // patched and written, never searched
                 ExactNeighbourSearch exact;
                 try {
                     exact = new ExactNeighbourSearch(queries, index.dimension(), spec.metric(), spec.depth());

@@ -211,7 +211,7 @@ public final class ShardTask implements Serializable {
     }
 
     private ShardBuilder openBuilder(int shard, java.nio.file.Path trained, float[] queries) {
-        FaissIndex empty = FaissIndex.read(trained);
+        FaissIndex empty = FaissIndex.readForAdding(trained); // no search table: the shard is searched from its file
         try {
             if (empty.spillLists(trained.getParent(), LIST_BUFFER_BYTES)) {
                 LOG.info("shard {}: inverted lists kept on disk while the shard is built ({} MiB of buffers)", shard,

@@ -165,11 +165,7 @@ public:
     }
     /** Whether the index holds an IVF-PQ precomputed table (use_precomputed_table 1 or 2): for tests. */
     bool hasPqTable() const {
-        const faiss::Index* index = index_;
-        while (auto* pre = dynamic_cast<const faiss::IndexPreTransform*>(index)) {
-            index = pre->index;
-        }
-        const auto* ivfpq = dynamic_cast<const faiss::IndexIVFPQ*>(index);
+        const auto* ivfpq = dynamic_cast<const faiss::IndexIVFPQ*>(faiss::ivflib::try_extract_index_ivf(index_));
         return ivfpq != nullptr && ivfpq->use_precomputed_table > 0 && ivfpq->precomputed_table.size() > 0;
     }
     static void destroy(NativeIndex* index) { delete index; }

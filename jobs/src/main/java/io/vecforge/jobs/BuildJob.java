@@ -239,7 +239,7 @@ public final class BuildJob {
 
     private ShardTask shardTask(VersionDraft draft, Path trainedPath, FileDigest trained, IndexShape shape,
             long acceptedRows) {
-        return new ShardTask(new HadoopConf(hadoopConf), new ShardTask.Spec(draft.dir().toString(),
+        return new ShardTask(HadoopConf.forTasks(spark.sparkContext()), new ShardTask.Spec(draft.dir().toString(),
                 trainedPath.toString(), trained, config.index().shards(), config.build().batchRows(), taskThreads(),
                 shape.metric(), config.validate().groundTruthDepth(), config.input().duplicates(), acceptedRows,
                 config.build().simdLevel()));

@@ -199,7 +199,7 @@ public final class DeltaBuildJob {
         clock.stop();
 
         clock.start("shards");
-        DeltaShardTask task = new DeltaShardTask(new HadoopConf(hadoopConf), new DeltaShardTask.Spec(
+        DeltaShardTask task = new DeltaShardTask(HadoopConf.forTasks(spark.sparkContext()), new DeltaShardTask.Spec(
                 storage.qualify(baseDir).toString(), draft.dir().toString(), baseShards(base),
                 config.build().batchRows(), taskThreads(), base.vectors().metric(), depth,
                 config.input().duplicates(), config.build().simdLevel()));

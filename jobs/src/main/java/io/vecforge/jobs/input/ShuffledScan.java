@@ -93,7 +93,7 @@ public final class ShuffledScan {
                 .equals(DataTypes.DoubleType);
         InputScan.Result thresholds = new InputScan.Result(null, null, plan);
         CollectionAccumulator<TaskReport> reports = spark.sparkContext().collectionAccumulator("vecforge-input-scan");
-        HadoopConf conf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
+        HadoopConf conf = HadoopConf.forTasks(spark.sparkContext());
         Optional<ColumnarInput> columnar = ColumnarInput.of(input);
         ScanTask task = new ScanTask(check.normalizes(), doubles, plan.dimension(), plan.seed(),
                 columnar.map(ColumnarInput::layout).orElse(null), thresholds.sampleBelow(), thresholds.queryBelow(),

@@ -28,7 +28,7 @@ public final class TrainStage {
     public TrainStage(SparkSession spark, BuildConfig config) {
         this.spark = spark;
         this.config = config;
-        this.hadoopConf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
+        this.hadoopConf = HadoopConf.forTasks(spark.sparkContext());
     }
 
     /**

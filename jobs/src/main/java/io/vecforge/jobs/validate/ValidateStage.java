@@ -46,7 +46,7 @@ public final class ValidateStage {
     private static BundleValidator.ShardRunner onExecutors(SparkSession spark, int taskThreads) {
         return (work, shards) -> {
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            HadoopConf conf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
+            HadoopConf conf = HadoopConf.forTasks(spark.sparkContext());
             ShardValidation task = work.onExecutor(taskThreads);
             jsc.setJobDescription(work.sweep() != null && work.sweep().later()
                     ? "vecforge: sweep nprobe over " + shards.size() + " shards"

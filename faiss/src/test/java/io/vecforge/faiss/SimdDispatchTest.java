@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class SimdDispatchTest {
@@ -34,5 +35,25 @@ class SimdDispatchTest {
                 + before.faissLevel() + ")"), arm.getMessage());
         assertThrows(IllegalArgumentException.class, () -> SimdDispatch.pin("AVX9000"));
         assertEquals(before, SimdDispatch.current(), "a refused pin changes nothing");
+    }
+
+    @Test
+    void olderOpenBlasKernelsThanTheCpuRunsGetTheBestSetItRunsNamed() {
+        // Emerald Rapids under Debian 12's OpenBLAS 0.3.21, measured: Faiss AVX512_SPR, OpenBLAS Prescott
+        assertEquals(Optional.of("SkylakeX"), SimdDispatch.betterBlasCore("AVX512_SPR", "Prescott"));
+        assertEquals(Optional.of("SkylakeX"), SimdDispatch.betterBlasCore("AVX512", "Haswell"));
+        assertEquals(Optional.of("SkylakeX"), SimdDispatch.betterBlasCore("AVX512", "Zen"), "Zen 4 in an old OpenBLAS");
+        assertEquals(Optional.of("Haswell"), SimdDispatch.betterBlasCore("AVX2", "Sandybridge"));
+        assertEquals(Optional.of("Haswell"), SimdDispatch.betterBlasCore("avx2", "Prescott "));
+    }
+
+    @Test
+    void kernelsThatFitTheCpuOrALowerPinnedLevelGetNoAdvice() {
+        assertEquals(Optional.empty(), SimdDispatch.betterBlasCore("AVX512_SPR", "SapphireRapids"));
+        assertEquals(Optional.empty(), SimdDispatch.betterBlasCore("AVX512", "Cooperlake"));
+        assertEquals(Optional.empty(), SimdDispatch.betterBlasCore("AVX512", "SkylakeX"));
+        assertEquals(Optional.empty(), SimdDispatch.betterBlasCore("AVX2", "Zen"));
+        assertEquals(Optional.empty(), SimdDispatch.betterBlasCore("AVX2", "SkylakeX"));
+        assertEquals(Optional.empty(), SimdDispatch.betterBlasCore("NONE", "Prescott"), "a CPU without AVX2");
     }
 }

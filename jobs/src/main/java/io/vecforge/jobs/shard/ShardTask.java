@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkEnv;
 import org.slf4j.Logger;
@@ -38,6 +39,8 @@ import scala.Tuple2;
 public final class ShardTask implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ShardTask.class);
+    /** Whether this JVM has said whether OpenBLAS runs older kernels than its CPU has (once, not every shard). */
+    private static final AtomicBoolean BLAS_ADVISED = new AtomicBoolean();
     private static final long SPARK_RESERVED_BYTES = 300L << 20;
     private static final long MIN_RUN_BYTES = 32L << 20;
     private static final long MAX_RUN_BYTES = 1L << 30;
@@ -71,6 +74,9 @@ public final class ShardTask implements Serializable {
     Report run(int shard, Iterator<Tuple2<RowKey, float[]>> rows, float[] queries) throws Exception {
         FaissIndex.setThreads(spec.threads(), 1);
         SimdDispatch dispatch = SimdDispatch.pin(spec.simdLevel());
+        if (BLAS_ADVISED.compareAndSet(false, true)) {
+            SimdDispatch.blasAdvice().ifPresent(LOG::warn);
+        }
         long start = System.nanoTime();
         String versionDir = spec.versionDir();
         BundleStorage storage = BundleStorage.forUri(new Path(versionDir).toUri(), conf.get());

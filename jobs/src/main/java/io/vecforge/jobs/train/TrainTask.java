@@ -93,6 +93,7 @@ public final class TrainTask implements Serializable {
         SimdDispatch dispatch = SimdDispatch.pin(spec.simdLevel());
         LOG.info("training computes with Faiss SIMD {} and OpenBLAS {} kernels ({} threading)", dispatch.faissLevel(),
                 dispatch.blasCore(), SimdDispatch.blasThreading());
+        SimdDispatch.blasAdvice().ifPresent(LOG::warn);
         long start = System.nanoTime();
         Path targetPath = new Path(spec.target());
         BundleStorage storage = BundleStorage.forUri(targetPath.toUri(), conf.get());

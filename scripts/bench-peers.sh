@@ -40,6 +40,12 @@
 #                                             nprobe 1, 2, 4, ... until it reaches autofaiss local's recall
 #                                             (equal recall). No plain faiss runs (they need a factory);
 #                                             the factory argument is ignored.
+#   VECFORGE_PEERS_BLAS=same                  same: every run (vecforge and peers) gets the OpenBLAS kernels
+#                                             scripts/blas-coretype.sh picks from the CPU's flags (unless
+#                                             OPENBLAS_CORETYPE is set), so all compare on the same kernels;
+#                                             own: peers get whatever their own OpenBLAS detects (which
+#                                             on a CPU model it does not know is its SSE3 set: the wheel's
+#                                             0.3.15 on Emerald Rapids), vecforge its launcher's choice
 #   VECFORGE_PEERS_INTRINSIC_DIM=16           gen-data's --intrinsic-dim: the dimensions the clusters and
 #                                             their spread live in before the projection to dim (default
 #                                             16; dim gives data without a low-dimensional structure)
@@ -54,6 +60,7 @@ autofaiss_train="${VECFORGE_PEERS_AUTOFAISS_TRAIN:-own}"
 spark_master="${VECFORGE_PEERS_SPARK_MASTER:-local[2]}"
 target_memory="${VECFORGE_PEERS_TARGET_MEMORY:-}"
 [[ -z "$target_memory" ]] || factory=auto
+[[ "${VECFORGE_PEERS_BLAS:-same}" == own ]] || source "$repo/scripts/blas-coretype.sh"
 vf="$repo/scripts/vecforge"
 helper="$repo/scripts/peers_reference.py"
 faiss_venv="$repo/.venv-faiss"

@@ -423,6 +423,7 @@ def _collect(work, spark_master, target=None):
             "metric": manifest["vectors"]["metric"], "nprobe": manifest["validation"]["nprobe"],
             "k": manifest["validation"]["k"], "queries": manifest["validation"]["queries"],
             "cpus": os.cpu_count(), "openblas_num_threads_peers": os.environ.get("OPENBLAS_NUM_THREADS"),
+            "openblas_coretype_peers": os.environ.get("OPENBLAS_CORETYPE"),
             "target_memory": target,
             "runs": runs}
 
@@ -495,6 +496,10 @@ def report(args):
     print("- BLAS threads: vecforge links the OpenMP build of OpenBLAS, which follows each task's OpenMP "
           "threads (OPENBLAS_NUM_THREADS=%s only caps a pthread OpenBLAS); peers: OPENBLAS_NUM_THREADS %s."
           % (blas or "1", blas or "unset (library default)"))
+    core = os.environ.get("OPENBLAS_CORETYPE")
+    print("- BLAS kernels: %s." % ("OPENBLAS_CORETYPE=%s for every run (scripts/blas-coretype.sh, from the CPU's flags)" % core
+                                   if core else "each OpenBLAS picks its own from the CPU model (VECFORGE_PEERS_BLAS=own); "
+                                   "vecforge's launcher picks from the CPU's flags"))
     for r in runs:
         if r["exit"]:
             print("- FAILED: %s exited with status %s (see %s.log)" % (r["run"], r["exit"], r["run"]))

@@ -5,6 +5,8 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VECFORGE_SKIP_BUILD=1 "$repo/scripts/setup.sh"
 cd "$repo"
+# Tests run Faiss with the OpenBLAS kernels scripts/vecforge would pick on this CPU (forked test JVMs inherit them).
+source "$repo/scripts/blas-coretype.sh"
 # Debian's Maven 3.8.7 prints ANSI resets even in batch mode: strip them so CI logs read as plain text.
 mvn -B install 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g'
 # End to end on a second S3 implementation (moto's server on loopback): s3a:// in, s3:// out, pull, stock Faiss.

@@ -5,8 +5,10 @@
 # Performance). SkylakeX's and Haswell's sgemm kernels are the ones OpenBLAS runs on every AVX-512 and AVX2 CPU
 # it does know (Cooperlake, Sapphire Rapids and Zen share them). A build logs a warning when the kernels still
 # fall short of the CPU (SimdDispatch.blasAdvice): executors on a cluster need spark.executorEnv.OPENBLAS_CORETYPE.
-if [[ -z "${OPENBLAS_CORETYPE:-}" && -r /proc/cpuinfo ]]; then
-  cpu_flags=" $(grep -m1 '^flags' /proc/cpuinfo || true) "
+# VECFORGE_CPUINFO: another cpuinfo file to read (tests).
+vf_cpuinfo="${VECFORGE_CPUINFO:-/proc/cpuinfo}"
+if [[ -z "${OPENBLAS_CORETYPE:-}" && -r "$vf_cpuinfo" ]]; then
+  cpu_flags=" $(grep -m1 '^flags' "$vf_cpuinfo" || true) "
   has_flags() { local f; for f in "$@"; do [[ "$cpu_flags" == *" $f "* ]] || return 1; done; }
   if has_flags avx512f avx512bw avx512dq avx512vl avx512cd; then
     export OPENBLAS_CORETYPE=SkylakeX
@@ -16,3 +18,4 @@ if [[ -z "${OPENBLAS_CORETYPE:-}" && -r /proc/cpuinfo ]]; then
   unset -f has_flags
   unset cpu_flags
 fi
+unset vf_cpuinfo

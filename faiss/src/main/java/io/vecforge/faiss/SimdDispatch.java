@@ -26,6 +26,10 @@ public record SimdDispatch(String faissLevel, String blasCore) implements java.i
      */
     private static final String DETECTED = NativeIndex.simdLevel().getString();
 
+    /** OpenBLAS kernel sets with AVX2 sgemm kernels, and those of them with AVX-512 ones (OpenBLAS's names). */
+    private static final Set<String> AVX2_CORES = Set.of("haswell", "zen", "skylakex", "cooperlake", "sapphirerapids");
+    private static final Set<String> AVX512_CORES = Set.of("skylakex", "cooperlake", "sapphirerapids");
+
     public static SimdDispatch current() {
         return new SimdDispatch(NativeIndex.simdLevel().getString(), NativeIndex.blasCore().getString().trim());
     }
@@ -55,10 +59,6 @@ public record SimdDispatch(String faissLevel, String blasCore) implements java.i
         NativeIndex.setSimdLevel(name);
         return current();
     }
-
-    /** OpenBLAS kernel sets with AVX2 sgemm kernels, and those of them with AVX-512 ones (OpenBLAS's names). */
-    private static final Set<String> AVX2_CORES = Set.of("haswell", "zen", "skylakex", "cooperlake", "sapphirerapids");
-    private static final Set<String> AVX512_CORES = Set.of("skylakex", "cooperlake", "sapphirerapids");
 
     /**
      * A warning when OpenBLAS runs older kernels than this CPU has: it picks them from the CPU's family and model,

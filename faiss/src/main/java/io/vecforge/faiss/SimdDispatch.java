@@ -71,7 +71,8 @@ public record SimdDispatch(String faissLevel, String blasCore) implements java.i
         if (System.getenv("OPENBLAS_CORETYPE") != null) {
             return Optional.empty();
         }
-        return betterBlasCore(DETECTED, current().blasCore()).map(core -> "OpenBLAS runs its " + current().blasCore()
+        String blasCore = current().blasCore();
+        return betterBlasCore(DETECTED, blasCore).map(core -> "OpenBLAS runs its " + blasCore
                 + " kernels on a CPU that runs " + DETECTED + " (OpenBLAS does not know this CPU model): its sgemm, "
                 + "which k-means and the coarse assignment run on, is far slower than it could be (a 1M x 128 build on "
                 + "Emerald Rapids trained in 1.7x and added in 1.8x the time). Set "
